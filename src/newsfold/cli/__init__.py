@@ -1,0 +1,31 @@
+"""The ``newsfold`` command line: a thin layer over the library.
+
+Each group of commands lives in its own module and registers itself on
+:data:`cli`.  Commands build a :class:`~newsfold.store.Store`, call the core,
+and print; library errors become a clear message and exit code 1, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from .common import cli  # noqa: E402
+
+# command modules register themselves on import
+from . import ingest  # noqa: E402,F401
+
+for _optional in ("dedup", "stories", "summaries", "web", "engine"):
+    try:
+        __import__(f"{__name__}.{_optional}")
+    except ModuleNotFoundError as _e:  # a command group not written yet
+        if _e.name != f"{__name__}.{_optional}":
+            raise
+
+
+def main() -> None:
+    cli(prog_name="newsfold")

@@ -1,0 +1,129 @@
+"""Shared pieces of the CLI: the root group, --db/--json/--quiet, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from typing import Any, TypeVar
+
+import click
+
+from ..store import Store, StoreError, default_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """What every command gets: where the database is, how loud to be."""
+
+    def __init__(self, db: str | None, quiet: bool) -> None:
+        self.db = db or default_path()
+        self.quiet = quiet
+        self._store: Store | None = None
+
+    def store(self) -> Store:
+        if self._store is None:
+            try:
+                self._store = Store(self.db)
+            except StoreError as e:
+                raise click.ClickException(str(e)) from e
+        return self._store
+
+    @property
+    def interactive(self) -> bool:
+        return not self.quiet and sys.stderr.isatty()
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="NEWSFOLD_DB", default=None, metavar="PATH",
+              help="SQLite database (default ./newsfold.db or $NEWSFOLD_DB).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or chatter on stderr.")
+@click.version_option(package_name="newsfold")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, quiet: bool) -> None:
+    """newsfold: fold a pile or a stream of news articles into cited stories."""
+    ctx.obj = Context(db, quiet)
+
+
+def db_option(f: F) -> F:
+    """``--db`` on a subcommand too, so it can follow the command name."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value:
+            ctx.find_object(Context).db = value
+
+    return click.option("--db", default=None, metavar="PATH", expose_value=False, callback=callback,
+                        help="SQLite database (default ./newsfold.db or $NEWSFOLD_DB).")(f)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
+
+
+def to_jsonable(obj: Any) -> Any:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: to_jsonable(v) for k, v in obj.items()}
+    return obj
+
+
+def echo_json(obj: Any) -> None:
+    click.echo(json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, default=str))
+
+
+@contextmanager
+def progress_bar(ctx: Context, description: str, total: int | None = None) -> Iterator[Callable[..., None]]:
+    """Yield ``advance(n=1, total=None, description=None)``; silent when not a terminal."""
+    if not ctx.interactive:
+        yield lambda *a, **k: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.console import Console
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as prog:
+        task = prog.add_task(description, total=total)
+
+        def advance(n: int = 1, total: int | None = None, description: str | None = None) -> None:
+            kw: dict[str, Any] = {}
+            if total is not None:
+                kw["total"] = total
+            if description is not None:
+                kw["description"] = description
+            prog.update(task, advance=n, **kw)
+
+        yield advance
+
+
+def stage_progress(ctx: Context) -> Callable[[str, int, int], None]:
+    """A ``ProgressFn`` for stages that prints one rich bar per stage."""
+    if not ctx.interactive:
+        return lambda stage, done, total: None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    state: dict[str, Any] = {}
+
+    def fn(stage: str, done: int, total: int) -> None:
+        if "prog" not in state:
+            state["prog"] = Progress(console=Console(stderr=True), transient=True)
+            state["prog"].start()
+            state["tasks"] = {}
+        prog = state["prog"]
+        if stage not in state["tasks"]:
+            state["tasks"][stage] = prog.add_task(stage, total=total)
+        prog.update(state["tasks"][stage], completed=done, total=total)
+        if all(t.finished for t in prog.tasks):
+            prog.stop()
+            state.clear()
+
+    return fn

@@ -1,0 +1,123 @@
+"""The data model: one dataclass per concept, shared by every stage.
+
+Dates are ISO 8601 strings (``2018-12-30`` or ``2018-12-30T13:46:00+00:00``)
+so that they travel unchanged through JSON, SQLite and Ray.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+DateSource = Literal["metadata", "url", "dateline", "text", "none"]
+Outcome = Literal["accepted", "duplicate", "rejected"]
+DupKind = Literal["exact", "near-duplicate", "reprint"]
+
+
+@dataclass
+class RawDocument:
+    """One input unit as a reader found it, before cleaning.
+
+    ``ref`` names the input for the ledger (``path``, ``path:17`` for a JSONL
+    line, ``path#3`` for a WARC record or feed entry).  Exactly one of
+    ``text`` and ``html`` carries the body.
+    """
+
+    ref: str
+    text: str | None = None
+    html: str | None = None
+    id: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+    language: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    # a reader that finds the input unusable says why, instead of returning None
+    error: str | None = None
+
+
+@dataclass
+class RemovedLine:
+    """A line the cleaner took out of an article, and why."""
+
+    line: str
+    reason: str
+
+
+@dataclass
+class Article:
+    """A cleaned news article: the unit every later stage works on."""
+
+    id: str
+    text: str
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None
+    published_source: DateSource = "none"
+    language: str | None = None
+    place: str | None = None
+    removed: list[RemovedLine] = field(default_factory=list)
+    content_hash: str = ""
+    source_ref: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Article":
+        d = dict(d)
+        d["removed"] = [RemovedLine(**r) if isinstance(r, dict) else r for r in d.get("removed") or []]
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class LedgerEntry:
+    """What happened to one input: every input gets exactly one."""
+
+    ref: str
+    outcome: Outcome
+    reason: str = ""
+    article_id: str | None = None
+
+
+@dataclass
+class DupLink:
+    """``article_id`` is a copy of ``canonical_id``."""
+
+    article_id: str
+    canonical_id: str
+    kind: DupKind
+    similarity: float
+
+
+@dataclass
+class Passage:
+    """A sentence of ``article_id`` found near-verbatim in ``source_id``.
+
+    ``direction`` is ``copied`` when dates show ``source_id`` published first,
+    ``shared`` when they do not tell.
+    """
+
+    article_id: str
+    source_id: str
+    sentence: str
+    source_sentence: str
+    similarity: float
+    direction: Literal["copied", "shared"] = "shared"
+
+
+@dataclass
+class Story:
+    """One real-world event reported by one or more articles."""
+
+    id: str
+    article_ids: list[str]
+    headline: str = ""
+    first_published: str | None = None
+    last_published: str | None = None
+    state: Literal["active", "dormant"] = "active"
+    outlets: list[str] = field(default_factory=list)

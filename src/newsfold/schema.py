@@ -1,0 +1,123 @@
+"""SQLite schema as an ordered list of migrations.
+
+Each migration runs once, in order, inside one transaction; the store records
+the highest applied version in ``PRAGMA user_version``.  To change the
+schema, append a migration: never edit one that has shipped.
+"""
+
+MIGRATIONS: list[str] = [
+    # 1: articles, ledger, dedup, stories, summaries, full-text search
+    """
+    CREATE TABLE articles (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        title TEXT,
+        outlet TEXT,
+        url TEXT,
+        published TEXT,
+        published_source TEXT NOT NULL DEFAULT 'none',
+        language TEXT,
+        place TEXT,
+        text TEXT NOT NULL,
+        removed_json TEXT NOT NULL DEFAULT '[]',
+        content_hash TEXT NOT NULL,
+        source_ref TEXT NOT NULL DEFAULT '',
+        meta_json TEXT NOT NULL DEFAULT '{}',
+        added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX articles_hash ON articles(content_hash);
+    CREATE INDEX articles_published ON articles(published);
+    CREATE INDEX articles_outlet ON articles(outlet);
+
+    CREATE TABLE ledger (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'duplicate', 'rejected')),
+        reason TEXT NOT NULL DEFAULT '',
+        article_id TEXT,
+        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX ledger_ref ON ledger(ref);
+    CREATE INDEX ledger_outcome ON ledger(outcome);
+
+    CREATE TABLE outlet_lines (
+        outlet TEXT NOT NULL,
+        line_hash TEXT NOT NULL,
+        line TEXT NOT NULL,
+        doc_count INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (outlet, line_hash)
+    );
+
+    CREATE TABLE fingerprints (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        content_hash TEXT NOT NULL,
+        n_shingles INTEGER NOT NULL,
+        minhash BLOB
+    );
+    CREATE TABLE dup_links (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        canonical_id TEXT NOT NULL REFERENCES articles(id),
+        kind TEXT NOT NULL CHECK (kind IN ('exact', 'near-duplicate', 'reprint')),
+        similarity REAL NOT NULL
+    );
+    CREATE INDEX dup_links_canonical ON dup_links(canonical_id);
+    CREATE TABLE passages (
+        article_id TEXT NOT NULL REFERENCES articles(id),
+        source_id TEXT NOT NULL REFERENCES articles(id),
+        sentence TEXT NOT NULL,
+        source_sentence TEXT NOT NULL,
+        similarity REAL NOT NULL,
+        direction TEXT NOT NULL DEFAULT 'shared'
+    );
+    CREATE INDEX passages_article ON passages(article_id);
+    CREATE INDEX passages_source ON passages(source_id);
+
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        headline TEXT NOT NULL DEFAULT '',
+        first_published TEXT,
+        last_published TEXT,
+        state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'dormant', 'merged')),
+        size INTEGER NOT NULL DEFAULT 0,
+        centroid BLOB,
+        meta_json TEXT NOT NULL DEFAULT '{}',
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE TABLE story_articles (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        story_id TEXT NOT NULL REFERENCES stories(id),
+        score REAL,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX story_articles_story ON story_articles(story_id);
+    CREATE TABLE story_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        story_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail_json TEXT NOT NULL DEFAULT '{}',
+        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE TABLE summaries (
+        story_id TEXT PRIMARY KEY REFERENCES stories(id),
+        briefing_json TEXT NOT NULL,
+        story_version TEXT NOT NULL,
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='seq', tokenize='porter unicode61'
+    );
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.seq, old.title, old.text);
+    END;
+    CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.seq, old.title, old.text);
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+    END;
+    CREATE VIRTUAL TABLE stories_fts USING fts5(story_id UNINDEXED, headline, summary, tokenize='porter unicode61');
+    """,
+]
