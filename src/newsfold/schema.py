@@ -120,4 +120,9 @@ MIGRATIONS: list[str] = [
     END;
     CREATE VIRTUAL TABLE stories_fts USING fts5(story_id UNINDEXED, headline, summary, tokenize='porter unicode61');
     """,
+    # 2: indexes the web pages page through (newest activity first; filters)
+    """
+    CREATE INDEX IF NOT EXISTS stories_last_published ON stories(last_published);
+    CREATE INDEX IF NOT EXISTS stories_size ON stories(size);
+    """,
 ]
