@@ -22,7 +22,7 @@ run: $(STAMP)
 	$(BIN)/newsfold --db examples.db stories
 
 test: $(STAMP)
-	./scripts/browser-deps
+	[ ! -x scripts/browser-deps ] || ./scripts/browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 clean:

@@ -1,0 +1,229 @@
+"""Cleaning: raw extracted text → :class:`Article`, every removed line with its reason.
+
+Rules live in :mod:`.rules` (boilerplate kinds), :mod:`.byline` (bylines,
+datelines → metadata), :mod:`.dates` (where the date comes from) and
+:mod:`.repeats` (lines an outlet repeats across its articles, learned from
+the corpus).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit, parse_qsl, urlencode
+
+from ..models import Article, DateSource, RawDocument, RemovedLine
+from .byline import Byline, parse_byline, parse_dateline
+from .dates import date_from_url, find_full_date, is_date_only, parse_date
+from .rules import ANGLE_URL, classify, strip_markdown
+
+__all__ = ["Cleaner", "CleanOutcome", "normalize_text", "content_hash", "normalize_url", "article_id_for"]
+
+# reasons that mark a block of boilerplate, next to which weak lines go too
+BLOCK_REASONS = {"related-articles block", "related headline with timestamp", "copyright footer", "comment prompt",
+                 "share/follow/subscribe prompt", "related-article link", "link to another article", "site credit",
+                 "advertisement marker", "original/source URL line", "bare URL"}
+HEAD_ZONE = 4  # bylines, datelines and date lines are looked for in the first lines
+_EN_STOP = frozenset("the of and to in a is that for on was with as by at from his he it said has have are be an "
+                     "were which but not this had their they its after who will been".split())
+
+
+def normalize_text(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", t)).strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def normalize_url(url: str) -> str:
+    """Scheme/host case, ``www.``, tracking parameters, fragment, trailing slash."""
+    try:
+        p = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
+    host = (p.hostname or "").lower().removeprefix("www.")
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(p.query) if not k.lower().startswith(("utm_", "fbclid", "gclid"))))
+    return urlunsplit(("https" if p.scheme in ("http", "https") else p.scheme, host, p.path.rstrip("/"), query, ""))
+
+
+def article_id_for(raw: RawDocument, text: str) -> str:
+    if raw.id:
+        return str(raw.id)
+    if raw.url:
+        return "u" + hashlib.sha1(normalize_url(raw.url).encode()).hexdigest()[:16]
+    return "c" + content_hash(text)[:16]
+
+
+def guess_language(text: str) -> str | None:
+    words = re.findall(r"[a-z]+", text[:5000].lower())
+    if len(words) < 20:
+        return None
+    share = sum(w in _EN_STOP for w in words) / len(words)
+    return "en" if share > 0.15 else None
+
+
+@dataclass
+class CleanOutcome:
+    """An article, or the reason there is none."""
+
+    article: Article | None = None
+    error: str | None = None
+    removed_count: int = 0
+
+
+@dataclass
+class _Line:
+    raw: str
+    text: str
+    removed: str | None = None
+    weak: str | None = None
+    head: bool = False
+
+
+@dataclass
+class Cleaner:
+    """Turn a :class:`RawDocument` into an :class:`Article` (no corpus state here)."""
+
+    min_chars: int = 1
+    meta_keep: set[str] = field(default_factory=set)
+
+    def clean(self, raw: RawDocument) -> CleanOutcome:
+        if raw.error:
+            return CleanOutcome(error=raw.error)
+        text = (raw.text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+        if not text.strip():
+            return CleanOutcome(error="empty")
+        lines = [_Line(raw=l, text=strip_markdown(l)) for l in text.split("\n")]
+        found = Byline()
+        url = raw.url
+        head_seen = 0
+        for i, ln in enumerate(lines):
+            if not ln.text:
+                continue
+            # "<https://...>" after an "Original url:" line is the article's own URL
+            am = ANGLE_URL.search(ln.raw)
+            if am and url is None:
+                url = am.group(1)
+            if head_seen < HEAD_ZONE:
+                head_seen += 1
+                ln.head = True
+                dl = parse_dateline(ln.text)
+                if dl is not None:
+                    _merge(found, dl)
+                    if dl.rest:
+                        ln.text = dl.rest
+                        ln.raw = dl.rest
+                        continue
+                    ln.removed = "dateline"
+                    continue
+                if is_date_only(ln.text):
+                    found.date = found.date or find_full_date(ln.text)
+                    ln.removed = "date line"
+                    continue
+            if len(ln.text) < 100:
+                bl = parse_byline(ln.text)
+                if bl is not None:
+                    _merge(found, bl)
+                    ln.removed = bl.reason
+                    continue
+            v = classify(ln.text, ln.raw)
+            if v is None:
+                continue
+            if v.strong:
+                ln.removed = v.reason
+            else:
+                ln.weak = v.reason
+        _spread_blocks(lines)
+        # the title repeated as the first line of the text
+        if raw.title:
+            tnorm = normalize_text(raw.title)
+            for ln in lines:
+                if ln.text and not ln.removed:
+                    if normalize_text(ln.text) == tnorm:
+                        ln.removed = "title repeated in text"
+                    break
+        kept: list[str] = []
+        removed: list[RemovedLine] = []
+        for ln in lines:
+            if ln.removed:
+                if ln.raw.strip():
+                    removed.append(RemovedLine(ln.raw.strip(), ln.removed))
+            else:
+                kept.append(re.sub(r"[ \t]+", " ", ln.text).strip())
+        body = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+        if len(body) < self.min_chars:
+            return CleanOutcome(error="no article text left after removing boilerplate" if removed else "empty")
+        published, source = self._date(raw, url, found, body)
+        meta = dict(raw.meta)
+        if raw.published and published is None:
+            meta["unparsed_date"] = raw.published
+        meta.pop("_date_from_record", None)
+        if found.author:
+            meta.setdefault("author", found.author)
+        outlet = raw.outlet or found.outlet or _domain(url)
+        art = Article(
+            id=article_id_for(raw, body), text=body, title=(raw.title or "").strip() or None, outlet=outlet,
+            url=url, published=published, published_source=source,
+            language=raw.language or guess_language(body), place=found.place, removed=removed,
+            content_hash=content_hash(body), source_ref=raw.ref, meta=meta)
+        return CleanOutcome(article=art, removed_count=len(removed))
+
+    @staticmethod
+    def _date(raw: RawDocument, url: str | None, found: Byline, body: str) -> tuple[str | None, DateSource]:
+        if raw.published:
+            d = parse_date(raw.published)
+            if d:
+                return d, "metadata"
+        d = date_from_url(url)
+        if d:
+            return d, "url"
+        if found.date:
+            return found.date, "dateline"
+        head = "\n".join(body.split("\n")[:5])
+        d = find_full_date(head)
+        if d:
+            return d, "text"
+        return None, "none"
+
+
+def _merge(into: Byline, new: Byline) -> None:
+    into.outlet = into.outlet or new.outlet
+    into.author = into.author or new.author
+    into.place = into.place or new.place
+    into.date = into.date or new.date
+
+
+def _spread_blocks(lines: list[_Line]) -> None:
+    """Remove weak lines that sit in a run of lines holding block boilerplate."""
+    runs: list[list[_Line]] = []
+    cur: list[_Line] = []
+    for ln in lines:
+        if not ln.text:
+            continue
+        if ln.removed or ln.weak:
+            cur.append(ln)
+        else:
+            if cur:
+                runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    for run in runs:
+        if any(ln.removed in BLOCK_REASONS for ln in run):
+            for ln in run:
+                if ln.weak and not ln.removed:
+                    ln.removed = ln.weak
+
+
+def _domain(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+    return host.lower().removeprefix("www.") or None

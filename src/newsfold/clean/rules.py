@@ -1,0 +1,127 @@
+"""Line rules: which lines of extracted text are boilerplate, and why.
+
+Each rule is general (it describes a kind of line, never a particular site's
+words).  A *strong* rule removes a line wherever it is; a *weak* rule removes
+it only inside a boilerplate block, i.e. next to a line already removed,
+because on its own such a line could be news (a short headline-like line,
+"developed by ...").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .dates import is_date_only
+
+# --- markdown -----------------------------------------------------------------
+MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+MD_BOLD = re.compile(r"(\*\*|__)(.+?)\1")
+MD_EMPH = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
+MD_RULE = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
+ONLY_LINK = re.compile(r"^\W*\[[^\]]+\]\([^)]*\)\W*$")
+ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
+
+
+def strip_markdown(line: str) -> str:
+    """Markdown marks → plain text: headings, bold/italics, links become their text."""
+    s = MD_IMAGE.sub("", line)
+    s = MD_HEADING.sub("", s)
+    s = MD_LINK.sub(r"\1", s)
+    for _ in range(2):
+        s = MD_BOLD.sub(r"\2", s)
+    s = MD_EMPH.sub(r"\1", s)
+    return s.strip()
+
+
+# --- rules ------------------------------------------------------------------------
+_TLD = r"(?:com|org|net|gov|edu|info|news|io|co|ru|uk|de|fr|it|es|in|cn|jp|au|ca|us|eu|tv|me|int)"
+URL_ONLY = re.compile(r"^<?(?:https?://|www\.)\S+>?$", re.I)
+SITE_NAME = re.compile(rf"^[\w-]+(?:\.[\w-]+)*\.{_TLD}$", re.I)
+SOURCE_LINK = re.compile(r"^(original|source|article|canonical|story|full)\s*(url|link|article)\s*:?\s*(\S+)?$", re.I)
+COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\brights reserved\b", re.I)
+SITE_CREDIT = re.compile(r"\b(maintained|powered|developed|designed|hosted|managed)\s+(and\s+\w+\s+)?by\b", re.I)
+TIMESTAMP = re.compile(
+    r"(?:gmt|utc)\s*\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2}\s*(?:am|pm)?\s*(?:gmt|utc|[ecmp][sd]?t|bst|cet|ist)\b"
+    r"|\b\d+\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b|\b\d+\s+min(?:ute)?s?\s+read\b", re.I)
+COMMENT = re.compile(
+    r"^(no comments?|\d+ comments?|comments?(\s*\(\d+\))?|post a comment|leave a (comment|reply)|add (a |your )?comment"
+    r"|send (us )?your comments?|your comment( as a (visitor|guest))?|write a comment|show comments|view comments"
+    r"|join the (discussion|conversation)|comment on this (story|article)|be the first to comment"
+    r"|(log|sign) in to comment|comments are closed|reply)\s*[:.!]?$", re.I)
+SHARE = re.compile(
+    r"^(share( this( article| story| post)?)?( on \w+)?|tweet|email|e-mail|print|whatsapp|facebook|twitter|linkedin"
+    r"|reddit|pinterest|telegram|copy link|follow us( on .{0,40})?|follow @\w+|like us on \w+"
+    r"|subscribe( now| today| for .{0,40}| to .{0,40})?|sign up( now| for .{0,60}| to .{0,60})?"
+    r"|get (our|the) newsletter|click here to .{0,80})\s*[.!:]?$", re.I)
+SHARE_ANY = re.compile(r"\b(subscribe to our|sign up for our|follow us on|share this (article|story)|"
+                       r"newsletter sign[- ]up|download our app)\b", re.I)
+RELATED_HEAD = re.compile(
+    r"^(you (may|might) (also )?(like|enjoy|be interested in)|related( articles?| stories| news| coverage| content"
+    r"| posts| links| reading)?|read (more|also|next)|also read|see also|more (from|on|stories|news)\b.{0,40}"
+    r"|recommended( for you| stories| reading)?|most (read|popular|viewed|shared)|trending( now| stories)?"
+    r"|top stories|latest (news|stories)|editor'?s picks|what to read next|don'?t miss|further reading)\s*[:.\-–—]*$",
+    re.I)
+RELATED_LINE = re.compile(r"^(related( article| story| link| coverage| content)?s?|read (more|also)|also read|see also"
+                          r"|more|watch|listen|recommended|opinion)\s*:\s*\S", re.I)
+PHOTO = re.compile(
+    r"^\(?(photo|image|picture|pic|photograph|illustration|graphic|video|file photo|main image|top image)s?"
+    r"(\s*credit)?s?\s*(:|/|by\b|courtesy\b|\||—|–)"
+    r"|\b(getty images|afp photo|ap photo|reuters/|shutterstock|file photo|via getty|photo credit|epa-efe|pool photo)\b",
+    re.I)
+AD = re.compile(r"^(advertisement|advertising|advert|sponsored( content| post)?|ad|ads|promoted( content)?"
+                r"|story continues below( advertisement)?|article continues below|continue reading( below| the main story)?"
+                r"|scroll (down )?to continue( reading)?|paid (content|post|partner content))\s*[.:]?$", re.I)
+PUNCT_ONLY = re.compile(r"^[\W_]+$")
+
+
+@dataclass
+class Verdict:
+    reason: str
+    strong: bool = True
+
+
+def classify(line: str, raw: str) -> Verdict | None:
+    """Why ``line`` (markdown already stripped; ``raw`` as received) is boilerplate, or None."""
+    s = line.strip()
+    low = s.lower()
+    if not s:
+        return None
+    if PUNCT_ONLY.match(s) or MD_RULE.match(raw):
+        return Verdict("separator line")
+    if raw.strip().startswith("![") and not s:
+        return Verdict("image")
+    if SITE_NAME.match(s):
+        return Verdict("photo credit (a bare site name)")
+    if URL_ONLY.match(s) or URL_ONLY.match(raw.strip()):
+        return Verdict("bare URL")
+    if SOURCE_LINK.match(s):
+        return Verdict("original/source URL line")
+    if len(s) < 300 and COPYRIGHT.search(s):
+        return Verdict("copyright footer")
+    if COMMENT.match(s):
+        return Verdict("comment prompt")
+    if SHARE.match(s) or (len(s) < 160 and SHARE_ANY.search(s)):
+        return Verdict("share/follow/subscribe prompt")
+    if RELATED_HEAD.match(s):
+        return Verdict("related-articles block")
+    if RELATED_LINE.match(s) and len(s) < 300:
+        return Verdict("related-article link")
+    if ONLY_LINK.match(raw.strip()) and len(s) < 200:
+        return Verdict("link to another article")
+    if AD.match(s):
+        return Verdict("advertisement marker")
+    if len(s) < 200 and PHOTO.search(s):
+        return Verdict("photo credit")
+    if len(s) < 220 and TIMESTAMP.search(s) and not s.endswith((".", "?", "!", '"', "”")):
+        return Verdict("related headline with timestamp")
+    # weak: only inside a block of boilerplate
+    if len(s) < 200 and SITE_CREDIT.search(low):
+        return Verdict("site credit", strong=False)
+    if is_date_only(s):
+        return Verdict("date line", strong=False)
+    if len(s) < 120 and not s.endswith((".", "?", "!", '"', "”", ":")) and len(s.split()) <= 16:
+        return Verdict("headline in a related-articles block", strong=False)
+    return None

@@ -1,0 +1,169 @@
+"""``newsfold add``, ``articles``, ``article``, ``ledger``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..models import Article
+from ..read import MAX_BYTES
+from .common import Context, cli, db_option, echo_json, json_option, pass_ctx, stage_progress
+
+
+def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": a.id, "title": a.title, "outlet": a.outlet, "url": a.url, "published": a.published,
+                         "published_source": a.published_source, "language": a.language}
+    if full:
+        d.update({"place": a.place, "text": a.text, "removed": [{"line": r.line, "reason": r.reason} for r in a.removed],
+                  "content_hash": a.content_hash, "source_ref": a.source_ref, "meta": a.meta})
+    return d
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--no-dedup", is_flag=True, help="Load raw: skip duplicate detection (and so stories and summaries).")
+@click.option("--no-stories", is_flag=True, help="Skip story folding (and so summaries).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any input is rejected.")
+@click.option("--max-bytes", type=int, default=MAX_BYTES, show_default=True, help="Largest single article file.")
+@click.option("--batch-size", type=int, default=500, show_default=True, help="Inputs per transaction.")
+@db_option
+@json_option
+@pass_ctx
+def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, strict: bool, max_bytes: int,
+        batch_size: int, as_json: bool) -> None:
+    """Add articles: files, directories (recursive), globs, or - for JSONL on stdin.
+
+    Every input gets a ledger entry: accepted, duplicate or rejected with a reason.
+    """
+    from ..ingest import Ingester
+    from ..pipeline import catch_up
+
+    store = ctx.store()
+    ingester = Ingester(store, batch_size=batch_size, max_bytes=max_bytes)
+    if ctx.interactive:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
+                      console=Console(stderr=True), transient=True) as prog:
+            task = prog.add_task("read", total=None, counts="")
+
+            def on_progress(done: int, total: int, rep: Any) -> None:
+                prog.update(task, completed=done, total=total, counts=rep.summary())
+
+            report = ingester.ingest_paths(paths, on_progress=on_progress)
+    else:
+        report = ingester.ingest_paths(paths)
+    skip = set()
+    if no_dedup:
+        skip |= {"dedup", "stories", "summaries"}
+    if no_stories:
+        skip |= {"stories", "summaries"}
+    stages = catch_up(store, skip=skip, progress=stage_progress(ctx))
+    if as_json:
+        echo_json({"run_id": report.run_id, "accepted": report.accepted, "duplicate": report.duplicate,
+                   "rejected": report.rejected, "rejections": report.rejections,
+                   "stages": [{"stage": s.stage, "processed": s.processed, **s.details} for s in stages]})
+    else:
+        for e in report.rejections:
+            click.echo(f"rejected {e.ref}: {e.reason}", err=True)
+        for s in stages:
+            if not ctx.quiet:
+                click.echo(f"{s.stage}: {s.processed} processed", err=True)
+        click.echo(report.summary())
+    if strict and report.rejected:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--offset", type=int, default=0)
+@click.option("--outlet", default=None, help="Only this outlet's articles.")
+@db_option
+@json_option
+@pass_ctx
+def articles(ctx: Context, limit: int, offset: int, outlet: str | None, as_json: bool) -> None:
+    """List stored articles."""
+    rows = ctx.store().list_articles(limit=limit, offset=offset, outlet=outlet)
+    if as_json:
+        echo_json([article_json(a, full=False) for a in rows])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table("id", "published", "outlet", "title", box=None)
+    for a in rows:
+        t.add_row(a.id, a.published or "-", a.outlet or "-", (a.title or a.text[:70]).replace("\n", " "))
+    Console().print(t)
+
+
+@cli.command()
+@click.argument("article_id")
+@db_option
+@json_option
+@pass_ctx
+def article(ctx: Context, article_id: str, as_json: bool) -> None:
+    """Show one article: cleaned text, removed lines, duplicates, re-used passages."""
+    store = ctx.store()
+    a = store.get_article(article_id)
+    if a is None:
+        raise click.ClickException(f"no article {article_id!r}; list ids with `newsfold articles`")
+    links, passages = _dedup_info(store, article_id)
+    story = store.conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)).fetchone()
+    if as_json:
+        d = article_json(a)
+        d["story_id"] = story[0] if story else None
+        d["duplicates"] = links
+        d["passages"] = passages
+        echo_json(d)
+        return
+    click.echo(click.style(a.title or "(no title)", bold=True))
+    click.echo(f"id {a.id} · outlet {a.outlet or '?'} · published {a.published or 'unknown'} "
+               f"({a.published_source}) · {a.url or 'no url'}" + (f" · story {story[0]}" if story else ""))
+    click.echo("")
+    click.echo(a.text)
+    if a.removed:
+        click.echo("\nremoved lines:")
+        for r in a.removed:
+            click.echo(f"  [{r.reason}] {r.line}")
+    if links:
+        click.echo("\nduplicates:")
+        for link in links:
+            click.echo(f"  {link['article_id']} → {link['canonical_id']} ({link['kind']}, {link['similarity']:.2f})")
+    if passages:
+        click.echo("\nre-used passages:")
+        for p in passages:
+            click.echo(f"  from {p['source_id']} ({p['direction']}, {p['similarity']:.2f}): {p['sentence']}")
+
+
+def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from dataclasses import asdict
+
+    try:
+        from ..dedup import links_for, passages_for  # type: ignore[attr-defined]
+    except ImportError:
+        links = [asdict(x) for x in store.dup_links_for(article_id)]
+        rows = store.conn.execute("SELECT * FROM passages WHERE article_id = ?", (article_id,)).fetchall()
+        return links, [dict(r) for r in rows]
+    return [asdict(x) for x in links_for(store, article_id)], [asdict(x) for x in passages_for(store, article_id)]
+
+
+@cli.command()
+@click.option("--rejected", is_flag=True, help="Only rejected inputs.")
+@click.option("--run", "run_id", default=None, help="Only this run (see `newsfold ledger --json`).")
+@click.option("--limit", type=int, default=None)
+@db_option
+@json_option
+@pass_ctx
+def ledger(ctx: Context, rejected: bool, run_id: str | None, limit: int | None, as_json: bool) -> None:
+    """What happened to every input: accepted, duplicate, or rejected and why."""
+    rows = ctx.store().ledger(outcome="rejected" if rejected else None, run_id=run_id, limit=limit)
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        tail = f" {r['article_id']}" if r["article_id"] else ""
+        reason = f" — {r['reason']}" if r["reason"] else ""
+        click.echo(f"{r['outcome']:9} {r['ref']}{tail}{reason}")

@@ -1,0 +1,55 @@
+"""HTML pages through trafilatura (text + metadata) and htmldate (dates)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..models import RawDocument
+from .decode import decode_bytes, read_limited
+
+log = logging.getLogger(__name__)
+
+
+def extract_html(html: str, *, ref: str, url: str | None = None, id: str | None = None) -> RawDocument:
+    """Main text and metadata of one HTML page; ``error`` when there is no article."""
+    import trafilatura
+    from htmldate import find_date
+
+    try:
+        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                          include_tables=False, favor_precision=True)
+    except Exception as e:  # trafilatura raises on malformed trees in rare cases
+        log.debug("trafilatura failed on %s: %s", ref, e)
+        doc = None
+    meta: dict[str, Any] = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    text = (meta.get("text") or "").strip()
+    if not text:
+        return RawDocument(ref=ref, error="no article text found in HTML")
+    published = meta.get("date")
+    if not published:
+        try:
+            published = find_date(html, url=url, original_date=True)
+        except Exception:  # htmldate is best effort
+            published = None
+    page_url = url or meta.get("url")
+    return RawDocument(
+        ref=ref, text=text, id=id, title=meta.get("title") or None, url=page_url or None,
+        published=published or None, outlet=meta.get("sitename") or None,
+        language=meta.get("language") or None,
+        meta={"format": "html", **({"author": meta["author"]} if meta.get("author") else {}),
+              **({"description": meta["description"]} if meta.get("description") else {})},
+    )
+
+
+def read_html_file(path: str, *, max_bytes: int) -> RawDocument:
+    data, err = read_limited(path, max_bytes)
+    if err:
+        return RawDocument(ref=path, error=err)
+    assert data is not None
+    dec = decode_bytes(data)
+    if dec.error:
+        return RawDocument(ref=path, error=dec.error)
+    assert dec.text is not None
+    return extract_html(dec.text, ref=path, id=Path(path).stem)
