@@ -1,0 +1,254 @@
+"""Background ingest for the web app: one writer thread, visible progress.
+
+Uploads are saved under the upload directory (one folder per job, file names
+sanitized so they cannot escape it), then ingested by the library's pipeline
+in a single worker thread with its own :class:`~newsfold.store.Store`.  Reads
+keep working meanwhile: SQLite in WAL mode lets readers see the last commit
+while the one writer works.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import re
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from ..store import Store
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass
+class IngestOutcome:
+    """What an ingest job produced: the ledger run and each stage's report."""
+
+    run_ids: list[str] = field(default_factory=list)
+    stages: list[dict[str, Any]] = field(default_factory=list)
+
+
+class IngestFn(Protocol):
+    def __call__(self, store: Store, paths: list[Path], progress: ProgressFn) -> IngestOutcome: ...
+
+
+@dataclass
+class Job:
+    """One background ingest, as the add page and ``/api/jobs/{id}`` show it."""
+
+    id: str
+    status: str = "queued"  # queued, running, done, failed
+    files: list[str] = field(default_factory=list)
+    stage: str = ""
+    done: int = 0
+    total: int = 0
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    run_ids: list[str] = field(default_factory=list)
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    ledger: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def finished_ok(self) -> bool:
+        return self.status == "done"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str | None, default: str = "upload") -> str:
+    """A plain file name from an untrusted one: no directories, no dot-files, no odd characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = _SAFE.sub("_", base).strip("._-")[:120]
+    return base or default
+
+
+def save_into(directory: Path, name: str | None, data: bytes) -> Path:
+    """Write ``data`` as a file inside ``directory`` under a sanitized, unique name."""
+    directory = directory.resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    fname = safe_filename(name)
+    target = (directory / fname).resolve()
+    stem, dot, ext = fname.partition(".")
+    n = 1
+    while target.exists():
+        target = (directory / f"{stem}-{n}{dot}{ext}").resolve()
+        n += 1
+    if not target.is_relative_to(directory) or target.parent != directory:
+        raise ValueError(f"refusing to write {name!r} outside the upload directory")
+    target.write_bytes(data)
+    return target
+
+
+def records_to_jsonl(body: bytes) -> bytes:
+    """A JSON object, a JSON list of objects, or JSONL, as JSONL bytes (raises ValueError)."""
+    text = body.decode("utf-8-sig")
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("the body is empty: send a JSON object, a list of objects, or JSON lines")
+    try:
+        doc = json.loads(stripped)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict):
+        rows: list[Any] = [doc]
+    elif isinstance(doc, list):
+        rows = doc
+    else:
+        rows = []
+        for i, line in enumerate(stripped.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except ValueError as e:
+                raise ValueError(f"line {i} is not JSON ({e.msg}); send one JSON object per line") from None
+    bad = [i for i, r in enumerate(rows) if not isinstance(r, dict)]
+    if bad:
+        raise ValueError(f"item {bad[0]} is not a JSON object; each article is an object like"
+                         ' {"title": ..., "text": ..., "outlet": ..., "url": ..., "published": ...}')
+    if not rows:
+        raise ValueError("no articles in the body")
+    return ("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n").encode("utf-8")
+
+
+def default_ingest(store: Store, paths: list[Path], progress: ProgressFn) -> IngestOutcome:
+    """Ingest files with the library's pipeline (ingest, then dedup → stories → summaries)."""
+    from .. import pipeline  # the lead's module: imported late so the web app loads without it
+
+    def on_ingest(done: int, total: int, report: Any) -> None:
+        progress("ingest", done, total)
+
+    if not paths:  # a re-fold: only the stages' catch-up
+        return _outcome({"stages": pipeline.catch_up(store, progress=progress)})
+    report = pipeline.run_pipeline(store, [str(p) for p in paths], progress=progress,
+                                   on_ingest_progress=on_ingest)
+    return _outcome(report)
+
+
+def _outcome(report: Any) -> IngestOutcome:
+    out = IngestOutcome()
+    if report is None:
+        return out
+    d = report if isinstance(report, dict) else (asdict(report) if hasattr(report, "__dataclass_fields__")
+                                                 else vars(report))
+    for key in ("run_id", "ingest_run_id"):
+        if isinstance(d.get(key), str):
+            out.run_ids.append(d[key])
+    ing = d.get("ingest")
+    if isinstance(ing, dict) and isinstance(ing.get("run_id"), str):
+        out.run_ids.append(ing["run_id"])
+    for st in d.get("stages") or []:
+        st = st if isinstance(st, dict) else asdict(st)
+        out.stages.append({"stage": st.get("stage") or st.get("name"), "processed": st.get("processed", 0),
+                           "details": st.get("details", {})})
+    out.run_ids = list(dict.fromkeys(out.run_ids))
+    return out
+
+
+class JobManager:
+    """A queue of ingest jobs run one at a time by a daemon worker thread."""
+
+    def __init__(self, db_path: str, upload_dir: Path, ingest: IngestFn | None = None, keep: int = 200) -> None:
+        self.db_path = db_path
+        self.upload_dir = Path(upload_dir)
+        self.ingest = ingest or default_ingest
+        self.keep = keep
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def _ensure_worker(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="newsfold-ingest", daemon=True)
+                self._thread.start()
+
+    def submit(self, files: list[tuple[str | None, bytes]]) -> Job:
+        """Save the files under a new job folder and queue their ingest."""
+        job = Job(id=uuid.uuid4().hex[:12])
+        folder = self.upload_dir / job.id
+        for name, data in files:
+            job.files.append(save_into(folder, name, data).name)
+        with self._lock:
+            self._jobs[job.id] = job
+            if len(self._jobs) > self.keep:
+                for old in [j for j in self._jobs.values() if j.status in ("done", "failed")][: len(self._jobs) - self.keep]:
+                    self._jobs.pop(old.id, None)
+        self._queue.put(job.id)
+        self._ensure_worker()
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def recent(self, n: int = 10) -> list[Job]:
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: -j.created)[:n]
+
+    def wait(self, job_id: str, timeout: float) -> Job | None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            job = self.get(job_id)
+            if job is None or job.status in ("done", "failed"):
+                return job
+            time.sleep(0.05)
+        return self.get(job_id)
+
+    def _work(self) -> None:
+        while True:
+            job_id = self._queue.get()
+            job = self.get(job_id)
+            if job is None:
+                continue
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        job.status, job.started = "running", time.time()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            job.stage, job.done, job.total = stage, int(done), int(total)
+
+        folder = self.upload_dir / job.id
+        paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.exists() else []
+        try:
+            store = Store(self.db_path)
+            try:
+                outcome = self.ingest(store, paths, progress)
+                job.run_ids, job.stages = outcome.run_ids, outcome.stages
+                job.ledger = self._ledger(store, outcome.run_ids)
+            finally:
+                store.close()
+            job.status = "done"
+        except Exception as e:  # shown on the job page; the worker keeps serving
+            log.exception("ingest job %s failed", job.id)
+            job.status, job.error = "failed", f"{type(e).__name__}: {e}"
+        finally:
+            job.finished = time.time()
+
+    @staticmethod
+    def _ledger(store: Store, run_ids: list[str]) -> dict[str, Any]:
+        from ..query import ledger_summary
+
+        counts: dict[str, int] = {}
+        entries: list[dict[str, Any]] = []
+        for rid in run_ids:
+            part = ledger_summary(store.conn, rid)
+            for k, v in part["counts"].items():
+                counts[k] = counts.get(k, 0) + v
+            entries += part["entries"]
+        return {"run_ids": run_ids, "counts": counts, "entries": entries}
