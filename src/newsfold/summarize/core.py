@@ -1,0 +1,322 @@
+"""Summarize one story: selection, citations, additions, headline, timeline.
+
+:func:`summarize_story` builds the whole :class:`Briefing`;
+:func:`select_summary` is the part ``newsfold eval summaries`` measures (the
+sentence selection alone, no NER).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..models import Article, Passage
+from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
+from .select import SubmodularSelector
+from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix, word_count
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_COS = 0.7      # candidates this similar are one candidate
+CITE_COS = 0.5           # a sentence this similar states the same thing
+CITE_CONTAIN = 0.75      # ... or one that contains this share of its (idf-weighted) content words
+NOVEL_COS = 0.35         # an addition has no sentence this similar elsewhere
+NOVEL_CONTAIN = 0.6      # ... and no sentence elsewhere that contains this share of its content
+MAX_GROUND = 2500        # sentences used as coverage targets (sampled beyond this)
+MAX_ADDITIONS_SHOWN = 8
+
+
+@dataclass
+class Selection:
+    """The outcome of sentence selection over a story's articles."""
+
+    units: list[SentenceUnit]
+    terms: TermMatrix
+    chosen: list[int]                     # unit indices, in display order
+    gain_order: list[int] = field(default_factory=list)  # the same, in the order the greedy chose them
+    objective: float = 0.0
+
+
+def _order_key(articles: Sequence[Article]) -> dict[str, tuple[str, int]]:
+    return {a.id: (a.published or "9999", i) for i, a in enumerate(articles)}
+
+
+def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: bool = False,
+                   selector: SubmodularSelector | None = None) -> Selection:
+    """Choose summary sentences under a word budget (see :mod:`.select` for the objective).
+
+    ``fill=True`` appends the best next sentence past the budget (the DUC
+    convention: a summary is then cut at ``max_words`` words for scoring).
+    """
+    units = sentence_units(articles)
+    titles = [a.title for a in articles if a.title and a.title.strip()]
+    tm = term_matrix([u.text for u in units] + titles)
+    n_units = len(units)
+    ground = [i for i in range(n_units) if len(tm.terms[i]) >= 2] + list(range(n_units, n_units + len(titles)))
+    if len(ground) > MAX_GROUND:
+        step = len(ground) / MAX_GROUND
+        ground = [ground[int(k * step)] for k in range(MAX_GROUND)]
+    order = _order_key(articles)
+    eligible = [i for i in range(n_units) if units[i].eligible and tm.terms[i]]
+    eligible.sort(key=lambda i: (order[units[i].article_id], units[i].index))
+    if not eligible:
+        return Selection(units=units, terms=tm, chosen=[])
+    # fold near-identical candidates (wire copies, reprints) into their first occurrence
+    Xc = tm.X[eligible]
+    cc = (Xc @ Xc.T).toarray()
+    keep: list[int] = []
+    for a_pos in range(len(eligible)):
+        if not any(cc[a_pos, b_pos] >= DUPLICATE_COS for b_pos in keep):
+            keep.append(a_pos)
+    candidates = [eligible[p] for p in keep]
+    # ground set rows + candidate columns share one index space: ground ∪ candidates
+    space = sorted(set(ground) | set(candidates))
+    index = {g: k for k, g in enumerate(space)}
+    Xs = tm.X[space]
+    W = (Xs @ Xs.T).toarray()
+    np.fill_diagonal(W, 1.0)
+    in_ground = np.zeros(len(space), dtype=bool)
+    in_ground[[index[g] for g in ground]] = True
+    W[~in_ground, :] = 0.0  # only ground sentences are coverage targets
+    positions = [units[g].index if g < n_units else 0 for g in space]
+    costs = [units[g].words if g < n_units else 10**6 for g in space]
+    sel = selector or SubmodularSelector(max_words=max_words)
+    sel.max_words = max_words
+    sel.fit(W, costs, [index[c] for c in candidates], positions=positions, X=Xs)
+    picked = [space[k] for k in sel.selected_]
+    if fill:
+        extra = _best_extra(sel, W, costs, [index[c] for c in candidates], sel.selected_)
+        if extra is not None:
+            picked.append(space[extra])
+    shown = sorted(picked, key=lambda i: (order[units[i].article_id][0],
+                                          units[i].index / max(1, units[i].n_in_article),
+                                          order[units[i].article_id][1], units[i].index))
+    return Selection(units=units, terms=tm, chosen=shown, gain_order=picked, objective=sel.objective_)
+
+
+def _best_extra(sel: SubmodularSelector, W: np.ndarray, costs: Sequence[int], cands: Sequence[int],
+                chosen: Sequence[int]) -> int | None:
+    rest = np.asarray([c for c in cands if c not in set(chosen)])
+    if rest.size == 0:
+        return None
+    C = W[:, list(chosen)].sum(axis=1) if chosen else np.zeros(W.shape[0])
+    ps = np.zeros(int(sel.parts_.max()) + 1)
+    for j in chosen:
+        ps[sel.parts_[j]] += sel.r_[j]
+    gains = sel._gains(W, C, ps, rest)
+    return int(rest[int(np.argmax(gains))])
+
+
+def summary_text(articles: Sequence[Article], *, max_words: int = 100, fill: bool = False) -> str:
+    """The summary as plain text (what ``newsfold eval summaries`` scores)."""
+    sel = select_summary(articles, max_words=max_words, fill=fill)
+    return " ".join(sel.units[i].text for i in sel.chosen)
+
+
+# ---------------------------------------------------------------- support
+def _containment(tm: TermMatrix) -> np.ndarray:
+    """C[i, j]: share of sentence i's IDF-weighted content words that sentence j also has."""
+    B = (tm.X > 0).astype(np.float64)
+    Bw = B.multiply(tm.idf[None, :]).tocsr()
+    num = (Bw @ B.T).toarray()
+    den = np.asarray(Bw.sum(axis=1)).ravel()
+    den[den == 0] = 1.0
+    return num / den[:, None]
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\W+", " ", s.lower()).strip()
+
+
+def citations(sel: Selection, passages: Sequence[Passage] = ()) -> dict[int, list[str]]:
+    """For each chosen unit, the ids of every article stating it (its own article first)."""
+    units = sel.units
+    n = len(units)
+    if not sel.chosen:
+        return {}
+    X = sel.terms.X[:n]
+    cos = (X[sel.chosen] @ X.T).toarray()
+    tm_units = TermMatrix(X=X, vocab=sel.terms.vocab, idf=sel.terms.idf, terms=sel.terms.terms[:n])
+    contain = _containment(tm_units)[sel.chosen]
+    by_text: dict[tuple[str, str], list[str]] = {}
+    for p in passages:
+        by_text.setdefault((p.article_id, _norm(p.sentence)), []).append(p.source_id)
+        by_text.setdefault((p.source_id, _norm(p.source_sentence)), []).append(p.article_id)
+    out: dict[int, list[str]] = {}
+    for row, i in enumerate(sel.chosen):
+        own = units[i].article_id
+        cited = [own]
+        strong = len(set(sel.terms.terms[i])) >= 4
+        for j in range(n):
+            aid = units[j].article_id
+            if aid in cited:
+                continue
+            if cos[row, j] >= CITE_COS or (strong and contain[row, j] >= CITE_CONTAIN):
+                cited.append(aid)
+        for aid in by_text.get((own, _norm(units[i].text)), []):
+            if aid not in cited:
+                cited.append(aid)
+        out[i] = cited
+    return out
+
+
+def outlet_of(a: Article) -> str:
+    return a.outlet or a.id
+
+
+def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[str, set[str]] | None = None,
+              shared_quotes: Sequence[AlignedQuote] = ()) -> list[OutletAdditions]:
+    """Per outlet, its sentences (and entities) that no other outlet of the story reports.
+
+    A sentence is the outlet's own when no sentence of another outlet is
+    similar to it or contains most of its content words, and it does not
+    carry a quote that other articles render too (``shared_quotes``).
+    """
+    quoted: dict[str, list[str]] = {}
+    for q in shared_quotes:
+        if len({r.article_id for r in q.renderings}) > 1:
+            for r in q.renderings:
+                quoted.setdefault(r.article_id, []).append(_norm(r.text))
+    outlets: dict[str, list[str]] = {}
+    for a in articles:
+        outlets.setdefault(outlet_of(a), []).append(a.id)
+    if len(outlets) < 2:
+        return []
+    units = sel.units
+    n = len(units)
+    X = sel.terms.X[:n]
+    tm_units = TermMatrix(X=X, vocab=sel.terms.vocab, idf=sel.terms.idf, terms=sel.terms.terms[:n])
+    cos = (X @ X.T).toarray()
+    contain = _containment(tm_units)
+    outlet_of_article = {a.id: outlet_of(a) for a in articles}
+    unit_outlet = np.asarray([outlet_of_article[u.article_id] for u in units], dtype=object)
+    result = []
+    for outlet, ids in outlets.items():
+        others = np.flatnonzero(unit_outlet != outlet)
+        found: list[AddedSentence] = []
+        seen: set[str] = set()
+        for i, u in enumerate(units):
+            if unit_outlet[i] != outlet or not u.eligible or len(set(sel.terms.terms[i])) < 3:
+                continue
+            if others.size and (cos[i, others].max() >= NOVEL_COS or contain[i, others].max() >= NOVEL_CONTAIN):
+                continue
+            key = _norm(u.text)
+            if any(qt and qt in key for qt in quoted.get(u.article_id, ())):
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append(AddedSentence(text=u.text, article_id=u.article_id, position=u.index))
+        ents: list[str] = []
+        if entity_names is not None:
+            mine = set().union(*(entity_names.get(i, set()) for i in ids))
+            theirs = set().union(*(entity_names.get(a.id, set()) for a in articles if outlet_of(a) != outlet))
+            theirs_low = {t.lower() for t in theirs}
+            ents = sorted(e for e in mine if e.lower() not in theirs_low)
+        if found or ents:
+            result.append(OutletAdditions(outlet=outlet, article_ids=ids, sentences=found[:MAX_ADDITIONS_SHOWN],
+                                          entities=ents, n_sentences=len(found)))
+    result.sort(key=lambda o: (-o.n_sentences, o.outlet))
+    return result
+
+
+# --------------------------------------------------------------- headline
+_ATTRIBUTION = re.compile(r",?\s+(?:[\w.'’-]+\s+){0,5}(?:said|says|reported|added|announced)(?:\s+on\s+\w+)?\.?$")
+
+
+def headline(articles: Sequence[Article], sel: Selection) -> str:
+    """The title closest to the story's content, else the first-chosen summary sentence, shortened."""
+    titles = [(a.title or "").strip() for a in articles]
+    titles = [t.lstrip("#* ").strip() for t in titles if t]
+    n = len(sel.units)
+    if titles and n:
+        centroid = np.asarray(sel.terms.X[:n].mean(axis=0)).ravel()
+        tm = sel.terms
+        scores = []
+        for k, t in enumerate(titles):
+            row = tm.X[n + k] if tm.X.shape[0] > n + k else None
+            scores.append(float(np.asarray(row @ centroid).ravel()[0]) if row is not None else 0.0)
+        return titles[int(np.argmax(scores))]
+    if titles:
+        return titles[0]
+    if not sel.gain_order:
+        return ""
+    s = sel.units[sel.gain_order[0]].text.strip()
+    s = _ATTRIBUTION.sub("", s).rstrip(".,; ")
+    words = s.split()
+    return " ".join(words[:16]) + (" …" if len(words) > 16 else "")
+
+
+def timeline(articles: Sequence[Article]) -> list[TimelineEntry]:
+    entries = [TimelineEntry(published=a.published, outlet=outlet_of(a), article_id=a.id, title=a.title)
+               for a in articles]
+    entries.sort(key=lambda e: (e.published is None, e.published or "", e.outlet))
+    return entries
+
+
+# ------------------------------------------------------------------ story
+def summarize_story(articles: list[Article], *, max_words: int = 100, passages: Sequence[Passage] | None = None,
+                    story_id: str | None = None, version: str = "", with_nlp: bool = True) -> Briefing:
+    """The briefing of one story (see :class:`Briefing` for what it holds).
+
+    ``passages`` are the dedup stage's re-used passages between the articles;
+    when None, ``newsfold.dedup.find_passages`` is used if it exists.
+    ``with_nlp=False`` skips spaCy (no entities, quotes or discrepancies).
+    """
+    articles = [a for a in articles if a is not None]
+    articles.sort(key=lambda a: (a.published is None, a.published or "", a.id))
+    brief = Briefing(headline="", summary=[], story_id=story_id, version=version, n_articles=len(articles),
+                     max_words=max_words, timeline=timeline(articles))
+    if not articles:
+        brief.reason = "the story has no articles"
+        return brief
+    sel = select_summary(articles, max_words=max_words)
+    if passages is None:
+        passages = _find_passages(articles)
+    cites = citations(sel, passages)
+    brief.summary = [SummarySentence(text=sel.units[i].text, article_ids=cites.get(i, [sel.units[i].article_id]),
+                                     source_id=sel.units[i].article_id, position=sel.units[i].index,
+                                     words=sel.units[i].words) for i in sel.chosen]
+    brief.n_words = sum(s.words for s in brief.summary)
+    if not brief.summary:
+        if not any(u.text.strip() for u in sel.units):
+            brief.reason = "the story's articles have no text"
+        else:
+            brief.reason = (f"none of the story's {len(sel.units)} sentences is a complete sentence of "
+                            f"6–70 words that fits in {max_words} words")
+    brief.headline = headline(articles, sel)
+    names = None
+    if with_nlp and any(u.text.strip() for u in sel.units):
+        from .discrepancies import find_discrepancies
+        from .entities import entity_names_by_article, parse, story_entities
+        from .quotes import align_quotes
+
+        docs = parse(articles)
+        brief.entities = story_entities(articles, docs)
+        names = entity_names_by_article(articles, docs)
+        brief.quotes = align_quotes(articles, docs, {a.id: outlet_of(a) for a in articles})
+        brief.discrepancies = find_discrepancies(articles, docs)
+    brief.additions = additions(articles, sel, names, brief.quotes)
+    return brief
+
+
+def _find_passages(articles: Sequence[Article], max_articles: int = 30) -> list[Passage]:
+    try:
+        from ..dedup import find_passages  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    if len(articles) > max_articles:
+        return []
+    out: list[Passage] = []
+    for i, a in enumerate(articles):
+        for b in articles[i + 1:]:
+            try:
+                out.extend(find_passages(a, b))
+            except Exception as e:  # the dedup helper's failure must not lose the briefing
+                log.warning("find_passages(%s, %s) failed: %s", a.id, b.id, e)
+                return out
+    return out

@@ -1,0 +1,133 @@
+"""Numbers and dates that articles state differently for the same fact.
+
+Every number (spaCy CARDINAL, MONEY, PERCENT, QUANTITY) and date (DATE) is
+a *fact* keyed by what it is about: the noun a number counts ("23
+diplomats" → diplomat) or the word a date attaches to ("agreed on
+Saturday" → agreed).  Two facts of different articles conflict when they
+have the same kind and key, different normalised values, sentences that say
+the same thing otherwise (content-word Dice ≥ 0.35), and the second article
+never states the first value anywhere.  Conflicts are grouped by key and
+shown side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Article
+from .briefing import Discrepancy, DiscrepantValue
+from .text import content_terms, stem
+
+log = logging.getLogger(__name__)
+
+NUMBER_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
+SENTENCE_DICE = 0.35
+_SMALL = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_VAGUE_DATES = {"today", "yesterday", "tomorrow", "now", "recently", "this year", "last year", "next year",
+                "this week", "last week", "next week", "annual", "daily", "weekly", "monthly"}
+
+
+@dataclass
+class _Fact:
+    kind: str
+    key: str
+    value: str
+    shown: str
+    article_id: str
+    sentence: str
+    terms: set[str]
+
+
+def normalise_value(text: str, kind: str) -> str:
+    """A comparable form of a stated value: digits without separators, words for small numbers as digits."""
+    s = text.lower().strip()
+    s = re.sub(r"^(about|around|some|nearly|almost|more than|over|at least|up to|roughly|the|on|in)\s+", "", s)
+    s = s.replace(",", "")
+    if kind == "number":
+        words = re.split(r"[\s-]+", s)
+        words = [str(_SMALL[w]) if w in _SMALL else w for w in words]
+        s = " ".join(words)
+    return s.strip(" .")
+
+
+def _facts(article: Article, doc: Any) -> list[_Fact]:
+    out = []
+    for ent in doc.ents:
+        if ent.label_ in NUMBER_LABELS:
+            kind = "number"
+        elif ent.label_ == "DATE":
+            kind = "date"
+        else:
+            continue
+        if kind == "date" and ent.text.lower().strip() in _VAGUE_DATES:
+            continue
+        root = ent.root
+        head = root.head
+        if kind == "number" and ent.label_ == "CARDINAL" and root.dep_ not in ("nummod", "quantmod", "npadvmod", "dobj",
+                                                                                 "nsubj", "pobj", "appos"):
+            continue
+        if head.i == root.i or head.is_punct:
+            continue
+        if kind == "number" and ent.label_ == "CARDINAL" and head.pos_ not in ("NOUN", "PROPN"):
+            continue
+        key = f"{ent.label_}:{stem(head.lower_)}"
+        value = normalise_value(ent.text, kind)
+        if not value or (kind == "number" and not re.search(r"\d", value)):
+            continue
+        sent = ent.sent
+        shown_subject = head.text if kind == "number" else head.text
+        out.append(_Fact(kind=kind, key=key, value=value, shown=shown_subject, article_id=article.id,
+                         sentence=sent.text.strip(), terms=set(content_terms(sent.text)) - set(content_terms(ent.text))))
+    return out
+
+
+def find_discrepancies(articles: Sequence[Article], docs: dict[str, Any], *, limit: int = 10) -> list[Discrepancy]:
+    """Facts stated with different values by different articles, grouped by what they are about."""
+    facts: list[_Fact] = []
+    stated: dict[str, set[str]] = defaultdict(set)  # article -> all normalised values it states
+    for a in articles:
+        doc = docs.get(a.id)
+        if doc is None:
+            continue
+        fs = _facts(a, doc)
+        facts.extend(fs)
+        stated[a.id].update(f.value for f in fs)
+    by_key: dict[str, list[_Fact]] = defaultdict(list)
+    for f in facts:
+        by_key[f.key].append(f)
+    out: list[tuple[int, Discrepancy]] = []
+    for key, fs in by_key.items():
+        conflicting: list[_Fact] = []
+        for i, f in enumerate(fs):
+            for g in fs[i + 1:]:
+                if f.article_id == g.article_id or f.value == g.value:
+                    continue
+                if f.value in stated[g.article_id] or g.value in stated[f.article_id]:
+                    continue
+                inter = len(f.terms & g.terms)
+                dice = 2 * inter / (len(f.terms) + len(g.terms)) if f.terms and g.terms else 0.0
+                if dice >= SENTENCE_DICE:
+                    conflicting.extend(x for x in (f, g) if x not in conflicting)
+        if not conflicting:
+            continue
+        values: dict[str, DiscrepantValue] = {}
+        for f in conflicting:
+            v = values.setdefault(f.value, DiscrepantValue(value=f.value, article_ids=[], sentences=[]))
+            if f.article_id not in v.article_ids:
+                v.article_ids.append(f.article_id)
+            if f.sentence not in v.sentences:
+                v.sentences.append(f.sentence)
+        if len(values) < 2:
+            continue
+        subject = conflicting[0].shown
+        out.append((-sum(len(v.article_ids) for v in values.values()),
+                    Discrepancy(kind=conflicting[0].kind, subject=subject, values=list(values.values()))))
+    out.sort(key=lambda x: x[0])
+    return [d for _, d in out[:limit]]

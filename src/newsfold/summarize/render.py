@@ -1,0 +1,65 @@
+"""Plain-text rendering of a briefing (``newsfold story ID``)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from .briefing import Briefing
+
+
+def source_numbers(b: Briefing) -> dict[str, int]:
+    """Article id → its number in the briefing's source list (timeline order, from 1)."""
+    nums: dict[str, int] = {}
+    for t in b.timeline:
+        nums.setdefault(t.article_id, len(nums) + 1)
+    for s in b.summary:
+        for aid in s.article_ids:
+            nums.setdefault(aid, len(nums) + 1)
+    return nums
+
+
+def _cite(ids: list[str], nums: dict[str, int]) -> str:
+    return "[" + ",".join(str(nums[i]) for i in ids if i in nums) + "]"
+
+
+def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 15) -> str:
+    """The briefing as text: summary with numbered citations, entities, additions, quotes, discrepancies, sources."""
+    nums = source_numbers(b)
+    wrap = lambda s, ind="  ": textwrap.fill(s, width=width, initial_indent=ind,  # noqa: E731
+                                             subsequent_indent=ind + "  ")
+    out = [b.headline or "(no headline)", ""]
+    if b.summary:
+        out.append(f"Summary ({b.n_words} words, {b.n_articles} articles; [n] = sources below)")
+        for s in b.summary:
+            out.append(wrap(f"{s.text} {_cite(s.article_ids, nums)}"))
+    else:
+        out.append(f"No summary: {b.reason or 'nothing to summarize'}")
+    if b.entities:
+        out += ["", "Who and where"]
+        out.append(wrap("; ".join(f"{e.name} ({e.label.lower()}, {e.count}× in {len(e.article_ids)})"
+                                  for e in b.entities[:max_entities])))
+    if b.additions:
+        out += ["", "What each outlet adds"]
+        for a in b.additions:
+            out.append(f"  {a.outlet} {_cite(a.article_ids, nums)}: {a.n_sentences} sentence(s) no other outlet has")
+            for s in a.sentences[:3]:
+                out.append(wrap("- " + s.text, "    "))
+            if a.entities:
+                out.append(wrap("only here: " + ", ".join(a.entities[:12]), "    "))
+    multi = [q for q in b.quotes if len(q.renderings) > 1]
+    if multi:
+        out += ["", "Quotes across outlets"]
+        for q in multi:
+            out.append(f"  {q.speaker or 'unattributed'}:")
+            for r in q.renderings:
+                out.append(wrap(f"“{r.text}” — {r.outlet} {_cite([r.article_id], nums)}", "    "))
+    if b.discrepancies:
+        out += ["", "Stated differently"]
+        for d in b.discrepancies:
+            vals = "  vs  ".join(f"{v.value} {_cite(v.article_ids, nums)}" for v in d.values)
+            out.append(wrap(f"{d.subject} ({d.kind}): {vals}"))
+    out += ["", "Sources"]
+    for t in b.timeline:
+        out.append(wrap(f"[{nums.get(t.article_id, '?')}] {t.published or 'date unknown'}  {t.outlet}  "
+                        f"{t.article_id}  {t.title or ''}".rstrip()))
+    return "\n".join(out)

@@ -1,0 +1,189 @@
+"""Sentence units and the lexical representation the summarizer works on.
+
+Articles are split into paragraphs (lines) and sentences (the project's
+``newsfold.sentences.split_sentences`` when it exists, pysbd otherwise).
+Each sentence becomes a :class:`SentenceUnit`; ``eligible`` says whether it
+may appear in a summary (a complete sentence of reasonable length, not a
+heading, link or fragment).  Words are lower-cased, stop words dropped and
+Porter-stemmed, as ROUGE does, and weighted by TF-IDF over the story's
+sentences.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+import numpy as np
+from scipy import sparse
+
+from ..models import Article
+
+log = logging.getLogger(__name__)
+
+MIN_WORDS = 6
+MAX_WORDS = 70
+_TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$|[\"”’]$")
+_LINKISH = re.compile(r"https?://|www\.|\]\(|\[[^\]]*\]|<[a-z]+://|@\w+\.\w+")
+_WORD = re.compile(r"[a-z0-9]+")
+_VISIBLE_WORD = re.compile(r"\S+")
+
+
+@dataclass
+class SentenceUnit:
+    """One sentence of one article, with where it sits."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    words: int
+    eligible: bool
+    n_in_article: int = 0
+
+
+@lru_cache(maxsize=1)
+def _splitter() -> Callable[[str], list[str]]:
+    try:
+        from ..sentences import split_sentences  # the dedup engineer's splitter
+    except ImportError:
+        split_sentences = None
+    if split_sentences is not None:
+        def split(text: str) -> list[str]:
+            out = []
+            for s in split_sentences(text):
+                s = s if isinstance(s, str) else getattr(s, "text", str(s))
+                if s.strip():
+                    out.append(s.strip())
+            return out
+        return split
+    import pysbd
+
+    seg = pysbd.Segmenter(language="en", clean=False)
+    return lambda text: [s.strip() for s in seg.segment(text) if s.strip()]
+
+
+def split_text(text: str) -> list[tuple[str, int]]:
+    """Sentences of ``text`` with their character offsets; paragraphs never merge."""
+    split = _splitter()
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        start_line = pos
+        pos += len(line) + 1
+        if not line.strip():
+            continue
+        cursor = 0
+        for s in split(line):
+            at = line.find(s, cursor)
+            if at < 0:
+                at = cursor
+            else:
+                cursor = at + len(s)
+            out.append((s, start_line + at))
+    return out
+
+
+def is_summary_worthy(sentence: str) -> bool:
+    """A complete sentence of 6–70 words, not a heading, list item, link or fragment."""
+    s = sentence.strip()
+    n = len(_VISIBLE_WORD.findall(s))
+    if n < MIN_WORDS or n > MAX_WORDS:
+        return False
+    if not _TERMINAL.search(s) or s.endswith(":"):
+        return False
+    if _LINKISH.search(s) or s.startswith(("#", "*", "-", "|", ">")):
+        return False
+    first = s.lstrip("\"'“‘(")[:1]
+    if not first or first.islower():
+        return False
+    letters = [c for c in s if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return False
+    return True
+
+
+def sentence_units(articles: Sequence[Article]) -> list[SentenceUnit]:
+    """All sentences of ``articles``, in article order."""
+    units: list[SentenceUnit] = []
+    for a in articles:
+        sents = split_text(a.text or "")
+        first = len(units)
+        for i, (s, start) in enumerate(sents):
+            units.append(SentenceUnit(article_id=a.id, index=i, text=s, start=start,
+                                      words=len(_VISIBLE_WORD.findall(s)), eligible=is_summary_worthy(s)))
+        for u in units[first:]:
+            u.n_in_article = len(sents)
+    return units
+
+
+def word_count(text: str) -> int:
+    return len(_VISIBLE_WORD.findall(text))
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "mr", "ms", "mrs"}
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    from nltk.stem.porter import PorterStemmer
+
+    return PorterStemmer()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return _stemmer().stem(word) if len(word) > 3 else word
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-cased, stemmed words without stop words (ROUGE's tokenisation plus stop-word removal)."""
+    stops = _stop_words()
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in stops]
+
+
+@dataclass
+class TermMatrix:
+    """TF-IDF rows (L2-normalised) for a list of texts, plus the vocabulary and IDF."""
+
+    X: sparse.csr_matrix
+    vocab: dict[str, int]
+    idf: np.ndarray
+    terms: list[list[str]]
+
+    def cosine(self) -> np.ndarray:
+        """Dense cosine-similarity matrix between all rows."""
+        return (self.X @ self.X.T).toarray()
+
+
+def term_matrix(texts: Sequence[str], *, sublinear: bool = True) -> TermMatrix:
+    """TF-IDF over ``texts`` treated as the documents (smoothed IDF, as scikit-learn's)."""
+    terms = [content_terms(t) for t in texts]
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for r, ts in enumerate(terms):
+        counts: dict[int, int] = {}
+        for t in ts:
+            j = vocab.setdefault(t, len(vocab))
+            counts[j] = counts.get(j, 0) + 1
+        for j, c in counts.items():
+            rows.append(r)
+            cols.append(j)
+            vals.append(1.0 + np.log(c) if sublinear else float(c))
+    n, v = len(texts), len(vocab)
+    tf = sparse.csr_matrix((vals, (rows, cols)), shape=(n, v), dtype=np.float64)
+    df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=v) if cols else np.zeros(v)
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    X = tf @ sparse.diags(idf)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    X = sparse.diags(1.0 / norms) @ X
+    return TermMatrix(X=sparse.csr_matrix(X), vocab=vocab, idf=idf, terms=terms)
