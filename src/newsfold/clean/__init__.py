@@ -103,6 +103,8 @@ class Cleaner:
         head_seen = 0
         for i, ln in enumerate(lines):
             if not ln.text:
+                if ln.raw.strip():
+                    ln.removed = "image" if "![" in ln.raw else "markdown artefact"
                 continue
             # "<https://...>" after an "Original url:" line is the article's own URL
             am = ANGLE_URL.search(ln.raw)
@@ -215,7 +217,8 @@ def _spread_blocks(lines: list[_Line]) -> None:
     for run in runs:
         if any(ln.removed in BLOCK_REASONS for ln in run):
             for ln in run:
-                if ln.weak and not ln.removed:
+                # the article's own headline above a time stamp is not a related headline
+                if ln.weak and not ln.removed and not (ln.head and ln.weak.startswith("headline")):
                     ln.removed = ln.weak
 
 

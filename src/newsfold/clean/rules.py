@@ -75,6 +75,17 @@ AD = re.compile(r"^(advertisement|advertising|advert|sponsored( content| post)?|
                 r"|story continues below( advertisement)?|article continues below|continue reading( below| the main story)?"
                 r"|scroll (down )?to continue( reading)?|paid (content|post|partner content))\s*[.:]?$", re.I)
 PUNCT_ONLY = re.compile(r"^[\W_]+$")
+CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?", re.I)
+_STAMP_TOKENS = re.compile(
+    r"\b(?:\d+(?:st|nd|rd|th)?|gmt|utc|[ecmp][sd]?t|bst|cet|ist|et|[ap]\.?m\.?|am|pm|posted|updated|published|"
+    r"first|last|originally|modified|on|at|by|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
+    r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|"
+    r"sat(?:ur)?|sun|day|time|date|hours?|minutes?|ago|year|days)\b\.?", re.I)
+
+
+def _stamp_words(s: str) -> list[str]:
+    """The words of ``s`` that are not part of a date or time stamp."""
+    return re.findall(r"[A-Za-z]{2,}", _STAMP_TOKENS.sub(" ", s))
 
 
 @dataclass
@@ -115,8 +126,15 @@ def classify(line: str, raw: str) -> Verdict | None:
         return Verdict("advertisement marker")
     if len(s) < 200 and PHOTO.search(s):
         return Verdict("photo credit")
-    if len(s) < 220 and TIMESTAMP.search(s) and not s.endswith((".", "?", "!", '"', "”")):
-        return Verdict("related headline with timestamp")
+    if len(s) < 220 and (TIMESTAMP.search(s) or CLOCK.search(s)):
+        words = _stamp_words(s)
+        if len(words) <= 2:
+            return Verdict("date/time stamp")
+        m = TIMESTAMP.search(s) or CLOCK.search(s)
+        assert m is not None
+        before = s[:m.start()].rstrip(" ,|-–—")
+        if TIMESTAMP.search(s) and not re.search(r"[.!?][\"”]?\s", before) and not before.endswith((".", "?", "!", '"', "”")) and not s.endswith((".", "?", "!")):
+            return Verdict("related headline with timestamp")
     # weak: only inside a block of boilerplate
     if len(s) < 200 and SITE_CREDIT.search(low):
         return Verdict("site credit", strong=False)

@@ -56,7 +56,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:1_000_000]).best()
-    if best is not None and best.encoding and best.coherence >= 0.2:
+    if best is not None and best.encoding and best.chaos <= 0.2:
         try:
             return Decoded(data.decode(best.encoding), encoding=best.encoding)
         except (UnicodeDecodeError, LookupError):

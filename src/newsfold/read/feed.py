@@ -47,7 +47,10 @@ def read_feed(path: str, *, max_bytes: int) -> Iterator[RawDocument]:
         if e.get("content"):
             body = max((c.get("value", "") for c in e.content), key=len)
         body = body or e.get("summary", "") or e.get("description", "")
-        common = dict(ref=ref, id=e.get("id") or None, title=e.get("title") or None, url=e.get("link") or None,
+        guid = e.get("id") or None
+        if guid and re.match(r"^(https?:|urn:|tag:)", guid):
+            guid = None  # a URL-like guid: the id comes from the normalized link instead
+        common = dict(ref=ref, id=guid, title=e.get("title") or None, url=e.get("link") or None,
                       published=_iso(e.get("published_parsed") or e.get("updated_parsed")),
                       outlet=site, language=feed.feed.get("language") or None)
         if not body.strip():

@@ -11,6 +11,9 @@ from .decode import decode_bytes, read_limited
 
 log = logging.getLogger(__name__)
 
+# a page whose main text is shorter than this is navigation, a form or an error page
+MIN_WORDS = 15
+
 
 def extract_html(html: str, *, ref: str, url: str | None = None, id: str | None = None) -> RawDocument:
     """Main text and metadata of one HTML page; ``error`` when there is no article."""
@@ -25,8 +28,10 @@ def extract_html(html: str, *, ref: str, url: str | None = None, id: str | None 
         doc = None
     meta: dict[str, Any] = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
     text = (meta.get("text") or "").strip()
-    if not text:
-        return RawDocument(ref=ref, error="no article text found in HTML")
+    n_words = len(text.split())
+    if n_words < MIN_WORDS:
+        extra = f" (only {n_words} words of page text outside navigation)" if n_words else ""
+        return RawDocument(ref=ref, error=f"no article text found in HTML{extra}")
     published = meta.get("date")
     if not published:
         try:

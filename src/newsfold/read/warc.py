@@ -23,18 +23,16 @@ def read_warc(path: str) -> Iterator[RawDocument]:
     A truncated or corrupt file yields the records read so far, then one
     rejected entry that says where reading stopped.
     """
-    from fastwarc.stream_io import FileStream, GZipStream
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+    n = 0
     try:
-        raw = FileStream(path, "rb")
-        stream = GZipStream(raw) if path.endswith(".gz") else raw
+        records = ArchiveIterator(path, record_types=WarcRecordType.response, parse_http=True, fsspec_args=False)
     except Exception as e:
         yield RawDocument(ref=path, error=f"cannot read WARC file: {e}")
         return
-    n = 0
     try:
-        for rec in ArchiveIterator(stream, record_types=WarcRecordType.response, parse_http=True):
+        for rec in records:
             n += 1
             ref = f"{path}#{n}"
             uri = rec.headers.get("WARC-Target-URI")
@@ -42,8 +40,9 @@ def read_warc(path: str) -> Iterator[RawDocument]:
             if ctype and "html" not in ctype.lower():
                 continue
             body = rec.reader.read()
-            if rec.content_length and len(body) == 0:
-                yield RawDocument(ref=ref, url=uri, error="WARC record is truncated (no body)")
+            if rec.content_length and len(body) < rec.content_length:
+                yield RawDocument(ref=ref, url=uri, error=(
+                    f"WARC file is truncated: record {n} has {len(body)} of its {rec.content_length} bytes"))
                 continue
             dec = decode_bytes(body, declared=_charset(ctype))
             if dec.error:
