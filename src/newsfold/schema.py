@@ -125,4 +125,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS stories_last_published ON stories(last_published);
     CREATE INDEX IF NOT EXISTS stories_size ON stories(size);
     """,
+    # 3: dedup — exact-copy lookup by normalized content hash; the thresholds a store's links were built with
+    """
+    CREATE INDEX IF NOT EXISTS fingerprints_content_hash ON fingerprints(content_hash);
+    CREATE TABLE IF NOT EXISTS dedup_settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
