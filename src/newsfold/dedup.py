@@ -1,0 +1,451 @@
+"""The dedup stage: exact copies, near-duplicates, reprints and re-used passages.
+
+For every article without a ``fingerprints`` row, in ingest order and in
+batches (one transaction each):
+
+1. fingerprint it (:mod:`newsfold.fingerprint`): normalized-content hash,
+   word-shingle MinHash signature;
+2. exact copies come from the content hash; other candidates from the LSH
+   index (:mod:`newsfold.lsh`), whose banding is chosen so that a reprint
+   keeping at least ``min_ratio`` of the longer text is found with
+   probability ≥ 0.995;
+3. every candidate is verified against the exact shingle sets: ``exact``
+   (same normalized text), ``near-duplicate`` (Jaccard ≥ ``threshold``),
+   ``reprint`` (containment of the smaller set in the larger ≥
+   ``containment``);
+4. groups merge incrementally: an article joins the groups of the articles
+   it matches; the canonical of a group is the earliest published, else the
+   longest, else the first ingested; when that changes, the group's links
+   are re-pointed (and re-scored) against the new canonical;
+5. re-used sentences between the article and its closest matches go to
+   ``passages`` (:func:`newsfold.passages.find_passages`).
+
+The LSH index lives in memory and is rebuilt from ``fingerprints.minhash``
+when a stage object first meets a store.  Shingle sets are never stored:
+verification re-shingles the texts, which is fast.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, Fingerprinter, blob_to_signature,
+                          overlap, signature_to_blob)
+from .lsh import LSHIndex, LSHParams, candidate_jaccard, check_threshold
+from .models import Article, DupKind, DupLink, Passage
+from .passages import find_passages
+from .stages import ProgressFn, StageReport, no_progress
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 0.8
+DEFAULT_CONTAINMENT = 0.8
+DEFAULT_MIN_RATIO = 0.5
+
+
+@dataclass
+class DedupConfig:
+    """What counts as a copy, and how fingerprints are made.
+
+    ``threshold``: Jaccard for ``near-duplicate``; ``containment``: share of
+    the smaller article's shingles found in the larger for ``reprint``;
+    ``min_ratio``: the smallest size ratio (smaller / larger) at which a
+    reprint is still found with probability ≥ 0.995 (sets the LSH banding);
+    ``passage_containment``: verified pairs at least this contained get their
+    re-used sentences recorded.
+    """
+
+    threshold: float = DEFAULT_THRESHOLD
+    containment: float = DEFAULT_CONTAINMENT
+    min_ratio: float = DEFAULT_MIN_RATIO
+    shingle_size: int = DEFAULT_SHINGLE_SIZE
+    num_perm: int = DEFAULT_NUM_PERM
+    seed: int = DEFAULT_SEED
+    passage_containment: float = 0.2
+    max_passage_sources: int = 3
+    batch_size: int = 2000
+
+    def __post_init__(self) -> None:
+        self.threshold = check_threshold("threshold", self.threshold)
+        self.containment = check_threshold("containment", self.containment)
+        self.min_ratio = check_threshold("min_ratio", self.min_ratio)
+        self.passage_containment = check_threshold("passage_containment", self.passage_containment)
+        if int(self.shingle_size) < 1:
+            raise ValueError(f"shingle_size must be at least 1, got {self.shingle_size}")
+        if int(self.batch_size) < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+
+    def lsh_params(self) -> LSHParams:
+        return LSHParams.for_threshold(candidate_jaccard(self.threshold, self.containment, self.min_ratio),
+                                       self.num_perm)
+
+
+@dataclass
+class Relation:
+    """How two articles relate, measured on their exact shingle sets."""
+
+    kind: DupKind | None
+    similarity: float
+    jaccard: float
+    containment: float
+
+
+def classify(jac: float, cont: float, same_content: bool, config: DedupConfig) -> Relation:
+    """The relation for a pair, or ``kind=None`` when it is not a copy."""
+    if same_content:
+        return Relation("exact", 1.0, 1.0, 1.0)
+    if jac >= config.threshold:
+        return Relation("near-duplicate", round(jac, 4), jac, cont)
+    if cont >= config.containment:
+        return Relation("reprint", round(cont, 4), jac, cont)
+    return Relation(None, round(max(jac, cont), 4), jac, cont)
+
+
+@dataclass
+class DupGroup:
+    """A canonical article and the links of its copies."""
+
+    canonical_id: str
+    links: list[DupLink] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return 1 + len(self.links)
+
+
+@dataclass
+class _Info:
+    seq: int
+    id: str
+    published: str | None
+    n_shingles: int
+    content_hash: str
+
+    def canonical_key(self) -> tuple[int, str, int, int]:
+        return (0 if self.published else 1, self.published or "", -self.n_shingles, self.seq)
+
+
+class DedupStage:
+    """The post-ingest dedup stage (see the module docstring)."""
+
+    name = "dedup"
+
+    def __init__(self, threshold: float | None = None, containment: float | None = None,
+                 config: DedupConfig | None = None, **options: object) -> None:
+        self._explicit = config is not None or threshold is not None or containment is not None or bool(options)
+        base = config or DedupConfig(**options)  # type: ignore[arg-type]
+        if threshold is not None:
+            base.threshold = check_threshold("threshold", threshold)
+        if containment is not None:
+            base.containment = check_threshold("containment", containment)
+        self.config = base
+        self._store_key: tuple[int, str] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._fp = Fingerprinter(self.config.shingle_size, self.config.num_perm, self.config.seed)
+        self._index: LSHIndex | None = None
+        self._hashes: dict[str, int] = {}
+        self._loaded_upto = 0
+
+    # ------------------------------------------------------- settings
+    def _sync_settings(self, store: Store) -> None:
+        """Use the thresholds the store was built with, unless told otherwise."""
+        rows = {r["name"]: r["value"] for r in store.conn.execute("SELECT name, value FROM dedup_settings")}
+        if self._explicit and rows and any(rows.get(k) != str(getattr(self.config, k)) for k in ("threshold", "containment")):
+            log.warning("this store's duplicate links were built with threshold=%s containment=%s; new articles"
+                        " use %s/%s (rebuild to make them consistent)", rows.get("threshold"),
+                        rows.get("containment"), self.config.threshold, self.config.containment)
+        if not self._explicit and rows:
+            self.config = DedupConfig(threshold=float(rows.get("threshold", DEFAULT_THRESHOLD)),
+                                      containment=float(rows.get("containment", DEFAULT_CONTAINMENT)),
+                                      min_ratio=float(rows.get("min_ratio", DEFAULT_MIN_RATIO)),
+                                      shingle_size=int(rows.get("shingle_size", DEFAULT_SHINGLE_SIZE)),
+                                      num_perm=int(rows.get("num_perm", DEFAULT_NUM_PERM)),
+                                      seed=int(rows.get("seed", DEFAULT_SEED)))
+            self._reset()
+        elif not rows:
+            with store.atomic():
+                self._write_settings(store)
+
+    def _write_settings(self, store: Store) -> None:
+        c = self.config
+        for name, value in (("threshold", c.threshold), ("containment", c.containment), ("min_ratio", c.min_ratio),
+                            ("shingle_size", c.shingle_size), ("num_perm", c.num_perm), ("seed", c.seed)):
+            store.conn.execute("INSERT OR REPLACE INTO dedup_settings (name, value) VALUES (?, ?)", (name, str(value)))
+
+    def rebuild(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
+        """Forget every fingerprint, link and passage, and recompute with this config."""
+        with store.atomic():
+            store.conn.execute("DELETE FROM passages")
+            store.conn.execute("DELETE FROM dup_links")
+            store.conn.execute("DELETE FROM fingerprints")
+            store.conn.execute("DELETE FROM dedup_settings")
+            self._write_settings(store)
+        self._explicit = True
+        self._reset()
+        self._store_key = None
+        return self.catch_up(store, progress)
+
+    # ------------------------------------------------------- the index
+    def _load(self, store: Store) -> None:
+        """Bring the in-memory index up to date with the stored signatures."""
+        key = (id(store), store.path)
+        if self._store_key != key:
+            self._reset()
+            self._store_key = key
+        if self._index is None:
+            self._index = LSHIndex(self.config.lsh_params())
+        last = self._loaded_upto
+        while True:
+            rows = store.conn.execute(
+                "SELECT a.seq, f.content_hash, f.minhash FROM fingerprints f JOIN articles a ON a.id = f.article_id"
+                " WHERE a.seq > ? ORDER BY a.seq LIMIT 50000", (last,)).fetchall()
+            if not rows:
+                break
+            keys, sigs = [], []
+            for r in rows:
+                h = r["content_hash"]
+                if h and self._hashes.setdefault(h, r["seq"]) != r["seq"]:
+                    continue  # an exact copy: its signature is its original's
+                blob = r["minhash"]
+                if blob is not None and len(blob) == 4 * self.config.num_perm:
+                    keys.append(r["seq"])
+                    sigs.append(blob_to_signature(blob))
+            if keys:
+                self._index.add(np.array(keys, dtype=np.int64), np.vstack(sigs))
+            last = rows[-1]["seq"]
+        self._loaded_upto = last
+
+    # -------------------------------------------------------- catch up
+    def catch_up(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
+        self._sync_settings(store)
+        self._load(store)
+        total = int(store.conn.execute(
+            "SELECT count(*) FROM articles a WHERE NOT EXISTS"
+            " (SELECT 1 FROM fingerprints f WHERE f.article_id = a.id)").fetchone()[0])
+        report = StageReport(self.name, details={"exact": 0, "near-duplicate": 0, "reprint": 0, "passages": 0,
+                                                 "candidates": 0})
+        progress(self.name, 0, total)
+        while True:
+            rows = store.conn.execute(
+                "SELECT a.seq, a.id, a.text, a.published FROM articles a WHERE NOT EXISTS"
+                " (SELECT 1 FROM fingerprints f WHERE f.article_id = a.id) ORDER BY a.seq LIMIT ?",
+                (self.config.batch_size,)).fetchall()
+            if not rows:
+                break
+            try:
+                with store.atomic():
+                    self._process(store, rows, report)
+            except BaseException:
+                self._index = None  # it may hold entries of the rolled-back batch
+                self._hashes = {}
+                self._loaded_upto = 0
+                raise
+            report.processed += len(rows)
+            progress(self.name, report.processed, total)
+        return report
+
+    def _process(self, store: Store, rows: Sequence[object], report: StageReport) -> None:
+        assert self._index is not None
+        cfg = self.config
+        seqs = np.array([r["seq"] for r in rows], dtype=np.int64)  # type: ignore[index]
+        texts = [r["text"] or "" for r in rows]  # type: ignore[index]
+        fps = self._fp.fingerprint(texts, keep_shingles=True)
+        assert fps.shingles is not None
+        sets = {int(s): fps.shingles.shingles(i) for i, s in enumerate(seqs)}
+        hashes = {int(s): fps.content_hashes[i] for i, s in enumerate(seqs)}
+
+        # exact copies by normalized content; the rest go through LSH
+        exact: dict[int, int] = {}
+        lsh_rows = []
+        for i, s in enumerate(seqs):
+            h = fps.content_hashes[i]
+            if h and h in self._hashes:
+                exact[int(s)] = self._hashes[h]
+                continue
+            if h:
+                self._hashes[h] = int(s)
+            if fps.has_signature[i]:
+                lsh_rows.append(i)
+        lsh_rows_a = np.array(lsh_rows, dtype=np.int64)
+        cands = self._index.add_and_query(seqs[lsh_rows_a], fps.signatures[lsh_rows_a])
+        report.details["candidates"] += len(cands)
+        self._loaded_upto = max(self._loaded_upto, int(seqs[-1]))
+
+        store.conn.executemany(
+            "INSERT INTO fingerprints (article_id, content_hash, n_shingles, minhash) VALUES (?,?,?,?)",
+            [(r["id"], fps.content_hashes[i], int(fps.n_shingles[i]),  # type: ignore[index]
+              signature_to_blob(fps.signatures[i]) if fps.has_signature[i] else None)
+             for i, r in enumerate(rows)])
+
+        # verify candidates on the exact shingle sets
+        self._fetch_sets(store, set(int(k) for k in cands.key) - sets.keys(), sets, hashes)
+        matches: dict[int, list[tuple[int, Relation]]] = {}
+        for new, old in exact.items():
+            matches.setdefault(new, []).append((old, Relation("exact", 1.0, 1.0, 1.0)))
+        for new, old in zip(cands.query.tolist(), cands.key.tolist()):
+            jac, cont = overlap(sets[new], sets[old])
+            rel = classify(jac, cont, False, cfg)
+            if rel.kind is not None or cont >= cfg.passage_containment:
+                matches.setdefault(new, []).append((old, rel))
+
+        for s in seqs.tolist():
+            found = matches.get(s, [])
+            copies = [(o, r) for o, r in found if r.kind is not None]
+            if copies:
+                self._join_groups(store, s, [o for o, _ in copies], sets, hashes, report)
+            near = sorted((m for m in found if m[1].kind != "exact"), key=lambda m: -m[1].containment)
+            if near:
+                report.details["passages"] += self._record_passages(
+                    store, s, [o for o, _ in near[: cfg.max_passage_sources]])
+
+    def _fetch_sets(self, store: Store, seqs: Iterable[int], sets: dict[int, np.ndarray],
+                    hashes: dict[int, str]) -> None:
+        """Shingle sets (and content hashes) of stored articles, re-shingled from their text."""
+        seqs = sorted(set(seqs) - sets.keys())
+        for i in range(0, len(seqs), 500):
+            chunk = seqs[i:i + 500]
+            rows = store.conn.execute(
+                f"SELECT a.seq, a.text, f.content_hash FROM articles a LEFT JOIN fingerprints f ON f.article_id = a.id"
+                f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            got = self._fp.shingle_sets([r["text"] or "" for r in rows])
+            for r, sh in zip(rows, got):
+                sets[r["seq"]] = sh
+                hashes[r["seq"]] = r["content_hash"] or ""
+
+    # ---------------------------------------------------------- groups
+    def _info(self, store: Store, seqs: Iterable[int]) -> dict[int, _Info]:
+        seqs = list(seqs)
+        out: dict[int, _Info] = {}
+        for i in range(0, len(seqs), 500):
+            chunk = seqs[i:i + 500]
+            for r in store.conn.execute(
+                    "SELECT a.seq, a.id, a.published, f.n_shingles, f.content_hash FROM articles a"
+                    " JOIN fingerprints f ON f.article_id = a.id"
+                    f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk):
+                out[r["seq"]] = _Info(r["seq"], r["id"], r["published"], r["n_shingles"], r["content_hash"])
+        return out
+
+    def _seq_of(self, store: Store, ids: Iterable[str]) -> dict[str, int]:
+        ids = list(ids)
+        out: dict[str, int] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for r in store.conn.execute(f"SELECT id, seq FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                                        chunk):
+                out[r["id"]] = r["seq"]
+        return out
+
+    def _join_groups(self, store: Store, new: int, olds: list[int], sets: dict[int, np.ndarray],
+                     hashes: dict[int, str], report: StageReport) -> None:
+        """Merge ``new`` and the groups of ``olds``; pick the canonical; (re)write links."""
+        info = self._info(store, [new, *olds])
+        conn = store.conn
+        # the canonical of each matched article's group
+        canon_ids: set[str] = set()
+        for o in olds:
+            row = conn.execute("SELECT canonical_id FROM dup_links WHERE article_id = ?", (info[o].id,)).fetchone()
+            canon_ids.add(row["canonical_id"] if row else info[o].id)
+        canon_seq = self._seq_of(store, canon_ids)
+        info.update(self._info(store, set(canon_seq.values()) - info.keys()))
+        contenders = [info[new]] + [info[s] for s in canon_seq.values()]
+        best = min(contenders, key=_Info.canonical_key)
+        # everyone whose canonical is not ``best`` now: old canonicals, their members, the new article
+        moved: set[str] = {c for c in canon_ids if c != best.id}
+        for c in list(moved):
+            moved.update(r["article_id"] for r in conn.execute(
+                "SELECT article_id FROM dup_links WHERE canonical_id = ?", (c,)))
+        if info[new].id != best.id:
+            moved.add(info[new].id)
+        moved.discard(best.id)
+        if not moved:
+            return
+        seqs = self._seq_of(store, moved)
+        self._fetch_sets(store, [*seqs.values(), best.seq], sets, hashes)
+        for aid, s in seqs.items():
+            jac, cont = overlap(sets[s], sets[best.seq])
+            same = bool(hashes.get(s)) and hashes.get(s) == hashes.get(best.seq)
+            rel = classify(jac, cont, same, self.config)
+            kind: DupKind = rel.kind or "reprint"  # joined through another member
+            conn.execute("INSERT OR REPLACE INTO dup_links (article_id, canonical_id, kind, similarity)"
+                         " VALUES (?,?,?,?)", (aid, best.id, kind, rel.similarity))
+            if s == new:
+                report.details[kind] += 1
+
+    def _record_passages(self, store: Store, new: int, olds: list[int]) -> int:
+        seq_rows = store.conn.execute(
+            f"SELECT * FROM articles WHERE seq IN ({','.join('?' * (len(olds) + 1))})", [new, *olds]).fetchall()
+        arts = {r["seq"]: Article(id=r["id"], text=r["text"], title=r["title"], published=r["published"])
+                for r in seq_rows}
+        n = 0
+        for o in olds:
+            ps = find_passages(arts[new], arts[o])
+            store.conn.executemany(
+                "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
+                " VALUES (?,?,?,?,?,?)",
+                [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction) for p in ps])
+            n += len(ps)
+        return n
+
+
+# ------------------------------------------------------------- reading
+def canonical_of(store: Store, article_id: str) -> str:
+    """The canonical article of ``article_id``'s group (itself when it has no copies)."""
+    row = store.conn.execute("SELECT canonical_id FROM dup_links WHERE article_id = ?", (article_id,)).fetchone()
+    return row["canonical_id"] if row else article_id
+
+
+def links_for(store: Store, article_id: str) -> list[DupLink]:
+    """Every link of ``article_id``'s duplicate group (empty when it has no copies)."""
+    canon = canonical_of(store, article_id)
+    rows = store.conn.execute(
+        "SELECT article_id, canonical_id, kind, similarity FROM dup_links WHERE canonical_id = ?"
+        " ORDER BY similarity DESC, article_id", (canon,))
+    return [DupLink(r["article_id"], r["canonical_id"], r["kind"], r["similarity"]) for r in rows]
+
+
+def passages_for(store: Store, article_id: str) -> list[Passage]:
+    """Re-used sentences where ``article_id`` is the copier or the source."""
+    rows = store.conn.execute(
+        "SELECT article_id, source_id, sentence, source_sentence, similarity, direction FROM passages"
+        " WHERE article_id = ? OR source_id = ? ORDER BY rowid", (article_id, article_id))
+    return [Passage(r["article_id"], r["source_id"], r["sentence"], r["source_sentence"], r["similarity"],
+                    r["direction"]) for r in rows]
+
+
+def list_groups(store: Store, *, threshold: float | None = None, containment: float | None = None,
+                kinds: Iterable[str] | None = None, limit: int | None = None) -> list[DupGroup]:
+    """Duplicate groups, largest first.
+
+    ``threshold``/``containment`` keep only the near-duplicate/reprint links
+    scoring at least that much (they can only tighten what the store holds).
+    """
+    if threshold is not None:
+        threshold = check_threshold("threshold", threshold)
+    if containment is not None:
+        containment = check_threshold("containment", containment)
+    kinds = set(kinds) if kinds else None
+    groups: dict[str, DupGroup] = {}
+    for r in store.conn.execute("SELECT article_id, canonical_id, kind, similarity FROM dup_links"
+                                " ORDER BY canonical_id, similarity DESC, article_id"):
+        link = DupLink(r["article_id"], r["canonical_id"], r["kind"], r["similarity"])
+        if kinds and link.kind not in kinds:
+            continue
+        if threshold is not None and link.kind == "near-duplicate" and link.similarity < threshold:
+            continue
+        if containment is not None and link.kind == "reprint" and link.similarity < containment:
+            continue
+        groups.setdefault(link.canonical_id, DupGroup(link.canonical_id)).links.append(link)
+    out = sorted(groups.values(), key=lambda g: (-g.size, g.canonical_id))
+    return out[:limit] if limit else out
+
+
+def stored_settings(store: Store) -> dict[str, str]:
+    """The dedup settings a store's links were built with (empty before the first run)."""
+    return {r["name"]: r["value"] for r in store.conn.execute("SELECT name, value FROM dedup_settings")}

@@ -1,0 +1,206 @@
+"""LSH banding over MinHash signatures, as sorted numpy segments.
+
+The index maps every ``(band, band hash)`` of every signature to an integer
+key (the article's ``seq`` in the store).  It is a small log-structured
+merge tree: each insert adds a sorted segment, and segments of similar size
+are merged, so inserting ``n`` signatures costs ``O(n log n)`` in total and a
+query is a binary search per segment.  Nothing but signatures is needed to
+rebuild it, which is what a new process does from ``fingerprints.minhash``.
+
+Candidates are pairs of keys that share at least one band; callers verify
+them against the exact shingle sets before reporting anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fingerprint import fmix64
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TARGET_RECALL = 0.995
+
+
+def check_threshold(name: str, value: float) -> float:
+    """Return ``value`` as a float if it lies in (0, 1], else raise ValueError."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in (0, 1], got {value!r}") from None
+    if not (0.0 < v <= 1.0) or math.isnan(v):
+        raise ValueError(f"{name} must be in (0, 1] (a share of shingles), got {value!r}")
+    return v
+
+
+def candidate_jaccard(jaccard: float, containment: float, min_ratio: float) -> float:
+    """The lowest Jaccard a pair we must find can have.
+
+    A near-duplicate has Jaccard ≥ ``jaccard``.  A reprint has containment
+    ``c`` ≥ ``containment`` of the smaller set (size ratio ``r`` = small /
+    large ≥ ``min_ratio``) in the larger, so its Jaccard is at least
+    ``c·r / (1 + r − c·r)``.
+    """
+    c, r = containment, min_ratio
+    return min(jaccard, c * r / (1 + r - c * r))
+
+
+@dataclass(frozen=True)
+class LSHParams:
+    """``bands`` bands of ``rows`` signature values each."""
+
+    num_perm: int
+    bands: int
+    rows: int
+
+    def probability(self, j: float) -> float:
+        """Probability that a pair with Jaccard ``j`` shares at least one band."""
+        return 1.0 - (1.0 - j ** self.rows) ** self.bands
+
+    @classmethod
+    def for_threshold(cls, jaccard: float, num_perm: int,
+                      target_recall: float = DEFAULT_TARGET_RECALL) -> "LSHParams":
+        """The most selective banding that still finds a pair at ``jaccard``
+        with probability ≥ ``target_recall`` (more rows per band = fewer
+        false candidates)."""
+        check_threshold("jaccard", jaccard)
+        best = cls(num_perm, num_perm, 1)
+        for rows in range(1, num_perm + 1):
+            p = cls(num_perm, num_perm // rows, rows)
+            if p.bands >= 1 and p.probability(jaccard) >= target_recall:
+                best = p
+        return best
+
+
+@dataclass
+class Candidates:
+    """Pairs ``(query[i], key[i])`` that share at least one band."""
+
+    query: np.ndarray
+    key: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.query.size)
+
+
+class LSHIndex:
+    """Banded LSH index from integer keys to MinHash signatures.
+
+    ``max_bucket`` caps how many keys one band bucket returns (the oldest
+    ones), so a template shared by thousands of articles cannot make a query
+    quadratic; duplicate groups stay connected through the ones returned.
+    """
+
+    def __init__(self, params: LSHParams, max_bucket: int = 256) -> None:
+        self.params = params
+        self.max_bucket = int(max_bucket)
+        self._segments: list[tuple[np.ndarray, np.ndarray]] = []
+        salt = np.arange(1, params.bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        self._band_salt = salt
+        rng = np.random.default_rng(0xBA4D)
+        self._row_mult = rng.integers(0, 2**63, size=params.rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def nbytes(self) -> int:
+        return sum(h.nbytes + k.nbytes for h, k in self._segments)
+
+    def band_hashes(self, sigs: np.ndarray) -> np.ndarray:
+        """``(n, bands)`` uint64: one hash per band, distinct across bands."""
+        p = self.params
+        s = np.asarray(sigs, dtype=np.uint32)[:, : p.bands * p.rows].reshape(len(sigs), p.bands, p.rows)
+        s = s.astype(np.uint64)
+        if p.rows == 2:
+            h = (s[:, :, 0] << np.uint64(32)) | s[:, :, 1]
+        else:
+            h = s[:, :, 0] * self._row_mult[0]
+            for r in range(1, p.rows):
+                h += s[:, :, r] * self._row_mult[r]
+        h ^= self._band_salt[None, :]
+        return fmix64(h)
+
+    # ---------------------------------------------------------- writes
+    def add(self, keys: np.ndarray, sigs: np.ndarray) -> None:
+        """Index ``sigs[i]`` under ``keys[i]``."""
+        keys = np.asarray(keys, dtype=np.int64)
+        if keys.size == 0:
+            return
+        self._add_hashes(keys, self.band_hashes(sigs))
+
+    def _add_hashes(self, keys: np.ndarray, bh: np.ndarray) -> None:
+        flat = bh.ravel()
+        k = np.repeat(keys, self.params.bands)
+        order = np.argsort(flat, kind="stable")
+        self._segments.append((flat[order], k[order]))
+        self._n += keys.size
+        # merge while the previous segment is not much larger than the last
+        while len(self._segments) >= 2 and self._segments[-2][0].size <= 2 * self._segments[-1][0].size:
+            (h1, k1), (h2, k2) = self._segments[-2], self._segments[-1]
+            h = np.concatenate([h1, h2])
+            kk = np.concatenate([k1, k2])
+            order = np.argsort(h, kind="stable")  # older entries stay first within a bucket
+            self._segments[-2:] = [(h[order], kk[order])]
+
+    # ----------------------------------------------------------- reads
+    def query(self, sigs: np.ndarray) -> Candidates:
+        """Keys sharing a band with each row of ``sigs`` (row index, key), unique."""
+        if len(sigs) == 0:
+            return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return self._query_hashes(self.band_hashes(sigs))
+
+    def _query_hashes(self, bh: np.ndarray) -> Candidates:
+        n, b = bh.shape
+        flat = bh.ravel()
+        row = np.repeat(np.arange(n, dtype=np.int64), b)
+        qs, ks = [], []
+        for h, k in self._segments:
+            lo = np.searchsorted(h, flat, side="left")
+            hi = np.searchsorted(h, flat, side="right")
+            cnt = np.minimum(hi - lo, self.max_bucket)
+            hit = np.flatnonzero(cnt)
+            if hit.size == 0:
+                continue
+            cnt, lo = cnt[hit], lo[hit]
+            total = int(cnt.sum())
+            first = np.repeat(np.cumsum(cnt) - cnt, cnt)
+            pos = np.repeat(lo, cnt) + (np.arange(total, dtype=np.int64) - first)
+            qs.append(np.repeat(row[hit], cnt))
+            ks.append(k[pos])
+        if not qs:
+            return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
+        q = np.concatenate(qs)
+        kk = np.concatenate(ks)
+        # unique (row, key) pairs
+        order = np.lexsort((kk, q))
+        q, kk = q[order], kk[order]
+        keep = np.ones(q.size, dtype=bool)
+        keep[1:] = (q[1:] != q[:-1]) | (kk[1:] != kk[:-1])
+        return Candidates(q[keep], kk[keep])
+
+    def add_and_query(self, keys: np.ndarray, sigs: np.ndarray) -> Candidates:
+        """Index a batch and return its candidate pairs ``(new key, older key)``.
+
+        "Older" means a smaller key: pairs inside the batch are found too,
+        each once, oriented from the later key to the earlier one.
+        """
+        keys = np.asarray(keys, dtype=np.int64)
+        if keys.size == 0:
+            return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
+        bh = self.band_hashes(sigs)
+        self._add_hashes(keys, bh)
+        c = self._query_hashes(bh)
+        newk = keys[c.query]
+        keep = c.key < newk
+        return Candidates(newk[keep], c.key[keep])
+
+
+def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
+    """Row-wise share of equal signature values (the MinHash estimate)."""
+    return (np.asarray(sig_a) == np.asarray(sig_b)).mean(axis=-1)
