@@ -1,0 +1,144 @@
+"""``newsfold dedup``: duplicate groups of a store, or of a JSONL file without one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..dedup import DupGroup, DedupStage, list_groups, stored_settings
+from ..lsh import check_threshold
+from ..models import Article
+from ..store import Store
+from .common import Context, cli, db_option, echo_json, json_option, pass_ctx, stage_progress
+
+
+def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return check_threshold(param.name or "value", value)
+    except ValueError as e:
+        raise click.BadParameter(f"{e}; try 0.8") from None
+
+
+def group_json(g: DupGroup) -> dict[str, Any]:
+    return {"canonical": g.canonical_id, "size": g.size,
+            "members": [{"id": link.article_id, "kind": link.kind, "similarity": link.similarity} for link in g.links]}
+
+
+def _print_groups(groups: list[DupGroup], titles: dict[str, str]) -> None:
+    if not groups:
+        click.echo("No duplicate groups.")
+        return
+    for g in groups:
+        click.echo(f"{g.canonical_id}  ({g.size} articles)  {titles.get(g.canonical_id, '')[:70]}")
+        for link in g.links:
+            click.echo(f"  {link.kind:<15} {link.similarity:6.3f}  {link.article_id}  "
+                       f"{titles.get(link.article_id, '')[:60]}")
+
+
+def _titles(store: Store, groups: list[DupGroup]) -> dict[str, str]:
+    ids = [g.canonical_id for g in groups] + [link.article_id for g in groups for link in g.links]
+    return {a.id: (a.title or a.text.split("\n", 1)[0]) for a in store.get_articles(ids)}
+
+
+def load_jsonl(path: str, store: Store) -> list[dict[str, Any]]:
+    """Insert the articles of a JSONL file into ``store``; return the lines it skipped and why."""
+    skipped: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    try:
+        fh = click.open_file(path, "r", encoding="utf-8", errors="replace")
+    except OSError as e:
+        raise click.ClickException(f"cannot read {path}: {e.strerror or e}. Check the path.") from None
+    with fh, store.atomic():
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+            except json.JSONDecodeError as e:
+                skipped.append({"line": n, "reason": f"not JSON: {e.msg}"})
+                continue
+            if not isinstance(d, dict) or not isinstance(d.get("text"), str):
+                skipped.append({"line": n, "reason": "no \"text\" string field"})
+                continue
+            aid = str(d.get("id") if d.get("id") is not None else f"line:{n}")
+            if aid in seen:
+                skipped.append({"line": n, "reason": f"id {aid!r} already used"})
+                continue
+            seen.add(aid)
+            text = d["text"]
+            store.insert_article(Article(
+                id=aid, text=text, title=d.get("title"), url=d.get("url"), outlet=d.get("outlet"),
+                published=str(d["published"]) if d.get("published") else None,
+                content_hash=hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()))
+    return skipped
+
+
+@cli.command()
+@click.option("--threshold", type=float, default=None, callback=_share,
+              help="Jaccard for near-duplicates, in (0, 1] (default 0.8, or what the store was built with).")
+@click.option("--containment", type=float, default=None, callback=_share,
+              help="Share of the shorter article found in the longer for reprints, in (0, 1] (default 0.8).")
+@click.option("--input", "input_path", default=None, metavar="FILE.jsonl",
+              help="Deduplicate a JSONL file (fields text, and optionally id, title, published, url, outlet) "
+                   "without a database.")
+@click.option("--rebuild", is_flag=True, help="Recompute every fingerprint and link with these thresholds.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["exact", "near-duplicate", "reprint"]),
+              help="Only links of this kind (repeatable).")
+@click.option("--limit", type=int, default=None, help="At most this many groups.")
+@db_option
+@json_option
+@pass_ctx
+def dedup(ctx: Context, threshold: float | None, containment: float | None, input_path: str | None, rebuild: bool,
+          kinds: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """List duplicate groups: canonical article, copies, relation and score.
+
+    Catches up on articles not fingerprinted yet first.  Exact copies share
+    normalized text; near-duplicates have a word-shingle Jaccard at or above
+    --threshold; reprints have at least --containment of the shorter
+    article inside the longer (a wire copy with local material added).
+    """
+    if input_path is not None:
+        with tempfile.TemporaryDirectory(prefix="newsfold-dedup-") as tmp:
+            store = Store(Path(tmp) / "dedup.db")
+            try:
+                skipped = load_jsonl(input_path, store)
+                stage = DedupStage(threshold=threshold, containment=containment)
+                report = stage.catch_up(store, stage_progress(ctx))
+                groups = list_groups(store, kinds=kinds or None, limit=limit)
+                if as_json:
+                    echo_json({"articles": report.processed, "groups": [group_json(g) for g in groups],
+                               "skipped": skipped, "settings": stored_settings(store)})
+                else:
+                    _print_groups(groups, _titles(store, groups))
+                    if skipped:
+                        click.echo(f"{len(skipped)} lines skipped (use --json to see why).", err=True)
+            finally:
+                store.close()
+        return
+
+    store = ctx.store()
+    stored = stored_settings(store)
+    if rebuild:
+        stage = DedupStage(
+            threshold=threshold if threshold is not None else float(stored.get("threshold", 0.8)),
+            containment=containment if containment is not None else float(stored.get("containment", 0.8)))
+        stage.rebuild(store, stage_progress(ctx))
+        threshold = containment = None
+    else:
+        DedupStage().catch_up(store, stage_progress(ctx))
+        for name, value in (("threshold", threshold), ("containment", containment)):
+            if value is not None and stored.get(name) and value < float(stored[name]):
+                click.echo(f"note: links were built with {name} {stored[name]}; showing only what they hold. "
+                           f"Run `newsfold dedup --rebuild --{name} {value}` to find looser copies.", err=True)
+    groups = list_groups(store, threshold=threshold, containment=containment, kinds=kinds or None, limit=limit)
+    if as_json:
+        echo_json({"groups": [group_json(g) for g in groups], "settings": stored_settings(store)})
+    else:
+        _print_groups(groups, _titles(store, groups))
