@@ -28,13 +28,14 @@ verification re-shingles the texts, which is fast.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, Fingerprinter, blob_to_signature,
-                          overlap, signature_to_blob)
+from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, Fingerprinter, Fingerprints,
+                          blob_to_signature, overlap, signature_to_blob)
 from .lsh import LSHIndex, LSHParams, candidate_jaccard, check_threshold
 from .models import Article, DupKind, DupLink, Passage
 from .passages import find_passages
@@ -130,6 +131,96 @@ class _Info:
         return (0 if self.published else 1, self.published or "", -self.n_shingles, self.seq)
 
 
+@dataclass
+class PairBatch:
+    """What :meth:`PairFinder.add` learned about one batch.
+
+    ``matches[key]`` lists ``(older key, relation)`` for every verified pair
+    (a copy, or at least ``passage_containment`` contained); ``sets`` and
+    ``hashes`` hold the shingle sets and content hashes it looked at.
+    """
+
+    fingerprints: Fingerprints
+    matches: dict[int, list[tuple[int, Relation]]]
+    sets: dict[int, np.ndarray]
+    hashes: dict[int, str]
+    n_candidates: int
+
+
+class PairFinder:
+    """Incremental pair finding: content hash, LSH candidates, exact verification.
+
+    Keys are increasing integers (the store's ``seq``).  ``fetch`` returns
+    ``{key: text}`` for older keys a batch's candidates point to.
+    """
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+        self.fingerprinter = Fingerprinter(config.shingle_size, config.num_perm, config.seed)
+        self.index = LSHIndex(config.lsh_params())
+        self.hashes: dict[str, int] = {}
+
+    def load(self, keys: Sequence[int], content_hashes: Sequence[str], signatures: Sequence[np.ndarray | None]) -> None:
+        """Re-index stored fingerprints (in key order), e.g. in a new process."""
+        ks, sigs = [], []
+        for k, h, sig in zip(keys, content_hashes, signatures):
+            if h and self.hashes.setdefault(h, k) != k:
+                continue  # an exact copy: its original stands for it
+            if sig is not None and len(sig) == self.config.num_perm:
+                ks.append(k)
+                sigs.append(sig)
+        if ks:
+            self.index.add(np.array(ks, dtype=np.int64), np.vstack(sigs))
+
+    def add(self, keys: Sequence[int], texts: Sequence[str],
+            fetch: Callable[[list[int]], dict[int, tuple[str, str]]]) -> PairBatch:
+        """Fingerprint and index a batch; return its verified pairs with older keys.
+
+        ``fetch(keys)`` gives ``{key: (text, content hash)}`` for stored keys.
+        """
+        cfg = self.config
+        seqs = np.asarray(keys, dtype=np.int64)
+        fps = self.fingerprinter.fingerprint(texts, keep_shingles=True)
+        assert fps.shingles is not None
+        sets = {int(s): fps.shingles.shingles(i) for i, s in enumerate(seqs)}
+        hashes = {int(s): fps.content_hashes[i] for i, s in enumerate(seqs)}
+        exact: dict[int, int] = {}
+        lsh_rows = []
+        for i, s in enumerate(seqs.tolist()):
+            h = fps.content_hashes[i]
+            if h and h in self.hashes:
+                exact[s] = self.hashes[h]
+                continue
+            if h:
+                self.hashes[h] = s
+            if fps.has_signature[i]:
+                lsh_rows.append(i)
+        rows = np.array(lsh_rows, dtype=np.int64)
+        cands = self.index.add_and_query(seqs[rows], fps.signatures[rows])
+        self.fetch_sets(set(cands.key.tolist()), sets, hashes, fetch)
+        matches: dict[int, list[tuple[int, Relation]]] = {}
+        for new, old in exact.items():
+            matches.setdefault(new, []).append((old, Relation("exact", 1.0, 1.0, 1.0)))
+        for new, old in zip(cands.query.tolist(), cands.key.tolist()):
+            jac, cont = overlap(sets[new], sets[old])
+            rel = classify(jac, cont, False, cfg)
+            if rel.kind is not None or cont >= cfg.passage_containment:
+                matches.setdefault(new, []).append((old, rel))
+        return PairBatch(fps, matches, sets, hashes, len(cands))
+
+    def fetch_sets(self, keys: Iterable[int], sets: dict[int, np.ndarray], hashes: dict[int, str],
+                   fetch: Callable[[list[int]], dict[int, tuple[str, str]]]) -> None:
+        """Fill ``sets``/``hashes`` for ``keys`` not in them yet, re-shingling stored texts."""
+        missing = sorted(set(keys) - sets.keys())
+        if not missing:
+            return
+        got = fetch(missing)
+        ks = list(got)
+        for k, sh in zip(ks, self.fingerprinter.shingle_sets([got[k][0] for k in ks])):
+            sets[k] = sh
+            hashes[k] = got[k][1]
+
+
 class DedupStage:
     """The post-ingest dedup stage (see the module docstring)."""
 
@@ -148,9 +239,7 @@ class DedupStage:
         self._reset()
 
     def _reset(self) -> None:
-        self._fp = Fingerprinter(self.config.shingle_size, self.config.num_perm, self.config.seed)
-        self._index: LSHIndex | None = None
-        self._hashes: dict[str, int] = {}
+        self._finder: PairFinder | None = None
         self._loaded_upto = 0
 
     # ------------------------------------------------------- settings
@@ -199,8 +288,8 @@ class DedupStage:
         if self._store_key != key:
             self._reset()
             self._store_key = key
-        if self._index is None:
-            self._index = LSHIndex(self.config.lsh_params())
+        if self._finder is None:
+            self._finder = PairFinder(self.config)
         last = self._loaded_upto
         while True:
             rows = store.conn.execute(
@@ -208,17 +297,8 @@ class DedupStage:
                 " WHERE a.seq > ? ORDER BY a.seq LIMIT 50000", (last,)).fetchall()
             if not rows:
                 break
-            keys, sigs = [], []
-            for r in rows:
-                h = r["content_hash"]
-                if h and self._hashes.setdefault(h, r["seq"]) != r["seq"]:
-                    continue  # an exact copy: its signature is its original's
-                blob = r["minhash"]
-                if blob is not None and len(blob) == 4 * self.config.num_perm:
-                    keys.append(r["seq"])
-                    sigs.append(blob_to_signature(blob))
-            if keys:
-                self._index.add(np.array(keys, dtype=np.int64), np.vstack(sigs))
+            self._finder.load([r["seq"] for r in rows], [r["content_hash"] for r in rows],
+                              [blob_to_signature(r["minhash"]) if r["minhash"] is not None else None for r in rows])
             last = rows[-1]["seq"]
         self._loaded_upto = last
 
@@ -243,81 +323,35 @@ class DedupStage:
                 with store.atomic():
                     self._process(store, rows, report)
             except BaseException:
-                self._index = None  # it may hold entries of the rolled-back batch
-                self._hashes = {}
+                self._finder = None  # it may hold entries of the rolled-back batch
                 self._loaded_upto = 0
                 raise
             report.processed += len(rows)
             progress(self.name, report.processed, total)
         return report
 
-    def _process(self, store: Store, rows: Sequence[object], report: StageReport) -> None:
-        assert self._index is not None
+    def _process(self, store: Store, rows: Sequence[Any], report: StageReport) -> None:
+        assert self._finder is not None
         cfg = self.config
-        seqs = np.array([r["seq"] for r in rows], dtype=np.int64)  # type: ignore[index]
-        texts = [r["text"] or "" for r in rows]  # type: ignore[index]
-        fps = self._fp.fingerprint(texts, keep_shingles=True)
-        assert fps.shingles is not None
-        sets = {int(s): fps.shingles.shingles(i) for i, s in enumerate(seqs)}
-        hashes = {int(s): fps.content_hashes[i] for i, s in enumerate(seqs)}
-
-        # exact copies by normalized content; the rest go through LSH
-        exact: dict[int, int] = {}
-        lsh_rows = []
-        for i, s in enumerate(seqs):
-            h = fps.content_hashes[i]
-            if h and h in self._hashes:
-                exact[int(s)] = self._hashes[h]
-                continue
-            if h:
-                self._hashes[h] = int(s)
-            if fps.has_signature[i]:
-                lsh_rows.append(i)
-        lsh_rows_a = np.array(lsh_rows, dtype=np.int64)
-        cands = self._index.add_and_query(seqs[lsh_rows_a], fps.signatures[lsh_rows_a])
-        report.details["candidates"] += len(cands)
-        self._loaded_upto = max(self._loaded_upto, int(seqs[-1]))
-
+        seqs = [int(r["seq"]) for r in rows]
+        batch = self._finder.add(seqs, [r["text"] or "" for r in rows], lambda ks: _fetch_texts(store, ks))
+        fps = batch.fingerprints
+        report.details["candidates"] += batch.n_candidates
+        self._loaded_upto = max(self._loaded_upto, seqs[-1])
         store.conn.executemany(
             "INSERT INTO fingerprints (article_id, content_hash, n_shingles, minhash) VALUES (?,?,?,?)",
-            [(r["id"], fps.content_hashes[i], int(fps.n_shingles[i]),  # type: ignore[index]
+            [(r["id"], fps.content_hashes[i], int(fps.n_shingles[i]),
               signature_to_blob(fps.signatures[i]) if fps.has_signature[i] else None)
              for i, r in enumerate(rows)])
-
-        # verify candidates on the exact shingle sets
-        self._fetch_sets(store, set(int(k) for k in cands.key) - sets.keys(), sets, hashes)
-        matches: dict[int, list[tuple[int, Relation]]] = {}
-        for new, old in exact.items():
-            matches.setdefault(new, []).append((old, Relation("exact", 1.0, 1.0, 1.0)))
-        for new, old in zip(cands.query.tolist(), cands.key.tolist()):
-            jac, cont = overlap(sets[new], sets[old])
-            rel = classify(jac, cont, False, cfg)
-            if rel.kind is not None or cont >= cfg.passage_containment:
-                matches.setdefault(new, []).append((old, rel))
-
-        for s in seqs.tolist():
-            found = matches.get(s, [])
-            copies = [(o, r) for o, r in found if r.kind is not None]
+        for s in seqs:
+            found = batch.matches.get(s, [])
+            copies = [o for o, r in found if r.kind is not None]
             if copies:
-                self._join_groups(store, s, [o for o, _ in copies], sets, hashes, report)
+                self._join_groups(store, s, copies, batch.sets, batch.hashes, report)
             near = sorted((m for m in found if m[1].kind != "exact"), key=lambda m: -m[1].containment)
             if near:
                 report.details["passages"] += self._record_passages(
                     store, s, [o for o, _ in near[: cfg.max_passage_sources]])
-
-    def _fetch_sets(self, store: Store, seqs: Iterable[int], sets: dict[int, np.ndarray],
-                    hashes: dict[int, str]) -> None:
-        """Shingle sets (and content hashes) of stored articles, re-shingled from their text."""
-        seqs = sorted(set(seqs) - sets.keys())
-        for i in range(0, len(seqs), 500):
-            chunk = seqs[i:i + 500]
-            rows = store.conn.execute(
-                f"SELECT a.seq, a.text, f.content_hash FROM articles a LEFT JOIN fingerprints f ON f.article_id = a.id"
-                f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-            got = self._fp.shingle_sets([r["text"] or "" for r in rows])
-            for r, sh in zip(rows, got):
-                sets[r["seq"]] = sh
-                hashes[r["seq"]] = r["content_hash"] or ""
 
     # ---------------------------------------------------------- groups
     def _info(self, store: Store, seqs: Iterable[int]) -> dict[int, _Info]:
@@ -367,7 +401,8 @@ class DedupStage:
         if not moved:
             return
         seqs = self._seq_of(store, moved)
-        self._fetch_sets(store, [*seqs.values(), best.seq], sets, hashes)
+        assert self._finder is not None
+        self._finder.fetch_sets([*seqs.values(), best.seq], sets, hashes, lambda ks: _fetch_texts(store, ks))
         for aid, s in seqs.items():
             jac, cont = overlap(sets[s], sets[best.seq])
             same = bool(hashes.get(s)) and hashes.get(s) == hashes.get(best.seq)
@@ -392,6 +427,18 @@ class DedupStage:
                 [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction) for p in ps])
             n += len(ps)
         return n
+
+
+def _fetch_texts(store: Store, seqs: list[int]) -> dict[int, tuple[str, str]]:
+    """``{seq: (text, content hash)}`` of stored articles."""
+    out: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(seqs), 500):
+        chunk = seqs[i:i + 500]
+        for r in store.conn.execute(
+                "SELECT a.seq, a.text, f.content_hash FROM articles a LEFT JOIN fingerprints f ON f.article_id = a.id"
+                f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk):
+            out[r["seq"]] = (r["text"] or "", r["content_hash"] or "")
+    return out
 
 
 # ------------------------------------------------------------- reading
