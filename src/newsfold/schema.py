@@ -133,4 +133,12 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 4: stories — articles the stories stage could not place (no usable text), and why
+    """
+    CREATE TABLE IF NOT EXISTS story_skips (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS story_events_story ON story_events(story_id);
+    """,
 ]
