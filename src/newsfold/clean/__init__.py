@@ -30,9 +30,13 @@ _EN_STOP = frozenset("the of and to in a is that for on was with as by at from h
                      "were which but not this had their they its after who will been".split())
 
 
+_NON_WORD = re.compile(r"[^\w\s]+")
+
+
 def normalize_text(text: str) -> str:
-    t = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", t)).strip()
+    """Case, punctuation, spacing and Unicode forms removed: the text as a hash sees it."""
+    t = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    return " ".join(_NON_WORD.sub("", t.lower()).split())
 
 
 def content_hash(text: str) -> str:
@@ -50,16 +54,16 @@ def normalize_url(url: str) -> str:
     return urlunsplit(("https" if p.scheme in ("http", "https") else p.scheme, host, p.path.rstrip("/"), query, ""))
 
 
-def article_id_for(raw: RawDocument, text: str) -> str:
+def article_id_for(raw: RawDocument, text: str, digest: str | None = None) -> str:
     if raw.id:
         return str(raw.id)
     if raw.url:
         return "u" + hashlib.sha1(normalize_url(raw.url).encode()).hexdigest()[:16]
-    return "c" + content_hash(text)[:16]
+    return "c" + (digest or content_hash(text))[:16]
 
 
 def guess_language(text: str) -> str | None:
-    words = re.findall(r"[a-z]+", text[:5000].lower())
+    words = re.findall(r"[a-z]+", text[:2000].lower())
     if len(words) < 20:
         return None
     share = sum(w in _EN_STOP for w in words) / len(words)
@@ -122,7 +126,7 @@ class Cleaner:
                         continue
                     ln.removed = "dateline"
                     continue
-                if is_date_only(ln.text):
+                if len(ln.text) < 90 and is_date_only(ln.text):
                     found.date = found.date or find_full_date(ln.text)
                     ln.removed = "date line"
                     continue
@@ -167,11 +171,12 @@ class Cleaner:
         if found.author:
             meta.setdefault("author", found.author)
         outlet = raw.outlet or found.outlet or _domain(url)
+        digest = content_hash(body)
         art = Article(
-            id=article_id_for(raw, body), text=body, title=(raw.title or "").strip() or None, outlet=outlet,
+            id=article_id_for(raw, body, digest), text=body, title=(raw.title or "").strip() or None, outlet=outlet,
             url=url, published=published, published_source=source,
             language=raw.language or guess_language(body), place=found.place, removed=removed,
-            content_hash=content_hash(body), source_ref=raw.ref, meta=meta)
+            content_hash=digest, source_ref=raw.ref, meta=meta)
         return CleanOutcome(article=art, removed_count=len(removed))
 
     @staticmethod

@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..models import Article, RemovedLine
-from . import normalize_text
 
 MAX_LINE_CHARS = 300
 
@@ -25,9 +24,7 @@ def line_key(line: str) -> str | None:
     s = line.strip()
     if not s or len(s) > MAX_LINE_CHARS:
         return None
-    norm = normalize_text(s)
-    if not norm:
-        return None
+    norm = " ".join(s.lower().split())
     return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
 
 
@@ -40,6 +37,14 @@ class RepeatedLines:
     _counts: dict[str, dict[str, int]] = field(default_factory=dict)
     _delta: Counter[tuple[str, str]] = field(default_factory=Counter)
     _text: dict[tuple[str, str], str] = field(default_factory=dict)
+    _keys: dict[int, list[str | None]] = field(default_factory=dict)
+
+    def _line_keys(self, a: Article) -> list[str | None]:
+        keys = self._keys.get(id(a))
+        if keys is None:
+            keys = [line_key(line) for line in a.text.split("\n")]
+            self._keys[id(a)] = keys
+        return keys
 
     def _outlet(self, outlet: str) -> dict[str, int]:
         d = self._counts.get(outlet)
@@ -56,8 +61,7 @@ class RepeatedLines:
                 continue
             counts = self._outlet(a.outlet)
             seen: set[str] = set()
-            for line in a.text.split("\n"):
-                k = line_key(line)
+            for line, k in zip(a.text.split("\n"), self._line_keys(a)):
                 if k is None or k in seen:
                     continue
                 seen.add(k)
@@ -66,17 +70,24 @@ class RepeatedLines:
                 self._text.setdefault((a.outlet, k), line.strip())
 
     def strip(self, a: Article) -> Article:
-        """Remove ``a``'s lines that its outlet repeats in ``min_docs`` or more articles."""
+        """Remove the lines above and below ``a``'s story that its outlet repeats in ``min_docs``
+        or more articles (a repeated line in the middle of the story is quoted or reprinted text)."""
         if not a.outlet:
             return a
         counts = self._outlet(a.outlet)
+        lines = a.text.split("\n")
+        n_of = [counts.get(k, 0) if k else -1 for k in self._keys.pop(id(a), None) or map(line_key, lines)]
+        rep = [n >= self.min_docs for n in n_of]
+        content = [i for i, n in enumerate(n_of) if n >= 0 and not rep[i]]
+        if not content:
+            return a  # every line repeats: a republished article, not boilerplate (dedup's job)
+        # furniture sits above and below the story: only the leading and trailing runs go
+        first, last = content[0], content[-1]
         kept: list[str] = []
         removed: list[RemovedLine] = []
-        for line in a.text.split("\n"):
-            k = line_key(line)
-            n = counts.get(k, 0) if k else 0
-            if n >= self.min_docs:
-                removed.append(RemovedLine(line.strip(), f"repeats across {n} articles of {a.outlet}"))
+        for i, line in enumerate(lines):
+            if rep[i] and (i < first or i > last):
+                removed.append(RemovedLine(line.strip(), f"repeats across {n_of[i]} articles of {a.outlet}"))
             else:
                 kept.append(line)
         if removed:
@@ -94,11 +105,13 @@ class RepeatedLines:
             [(o, h, self._text[(o, h)], n) for (o, h), n in self._delta.items()])
         self._delta.clear()
         self._text.clear()
+        self._keys.clear()
 
     def forget_unflushed(self) -> None:
         """Drop in-memory counts after a failed batch (they are reloaded from the store)."""
         self._counts.clear()
         self._delta.clear()
         self._text.clear()
+        self._keys.clear()
 
 

@@ -25,8 +25,13 @@ ONLY_LINK = re.compile(r"^\W*\[[^\]]+\]\([^)]*\)\W*$")
 ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
 
 
+_MD_CHARS = frozenset("*_[#!")
+
+
 def strip_markdown(line: str) -> str:
     """Markdown marks → plain text: headings, bold/italics, links become their text."""
+    if _MD_CHARS.isdisjoint(line):
+        return line.strip()
     s = MD_IMAGE.sub("", line)
     s = MD_HEADING.sub("", s)
     s = MD_LINK.sub(r"\1", s)
@@ -94,52 +99,68 @@ class Verdict:
     strong: bool = True
 
 
+_PHOTO_KEYS = re.compile(r"photo|image|picture|pic|getty|reuters/|shutterstock|illustration|graphic|video|epa-efe"
+                         r"|credit")
+_SHARE_KEYS = re.compile(r"subscribe|sign up|follow us|share this|newsletter|download our")
+_COPY_KEYS = re.compile(r"©|copyright|rights reserved|\(c\)")
+_DIGIT = re.compile(r"\d")
+_SENTENCE_END = (".", "?", "!", '"', "”", ":")
+
+
 def classify(line: str, raw: str) -> Verdict | None:
-    """Why ``line`` (markdown already stripped; ``raw`` as received) is boilerplate, or None."""
+    """Why ``line`` (markdown already stripped; ``raw`` as received) is boilerplate, or None.
+
+    Cheap substring guards run before each regular expression: most lines are
+    news and must cost little.
+    """
     s = line.strip()
-    low = s.lower()
     if not s:
         return None
-    if PUNCT_ONLY.match(s) or MD_RULE.match(raw):
-        return Verdict("separator line")
-    if raw.strip().startswith("![") and not s:
-        return Verdict("image")
-    if SITE_NAME.match(s):
-        return Verdict("photo credit (a bare site name)")
-    if URL_ONLY.match(s) or URL_ONLY.match(raw.strip()):
+    n = len(s)
+    low = s.lower()
+    raw_s = raw.strip()
+    if n < 80:
+        if PUNCT_ONLY.match(s) or MD_RULE.match(raw):
+            return Verdict("separator line")
+        if SITE_NAME.match(s):
+            return Verdict("photo credit (a bare site name)")
+        if COMMENT.match(s):
+            return Verdict("comment prompt")
+        if SHARE.match(s):
+            return Verdict("share/follow/subscribe prompt")
+        if RELATED_HEAD.match(s):
+            return Verdict("related-articles block")
+        if AD.match(s):
+            return Verdict("advertisement marker")
+    if ("http" in low or "www." in low) and (URL_ONLY.match(s) or URL_ONLY.match(raw_s)):
         return Verdict("bare URL")
     if SOURCE_LINK.match(s):
         return Verdict("original/source URL line")
-    if len(s) < 300 and COPYRIGHT.search(s):
+    if n < 300 and _COPY_KEYS.search(low) and COPYRIGHT.search(s):
         return Verdict("copyright footer")
-    if COMMENT.match(s):
-        return Verdict("comment prompt")
-    if SHARE.match(s) or (len(s) < 160 and SHARE_ANY.search(s)):
+    if n < 160 and _SHARE_KEYS.search(low) and SHARE_ANY.search(s):
         return Verdict("share/follow/subscribe prompt")
-    if RELATED_HEAD.match(s):
-        return Verdict("related-articles block")
-    if RELATED_LINE.match(s) and len(s) < 300:
+    if n < 300 and ":" in s and RELATED_LINE.match(s):
         return Verdict("related-article link")
-    if ONLY_LINK.match(raw.strip()) and len(s) < 200:
+    if n < 200 and raw_s.startswith(("[", "*", "_", "(")) and ONLY_LINK.match(raw_s):
         return Verdict("link to another article")
-    if AD.match(s):
-        return Verdict("advertisement marker")
-    if len(s) < 200 and PHOTO.search(s):
+    if n < 200 and _PHOTO_KEYS.search(low) and PHOTO.search(s):
         return Verdict("photo credit")
-    if len(s) < 220 and (TIMESTAMP.search(s) or CLOCK.search(s)):
-        words = _stamp_words(s)
-        if len(words) <= 2:
-            return Verdict("date/time stamp")
+    if n < 220 and (":" in s or "ago" in low or "read" in low):
         m = TIMESTAMP.search(s) or CLOCK.search(s)
-        assert m is not None
-        before = s[:m.start()].rstrip(" ,|-–—")
-        if TIMESTAMP.search(s) and not re.search(r"[.!?][\"”]?\s", before) and not before.endswith((".", "?", "!", '"', "”")) and not s.endswith((".", "?", "!")):
-            return Verdict("related headline with timestamp")
+        if m is not None:
+            words = _stamp_words(s)
+            if len(words) <= 2:
+                return Verdict("date/time stamp")
+            before = s[:m.start()].rstrip(" ,|-–—")
+            if (TIMESTAMP.search(s) and not re.search(r"[.!?][\"”]?\s", before)
+                    and not before.endswith(_SENTENCE_END) and not s.endswith((".", "?", "!"))):
+                return Verdict("related headline with timestamp")
     # weak: only inside a block of boilerplate
-    if len(s) < 200 and SITE_CREDIT.search(low):
+    if n < 200 and " by" in low and SITE_CREDIT.search(low):
         return Verdict("site credit", strong=False)
-    if is_date_only(s):
+    if n < 90 and _DIGIT.search(s) and is_date_only(s):
         return Verdict("date line", strong=False)
-    if len(s) < 120 and not s.endswith((".", "?", "!", '"', "”", ":")) and len(s.split()) <= 16:
+    if n < 120 and not s.endswith(_SENTENCE_END) and len(s.split()) <= 16:
         return Verdict("headline in a related-articles block", strong=False)
     return None
