@@ -159,7 +159,7 @@ class Cleaner:
                 if ln.raw.strip():
                     removed.append(RemovedLine(ln.raw.strip(), ln.removed))
             else:
-                kept.append(re.sub(r"[ \t]+", " ", ln.text).strip())
+                kept.append(" ".join(ln.text.split()))
         body = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
         if len(body) < self.min_chars:
             return CleanOutcome(error="no article text left after removing boilerplate" if removed else "empty")

@@ -1,0 +1,50 @@
+"""The foundation's must-show, through the command line a user types."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import EXAMPLES
+
+
+def _nf(db, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newsfold", "--db", str(db), *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_add_examples_then_article_json(tmp_path):
+    db = tmp_path / "n.db"
+    out = _nf(db, "add", "--no-dedup", str(EXAMPLES))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "5 accepted, 0 duplicates, 0 rejected"
+    a = json.loads(_nf(db, "article", "002_75467a53cab7589a", "--json").stdout)
+    assert set(a) >= {"id", "title", "outlet", "url", "published", "published_source", "language", "text", "removed"}
+    assert (a["outlet"], a["published"]) == ("Reuters", "2018-12-30")
+    for junk in ("**", "](#)", "Original url", "https://", "Kremlin.ru"):
+        assert junk not in a["text"]
+    assert {"line": "**Kremlin.ru**", "reason": "photo credit (a bare site name)"} in a["removed"]
+    listing = json.loads(_nf(db, "articles", "--json").stdout)
+    assert [r["id"] for r in listing] == sorted(r["id"] for r in listing)
+    assert len(listing) == 5
+    again = _nf(db, "add", "--no-dedup", str(EXAMPLES))
+    assert again.stdout.strip() == "0 accepted, 5 duplicates, 0 rejected"
+    ledger = json.loads(_nf(db, "ledger", "--json").stdout)
+    assert [r["outcome"] for r in ledger] == ["accepted"] * 5 + ["duplicate"] * 5
+
+
+def test_unknown_article_is_a_clear_error(tmp_path):
+    out = _nf(tmp_path / "e.db", "article", "nope")
+    assert out.returncode == 1
+    assert "no article 'nope'" in out.stderr and "newsfold articles" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_text("this is not sqlite " * 100)
+    out = _nf(bad, "articles")
+    assert out.returncode == 1
+    assert "cannot open" in out.stderr and "--db" in out.stderr
+    assert "Traceback" not in out.stderr
