@@ -26,7 +26,6 @@ only in case, punctuation or whitespace count as exact duplicates.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from collections.abc import Sequence
@@ -140,7 +139,8 @@ class Shingler:
         (cut between words), so a 10 MB article needs a bounded amount of
         scratch memory.
         """
-        encoded = [t.lower().encode("utf-8", "replace") for t in texts]
+        # bytes.lower() folds ASCII; Latin-1 capitals are folded in _slice_hashes
+        encoded = [t.encode("utf-8", "replace").lower() for t in texts]
         n = len(encoded)
         lens = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=n)
         # one separator byte after each text so no word spans two texts
@@ -171,10 +171,10 @@ class Shingler:
         2**64, read off prefix sums, then mixed.
         """
         word = ((buf - np.uint8(97)) < 26) | ((buf - np.uint8(48)) < 10)  # a-z, 0-9
-        hi = buf >= 0x80
-        word |= hi
-        if hi.any():
-            self._mark_unicode_separators(buf, word)
+        hi = np.flatnonzero(buf >= 0x80)
+        if hi.size:
+            word[hi] = True
+            buf = self._fix_non_ascii(buf, hi, word)
         edge = np.empty(word.size + 1, dtype=bool)
         edge[0] = word[0]
         edge[-1] = word[-1]
@@ -191,24 +191,54 @@ class Shingler:
         return wh, starts
 
     @staticmethod
-    def _mark_unicode_separators(buf: np.ndarray, word: np.ndarray) -> None:
-        """Treat common non-letter UTF-8 sequences as separators, in ``word``."""
+    def _fix_non_ascii(buf: np.ndarray, hi: np.ndarray, word: np.ndarray) -> np.ndarray:
+        """Fold Latin-1 capitals; treat common non-letter UTF-8 sequences as separators.
+
+        Only the non-ASCII positions ``hi`` are looked at, so ASCII text pays nothing.
+        """
         n = buf.size
-        b0 = buf[:-2]
-        b1 = buf[1:-1]
-        # U+2000–U+206F general punctuation (quotes, dashes, ellipsis, spaces): E2 80..81 xx
-        gp = np.flatnonzero((b0 == 0xE2) & ((b1 == 0x80) | (b1 == 0x81)))
-        for k in range(3):
-            word[np.minimum(gp + k, n - 1)] = False
+        lead = hi[hi < n - 1]
+        b0, b1 = buf[lead], buf[lead + 1]
+        # À–Þ (C3 80..9E, not ×) → à–þ
+        up = lead[(b0 == 0xC3) & (b1 >= 0x80) & (b1 <= 0x9E) & (b1 != 0x97)]
+        if up.size:
+            buf = buf.copy()
+            buf[up + 1] += np.uint8(0x20)
         # U+00A0–U+00BF Latin-1 punctuation and symbols (no-break space, «, », ·, £): C2 A0..BF
-        b1b = buf[1:]
-        l1 = np.flatnonzero((buf[:-1] == 0xC2) & (b1b >= 0xA0) & (b1b <= 0xBF))
+        l1 = lead[(b0 == 0xC2) & (b1 >= 0xA0) & (b1 <= 0xBF)]
         word[l1] = False
         word[l1 + 1] = False
-        # U+3000–U+303F CJK punctuation: E3 80 xx ; U+FF01-FF0F fullwidth punctuation: EF BC 81..8F
-        cj = np.flatnonzero((b0 == 0xE3) & (b1 == 0x80))
+        # U+2000–U+206F general punctuation (quotes, dashes, ellipsis, spaces): E2 80..81 xx;
+        # U+3000–U+303F CJK punctuation: E3 80 xx
+        three = lead[((b0 == 0xE2) & ((b1 == 0x80) | (b1 == 0x81))) | ((b0 == 0xE3) & (b1 == 0x80))]
         for k in range(3):
-            word[np.minimum(cj + k, n - 1)] = False
+            word[np.minimum(three + k, n - 1)] = False
+        return buf
+
+    @staticmethod
+    def _content_hashes(wh: np.ndarray, woff: np.ndarray, n_words: np.ndarray) -> list[str]:
+        """128-bit hex digest of each text's word sequence ("" for no words).
+
+        Two independent position-weighted sums of the word hashes mod 2**64,
+        each mixed with the word count: vectorized over the batch.
+        """
+        n = n_words.size
+        if wh.size == 0:
+            return [""] * n
+        doc = np.repeat(np.arange(n), n_words)
+        pos = np.arange(wh.size, dtype=np.int64) - woff[doc]
+        pw, _ = _powers(int(pos.max()) + 2)
+        starts = woff[:-1][n_words > 0]
+        h1 = np.add.reduceat(wh * pw[pos], starts)
+        h2 = np.add.reduceat((wh ^ np.uint64(0x9E3779B97F4A7C15)) * pw[pos + 1], starts)
+        cnt = n_words[n_words > 0].astype(np.uint64)
+        h1 = fmix64(h1 ^ cnt)
+        h2 = fmix64(h2 + cnt * np.uint64(0xC2B2AE3D27D4EB4F))
+        digests = [f"{a:016x}{b:016x}" for a, b in zip(h1.tolist(), h2.tolist())]
+        out = [""] * n
+        for i, d in zip(np.flatnonzero(n_words > 0).tolist(), digests):
+            out[i] = d
+        return out
 
     # --------------------------------------------------------- shingles
     def shingle(self, texts: Sequence[str]) -> ShingleBatch:
@@ -217,10 +247,7 @@ class Shingler:
         n = len(texts)
         k = self.shingle_size
         n_words = np.diff(woff)
-        content = [
-            hashlib.blake2b(wh[woff[i]:woff[i + 1]].tobytes(), digest_size=16).hexdigest() if n_words[i] else ""
-            for i in range(n)
-        ]
+        content = self._content_hashes(wh, woff, n_words)
         n_sh = np.maximum(n_words - k + 1, 0)
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(n_sh, out=offsets[1:])
@@ -311,18 +338,56 @@ class Fingerprinter:
         return self.minhasher.num_perm
 
     def fingerprint(self, texts: Sequence[str], *, keep_shingles: bool = False) -> Fingerprints:
+        """Fingerprints of ``texts``, computed in cache-sized sub-batches.
+
+        ``n_shingles`` counts shingle positions (words − k + 1, at least 0).
+        """
+        parts = [self._fingerprint(texts[lo:hi], keep_shingles) for lo, hi in _sub_batches(texts)]
+        if len(parts) == 1:
+            return parts[0]
+        shingles = None
+        if keep_shingles:
+            sb = [p.shingles for p in parts]
+            offs = [np.zeros(1, np.int64)]
+            base = 0
+            for b in sb:
+                assert b is not None
+                offs.append(b.offsets[1:] + base)
+                base += int(b.offsets[-1])
+            shingles = ShingleBatch(np.concatenate([b.hashes for b in sb if b is not None]), np.concatenate(offs),
+                                    np.concatenate([b.n_words for b in sb if b is not None]),
+                                    [h for b in sb if b is not None for h in b.content_hashes])
+        return Fingerprints([h for p in parts for h in p.content_hashes], np.concatenate([p.n_words for p in parts]),
+                            np.concatenate([p.n_shingles for p in parts]),
+                            np.vstack([p.signatures for p in parts]),
+                            np.concatenate([p.has_signature for p in parts]), shingles)
+
+    def _fingerprint(self, texts: Sequence[str], keep_shingles: bool) -> Fingerprints:
         batch = self.shingler.shingle(texts)
         sig, has = self.minhasher.signatures(batch)
-        n_unique = np.fromiter((np.unique(batch.hashes[batch.offsets[i]:batch.offsets[i + 1]]).size
-                                if keep_shingles else batch.offsets[i + 1] - batch.offsets[i]
-                                for i in range(len(batch))), dtype=np.int64, count=len(batch))
-        return Fingerprints(batch.content_hashes, batch.n_words, n_unique, sig, has,
+        return Fingerprints(batch.content_hashes, batch.n_words, np.diff(batch.offsets), sig, has,
                             batch if keep_shingles else None)
 
     def shingle_sets(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Sorted unique shingle hashes per text (for exact verification)."""
         batch = self.shingler.shingle(texts)
         return [batch.shingles(i) for i in range(len(batch))]
+
+
+SUB_BATCH_BYTES = 1 << 19  # numpy scratch arrays of a sub-batch stay in cache
+
+
+def _sub_batches(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """``(lo, hi)`` ranges of ``texts`` of about :data:`SUB_BATCH_BYTES` characters each."""
+    out, lo, size = [], 0, 0
+    for i, t in enumerate(texts):
+        size += len(t)
+        if size >= SUB_BATCH_BYTES:
+            out.append((lo, i + 1))
+            lo, size = i + 1, 0
+    if lo < len(texts) or not out:
+        out.append((lo, len(texts)))
+    return out
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

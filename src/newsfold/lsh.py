@@ -135,17 +135,20 @@ class LSHIndex:
         self._add_hashes(keys, self.band_hashes(sigs))
 
     def _add_hashes(self, keys: np.ndarray, bh: np.ndarray) -> None:
-        flat = bh.ravel()
-        k = np.repeat(keys, self.params.bands)
-        order = np.argsort(flat, kind="stable")
-        self._segments.append((flat[order], k[order]))
-        self._n += keys.size
+        order = np.argsort(bh.ravel(), kind="stable")
+        self._add_sorted(bh.ravel()[order], keys[order // self.params.bands])
+
+    def _add_sorted(self, flat: np.ndarray, k: np.ndarray) -> None:
+        if k.size and (int(k.max()) >= 2**32 or int(k.min()) < 0):
+            raise ValueError("LSH keys must lie in [0, 2**32)")
+        self._segments.append((flat, k.astype(np.uint32)))  # 12 bytes per (band, article)
+        self._n += flat.size // self.params.bands
         # merge while the previous segment is not much larger than the last
         while len(self._segments) >= 2 and self._segments[-2][0].size <= 2 * self._segments[-1][0].size:
             (h1, k1), (h2, k2) = self._segments[-2], self._segments[-1]
             h = np.concatenate([h1, h2])
             kk = np.concatenate([k1, k2])
-            order = np.argsort(h, kind="stable")  # older entries stay first within a bucket
+            order = np.argsort(h, kind="stable")  # two sorted runs: a linear merge; older entries stay first
             self._segments[-2:] = [(h[order], kk[order])]
 
     # ----------------------------------------------------------- reads
@@ -156,9 +159,12 @@ class LSHIndex:
         return self._query_hashes(self.band_hashes(sigs))
 
     def _query_hashes(self, bh: np.ndarray) -> Candidates:
-        n, b = bh.shape
-        flat = bh.ravel()
-        row = np.repeat(np.arange(n, dtype=np.int64), b)
+        order = np.argsort(bh.ravel(), kind="stable")
+        return self._query_sorted(bh.ravel()[order], order // bh.shape[1])
+
+    def _query_sorted(self, flat: np.ndarray, row: np.ndarray) -> Candidates:
+        """``flat``: sorted band hashes (sorted needles make the binary searches
+        cache-friendly, several times faster); ``row``: the query row of each."""
         qs, ks = [], []
         for h, k in self._segments:
             lo = np.searchsorted(h, flat, side="left")
@@ -172,7 +178,7 @@ class LSHIndex:
             first = np.repeat(np.cumsum(cnt) - cnt, cnt)
             pos = np.repeat(lo, cnt) + (np.arange(total, dtype=np.int64) - first)
             qs.append(np.repeat(row[hit], cnt))
-            ks.append(k[pos])
+            ks.append(k[pos].astype(np.int64))
         if not qs:
             return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
         q = np.concatenate(qs)
@@ -194,11 +200,32 @@ class LSHIndex:
         if keys.size == 0:
             return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
         bh = self.band_hashes(sigs)
-        self._add_hashes(keys, bh)
-        c = self._query_hashes(bh)
-        newk = keys[c.query]
-        keep = c.key < newk
-        return Candidates(newk[keep], c.key[keep])
+        order = np.argsort(bh.ravel(), kind="stable")
+        flat, row = bh.ravel()[order], order // self.params.bands
+        c = self._query_sorted(flat, row)  # against what is indexed already
+        q_new, k_old = [keys[c.query]], [c.key]
+        # pairs inside the batch: runs of equal hashes in the sorted batch
+        same = np.flatnonzero(flat[1:] == flat[:-1])
+        if same.size:
+            starts = same[np.r_[True, same[1:] != same[:-1] + 1]]
+            for st in starts.tolist():
+                end = st + 1
+                while end < flat.size and flat[end] == flat[st]:
+                    end += 1
+                members = np.unique(keys[row[st:end]])[: self.max_bucket]
+                a, b = np.triu_indices(members.size, 1)
+                q_new.append(members[b])
+                k_old.append(members[a])
+        self._add_sorted(flat, keys[row])
+        q = np.concatenate(q_new)
+        k = np.concatenate(k_old)
+        keep = k < q
+        q, k = q[keep], k[keep]
+        order = np.lexsort((k, q))
+        q, k = q[order], k[order]
+        uniq = np.ones(q.size, dtype=bool)
+        uniq[1:] = (q[1:] != q[:-1]) | (k[1:] != k[:-1])
+        return Candidates(q[uniq], k[uniq])
 
 
 def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
