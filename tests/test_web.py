@@ -103,7 +103,7 @@ def test_article_page_shows_removed_lines_and_reused_passages(client: TestClient
     if a["reused_from"]:
         src = a["reused_from"][0]
         assert src["other"]["id"] == SEED_STORY[2]
-        assert 'class="s reused"' in page
+        assert 'class="s reused' in page
         assert f'href="/articles/{SEED_STORY[2]}#s-' in page
         src_page = client.get(f"/articles/{SEED_STORY[2]}").text
         assert "Its sentences re-used by" in src_page

@@ -89,7 +89,8 @@ def add_seed_story_rows(store: Store, story_id: str | None = None) -> None:
             best = max(sents[SEED_STORY[2]], key=lambda t: _jaccard(mine, t))
             if _jaccard(mine, best) >= 0.75:
                 shared.append((mine, best, _jaccard(mine, best)))
-        for mine, theirs, sim in ([] if story_id else shared):
+        has_passages = c.execute("SELECT 1 FROM passages WHERE article_id = ?", (SEED_STORY[3],)).fetchone()
+        for mine, theirs, sim in ([] if story_id or has_passages else shared):
             c.execute("INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
                       " VALUES (?,?,?,?,?,'copied')", (SEED_STORY[3], SEED_STORY[2], mine, theirs, sim))
         summary = [
@@ -100,7 +101,7 @@ def add_seed_story_rows(store: Store, story_id: str | None = None) -> None:
         ]
         quotes = []
         for aid in SEED_STORY:
-            m = re.search(r'"([^"]{20,160})"', arts[aid].text)
+            m = re.search(r'(?:^|\s)["“]([^"“”]{20,160})["”]', arts[aid].text)
             if m:
                 sentence = next((s for s in sents[aid] if m.group(1) in s), m.group(1))
                 quotes.append({"text": m.group(1), "article_id": aid, "outlet": arts[aid].outlet or "unknown",

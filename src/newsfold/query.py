@@ -751,14 +751,24 @@ def article_detail(conn: sqlite3.Connection, article_id: str) -> ArticleDetail |
             other=refs.get(other_id) or ArticleRef(other_id, None, None, None), other_sentence=p[theirs],
             other_anchor=locate(ot, os_, p[theirs]), similarity=float(p["similarity"]), direction=p["direction"])
 
-    reused_from = [passage(p, "sentence", "source_sentence", p["source_id"]) for p in p_from]
-    reused_by = [passage(p, "source_sentence", "sentence", p["article_id"]) for p in p_by]
+    reused_from = _unique([passage(p, "sentence", "source_sentence", p["source_id"]) for p in p_from])
+    reused_by = _unique([passage(p, "source_sentence", "sentence", p["article_id"]) for p in p_by])
     return ArticleDetail(
         id=r["id"], title=r["title"], outlet=r["outlet"], url=r["url"], published=r["published"],
         published_source=r["published_source"], language=r["language"], text=text, sentences=sentences,
         removed=removed, story_id=st["id"] if st else None, story_headline=story_headline,
         duplicate_of=dup_of, copies=copies, reused_from=reused_from, reused_by=reused_by,
         source_ref=r["source_ref"], added_at=r["added_at"])
+
+
+def _unique(ps: list[ReusedPassage]) -> list[ReusedPassage]:
+    """One entry per (this sentence, other article), the most similar kept, in text order."""
+    best: dict[tuple[Any, str], ReusedPassage] = {}
+    for p in ps:
+        key = (p.sentence_index if p.sentence_index is not None else p.sentence, p.other.id)
+        if key not in best or p.similarity > best[key].similarity:
+            best[key] = p
+    return sorted(best.values(), key=lambda p: (p.other.id, p.sentence_index if p.sentence_index is not None else 10**9))
 
 
 # ----------------------------------------------------------------- search

@@ -437,6 +437,10 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
                             "params": params})
         return page("docs.html", ops=ops, api="/openapi.json", nav="docs")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
         with pool.reading() as c:

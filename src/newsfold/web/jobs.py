@@ -231,6 +231,9 @@ class JobManager:
                 outcome = self.ingest(store, paths, progress)
                 job.run_ids, job.stages = outcome.run_ids, outcome.stages
                 job.ledger = self._ledger(store, outcome.run_ids)
+                prefix = str(folder.resolve()) + "/"
+                for e in job.ledger["entries"]:  # show refs as the uploaded names, not server paths
+                    e["ref"] = str(e["ref"]).replace(prefix, "").replace(str(folder) + "/", "")
             finally:
                 store.close()
             job.status = "done"

@@ -102,9 +102,24 @@ def timeline_svg(points: list[TimelinePoint], width: int = 760) -> Markup:
 
 
 @dataclass
+class PassageLink:
+    """A badge after a sentence: where else it appears."""
+
+    label: str
+    href: str
+    title: str
+    kind: str  # "from" (found earlier elsewhere) or "by" (re-used by another article)
+
+
+@dataclass
 class SentenceView:
     sentence: Sentence
-    reused: list[ReusedPassage] = field(default_factory=list)
+    links: list[PassageLink] = field(default_factory=list)
+
+    @property
+    def css(self) -> str:
+        kinds = {link.kind for link in self.links}
+        return "s" + (" reused" if "from" in kinds else "") + (" reused-by" if "by" in kinds else "")
 
 
 @dataclass
@@ -114,15 +129,27 @@ class ParagraphView:
 
 def article_paragraphs(a: ArticleDetail) -> list[ParagraphView]:
     """The article's sentences grouped into paragraphs, each with the passages it re-uses."""
-    by_index: dict[int, list[ReusedPassage]] = {}
+    by_index: dict[int, list[PassageLink]] = {}
+
+    def add(p: ReusedPassage, kind: str) -> None:
+        if p.sentence_index is None:
+            return
+        who = p.other.outlet or p.other.id[:10]
+        href = f"/articles/{p.other.id}" + (f"#s-{p.other_anchor}" if p.other_anchor is not None else "")
+        verb = ("Copied from" if p.direction == "copied" else "Shared with") if kind == "from" else "Re-used by"
+        by_index.setdefault(p.sentence_index, []).append(
+            PassageLink(label=who if kind == "from" else f"→ {who}", href=href,
+                        title=f"{verb} {who} ({p.similarity:.2f}): {p.other_sentence}", kind=kind))
+
     for p in a.reused_from:
-        if p.sentence_index is not None:
-            by_index.setdefault(p.sentence_index, []).append(p)
+        add(p, "from")
+    for p in a.reused_by:
+        add(p, "by")
     paras: list[ParagraphView] = []
     current = -1
     for s in a.sentences:
         if s.paragraph != current:
             paras.append(ParagraphView(sentences=[]))
             current = s.paragraph
-        paras[-1].sentences.append(SentenceView(sentence=s, reused=by_index.get(s.index, [])))
+        paras[-1].sentences.append(SentenceView(sentence=s, links=by_index.get(s.index, [])))
     return paras

@@ -15,6 +15,7 @@
         .then(function (r) { return r.json(); })
         .then(function (job) {
           status.textContent = job.status;
+          status.className = "status status-" + job.status;
           var stage = document.getElementById("job-stage");
           var count = document.getElementById("job-count");
           var bar = document.getElementById("job-bar");
