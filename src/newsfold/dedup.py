@@ -57,8 +57,11 @@ class DedupConfig:
     the smaller article's shingles found in the larger for ``reprint``;
     ``min_ratio``: the smallest size ratio (smaller / larger) at which a
     reprint is still found with probability ≥ 0.995 (sets the LSH banding);
-    ``passage_containment``: verified pairs at least this contained get their
-    re-used sentences recorded.
+    ``passage_containment``: candidate pairs with at least this share of the
+    smaller article inside the other get their re-used sentences recorded
+    (0.3: a substantial share re-used; two reports that share a few quotes
+    do not get passages here — callers such as the summaries use
+    :func:`newsfold.passages.find_passages` on any pair they like).
     """
 
     threshold: float = DEFAULT_THRESHOLD
@@ -67,7 +70,7 @@ class DedupConfig:
     shingle_size: int = DEFAULT_SHINGLE_SIZE
     num_perm: int = DEFAULT_NUM_PERM
     seed: int = DEFAULT_SEED
-    passage_containment: float = 0.2
+    passage_containment: float = 0.3
     max_passage_sources: int = 3
     batch_size: int = 2000
 
