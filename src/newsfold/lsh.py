@@ -65,15 +65,19 @@ class LSHParams:
     def for_threshold(cls, jaccard: float, num_perm: int,
                       target_recall: float = DEFAULT_TARGET_RECALL) -> "LSHParams":
         """The most selective banding that still finds a pair at ``jaccard``
-        with probability ≥ ``target_recall`` (more rows per band = fewer
-        false candidates)."""
+        with probability ≥ ``target_recall``: the most rows per band (fewer
+        false candidates), then the fewest bands (a smaller index)."""
         check_threshold("jaccard", jaccard)
-        best = cls(num_perm, num_perm, 1)
-        for rows in range(1, num_perm + 1):
-            p = cls(num_perm, num_perm // rows, rows)
-            if p.bands >= 1 and p.probability(jaccard) >= target_recall:
-                best = p
-        return best
+        for rows in range(num_perm, 0, -1):
+            p = jaccard ** rows
+            if p >= 1.0:
+                return cls(num_perm, 1, rows)
+            if p <= 0.0:
+                continue
+            bands = math.ceil(math.log1p(-target_recall) / math.log1p(-p)) if p > 1e-12 else num_perm + 1
+            if bands * rows <= num_perm:
+                return cls(num_perm, max(bands, 1), rows)
+        return cls(num_perm, num_perm, 1)
 
 
 @dataclass
@@ -167,13 +171,20 @@ class LSHIndex:
         cache-friendly, several times faster); ``row``: the query row of each."""
         qs, ks = [], []
         for h, k in self._segments:
+            # one binary search per needle; bucket sizes from the (rare) hits only
             lo = np.searchsorted(h, flat, side="left")
-            hi = np.searchsorted(h, flat, side="right")
-            cnt = np.minimum(hi - lo, self.max_bucket)
-            hit = np.flatnonzero(cnt)
+            hit = np.flatnonzero(h[np.minimum(lo, h.size - 1)] == flat)
             if hit.size == 0:
                 continue
-            cnt, lo = cnt[hit], lo[hit]
+            lo = lo[hit]
+            cnt = np.ones(hit.size, dtype=np.int64)
+            grow = np.arange(hit.size)
+            while grow.size:
+                nxt = lo[grow] + cnt[grow]
+                ok = (nxt < h.size) & (cnt[grow] < self.max_bucket)
+                ok[ok] = h[nxt[ok]] == flat[hit[grow[ok]]]
+                grow = grow[ok]
+                cnt[grow] += 1
             total = int(cnt.sum())
             first = np.repeat(np.cumsum(cnt) - cnt, cnt)
             pos = np.repeat(lo, cnt) + (np.arange(total, dtype=np.int64) - first)
