@@ -141,4 +141,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS story_events_story ON story_events(story_id);
     """,
+    # 5: passages between articles of the same story — which articles were compared with their story-mates
+    """
+    CREATE TABLE IF NOT EXISTS passage_checks (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        story_id TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS passages_pair ON passages(article_id, source_id);
+    """,
 ]
