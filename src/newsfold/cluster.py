@@ -169,6 +169,13 @@ def split_events(sim: np.ndarray, ratio: float, min_event: int) -> tuple[np.ndar
 
 
 # -------------------------------------------------------------- batch
+# level-1 thresholds per representation, chosen on ECB+ dev (see bench/ and `newsfold eval clustering`)
+TOPIC_THRESHOLDS: dict[str, dict[str, float]] = {
+    "minilm": {"topic_threshold": 0.25},
+    "static": {"topic_threshold": 0.45},
+    "none": {"topic_threshold": 0.15},
+}
+
 @dataclass
 class BatchClusterer:
     """Two-level batch clustering (see the module docstring); sklearn-style.
@@ -190,6 +197,13 @@ class BatchClusterer:
 
     labels_: np.ndarray = field(init=False, repr=False)
     reasons_: list[str] = field(init=False, repr=False)
+
+    @classmethod
+    def for_encoder(cls, name: str, **params: float) -> "BatchClusterer":
+        """Defaults measured on ECB+ for each representation (cosines differ in scale between encoders)."""
+        base = dict(TOPIC_THRESHOLDS.get(name, {}))
+        base.update(params)
+        return cls(**base)  # type: ignore[arg-type]
 
     def similarity(self, feats: list[ArticleFeatures]) -> np.ndarray:
         """Level-1 similarity: dense cosine mixed with TF-IDF cosine (names and numbers boosted)."""

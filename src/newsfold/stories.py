@@ -309,7 +309,7 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
     articles = store.get_articles(roots)
     progress("refold", 0, len(articles))
     feats = Featurizer(enc).featurize(articles)
-    bc = (clusterer or BatchClusterer()).fit(feats)
+    bc = (clusterer or BatchClusterer.for_encoder(enc.name)).fit(feats)
     progress("refold", len(articles), len(articles))
     label = {a.id: int(l) for a, l in zip(articles, bc.labels_)}
 
@@ -431,7 +431,7 @@ def evaluate_clustering(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mod
         oc = clusterer if isinstance(clusterer, OnlineClusterer) else OnlineClusterer()
         labels = [oc.place(f).story for f in feats]
     else:
-        bc = clusterer if isinstance(clusterer, BatchClusterer) else BatchClusterer()
+        bc = clusterer if isinstance(clusterer, BatchClusterer) else BatchClusterer.for_encoder(enc.name)
         labels = [int(x) for x in bc.fit_predict(feats)]
     t2 = time.perf_counter()
     gold = [str(r["event"]) for r in rows]
