@@ -74,15 +74,29 @@ def test_seed_stage_links_and_passages() -> None:
     assert not any({p.article_id, p.source_id} == {"000", "001"} for p in passages_for(store, "000"))
 
 
-def test_seed_passages_through_real_ingest(store: Store) -> None:
+def test_seed_passages_through_real_ingest_and_story_stage(store: Store) -> None:
+    """Cleaned seeds: dedup folds nothing; once 000–003 share a story, 003's Reuters sentences are recorded."""
     from newsfold.ingest import ingest_paths
+    from newsfold.passages import StoryPassagesStage
 
     ingest_paths(store, [str(EXAMPLES)])
     DedupStage().catch_up(store)
+    assert list_groups(store) == []
     ids = {a.id[:3]: a.id for a in store.list_articles()}
+    with store.atomic():  # what the stories stage would write
+        store.conn.execute("INSERT INTO stories (id, headline) VALUES ('s1', 'x'), ('s2', 'y')")
+        for k in ("000", "001", "002", "003"):
+            store.conn.execute("INSERT INTO story_articles (article_id, story_id) VALUES (?, 's1')", (ids[k],))
+        store.conn.execute("INSERT INTO story_articles (article_id, story_id) VALUES (?, 's2')", (ids["004"],))
+    stage = StoryPassagesStage()
+    rep = stage.catch_up(store)
+    assert rep.processed == 5
     got = passages_for(store, ids["003"])
     assert any("key issues it wanted to discuss" in p.sentence and p.source_id == ids["002"] for p in got)
-    assert list_groups(store) == []
+    assert not any(ids["004"] in (p.article_id, p.source_id) for p in got)
+    n = store.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+    assert stage.catch_up(store).processed == 0  # exactly once
+    assert store.conn.execute("SELECT count(*) FROM passages").fetchone()[0] == n
 
 
 def test_direction_follows_dates() -> None:
