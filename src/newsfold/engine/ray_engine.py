@@ -1,0 +1,411 @@
+"""The Ray engine: batch dedup on Ray Data, with the dedup stage's own per-partition code.
+
+What moves where (every shuffle is a hash partition of rows, then one task
+per partition running a :mod:`~newsfold.engine.kernels` function):
+
+=================  ===============================  =========================================
+step               partitioned by                   runs
+=================  ===============================  =========================================
+read               input split (no shuffle)         :func:`~newsfold.engine.inputs.read_split`
+unique ids         article id (``id``, ``key``)     the first record of an id wins
+fingerprint        input block (no shuffle)         ``Fingerprinter`` (``map_batches``)
+exact copies       content hash                     first key of a hash; only it enters LSH
+LSH buckets        (band, band hash)                pairs inside a bucket
+attach text        later key of a pair              unique pairs + that article's text
+verify             earlier key of a pair            exact shingle Jaccard / containment
+components         node (repeated)                  large-star / small-star (Kiveris et al.)
+members            article key                      component of each article + its text
+groups             component                        canonical + link of every member
+=================  ===============================  =========================================
+
+Nothing but counts and a digest per connected-components round comes back
+to the driver; the SQLite output is written from the driver (SQLite is one
+file on one machine), Parquet output by the workers into a temporary
+directory that is renamed when complete.  Ray retries a task whose worker
+dies (``max_retries``); every step is a pure function of its input, so a
+retry gives the same rows.
+
+``ray`` is imported only when this engine is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..dedup import DedupConfig
+from ..fingerprint import signature_to_blob
+from ..store import Store
+from . import kernels
+from .base import BatchReport, EngineError, Output, ParquetOutput, ProgressFn, no_progress, write_settings
+from .inputs import ReadStats, Split, expand, plan, read_all, read_split
+from .local import insert_tables
+
+if TYPE_CHECKING:  # pragma: no cover
+    import ray.data
+
+log = logging.getLogger(__name__)
+
+MAX_CC_ROUNDS = 64
+_ART = "a"  # tag of an article row in a tagged union
+
+
+def _require_ray() -> Any:
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise EngineError("the ray engine needs Ray Data: pip install 'newsfold[ray]'") from None
+    return ray
+
+
+# ---------------------------------------------------------------- UDFs (run on workers)
+def _hash_strings(values: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
+
+
+def _with_part(batch: dict[str, np.ndarray], col: str, n: int) -> dict[str, np.ndarray]:
+    v = batch[col]
+    batch["_part"] = kernels.partition_of(_hash_strings(v) if v.dtype.kind in "OUS" else v, n)
+    return batch
+
+
+def _read_task(split: Split) -> tuple[pa.Table, ReadStats]:
+    stats = ReadStats()
+    return read_split(split, stats), stats
+
+
+def _first_of_id(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    keys = b["key"].astype(np.int64)
+    first = kernels.first_of_hash(keys, b["id"])
+    return {"key": keys[first != keys]}
+
+
+def _drop_keys(b: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np.ndarray]:
+    keep = ~np.isin(b["key"], keys)
+    return {k: v[keep] for k, v in b.items()}
+
+
+def _fingerprint(b: dict[str, np.ndarray], config: DedupConfig,
+                 before_batch: Callable[[], None] | None) -> dict[str, np.ndarray]:
+    if before_batch is not None:
+        before_batch()
+    fp = kernels.fingerprint_texts([t or "" for t in b["text"].tolist()], config)
+    return {"key": b["key"].astype(np.int64), "id": b["id"], "published": b["published"],
+            "content_hash": fp.content_hash, "n_shingles": fp.n_shingles, "has_sig": fp.has_signature,
+            "sig": fp.signature}
+
+
+def _exact(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    keys = b["key"].astype(np.int64)
+    first = kernels.first_of_hash(keys, b["content_hash"])
+    return {"key": keys, "rep": first, "has_sig": b["has_sig"], "sig": b["sig"]}
+
+
+def _bands(b: dict[str, np.ndarray], config: DedupConfig, max_bucket: int) -> dict[str, np.ndarray]:
+    bh, keys = kernels.band_rows(b["key"], np.asarray(list(b["sig"]) if b["sig"].dtype == object else b["sig"]),
+                                 config, max_bucket)
+    return {"bh": bh, "key": keys}
+
+
+def _buckets(b: dict[str, np.ndarray], max_bucket: int) -> dict[str, np.ndarray]:
+    new, old = kernels.bucket_pairs(b["bh"].astype(np.uint64), b["key"].astype(np.int64), max_bucket)
+    return {"j": new, "other": old, "text": np.full(new.size, "", dtype=object)}
+
+
+def _attach_new(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Unique pairs ``(new, old)`` with the text of ``new`` (rows tagged ``other == -1`` are articles)."""
+    is_art = b["other"] < 0
+    text = dict(zip(b["j"][is_art].tolist(), b["text"][is_art].tolist()))
+    new, old = kernels.unique_pairs(b["j"][~is_art], b["other"][~is_art])
+    return {"j": old, "other": new, "text": np.array([text[k] for k in new.tolist()], dtype=object)}
+
+
+def _verify(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarray]:
+    is_art = b["other"] < 0
+    text = dict(zip(b["j"][is_art].tolist(), b["text"][is_art].tolist()))
+    old, new, text_new = b["j"][~is_art], b["other"][~is_art], b["text"][~is_art]
+    text_old = np.array([text[k] for k in old.tolist()], dtype=object)
+    code = kernels.verify_pairs(new, old, text_new, text_old, config)
+    keep = code > 0
+    return {"u": new[keep], "v": old[keep]}
+
+
+def _both_ways(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {"a": np.concatenate([b["u"], b["v"]]), "b": np.concatenate([b["v"], b["u"]])}
+
+
+def _oriented(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {"a": np.maximum(b["u"], b["v"]), "b": np.minimum(b["u"], b["v"])}
+
+
+def _large(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    u, v = kernels.large_star(b["a"], b["b"])
+    return {"u": u, "v": v}
+
+
+def _small(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    u, v = kernels.small_star(b["a"], b["b"])
+    return {"u": u, "v": v}
+
+
+def _digest(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {"n": np.array([b["u"].size], dtype=np.int64),
+            "h": np.array([kernels.edge_digest(b["u"], b["v"])], dtype=np.int64)}
+
+
+def _member_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Star edges ``(member, root)`` as tagged rows: each member and each root, with its root."""
+    j = np.concatenate([b["u"], b["v"]])
+    n = j.size
+    return {"j": j, "other": np.concatenate([b["v"], b["v"]]), "text": np.full(n, "", dtype=object),
+            "id": np.full(n, "", dtype=object), "published": np.full(n, "", dtype=object)}
+
+
+def _article_rows(b: dict[str, np.ndarray], with_meta: bool) -> dict[str, np.ndarray]:
+    n = b["key"].size
+    out = {"j": b["key"].astype(np.int64), "other": np.full(n, -1, dtype=np.int64), "text": b["text"]}
+    if with_meta:
+        out["id"] = b["id"]
+        out["published"] = np.array([p or "" for p in b["published"].tolist()], dtype=object)
+    return out
+
+
+def _members(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each article in a component, with its component (the smallest key in it)."""
+    is_art = b["other"] < 0
+    comp: dict[int, int] = {}
+    for k, c in zip(b["j"][~is_art].tolist(), b["other"][~is_art].tolist()):
+        if c < comp.get(k, c + 1):
+            comp[k] = c
+    idx = [i for i, k in zip(np.flatnonzero(is_art).tolist(), b["j"][is_art].tolist()) if k in comp]
+    idx_a = np.array(idx, dtype=np.int64)
+    return {"comp": np.array([comp[int(k)] for k in b["j"][idx_a]], dtype=np.int64), "key": b["j"][idx_a],
+            "id": b["id"][idx_a], "text": b["text"][idx_a], "published": b["published"][idx_a]}
+
+
+def _links(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarray]:
+    pub = np.array([p or None for p in b["published"].tolist()], dtype=object)
+    rows = kernels.component_links(b["comp"].astype(np.int64), b["key"].astype(np.int64), b["id"], b["text"], pub,
+                                   config)
+    return {"article_id": np.array(rows.article_id, dtype=object),
+            "canonical_id": np.array(rows.canonical_id, dtype=object),
+            "kind": np.array(rows.kind, dtype=object), "similarity": np.array(rows.similarity, dtype=np.float64)}
+
+
+# ---------------------------------------------------------------- the engine
+class RayEngine:
+    """Batch dedup on Ray Data (a local Ray unless ``address`` names a cluster).
+
+    ``partitions``: hash partitions per shuffle (default: twice the
+    cluster's CPUs); ``max_retries``: how often Ray re-runs a task whose
+    worker died; ``before_batch``: called on the worker before each
+    fingerprint batch (a diagnostic hook; the fault test uses it).
+    """
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, *, num_cpus: int | None = None, partitions: int | None = None,
+                 max_bucket: int = 256, batch_size: int = 1000, max_retries: int = 3,
+                 split_bytes: int = 64 << 20, show_progress: bool = False,
+                 before_batch: Callable[[], None] | None = None) -> None:
+        self.address = address
+        self.num_cpus = num_cpus
+        self.partitions = partitions
+        self.max_bucket = int(max_bucket)
+        self.batch_size = int(batch_size)
+        self.max_retries = int(max_retries)
+        self.split_bytes = int(split_bytes)
+        self.show_progress = show_progress
+        self.before_batch = before_batch
+        self._started = False
+
+    # ------------------------------------------------------------ ray
+    def _ray(self) -> Any:
+        ray = _require_ray()
+        if not ray.is_initialized():
+            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                      "logging_level": logging.WARNING}
+            if self.address:
+                kwargs["address"] = self.address
+            elif self.num_cpus:
+                kwargs["num_cpus"] = self.num_cpus
+            try:
+                ray.init(**kwargs)
+            except ConnectionError as e:
+                raise EngineError(f"cannot reach the Ray cluster at {self.address}: {e}. "
+                                  "Check --ray-address (ray://HOST:10001 or HOST:6379).") from None
+            self._started = True
+        from ray.data.context import DataContext, ShuffleStrategy
+
+        ctx = DataContext.get_current()
+        # task-based sort shuffle: no aggregator actors to start per shuffle (seconds each on a small cluster)
+        ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+        ctx.enable_progress_bars = self.show_progress
+        ctx.print_on_execution_start = False
+        return ray
+
+    def close(self) -> None:
+        if self._started:
+            import ray
+
+            ray.shutdown()
+            self._started = False
+
+    def _n_parts(self, ray: Any) -> int:
+        if self.partitions:
+            return int(self.partitions)
+        return max(2, 2 * int(ray.cluster_resources().get("CPU", 2)))
+
+    def _remote(self) -> dict[str, Any]:
+        return {"max_retries": self.max_retries, "retry_exceptions": False}
+
+    def _shuffle(self, ds: "ray.data.Dataset", col: str, n: int, fn: Callable[..., Any],
+                 **kwargs: Any) -> "ray.data.Dataset":
+        """Rows with the same ``col`` into one partition; ``fn`` on each partition."""
+        ds = ds.map_batches(_with_part, fn_kwargs={"col": col, "n": n}, batch_format="numpy", **self._remote())
+        return ds.groupby("_part").map_groups(fn, fn_kwargs=kwargs, batch_format="numpy", **self._remote())
+
+    # ---------------------------------------------------------- dedup
+    def dedup(self, inputs: Sequence[str], config: DedupConfig, output: Output,
+              progress: ProgressFn = no_progress) -> BatchReport:
+        if output.kind == "store":
+            with Store(output.path) as store:
+                if store.count_articles():
+                    raise EngineError(f"{output.path} already holds articles; the ray engine writes a new store. "
+                                      "Use `newsfold dedup` (local, incremental) on it, or choose a new --db.")
+        ray = self._ray()
+        report = BatchReport(self.name)
+        splits = plan(expand(inputs), self.split_bytes)
+        n = self._n_parts(ray)
+        remote = self._remote()
+        steps = ["read", "fingerprint", "exact", "lsh", "verify", "components", "groups", "write"]
+        clock = _Clock(report, progress, steps)
+
+        # read: one task per split, tables stay in the object store
+        read = ray.remote(_read_task).options(num_returns=2, max_retries=self.max_retries)
+        refs = [read.remote(s) for s in splits]
+        stats = ray.get([r[1] for r in refs])
+        arts = ray.data.from_arrow_refs([r[0] for r in refs])
+        n_read = sum(s.records for s in stats)
+        report.skipped = sum(s.skipped for s in stats)
+        reasons = [r for s in stats for r in s.reasons][:5]
+        ids = self._shuffle(arts.select_columns(["id", "key"]), "id", n, _first_of_id)
+        dropped = np.array([k for b in ids.iter_batches(batch_format="numpy") for k in b["key"].tolist()],
+                           dtype=np.int64)
+        if dropped.size:
+            arts = arts.map_batches(_drop_keys, fn_kwargs={"keys": dropped}, batch_format="numpy", **remote)
+            report.skipped += int(dropped.size)
+            reasons.append(f"{dropped.size} records repeat an earlier id")
+        arts = arts.materialize()
+        report.articles = n_read - int(dropped.size)
+        report.details["skip_reasons"] = reasons
+        clock.done("read")
+
+        fps = arts.map_batches(_fingerprint, fn_kwargs={"config": config, "before_batch": self.before_batch},
+                               batch_size=self.batch_size, batch_format="numpy", **remote).materialize()
+        clock.done("fingerprint")
+
+        hashed = fps.select_columns(["key", "content_hash", "has_sig", "sig"]).filter(
+            lambda r: r["content_hash"] != "")
+        exact = self._shuffle(hashed, "content_hash", n, _exact).materialize()
+        exact_edges = exact.filter(lambda r: r["key"] != r["rep"]).map_batches(
+            lambda b: {"u": b["key"].astype(np.int64), "v": b["rep"].astype(np.int64)}, batch_format="numpy")
+        lsh_in = exact.filter(lambda r: r["key"] == r["rep"] and r["has_sig"])
+        report.details["exact"] = exact_edges.count()
+        clock.done("exact")
+
+        bands = lsh_in.map_batches(_bands, fn_kwargs={"config": config, "max_bucket": self.max_bucket},
+                                   batch_format="numpy", **remote)
+        pairs = self._shuffle(bands, "bh", n, _buckets, max_bucket=self.max_bucket)
+        text_rows = arts.map_batches(_article_rows, fn_kwargs={"with_meta": False}, batch_format="numpy", **remote)
+        with_new = self._shuffle(pairs.union(text_rows), "j", n, _attach_new).materialize()
+        report.details["candidates"] = with_new.count()
+        clock.done("lsh")
+
+        verified = self._shuffle(with_new.union(text_rows), "j", n, _verify, config=config).materialize()
+        report.details["verified"] = verified.count()
+        clock.done("verify")
+
+        edges = exact_edges.union(verified).materialize()
+        stars, rounds = self._components(edges, n)
+        report.details["cc_rounds"] = rounds
+        clock.done("components")
+
+        member_rows = stars.map_batches(_member_rows, batch_format="numpy", **remote)
+        meta_rows = arts.map_batches(_article_rows, fn_kwargs={"with_meta": True}, batch_format="numpy", **remote)
+        members = self._shuffle(member_rows.union(meta_rows), "j", n, _members)
+        links = self._shuffle(members, "comp", n, _links, config=config).materialize()
+        report.links = links.count()
+        report.groups = stars.groupby("v").count().count() if report.links else 0
+        clock.done("groups")
+
+        if output.kind == "parquet":
+            with ParquetOutput(output.path) as out:
+                links.write_parquet(out.table_dir("links"))
+                fps.select_columns(["key", "id", "published", "content_hash", "n_shingles"]).write_parquet(
+                    out.table_dir("articles"))
+                out.commit()
+        else:
+            self._write_store(output.path, splits, fps, links, config)
+        clock.done("write")
+        return report
+
+    def _components(self, edges: "ray.data.Dataset", n: int) -> tuple["ray.data.Dataset", int]:
+        """Star graph (member, smallest key of its component) of ``edges``, by large/small-star rounds."""
+        remote = self._remote()
+        if edges.count() == 0:
+            return edges, 0
+        last = None
+        for rnd in range(1, MAX_CC_ROUNDS + 1):
+            large = self._shuffle(edges.map_batches(_both_ways, batch_format="numpy", **remote), "a", n, _large)
+            edges = self._shuffle(large.map_batches(_oriented, batch_format="numpy", **remote), "a", n,
+                                  _small).materialize()
+            d = edges.map_batches(_digest, batch_format="numpy", **remote)
+            digest = (d.sum("n") or 0, d.sum("h") or 0)
+            if digest == last:
+                return edges, rnd
+            last = digest
+        raise EngineError(f"connected components did not converge in {MAX_CC_ROUNDS} rounds")
+
+    @staticmethod
+    def _write_store(path: str, splits: list[Split], fps: "ray.data.Dataset", links: "ray.data.Dataset",
+                     config: DedupConfig) -> None:
+        """Articles, fingerprints, links and settings into the store, in one transaction."""
+        with Store(path) as store, store.atomic():
+            insert_tables(store, read_all(splits, ReadStats()), ReadStats())
+            for b in fps.iter_batches(batch_format="numpy", batch_size=5000):
+                store.conn.executemany(
+                    "INSERT INTO fingerprints (article_id, content_hash, n_shingles, minhash) VALUES (?,?,?,?)",
+                    [(aid, h, int(ns), signature_to_blob(sig) if has else None)
+                     for aid, h, ns, has, sig in zip(b["id"].tolist(), b["content_hash"].tolist(),
+                                                     b["n_shingles"].tolist(), b["has_sig"].tolist(), b["sig"])])
+            for b in links.iter_batches(batch_format="numpy", batch_size=5000):
+                store.conn.executemany(
+                    "INSERT INTO dup_links (article_id, canonical_id, kind, similarity) VALUES (?,?,?,?)",
+                    list(zip(b["article_id"].tolist(), b["canonical_id"].tolist(), b["kind"].tolist(),
+                             b["similarity"].tolist())))
+            write_settings(store, config)
+
+
+class _Clock:
+    """Wall seconds per step, and newsfold's own progress per step."""
+
+    def __init__(self, report: BatchReport, progress: ProgressFn, steps: list[str]) -> None:
+        self.report, self.progress, self.steps = report, progress, steps
+        self.t = time.perf_counter()
+        progress("ray", 0, len(steps))
+
+    def done(self, step: str) -> None:
+        now = time.perf_counter()
+        self.report.seconds[step] = now - self.t
+        self.t = now
+        self.progress("ray", self.steps.index(step) + 1, len(self.steps))
+        log.info("ray %s: %.2fs", step, self.report.seconds[step])
