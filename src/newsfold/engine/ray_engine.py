@@ -109,6 +109,21 @@ def _exact(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"key": keys, "rep": first, "has_sig": b["has_sig"], "sig": b["sig"]}
 
 
+def _with_words(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    keep = b["content_hash"] != ""
+    return {k: v[keep] for k, v in b.items()}
+
+
+def _exact_edges(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    keep = b["key"] != b["rep"]
+    return {"u": b["key"][keep].astype(np.int64), "v": b["rep"][keep].astype(np.int64)}
+
+
+def _lsh_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    keep = (b["key"] == b["rep"]) & b["has_sig"].astype(bool)
+    return {"key": b["key"][keep], "sig": b["sig"][keep]}
+
+
 def _bands(b: dict[str, np.ndarray], config: DedupConfig, max_bucket: int) -> dict[str, np.ndarray]:
     bh, keys = kernels.band_rows(b["key"], np.asarray(list(b["sig"]) if b["sig"].dtype == object else b["sig"]),
                                  config, max_bucket)
@@ -205,8 +220,9 @@ class RayEngine:
     """Batch dedup on Ray Data (a local Ray unless ``address`` names a cluster).
 
     ``partitions``: hash partitions per shuffle (default: twice the
-    cluster's CPUs); ``max_retries``: how often Ray re-runs a task whose
-    worker died; ``before_batch``: called on the worker before each
+    cluster's CPUs); ``max_retries``: how often Ray re-runs a read task
+    whose worker died (Ray Data retries its own tasks on worker failure
+    without limit); ``before_batch``: called on the worker before each
     fingerprint batch (a diagnostic hook; the fault test uses it).
     """
 
@@ -264,14 +280,11 @@ class RayEngine:
             return int(self.partitions)
         return max(2, 2 * int(ray.cluster_resources().get("CPU", 2)))
 
-    def _remote(self) -> dict[str, Any]:
-        return {"max_retries": self.max_retries, "retry_exceptions": False}
-
     def _shuffle(self, ds: "ray.data.Dataset", col: str, n: int, fn: Callable[..., Any],
                  **kwargs: Any) -> "ray.data.Dataset":
         """Rows with the same ``col`` into one partition; ``fn`` on each partition."""
-        ds = ds.map_batches(_with_part, fn_kwargs={"col": col, "n": n}, batch_format="numpy", **self._remote())
-        return ds.groupby("_part").map_groups(fn, fn_kwargs=kwargs, batch_format="numpy", **self._remote())
+        ds = ds.map_batches(_with_part, fn_kwargs={"col": col, "n": n}, batch_format="numpy")
+        return ds.groupby("_part").map_groups(fn, fn_kwargs=kwargs, batch_format="numpy")
 
     # ---------------------------------------------------------- dedup
     def dedup(self, inputs: Sequence[str], config: DedupConfig, output: Output,
@@ -285,7 +298,6 @@ class RayEngine:
         report = BatchReport(self.name)
         splits = plan(expand(inputs), self.split_bytes)
         n = self._n_parts(ray)
-        remote = self._remote()
         steps = ["read", "fingerprint", "exact", "lsh", "verify", "components", "groups", "write"]
         clock = _Clock(report, progress, steps)
 
@@ -301,7 +313,7 @@ class RayEngine:
         dropped = np.array([k for b in ids.iter_batches(batch_format="numpy") for k in b["key"].tolist()],
                            dtype=np.int64)
         if dropped.size:
-            arts = arts.map_batches(_drop_keys, fn_kwargs={"keys": dropped}, batch_format="numpy", **remote)
+            arts = arts.map_batches(_drop_keys, fn_kwargs={"keys": dropped}, batch_format="numpy")
             report.skipped += int(dropped.size)
             reasons.append(f"{dropped.size} records repeat an earlier id")
         arts = arts.materialize()
@@ -310,22 +322,21 @@ class RayEngine:
         clock.done("read")
 
         fps = arts.map_batches(_fingerprint, fn_kwargs={"config": config, "before_batch": self.before_batch},
-                               batch_size=self.batch_size, batch_format="numpy", **remote).materialize()
+                               batch_size=self.batch_size, batch_format="numpy").materialize()
         clock.done("fingerprint")
 
-        hashed = fps.select_columns(["key", "content_hash", "has_sig", "sig"]).filter(
-            lambda r: r["content_hash"] != "")
+        hashed = fps.select_columns(["key", "content_hash", "has_sig", "sig"]).map_batches(
+            _with_words, batch_format="numpy")
         exact = self._shuffle(hashed, "content_hash", n, _exact).materialize()
-        exact_edges = exact.filter(lambda r: r["key"] != r["rep"]).map_batches(
-            lambda b: {"u": b["key"].astype(np.int64), "v": b["rep"].astype(np.int64)}, batch_format="numpy")
-        lsh_in = exact.filter(lambda r: r["key"] == r["rep"] and r["has_sig"])
+        exact_edges = exact.map_batches(_exact_edges, batch_format="numpy")
+        lsh_in = exact.map_batches(_lsh_rows, batch_format="numpy")
         report.details["exact"] = exact_edges.count()
         clock.done("exact")
 
         bands = lsh_in.map_batches(_bands, fn_kwargs={"config": config, "max_bucket": self.max_bucket},
-                                   batch_format="numpy", **remote)
+                                   batch_format="numpy")
         pairs = self._shuffle(bands, "bh", n, _buckets, max_bucket=self.max_bucket)
-        text_rows = arts.map_batches(_article_rows, fn_kwargs={"with_meta": False}, batch_format="numpy", **remote)
+        text_rows = arts.map_batches(_article_rows, fn_kwargs={"with_meta": False}, batch_format="numpy")
         with_new = self._shuffle(pairs.union(text_rows), "j", n, _attach_new).materialize()
         report.details["candidates"] = with_new.count()
         clock.done("lsh")
@@ -339,8 +350,8 @@ class RayEngine:
         report.details["cc_rounds"] = rounds
         clock.done("components")
 
-        member_rows = stars.map_batches(_member_rows, batch_format="numpy", **remote)
-        meta_rows = arts.map_batches(_article_rows, fn_kwargs={"with_meta": True}, batch_format="numpy", **remote)
+        member_rows = stars.map_batches(_member_rows, batch_format="numpy")
+        meta_rows = arts.map_batches(_article_rows, fn_kwargs={"with_meta": True}, batch_format="numpy")
         members = self._shuffle(member_rows.union(meta_rows), "j", n, _members)
         links = self._shuffle(members, "comp", n, _links, config=config).materialize()
         report.links = links.count()
@@ -360,15 +371,14 @@ class RayEngine:
 
     def _components(self, edges: "ray.data.Dataset", n: int) -> tuple["ray.data.Dataset", int]:
         """Star graph (member, smallest key of its component) of ``edges``, by large/small-star rounds."""
-        remote = self._remote()
         if edges.count() == 0:
             return edges, 0
         last = None
         for rnd in range(1, MAX_CC_ROUNDS + 1):
-            large = self._shuffle(edges.map_batches(_both_ways, batch_format="numpy", **remote), "a", n, _large)
-            edges = self._shuffle(large.map_batches(_oriented, batch_format="numpy", **remote), "a", n,
+            large = self._shuffle(edges.map_batches(_both_ways, batch_format="numpy"), "a", n, _large)
+            edges = self._shuffle(large.map_batches(_oriented, batch_format="numpy"), "a", n,
                                   _small).materialize()
-            d = edges.map_batches(_digest, batch_format="numpy", **remote)
+            d = edges.map_batches(_digest, batch_format="numpy")
             digest = (d.sum("n") or 0, d.sum("h") or 0)
             if digest == last:
                 return edges, rnd
