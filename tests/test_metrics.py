@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -141,3 +142,53 @@ def test_scores_serialise_to_json() -> None:
     assert data["n_clusters"] == 1 and data["n_classes"] == 2
     assert data["bcubed_recall"] == 1.0
     assert isinstance(s, ClusteringScores)
+
+
+# ---------------------------------------------------------------- real labels
+ECBPLUS = Path(__file__).resolve().parent.parent / "data" / "ecbplus" / "ecbplus-dev.jsonl"
+
+
+def _ecbplus_labels() -> tuple[list[str], list[str]]:
+    rows = [json.loads(line) for line in ECBPLUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["event"] for r in rows], [r["topic"] for r in rows]
+
+
+def _bcubed_by_definition(gold: list[str], pred: list[str]) -> tuple[float, float]:
+    """Bagga & Baldwin item by item, the slow obvious way."""
+    n = len(gold)
+    precision = recall = 0.0
+    for i in range(n):
+        same_cluster = [j for j in range(n) if pred[j] == pred[i]]
+        same_class = [j for j in range(n) if gold[j] == gold[i]]
+        both = sum(1 for j in same_cluster if gold[j] == gold[i])
+        precision += both / len(same_cluster)
+        recall += both / len(same_class)
+    return precision / n, recall / n
+
+
+def test_folding_each_topics_look_alike_events_together_is_scored_as_pure_merging() -> None:
+    events, topics = _ecbplus_labels()
+    assert len(events) == 772 and len(set(events)) == 66
+    s = clustering_scores(events, topics)
+    # every topic holds exactly two events: merging them loses precision, never recall
+    assert s.bcubed_recall == pytest.approx(1.0)
+    assert s.pairwise_recall == pytest.approx(1.0)
+    assert 0.4 < s.bcubed_precision < 0.7
+    assert s.ari < 0.7
+    assert (s.n_clusters, s.n_classes) == (33, 66)
+    assert clustering_scores(events, events).bcubed_f1 == 1.0
+
+
+def test_bcubed_matches_the_item_by_item_definition_on_ecbplus_labels() -> None:
+    events, topics = _ecbplus_labels()
+    # a messy prediction: topics, with every third article of a topic moved to its own cluster
+    seen: dict[str, int] = {}
+    pred = []
+    for t in topics:
+        seen[t] = seen.get(t, 0) + 1
+        pred.append(f"{t}-alone-{seen[t]}" if seen[t] % 3 == 0 else t)
+    expected_p, expected_r = _bcubed_by_definition(events, pred)
+    s = clustering_scores(events, pred)
+    assert s.bcubed_precision == pytest.approx(expected_p)
+    assert s.bcubed_recall == pytest.approx(expected_r)
+    assert 0 < s.bcubed_f1 < 1
