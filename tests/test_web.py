@@ -19,7 +19,9 @@ TOKEN = "test-token-123"
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     db = tmp_path_factory.mktemp("web") / "seeds.db"
-    store = build_seed_store(db)
+    # ingest for real, stories/briefing rows written directly: these tests check the web layer, not the
+    # clustering or the summarizer (the browser tests run the whole pipeline)
+    store = build_seed_store(db, pipeline=False)
     sid = story_of(store, SEED_STORY[0])
     store.close()
     assert sid

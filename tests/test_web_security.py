@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def payload_article(i: int) -> Article:
 
 
 @pytest.fixture()
-def evil(tmp_path: Path) -> tuple[TestClient, Path]:
+def evil(tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
     db = tmp_path / "evil.db"
     store = Store(db)
     with store.atomic() as c:
@@ -60,7 +61,8 @@ def evil(tmp_path: Path) -> tuple[TestClient, Path]:
         c.execute("INSERT INTO ledger (run_id, ref, outcome, reason, article_id) VALUES ('r1', ?, 'rejected', ?, NULL)",
                   (f"x{SCRIPT}", IMG))
     store.close()
-    return TestClient(create_app(str(db), token=TOKEN, max_body=200_000, upload_dir=tmp_path / "uploads")), tmp_path
+    with TestClient(create_app(str(db), token=TOKEN, max_body=200_000, upload_dir=tmp_path / "uploads")) as client:
+        yield client, tmp_path  # leaving the block stops the ingest worker process
 
 
 def assert_inert(html: str) -> None:

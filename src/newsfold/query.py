@@ -15,6 +15,7 @@ import logging
 import re
 import sqlite3
 import threading
+import time
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
@@ -26,7 +27,11 @@ MAX_PAGE = 200
 # ------------------------------------------------------------------ data
 @dataclass
 class StoryFilter:
-    """Filters and paging for the story list; dates are ISO prefixes."""
+    """Filters and paging for the story list.
+
+    ``since``/``until`` bound a story's latest activity (``last_published``),
+    as ISO date prefixes (``2018``, ``2018-12``, ``2018-12-30``), both inclusive.
+    """
 
     since: str | None = None
     until: str | None = None
@@ -282,7 +287,7 @@ def list_stories(conn: sqlite3.Connection, flt: StoryFilter) -> StoryList:
         args.append(flt.since)
     if flt.until:
         # an ISO date prefix: everything up to the end of that day/month/year
-        where.append("s.first_published <= ?")
+        where.append("s.last_published <= ?")
         args.append(flt.until + "\uffff")
     if flt.min_size is not None:
         where.append("s.size >= ?")
@@ -291,12 +296,13 @@ def list_stories(conn: sqlite3.Connection, flt: StoryFilter) -> StoryList:
         where.append("s.size <= ?")
         args.append(int(flt.max_size))
     if flt.outlet:
-        where.append("EXISTS (SELECT 1 FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
-                     " WHERE sa.story_id = s.id AND a.outlet = ?)")
+        # driven from the outlet index: the outlet's articles, then their stories
+        where.append("s.id IN (SELECT sa.story_id FROM articles a JOIN story_articles sa ON sa.article_id = a.id"
+                     " WHERE a.outlet = ?)")
         args.append(flt.outlet)
     sql = ("SELECT s.id, s.headline, s.size, s.state, s.first_published, s.last_published FROM stories s"
            f" WHERE {' AND '.join(where)}"
-           " ORDER BY s.last_published IS NULL, s.last_published DESC, s.id LIMIT ? OFFSET ?")
+           " ORDER BY s.last_published DESC LIMIT ? OFFSET ?")  # index order; NULLs (undated) sort last
     rows = conn.execute(sql, [*args, limit + 1, offset]).fetchall()
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -304,10 +310,25 @@ def list_stories(conn: sqlite3.Connection, flt: StoryFilter) -> StoryList:
                                state=r["state"], first_published=r["first_published"],
                                last_published=r["last_published"]) for r in rows]
     _fill_outlets_and_headlines(conn, stories)
-    total = int(conn.execute("SELECT count(*) FROM stories WHERE state != 'merged'").fetchone()[0])
+    total = _story_total(conn)
     return StoryList(stories=stories, filter=StoryFilter(flt.since, flt.until, flt.outlet, flt.min_size,
                                                          flt.max_size, limit, offset),
                      total=total, has_more=has_more)
+
+
+_totals: dict[str, tuple[float, int]] = {}
+
+
+def _story_total(conn: sqlite3.Connection, ttl: float = 5.0) -> int:
+    """How many live stories there are; a full count is a table scan, so it is reused for ``ttl`` seconds."""
+    key = _db_key(conn)
+    hit = _totals.get(key)
+    now = time.monotonic()
+    if hit and now - hit[0] < ttl:
+        return hit[1]
+    n = int(conn.execute("SELECT count(*) FROM stories WHERE state != 'merged'").fetchone()[0])
+    _totals[key] = (now, n)
+    return n
 
 
 def _fill_outlets_and_headlines(conn: sqlite3.Connection, stories: list[StorySummaryRow]) -> None:

@@ -16,8 +16,8 @@ import logging
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -185,7 +185,12 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
     jobs = JobManager(db_path, Path(upload_dir) if upload_dir else Path(f"{db_path}-uploads"), ingest)
     env = _env()
 
-    app = FastAPI(title="newsfold", version="0.1.0", docs_url=None, redoc_url=None,
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.close()
+
+    app = FastAPI(title="newsfold", version="0.1.0", docs_url=None, redoc_url=None, lifespan=lifespan,
                   default_response_class=SafeJSONResponse,
                   description="Stories, briefings, articles and search over a newsfold store. "
                               "Writes need `Authorization: Bearer TOKEN`.")
@@ -254,12 +259,12 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
                              min_size=int(min_size) if min_size else None,
                              max_size=int(max_size) if max_size else None, limit=limit, offset=(page_no - 1) * limit)
 
-    def stories_data(flt: q.StoryFilter) -> tuple[q.StoryList, list[str]]:
+    def stories_data(flt: q.StoryFilter) -> q.StoryList:
         with pool.reading() as c:
-            return q.list_stories(c, flt), q.outlets(c)
+            return q.list_stories(c, flt)
 
-    Since = Query(None, description="only stories active on or after this ISO date")
-    Until = Query(None, description="only stories that began on or before this ISO date")
+    Since = Query(None, description="only stories whose latest article is from this ISO date or later")
+    Until = Query(None, description="only stories whose latest article is from this ISO date or earlier")
     Outlet = Query(None, description="only stories with an article from this outlet")
     MinSize = Query(None, description="at least this many articles", pattern=r"^\d{0,6}$")
     MaxSize = Query(None, description="at most this many articles", pattern=r"^\d{0,6}$")
@@ -272,11 +277,11 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
                      outlet: str | None = Outlet, min_size: str | None = MinSize, max_size: str | None = MaxSize,
                      limit: int = Limit, page_no: int = Query(1, ge=1, le=100000, alias="page")) -> HTMLResponse:
         flt = story_filter(since, until, outlet, min_size, max_size, limit, page_no)
-        data, outlet_names = stories_data(flt)
+        data = stories_data(flt)
         params = {k: v for k, v in request.query_params.items() if k != "page" and v}
         prev_url = f"/stories?{urlencode({**params, 'page': page_no - 1})}" if page_no > 1 else None
         next_url = f"/stories?{urlencode({**params, 'page': page_no + 1})}" if data.has_more else None
-        return page("stories.html", data=data, outlets=outlet_names, page_no=page_no, params=params,
+        return page("stories.html", data=data, page_no=page_no, params=params,
                     prev_url=prev_url, next_url=next_url,
                     api=f"/api/stories?{request.url.query}" if request.url.query else "/api/stories",
                     nav="stories")
@@ -285,7 +290,7 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
     def api_stories(since: str | None = Since, until: str | None = Until, outlet: str | None = Outlet,
                     min_size: str | None = MinSize, max_size: str | None = MaxSize, limit: int = Limit,
                     page: int = PageNo) -> dict[str, Any]:
-        data, _ = stories_data(story_filter(since, until, outlet, min_size, max_size, limit, page))
+        data = stories_data(story_filter(since, until, outlet, min_size, max_size, limit, page))
         return {**q.to_jsonable(data), "page": page}
 
     def load_story(story_id: str) -> q.StoryDetail:

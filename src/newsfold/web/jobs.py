@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import re
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -159,17 +162,25 @@ def _outcome(report: Any) -> IngestOutcome:
 
 
 class JobManager:
-    """A queue of ingest jobs run one at a time by a daemon worker thread."""
+    """A queue of ingest jobs run one at a time (one SQLite writer).
+
+    By default each job runs in a long-lived child process
+    (:mod:`newsfold.web.worker`) so the pipeline's CPU work never holds the
+    server's GIL; an ``ingest`` function given here runs in a thread instead
+    (tests inject slow or failing ingests this way).
+    """
 
     def __init__(self, db_path: str, upload_dir: Path, ingest: IngestFn | None = None, keep: int = 200) -> None:
         self.db_path = db_path
         self.upload_dir = Path(upload_dir)
-        self.ingest = ingest or default_ingest
+        self.ingest = ingest
         self.keep = keep
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._queue: queue.Queue[str] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._child: subprocess.Popen[str] | None = None
+        self._events: queue.Queue[dict[str, Any]] = queue.Queue()
 
     def _ensure_worker(self) -> None:
         with self._lock:
@@ -226,22 +237,78 @@ class JobManager:
         folder = self.upload_dir / job.id
         paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.exists() else []
         try:
+            if self.ingest is not None:
+                store = Store(self.db_path)
+                try:
+                    outcome = self.ingest(store, paths, progress)
+                finally:
+                    store.close()
+            else:
+                outcome = self._run_in_child(job, paths, progress)
+            job.run_ids, job.stages = outcome.run_ids, outcome.stages
             store = Store(self.db_path)
             try:
-                outcome = self.ingest(store, paths, progress)
-                job.run_ids, job.stages = outcome.run_ids, outcome.stages
                 job.ledger = self._ledger(store, outcome.run_ids)
-                prefix = str(folder.resolve()) + "/"
-                for e in job.ledger["entries"]:  # show refs as the uploaded names, not server paths
-                    e["ref"] = str(e["ref"]).replace(prefix, "").replace(str(folder) + "/", "")
             finally:
                 store.close()
+            prefix = str(folder.resolve()) + "/"
+            for e in job.ledger["entries"]:  # show refs as the uploaded names, not server paths
+                e["ref"] = str(e["ref"]).replace(prefix, "").replace(str(folder) + "/", "")
             job.status = "done"
         except Exception as e:  # shown on the job page; the worker keeps serving
             log.exception("ingest job %s failed", job.id)
             job.status, job.error = "failed", f"{type(e).__name__}: {e}"
         finally:
             job.finished = time.time()
+
+    # ---------------------------------------------------- child process
+    def _ensure_child(self) -> subprocess.Popen[str]:
+        if self._child is None or self._child.poll() is not None:
+            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "newsfold.web.worker", self.db_path], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1, env=env)
+            threading.Thread(target=self._read_child, args=(self._child,), name="newsfold-ingest-events",
+                             daemon=True).start()
+        return self._child
+
+    def _read_child(self, child: subprocess.Popen[str]) -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            try:
+                self._events.put(json.loads(line))
+            except ValueError:
+                log.warning("ingest worker said: %s", line.rstrip())
+        self._events.put({"event": "exit", "job": None})
+
+    def _run_in_child(self, job: Job, paths: list[Path], progress: ProgressFn) -> IngestOutcome:
+        child = self._ensure_child()
+        assert child.stdin is not None
+        child.stdin.write(json.dumps({"job": job.id, "paths": [str(p) for p in paths]}) + "\n")
+        child.stdin.flush()
+        while True:
+            ev = self._events.get()
+            if ev.get("event") == "exit":
+                raise RuntimeError("the ingest worker process exited; see the server log")
+            if ev.get("job") != job.id:
+                continue
+            if ev["event"] == "progress":
+                progress(ev["stage"], ev["done"], ev["total"])
+            elif ev["event"] == "failed":
+                raise RuntimeError(ev.get("error") or "ingest failed")
+            elif ev["event"] == "done":
+                o = ev.get("outcome") or {}
+                return IngestOutcome(run_ids=list(o.get("run_ids", [])), stages=list(o.get("stages", [])))
+
+    def close(self) -> None:
+        """Stop the worker process (it also exits when the server does: its stdin closes)."""
+        if self._child is not None and self._child.poll() is None:
+            if self._child.stdin:
+                self._child.stdin.close()
+            try:
+                self._child.wait(5)
+            except subprocess.TimeoutExpired:
+                self._child.terminate()
 
     @staticmethod
     def _ledger(store: Store, run_ids: list[str]) -> dict[str, Any]:
