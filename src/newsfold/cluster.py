@@ -289,11 +289,11 @@ class Placement:
 
 @dataclass
 class _StoryState:
-    dense_sum: np.ndarray | None
     terms: dict[int, float]
     size: int = 0
     first: dt.date | None = None
     last: dt.date | None = None
+    norm: float = 0.0
 
 
 class OnlineClusterer:
@@ -312,7 +312,7 @@ class OnlineClusterer:
     def __init__(self, threshold: float = 0.35, dense_weight: float = 0.5, evidence_boost: float = 1.0,
                  window_days: int = 14, date_penalty: float = 0.12, max_penalty: float = 0.5,
                  key_terms: int = 24, profile_terms: int = 48, max_postings: int = 5000,
-                 max_candidates: int = 200) -> None:
+                 max_candidates: int = 200, max_scored: int = 24) -> None:
         self.threshold = threshold
         self.dense_weight = dense_weight
         self.evidence_boost = evidence_boost
@@ -323,6 +323,9 @@ class OnlineClusterer:
         self.profile_terms = profile_terms
         self.max_postings = max_postings
         self.max_candidates = max_candidates
+        self.max_scored = max_scored
+        self._dmat: np.ndarray | None = None  # story dense sums, one row per story (grown by doubling)
+        self._dnorm = np.zeros(0, dtype=np.float32)
         self.df_ = DocFreq()
         self.vocab_: dict[str, int] = {}
         self.stories_: list[_StoryState] = []
@@ -330,26 +333,38 @@ class OnlineClusterer:
         self._names: list[str] = []
 
     # ---- helpers
-    def _weights(self, terms: dict[str, float]) -> dict[int, float]:
+    def _evidence(self, terms: dict[str, float]) -> list[tuple[str, float, bool, int]]:
+        """``(term, idf, is a name or number, document frequency)`` for each term, computed once."""
+        df = self.df_.df
+        n1 = self.df_.n_docs + 1
+        out = []
+        for t in terms:
+            d = df.get(t, 0)
+            out.append((t, math.log(n1 / (d + 1)) + 1.0, is_evidence(t), d))
+        return out
+
+    def _weights(self, terms: dict[str, float], ev: list[tuple[str, float, bool, int]]) -> dict[int, float]:
+        vocab, boost = self.vocab_, self.evidence_boost
         out = {}
-        for t, w in terms.items():
-            j = self.vocab_.setdefault(t, len(self.vocab_))
-            out[j] = w * self.df_.idf(t) * (1.0 + self.evidence_boost * is_evidence(t))
+        for t, idf, e, _ in ev:
+            j = vocab.get(t)
+            if j is None:
+                j = vocab[t] = len(vocab)
+            out[j] = terms[t] * idf * (1.0 + boost * e)
         norm = math.sqrt(sum(v * v for v in out.values())) or 1.0
         return {j: v / norm for j, v in out.items()}
 
-    def _keys(self, terms: dict[str, float]) -> list[int]:
+    def _keys(self, ev: list[tuple[str, float, bool, int]]) -> list[int]:
         """The rarest names and numbers that some other article also has (hapaxes find nothing)."""
-        df = self.df_.df
-        ev = [(self.df_.idf(t), t) for t in terms if is_evidence(t) and df.get(t, 0) >= 2]
-        if len(ev) < self.key_terms:
-            ev += [(self.df_.idf(t), t) for t in terms if not is_evidence(t) and df.get(t, 0) >= 2]
-        return [self.vocab_.setdefault(t, len(self.vocab_)) for _, t in heapq.nlargest(self.key_terms, ev)]
+        cand = [(idf, t) for t, idf, e, d in ev if e and d >= 2]
+        if len(cand) < self.key_terms:
+            cand += [(idf, t) for t, idf, e, d in ev if not e and d >= 2]
+        return [self.vocab_[t] for _, t in heapq.nlargest(self.key_terms, cand)]
 
-    def _index_keys(self, terms: dict[str, float]) -> list[int]:
+    def _index_keys(self, ev: list[tuple[str, float, bool, int]]) -> list[int]:
         """The terms a story is found by: the article's rarest names and numbers."""
-        ev = [(self.df_.idf(t), t) for t in terms if is_evidence(t)] or [(self.df_.idf(t), t) for t in terms]
-        return [self.vocab_.setdefault(t, len(self.vocab_)) for _, t in heapq.nlargest(self.key_terms, ev)]
+        cand = [(idf, t) for t, idf, e, _ in ev if e] or [(idf, t) for t, idf, _, _ in ev]
+        return [self.vocab_.setdefault(t, len(self.vocab_)) for _, t in heapq.nlargest(self.key_terms, cand)]
 
     def _penalty(self, d: dt.date | None, s: _StoryState) -> float:
         if d is None or s.first is None or s.last is None:
@@ -364,14 +379,53 @@ class OnlineClusterer:
     def score(self, f: ArticleFeatures, weights: dict[int, float], story: int) -> float:
         """The evidence that ``f`` reports the event of ``story`` (before the date penalty)."""
         s = self.stories_[story]
-        prof = s.terms
-        pn = math.sqrt(sum(v * v for v in prof.values())) or 1.0
-        sparse = sum(w * prof.get(j, 0.0) for j, w in weights.items()) / pn
-        if f.dense is None or s.dense_sum is None:
+        if not s.norm:
+            self._norms(s)
+        get = weights.get
+        sparse = sum(w * get(j, 0.0) for j, w in s.terms.items()) / s.norm
+        if f.dense is None or self._dmat is None or not self._dnorm[story]:
             return sparse
-        dn = float(np.linalg.norm(s.dense_sum)) or 1.0
-        dense = float(f.dense @ s.dense_sum) / dn
+        dense = float(f.dense @ self._dmat[story]) / float(self._dnorm[story])
         return self.dense_weight * dense + (1 - self.dense_weight) * sparse
+
+    @staticmethod
+    def _norms(s: _StoryState) -> None:
+        s.norm = math.sqrt(sum(v * v for v in s.terms.values())) or 1.0
+
+    def dense_sum(self, sid: int) -> np.ndarray | None:
+        """Story ``sid``'s summed dense vectors (None when it has none)."""
+        if self._dmat is None or sid >= len(self._dnorm) or not self._dnorm[sid]:
+            return None
+        return self._dmat[sid].copy()
+
+    def _set_dense(self, sid: int, vec: np.ndarray, add: bool) -> None:
+        if self._dmat is None:
+            self._dmat = np.zeros((1024, len(vec)), dtype=np.float32)
+            self._dnorm = np.zeros(1024, dtype=np.float32)
+        if sid >= len(self._dmat):
+            cap = max(sid + 1, 2 * len(self._dmat))
+            grown = np.zeros((cap, self._dmat.shape[1]), dtype=np.float32)
+            grown[: len(self._dmat)] = self._dmat
+            self._dmat = grown
+            norms = np.zeros(cap, dtype=np.float32)
+            norms[: len(self._dnorm)] = self._dnorm
+            self._dnorm = norms
+        row = self._dmat[sid]
+        if add:
+            row += vec
+        else:
+            row[:] = vec
+        self._dnorm[sid] = float(np.linalg.norm(row)) or 1e-9
+
+    def _shortlist(self, f: ArticleFeatures, cands: list[int]) -> list[int]:
+        """The candidates worth a full score: the closest centroids by dense cosine, in one product."""
+        if len(cands) <= self.max_scored or f.dense is None or self._dmat is None:
+            return cands[: self.max_scored] if len(cands) > self.max_scored else cands
+        idx = np.fromiter(cands, dtype=np.int64, count=len(cands))
+        idx = idx[idx < len(self._dnorm)]
+        sims = (self._dmat[idx] @ f.dense) / np.maximum(self._dnorm[idx], 1e-9)
+        top = np.argpartition(-sims, self.max_scored - 1)[: self.max_scored]
+        return [int(i) for i in idx[top]]
 
     def candidates(self, keys: list[int]) -> list[int]:
         seen: dict[int, int] = {}
@@ -389,11 +443,12 @@ class OnlineClusterer:
     def place(self, f: ArticleFeatures) -> Placement:
         """Place one article; updates the index and returns where it went."""
         self.df_.add(f.terms)
-        weights = self._weights(f.terms)
-        cands = self.candidates(self._keys(f.terms))
-        keys = self._index_keys(f.terms)
+        ev = self._evidence(f.terms)
+        weights = self._weights(f.terms, ev)
+        cands = self.candidates(self._keys(ev))
+        keys = self._index_keys(ev)
         best, best_score, best_pen = -1, -1.0, 0.0
-        for c in cands:
+        for c in self._shortlist(f, cands):
             pen = self._penalty(f.date, self.stories_[c])
             sc = self.score(f, weights, c) - pen
             if sc > best_score:
@@ -405,7 +460,7 @@ class OnlineClusterer:
             self._add(best, f, weights, keys)
             return Placement(best, False, best_score, reason, len(cands))
         sid = len(self.stories_)
-        self.stories_.append(_StoryState(dense_sum=None, terms={}))
+        self.stories_.append(_StoryState(terms={}))
         self._add(sid, f, weights, keys)
         if best >= 0:
             reason = f"new story: best candidate only {best_score:.2f} < {self.threshold:.2f}"
@@ -416,13 +471,14 @@ class OnlineClusterer:
     def _add(self, sid: int, f: ArticleFeatures, weights: dict[int, float], keys: list[int]) -> None:
         s = self.stories_[sid]
         if f.dense is not None:
-            s.dense_sum = f.dense.astype(np.float32).copy() if s.dense_sum is None else s.dense_sum + f.dense
+            self._set_dense(sid, f.dense.astype(np.float32), add=True)
         prof = s.terms
         for j, w in weights.items():
             prof[j] = prof.get(j, 0.0) + w
         if len(prof) > self.profile_terms:
             s.terms = dict(heapq.nlargest(self.profile_terms, prof.items(), key=lambda x: x[1]))
         s.size += 1
+        s.norm = 0.0
         if f.date is not None:
             s.first = f.date if s.first is None or f.date < s.first else s.first
             s.last = f.date if s.last is None or f.date > s.last else s.last
@@ -438,8 +494,10 @@ class OnlineClusterer:
         """Restore a story saved with :meth:`profile` (the index rebuilds from a store); returns its number."""
         sid = len(self.stories_)
         prof = {self.vocab_.setdefault(t, len(self.vocab_)): w for t, w in terms.items()}
-        self.stories_.append(_StoryState(dense_sum=dense_sum, terms=prof, size=size, first=first, last=last))
-        for j in self._index_keys(terms):
+        self.stories_.append(_StoryState(terms=prof, size=size, first=first, last=last))
+        if dense_sum is not None:
+            self._set_dense(sid, dense_sum.astype(np.float32), add=False)
+        for j in self._index_keys(self._evidence(terms)):
             self.postings_.setdefault(j, []).append(sid)
         return sid
 
@@ -453,8 +511,9 @@ class OnlineClusterer:
         """Put ``f`` into story ``sid`` without deciding (used to rebuild the index from a store)."""
         self.df_.add(f.terms)
         while len(self.stories_) <= sid:
-            self.stories_.append(_StoryState(dense_sum=None, terms={}))
-        self._add(sid, f, self._weights(f.terms), self._index_keys(f.terms))
+            self.stories_.append(_StoryState(terms={}))
+        ev = self._evidence(f.terms)
+        self._add(sid, f, self._weights(f.terms, ev), self._index_keys(ev))
 
     def fit(self, feats: list[ArticleFeatures]) -> "OnlineClusterer":
         self.labels_ = np.array([self.place(f).story for f in feats], dtype=int)

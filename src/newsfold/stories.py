@@ -203,7 +203,8 @@ class StoriesStage:
         s = oc.stories_[sid]
         meta = {"terms": oc.profile(sid), "first_date": s.first.isoformat() if s.first else None,
                 "last_date": s.last.isoformat() if s.last else None}
-        blob = s.dense_sum.astype(np.float32).tobytes() if s.dense_sum is not None else None
+        dense = oc.dense_sum(sid)
+        blob = dense.astype(np.float32).tobytes() if dense is not None else None
         store.conn.execute("UPDATE stories SET centroid = ?, meta_json = ? WHERE id = ?",
                            (blob, json.dumps(meta, ensure_ascii=False), story_id))
 
