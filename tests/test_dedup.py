@@ -256,3 +256,21 @@ def test_cli_dedup_on_a_store(tmp_path: Path, ecb: list[str]) -> None:
     res = CliRunner().invoke(cli, ["--db", str(db), "dedup", "--rebuild", "--threshold", "0.95", "--containment",
                                    "0.99", "--json"])
     assert res.exit_code == 0 and json.loads(res.output)["settings"]["threshold"] == "0.95"
+
+
+@pytest.mark.slow
+def test_ten_megabyte_article_and_its_copy_through_the_stage(ecb: list[str]) -> None:
+    import tracemalloc
+
+    big = "\n".join(ecb * 8)[: 10 * 2**20]
+    store = Store(":memory:")
+    add(store, [Article(id="big", text=big, content_hash="b"),
+                Article(id="copy", text="A local paragraph.\n" + big[: 8 * 2**20], content_hash="c"),
+                Article(id="small", text=ecb[0], content_hash="s")])
+    tracemalloc.start()
+    DedupStage().catch_up(store)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 1024 * 2**20, f"peak {peak / 2**20:.0f} MB"
+    link = next(link for link in links_for(store, "big") if link.article_id == "copy")
+    assert link.kind in ("near-duplicate", "reprint") and link.similarity >= 0.8

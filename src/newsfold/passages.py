@@ -34,9 +34,13 @@ class _Sentence:
     grams: set[tuple[str, ...]]
 
 
+MAX_SENTENCES = 5000  # longer articles are compared on their first 5,000 sentences (bounded memory)
+
+
 def _sentences(text: str, n: int) -> list[_Sentence]:
     out = []
-    for s in split_sentences(text):
+    sents = split_sentences(text[: MAX_SENTENCES * 400]) if len(text) > MAX_SENTENCES * 400 else split_sentences(text)
+    for s in sents[:MAX_SENTENCES]:
         w = _WORDS.findall(s.lower())
         out.append(_Sentence(s, {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}))
     return out
