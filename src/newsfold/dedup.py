@@ -185,7 +185,6 @@ class PairFinder:
         seqs = np.asarray(keys, dtype=np.int64)
         fps = self.fingerprinter.fingerprint(texts, keep_shingles=True)
         assert fps.shingles is not None
-        sets = {int(s): fps.shingles.shingles(i) for i, s in enumerate(seqs)}
         hashes = {int(s): fps.content_hashes[i] for i, s in enumerate(seqs)}
         exact: dict[int, int] = {}
         lsh_rows = []
@@ -200,6 +199,9 @@ class PairFinder:
                 lsh_rows.append(i)
         rows = np.array(lsh_rows, dtype=np.int64)
         cands = self.index.add_and_query(seqs[rows], fps.signatures[rows])
+        # shingle sets only for the articles a pair involves (most have none)
+        pos = {int(s): i for i, s in enumerate(seqs)}
+        sets = {k: fps.shingles.shingles(pos[k]) for k in {*cands.query.tolist(), *cands.key.tolist()} if k in pos}
         self.fetch_sets(set(cands.key.tolist()), sets, hashes, fetch)
         matches: dict[int, list[tuple[int, Relation]]] = {}
         for new, old in exact.items():
