@@ -10,11 +10,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-ECBPLUS = ROOT / "data" / "ecbplus" / "ecbplus-dev.jsonl"
-TEST_DATA = Path(__file__).resolve().parent / "data"
-TEST_OUTPUT = ROOT / "test-output"
+from nfpaths import ECBPLUS, EXAMPLES, ROOT, TEST_DATA, TEST_OUTPUT  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

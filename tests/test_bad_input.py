@@ -9,7 +9,7 @@ import sys
 import zlib
 
 import pytest
-from conftest import EXAMPLES, TEST_DATA
+from nfpaths import EXAMPLES, TEST_DATA
 
 from newsfold.ingest import Ingester, ingest_paths
 

@@ -18,7 +18,7 @@ def _clean(path):
 
 
 def test_wire_copy_in_markdown_page(tmp_path):
-    from conftest import TEST_DATA
+    from nfpaths import TEST_DATA
 
     a = _clean(TEST_DATA / "unseen" / "rehab_wire.md")
     reasons = {r.line: r.reason for r in a.removed}
@@ -42,7 +42,7 @@ def test_wire_copy_in_markdown_page(tmp_path):
 
 
 def test_blog_post_with_plain_text_furniture():
-    from conftest import TEST_DATA
+    from nfpaths import TEST_DATA
 
     a = _clean(TEST_DATA / "unseen" / "quake_blog.txt")
     assert a.published == "2008-12-22" and a.published_source == "dateline"

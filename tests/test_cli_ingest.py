@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from conftest import EXAMPLES
+from nfpaths import EXAMPLES
 
 
 def _nf(db, *args: str) -> subprocess.CompletedProcess:

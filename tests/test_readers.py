@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from conftest import EXAMPLES, TEST_DATA
+from nfpaths import EXAMPLES, TEST_DATA
 
 from newsfold.ingest import ingest_paths
 from newsfold.read import iter_documents
