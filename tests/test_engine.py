@@ -135,9 +135,9 @@ def test_batch_dedup_command(tmp_path: Path, ecbplus_path: Path) -> None:
     db = str(tmp_path / "s.db")
     r = CliRunner().invoke(cli, ["batch", "dedup", str(ecbplus_path), "--db", db, "--json"])
     assert r.exit_code == 0, r.output
-    report = json.loads(r.output)
+    report = json.loads(r.stdout)
     assert report["engine"] == "local" and report["articles"] == 772 and report["groups"] > 0
     listed = CliRunner().invoke(cli, ["dedup", "--db", db, "--json"])
-    assert len(json.loads(listed.output)["groups"]) == report["groups"]
+    assert len(json.loads(listed.stdout)["groups"]) == report["groups"]
     bad = CliRunner().invoke(cli, ["batch", "dedup", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o")])
     assert bad.exit_code == 1 and "no such file" in bad.output and "Traceback" not in bad.output

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsfold.dedup import DedupConfig
-from newsfold.engine import Output, get_engine, groups_of, read_links
+from newsfold.engine import Output, get_engine, groups_of, read_links, read_passages
 from newsfold.engine.faults import CrashOnce
 
 ray = pytest.importorskip("ray")
@@ -63,6 +63,11 @@ def _same(a: Output, b: Output) -> None:
     assert la, "no duplicate groups found: the corpus does not test anything"
     assert groups_of(la) == groups_of(lb)
     assert la == lb  # same canonical, relation and score for every member
+    pa_, pb = read_passages(a), read_passages(b)
+    assert pa_, "no re-used passages found"
+    if a.kind != b.kind:  # Parquet holds no row order
+        pa_, pb = sorted(map(repr, pa_)), sorted(map(repr, pb))
+    assert pa_ == pb  # same re-used sentences (from two stores: in the same order)
 
 
 def test_ray_equals_local_on_ecbplus(ray_engine, ecbplus_path: Path, tmp_path: Path) -> None:
@@ -106,8 +111,8 @@ def test_batch_dedup_command_on_ray(ray_engine, ecbplus_path: Path, tmp_path: Pa
     r = CliRunner().invoke(cli, ["-q", "batch", "dedup", str(ecbplus_path), "--engine", "ray", "--out", str(out),
                                  "--partitions", "4", "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.output)["engine"] == "ray"
-    assert sorted(p.name for p in out.iterdir()) == ["articles", "links"]
+    assert json.loads(r.stdout)["engine"] == "ray"
+    assert sorted(p.name for p in out.iterdir()) == ["articles", "links", "passages"]
     assert not list(tmp_path.glob(".groups.tmp-*")), "the temporary output was left behind"
     local = Output("store", str(tmp_path / "local.db"))
     get_engine("local").dedup([str(ecbplus_path)], DedupConfig(), local)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import BatchReport, Engine, EngineError, Output, groups_of, read_links
+from .base import BatchReport, Engine, EngineError, Output, groups_of, read_links, read_passages
 from .inputs import InputError
 from .local import LocalEngine
 
@@ -27,4 +27,4 @@ def get_engine(name: str, **options: Any) -> Engine:
 
 
 __all__ = ["BatchReport", "Engine", "EngineError", "ENGINES", "InputError", "LocalEngine", "Output", "get_engine",
-           "groups_of", "read_links"]
+           "groups_of", "read_links", "read_passages"]

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..dedup import DedupConfig
-from ..models import DupLink
+from ..models import DupLink, Passage
 from ..store import Store
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ ProgressFn = Callable[[str, int, int], None]
 
 LINK_SCHEMA = pa.schema([("article_id", pa.string()), ("canonical_id", pa.string()), ("kind", pa.string()),
                          ("similarity", pa.float64())])
+PASSAGE_SCHEMA = pa.schema([("article_id", pa.string()), ("source_id", pa.string()), ("sentence", pa.string()),
+                            ("source_sentence", pa.string()), ("similarity", pa.float64()),
+                            ("direction", pa.string())])
 ARTICLE_SCHEMA = pa.schema([("key", pa.int64()), ("id", pa.string()), ("published", pa.string()),
                             ("content_hash", pa.string()), ("n_shingles", pa.int64())])
 
@@ -141,6 +144,21 @@ def read_links(output: Output) -> list[DupLink]:
         links = [DupLink(r["article_id"], r["canonical_id"], r["kind"], float(r["similarity"]))
                  for r in t.to_pylist()]
     return sorted(links, key=lambda link: link.article_id)
+
+
+def read_passages(output: Output) -> list[Passage]:
+    """Every re-used passage an output holds (from a store: in the order the stage recorded them)."""
+    if output.kind == "store":
+        with Store(output.path) as store:
+            rows = [tuple(r) for r in store.conn.execute(
+                "SELECT article_id, source_id, sentence, source_sentence, similarity, direction FROM passages"
+                " ORDER BY rowid")]
+    else:
+        files = sorted((Path(output.path) / "passages").glob("*.parquet"))
+        t = pa.concat_tables([pq.read_table(f) for f in files]) if files else PASSAGE_SCHEMA.empty_table()
+        # Parquet files carry no row order: sorted, so that two outputs compare
+        rows = sorted(tuple(r.values()) for r in t.select(PASSAGE_SCHEMA.names).to_pylist())
+    return [Passage(*r) for r in rows]
 
 
 def groups_of(links: Sequence[DupLink]) -> dict[str, frozenset[str]]:

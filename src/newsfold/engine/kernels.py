@@ -141,8 +141,8 @@ def unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 # ------------------------------------------------------------ verification
 def verify_pairs(new: np.ndarray, old: np.ndarray, text_new: np.ndarray, text_old: np.ndarray,
-                 config: DedupConfig) -> np.ndarray:
-    """The relation code of each candidate pair (0: not a copy), on exact shingle sets."""
+                 config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The relation code (0: not a copy) and the containment of each candidate pair, on exact shingle sets."""
     fp = fingerprinter(config)
     texts: dict[int, str] = {}
     for k, t in zip(new.tolist(), text_new.tolist()):
@@ -152,12 +152,28 @@ def verify_pairs(new: np.ndarray, old: np.ndarray, text_new: np.ndarray, text_ol
     ks = list(texts)
     sets = dict(zip(ks, fp.shingle_sets([texts[k] or "" for k in ks])))
     out = np.zeros(new.size, dtype=np.int8)
+    conts = np.zeros(new.size, dtype=np.float64)
     for i, (a, b) in enumerate(zip(new.tolist(), old.tolist())):
         jac, cont = overlap(sets[a], sets[b])
         rel = classify(jac, cont, False, config)
+        conts[i] = cont
         if rel.kind is not None:
             out[i] = KIND_CODES[rel.kind]
-    return out
+    return out, conts
+
+
+def passage_sources(new: np.ndarray, old: np.ndarray, cont: np.ndarray, max_sources: int) -> np.ndarray:
+    """Indices of the pairs whose passages the stage records: per later article, its
+    ``max_sources`` most contained earlier matches (ties: the earlier key first)."""
+    if new.size == 0:
+        return np.zeros(0, np.int64)
+    order = np.lexsort((old, -cont, new))
+    n_sorted = new[order]
+    start = np.ones(n_sorted.size, dtype=bool)
+    start[1:] = n_sorted[1:] != n_sorted[:-1]
+    first = np.flatnonzero(start)[np.cumsum(start) - 1]
+    rank = np.arange(n_sorted.size) - first
+    return order[rank < max_sources]
 
 
 # ---------------------------------------------------- connected components

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from ..dedup import DedupConfig, DedupStage
 from ..models import Article
 from ..store import Store
-from .base import ARTICLE_SCHEMA, LINK_SCHEMA, BatchReport, Output, ParquetOutput, ProgressFn, no_progress
+from .base import ARTICLE_SCHEMA, LINK_SCHEMA, PASSAGE_SCHEMA, BatchReport, Output, ParquetOutput, ProgressFn, no_progress
 from .inputs import ReadStats, expand, plan, read_all
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,10 @@ def export_parquet(store: Store, out: ParquetOutput) -> None:
     lt = pa.Table.from_pylist([dict(zip(("article_id", "canonical_id", "kind", "similarity"), r)) for r in links],
                               schema=LINK_SCHEMA)
     pq.write_table(lt, Path(out.table_dir("links")) / "part-00000.parquet")
+    ps = store.conn.execute("SELECT article_id, source_id, sentence, source_sentence, similarity, direction"
+                            " FROM passages ORDER BY rowid").fetchall()
+    pt = pa.Table.from_pylist([dict(zip(PASSAGE_SCHEMA.names, r)) for r in ps], schema=PASSAGE_SCHEMA)
+    pq.write_table(pt, Path(out.table_dir("passages")) / "part-00000.parquet")
 
 
 class LocalEngine:

@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 MAX_CC_ROUNDS = 64
+PASSAGE_COLUMNS = ("article_id", "source_id", "sentence", "source_sentence", "similarity", "direction")
 _ART = "a"  # tag of an article row in a tagged union
 
 
@@ -148,9 +149,64 @@ def _verify(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarr
     text = dict(zip(b["j"][is_art].tolist(), b["text"][is_art].tolist()))
     old, new, text_new = b["j"][~is_art], b["other"][~is_art], b["text"][~is_art]
     text_old = np.array([text[k] for k in old.tolist()], dtype=object)
-    code = kernels.verify_pairs(new, old, text_new, text_old, config)
-    keep = code > 0
-    return {"u": new[keep], "v": old[keep]}
+    code, cont = kernels.verify_pairs(new, old, text_new, text_old, config)
+    keep = (code > 0) | (cont >= config.passage_containment)  # copies, and pairs the stage takes passages from
+    return {"u": new[keep], "v": old[keep], "code": code[keep], "cont": cont[keep]}
+
+
+def _copies(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    keep = b["code"] > 0
+    return {"u": b["u"][keep].astype(np.int64), "v": b["v"][keep].astype(np.int64)}
+
+
+def _passage_pair_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    n = b["u"].size
+    blank = np.full(n, "", dtype=object)
+    return {"j": b["u"].astype(np.int64), "other": b["v"].astype(np.int64), "cont": b["cont"].astype(np.float64),
+            "text": blank, "id": blank, "title": blank, "published": blank}
+
+
+def _passage_article_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out = _article_rows(b, True)
+    out["cont"] = np.zeros(b["key"].size, dtype=np.float64)
+    return out
+
+
+def _pick_sources(b: dict[str, np.ndarray], max_sources: int) -> dict[str, np.ndarray]:
+    """Per later article, its most contained matches, carrying that article's fields to the source's partition."""
+    is_art = b["other"] < 0
+    row = {k: i for i, k in zip(np.flatnonzero(is_art).tolist(), b["j"][is_art].tolist())}
+    pi = np.flatnonzero(~is_art)
+    pick = pi[kernels.passage_sources(b["j"][pi], b["other"][pi], b["cont"][pi], max_sources)]
+    src = np.array([row[k] for k in b["j"][pick].tolist()], dtype=np.int64)
+    return {"j": b["other"][pick], "other": b["j"][pick], "cont": b["cont"][pick],
+            "text": b["text"][src], "id": b["id"][src], "title": b["title"][src], "published": b["published"][src]}
+
+
+def _passages(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    from ..models import Article
+    from ..passages import find_passages
+
+    is_art = b["other"] < 0
+    row = {k: i for i, k in zip(np.flatnonzero(is_art).tolist(), b["j"][is_art].tolist())}
+
+    def art(i: int) -> Article:
+        return Article(id=str(b["id"][i]), text=b["text"][i] or "", title=b["title"][i] or None,
+                       published=b["published"][i] or None)
+
+    cols: dict[str, list[Any]] = {k: [] for k in ("new_key", "rank_cont", "source_key", "article_id", "source_id",
+                                                  "sentence", "source_sentence", "similarity", "direction", "pos")}
+    for i in np.flatnonzero(~is_art).tolist():
+        old, new = int(b["j"][i]), int(b["other"][i])
+        for pos, p in enumerate(find_passages(art(i), art(row[old]))):
+            for k, v in (("new_key", new), ("rank_cont", -float(b["cont"][i])), ("source_key", old),
+                         ("article_id", p.article_id), ("source_id", p.source_id), ("sentence", p.sentence),
+                         ("source_sentence", p.source_sentence), ("similarity", float(p.similarity)),
+                         ("direction", p.direction), ("pos", pos)):
+                cols[k].append(v)
+    types = {"new_key": np.int64, "rank_cont": np.float64, "source_key": np.int64, "similarity": np.float64,
+             "pos": np.int64}
+    return {k: np.array(v, dtype=types.get(k, object)) for k, v in cols.items()}
 
 
 def _both_ways(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -180,8 +236,9 @@ def _member_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Star edges ``(member, root)`` as tagged rows: each member and each root, with its root."""
     j = np.concatenate([b["u"], b["v"]])
     n = j.size
-    return {"j": j, "other": np.concatenate([b["v"], b["v"]]), "text": np.full(n, "", dtype=object),
-            "id": np.full(n, "", dtype=object), "published": np.full(n, "", dtype=object)}
+    blank = np.full(n, "", dtype=object)
+    return {"j": j, "other": np.concatenate([b["v"], b["v"]]), "text": blank, "id": blank, "title": blank,
+            "published": blank}
 
 
 def _article_rows(b: dict[str, np.ndarray], with_meta: bool) -> dict[str, np.ndarray]:
@@ -189,6 +246,7 @@ def _article_rows(b: dict[str, np.ndarray], with_meta: bool) -> dict[str, np.nda
     out = {"j": b["key"].astype(np.int64), "other": np.full(n, -1, dtype=np.int64), "text": b["text"]}
     if with_meta:
         out["id"] = b["id"]
+        out["title"] = np.array([t or "" for t in b["title"].tolist()], dtype=object)
         out["published"] = np.array([p or "" for p in b["published"].tolist()], dtype=object)
     return out
 
@@ -266,6 +324,8 @@ class RayEngine:
         ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
         ctx.enable_progress_bars = self.show_progress
         ctx.print_on_execution_start = False
+        if not self.show_progress:  # one INFO line per executed dataset is noise in a CLI run
+            logging.getLogger("ray.data").setLevel(logging.WARNING)
         return ray
 
     def close(self) -> None:
@@ -298,7 +358,7 @@ class RayEngine:
         report = BatchReport(self.name)
         splits = plan(expand(inputs), self.split_bytes)
         n = self._n_parts(ray)
-        steps = ["read", "fingerprint", "exact", "lsh", "verify", "components", "groups", "write"]
+        steps = ["read", "fingerprint", "exact", "lsh", "verify", "components", "groups", "passages", "write"]
         clock = _Clock(report, progress, steps)
 
         # read: one task per split, tables stay in the object store
@@ -342,10 +402,10 @@ class RayEngine:
         clock.done("lsh")
 
         verified = self._shuffle(with_new.union(text_rows), "j", n, _verify, config=config).materialize()
-        report.details["verified"] = verified.count()
+        report.details["matches"] = verified.count()
         clock.done("verify")
 
-        edges = exact_edges.union(verified).materialize()
+        edges = exact_edges.union(verified.map_batches(_copies, batch_format="numpy")).materialize()
         stars, rounds = self._components(edges, n)
         report.details["cc_rounds"] = rounds
         clock.done("components")
@@ -358,14 +418,23 @@ class RayEngine:
         report.groups = stars.groupby("v").count().count() if report.links else 0
         clock.done("groups")
 
+        pairs_p = verified.map_batches(_passage_pair_rows, batch_format="numpy")
+        arts_p = arts.map_batches(_passage_article_rows, batch_format="numpy")
+        picked = self._shuffle(pairs_p.union(arts_p), "j", n, _pick_sources, max_sources=config.max_passage_sources)
+        passages = self._shuffle(picked.union(arts_p), "j", n, _passages).materialize()
+        report.details["passages"] = passages.count()
+        clock.done("passages")
+
         if output.kind == "parquet":
             with ParquetOutput(output.path) as out:
                 links.write_parquet(out.table_dir("links"))
+                passages.sort(["new_key", "rank_cont", "source_key", "pos"]).select_columns(
+                    list(PASSAGE_COLUMNS)).write_parquet(out.table_dir("passages"))
                 fps.select_columns(["key", "id", "published", "content_hash", "n_shingles"]).write_parquet(
                     out.table_dir("articles"))
                 out.commit()
         else:
-            self._write_store(output.path, splits, fps, links, config)
+            self._write_store(output.path, splits, fps, links, passages, config)
         clock.done("write")
         return report
 
@@ -387,7 +456,7 @@ class RayEngine:
 
     @staticmethod
     def _write_store(path: str, splits: list[Split], fps: "ray.data.Dataset", links: "ray.data.Dataset",
-                     config: DedupConfig) -> None:
+                     passages: "ray.data.Dataset", config: DedupConfig) -> None:
         """Articles, fingerprints, links and settings into the store, in one transaction."""
         with Store(path) as store, store.atomic():
             insert_tables(store, read_all(splits, ReadStats()), ReadStats())
@@ -402,6 +471,12 @@ class RayEngine:
                     "INSERT INTO dup_links (article_id, canonical_id, kind, similarity) VALUES (?,?,?,?)",
                     list(zip(b["article_id"].tolist(), b["canonical_id"].tolist(), b["kind"].tolist(),
                              b["similarity"].tolist())))
+            # in the stage's order: by copier, its sources by containment, sentences in text order
+            for b in passages.sort(["new_key", "rank_cont", "source_key", "pos"]).iter_batches(
+                    batch_format="numpy", batch_size=5000):
+                store.conn.executemany(
+                    "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
+                    " VALUES (?,?,?,?,?,?)", list(zip(*(b[c].tolist() for c in PASSAGE_COLUMNS))))
             write_settings(store, config)
 
 
