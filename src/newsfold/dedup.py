@@ -251,18 +251,21 @@ class DedupStage:
     def _sync_settings(self, store: Store) -> None:
         """Use the thresholds the store was built with, unless told otherwise."""
         rows = {r["name"]: r["value"] for r in store.conn.execute("SELECT name, value FROM dedup_settings")}
-        if self._explicit and rows and any(rows.get(k) != str(getattr(self.config, k)) for k in ("threshold", "containment")):
+        differs = any(rows.get(k) != str(getattr(self.config, k)) for k in ("threshold", "containment"))
+        if self._explicit and rows and differs:
             log.warning("this store's duplicate links were built with threshold=%s containment=%s; new articles"
                         " use %s/%s (rebuild to make them consistent)", rows.get("threshold"),
                         rows.get("containment"), self.config.threshold, self.config.containment)
         if not self._explicit and rows:
-            self.config = DedupConfig(threshold=float(rows.get("threshold", DEFAULT_THRESHOLD)),
-                                      containment=float(rows.get("containment", DEFAULT_CONTAINMENT)),
-                                      min_ratio=float(rows.get("min_ratio", DEFAULT_MIN_RATIO)),
-                                      shingle_size=int(rows.get("shingle_size", DEFAULT_SHINGLE_SIZE)),
-                                      num_perm=int(rows.get("num_perm", DEFAULT_NUM_PERM)),
-                                      seed=int(rows.get("seed", DEFAULT_SEED)))
-            self._reset()
+            stored = DedupConfig(threshold=float(rows.get("threshold", DEFAULT_THRESHOLD)),
+                                 containment=float(rows.get("containment", DEFAULT_CONTAINMENT)),
+                                 min_ratio=float(rows.get("min_ratio", DEFAULT_MIN_RATIO)),
+                                 shingle_size=int(rows.get("shingle_size", DEFAULT_SHINGLE_SIZE)),
+                                 num_perm=int(rows.get("num_perm", DEFAULT_NUM_PERM)),
+                                 seed=int(rows.get("seed", DEFAULT_SEED)))
+            if stored != self.config:
+                self.config = stored
+                self._reset()
         elif not rows:
             with store.atomic():
                 self._write_settings(store)
