@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from ..models import Article, Passage
 from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
@@ -24,9 +25,12 @@ log = logging.getLogger(__name__)
 DUPLICATE_COS = 0.7      # candidates this similar are one candidate
 CITE_COS = 0.5           # a sentence this similar states the same thing
 CITE_CONTAIN = 0.75      # ... or one that contains this share of its (idf-weighted) content words
+CITE_BOTH = (0.38, 0.5)  # ... or one moderately similar that contains half of its content words
 NOVEL_COS = 0.35         # an addition has no sentence this similar elsewhere
 NOVEL_CONTAIN = 0.6      # ... and no sentence elsewhere that contains this share of its content
 MAX_GROUND = 2500        # sentences used as coverage targets (sampled beyond this)
+SIMILARITY = "cosine"
+SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merely adding sentences
 MAX_ADDITIONS_SHOWN = 8
 
 
@@ -39,6 +43,7 @@ class Selection:
     chosen: list[int]                     # unit indices, in display order
     gain_order: list[int] = field(default_factory=list)  # the same, in the order the greedy chose them
     objective: float = 0.0
+    extra: int | None = None              # with fill=True: the sentence past the budget (shown last)
 
 
 def _order_key(articles: Sequence[Article]) -> dict[str, tuple[str, int]]:
@@ -77,8 +82,16 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
     space = sorted(set(ground) | set(candidates))
     index = {g: k for k, g in enumerate(space)}
     Xs = tm.X[space]
-    W = (Xs @ Xs.T).toarray()
-    np.fill_diagonal(W, 1.0)
+    if SIMILARITY == "containment":
+        # W[i, j]: the share of target i's (tf-idf weighted) content that sentence j states
+        Bs = (Xs > 0).astype(np.float64)
+        W = (Xs @ Bs.T).toarray()
+        tot = np.asarray(Xs.sum(axis=1)).ravel()
+        tot[tot == 0] = 1.0
+        W = W / tot[:, None]
+    else:
+        W = (Xs @ Xs.T).toarray()
+    np.fill_diagonal(W, SELF_SIMILARITY)
     in_ground = np.zeros(len(space), dtype=bool)
     in_ground[[index[g] for g in ground]] = True
     W[~in_ground, :] = 0.0  # only ground sentences are coverage targets
@@ -86,16 +99,53 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
     costs = [units[g].words if g < n_units else 10**6 for g in space]
     sel = selector or SubmodularSelector(max_words=max_words)
     sel.max_words = max_words
-    sel.fit(W, costs, [index[c] for c in candidates], positions=positions, X=Xs)
+    concepts, cweights = _concepts(units, tm, space, n_units)
+    sel.fit(W, costs, [index[c] for c in candidates], positions=positions, X=Xs, concepts=concepts,
+            concept_weights=cweights)
     picked = [space[k] for k in sel.selected_]
+    extra_unit = None
     if fill:
         extra = _best_extra(sel, W, costs, [index[c] for c in candidates], sel.selected_)
-        if extra is not None:
-            picked.append(space[extra])
+        extra_unit = space[extra] if extra is not None else None
     shown = sorted(picked, key=lambda i: (order[units[i].article_id][0],
                                           units[i].index / max(1, units[i].n_in_article),
                                           order[units[i].article_id][1], units[i].index))
-    return Selection(units=units, terms=tm, chosen=shown, gain_order=picked, objective=sel.objective_)
+    return Selection(units=units, terms=tm, chosen=shown, gain_order=picked, objective=sel.objective_,
+                     extra=extra_unit)
+
+
+def _concepts(units: Sequence[SentenceUnit], tm: TermMatrix, space: Sequence[int], n_units: int,
+              ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Content-word bigrams stated by at least two articles (or two sentences of a lone article).
+
+    Returns the space×concept incidence matrix and each concept's weight:
+    the number of articles (sentences) stating it.
+    """
+    grams: list[set[tuple[str, str]]] = []
+    for g in space:
+        t = tm.terms[g] if g < n_units else []
+        grams.append(set(zip(t, t[1:])))
+    n_articles = len({u.article_id for u in units})
+    support: dict[tuple[str, str], set[str]] = {}
+    for k, g in enumerate(space):
+        if g >= n_units:
+            continue
+        owner = units[g].article_id if n_articles > 1 else str(g)
+        for b in grams[k]:
+            support.setdefault(b, set()).add(owner)
+    vocab = {b: i for i, b in enumerate(b for b, who in support.items() if len(who) >= 2)}
+    rows, cols = [], []
+    for k, gs in enumerate(grams):
+        for b in gs:
+            j = vocab.get(b)
+            if j is not None:
+                rows.append(k)
+                cols.append(j)
+    M = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(space), len(vocab)))
+    weights = np.zeros(len(vocab))
+    for b, j in vocab.items():
+        weights[j] = len(support[b])
+    return M, weights
 
 
 def _best_extra(sel: SubmodularSelector, W: np.ndarray, costs: Sequence[int], cands: Sequence[int],
@@ -114,7 +164,8 @@ def _best_extra(sel: SubmodularSelector, W: np.ndarray, costs: Sequence[int], ca
 def summary_text(articles: Sequence[Article], *, max_words: int = 100, fill: bool = False) -> str:
     """The summary as plain text (what ``newsfold eval summaries`` scores)."""
     sel = select_summary(articles, max_words=max_words, fill=fill)
-    return " ".join(sel.units[i].text for i in sel.chosen)
+    order = sel.chosen + ([sel.extra] if sel.extra is not None else [])
+    return " ".join(sel.units[i].text for i in order)
 
 
 # ---------------------------------------------------------------- support
@@ -155,7 +206,8 @@ def citations(sel: Selection, passages: Sequence[Passage] = ()) -> dict[int, lis
             aid = units[j].article_id
             if aid in cited:
                 continue
-            if cos[row, j] >= CITE_COS or (strong and contain[row, j] >= CITE_CONTAIN):
+            if cos[row, j] >= CITE_COS or (strong and contain[row, j] >= CITE_CONTAIN) or \
+                    (strong and cos[row, j] >= CITE_BOTH[0] and contain[row, j] >= CITE_BOTH[1]):
                 cited.append(aid)
         for aid in by_text.get((own, _norm(units[i].text)), []):
             if aid not in cited:

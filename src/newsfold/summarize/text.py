@@ -30,6 +30,8 @@ MAX_WORDS = 70
 _TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$|[\"”’]$")
 _LINKISH = re.compile(r"https?://|www\.|\]\(|\[[^\]]*\]|<[a-z]+://|@\w+\.\w+")
 _WORD = re.compile(r"[a-z0-9]+")
+# "… can be found here." / "Click here to …": a pointer to a link, not content
+_POINTER = re.compile(r"\b(?:click|tap|found|read|see|watch|listen|available|go|sign up)\b[^.!?]{0,40}\bhere\b", re.I)
 _VISIBLE_WORD = re.compile(r"\S+")
 
 
@@ -96,7 +98,9 @@ def is_summary_worthy(sentence: str) -> bool:
         return False
     if not _TERMINAL.search(s) or s.endswith(":"):
         return False
-    if _LINKISH.search(s) or s.startswith(("#", "*", "-", "|", ">")):
+    if _LINKISH.search(s) or _POINTER.search(s) or s.startswith(("#", "*", "-", "|", ">")):
+        return False
+    if (s.count('"') + s.count("“") + s.count("”")) % 2:  # a piece of a multi-sentence quote
         return False
     first = s.lstrip("\"'“‘(")[:1]
     if not first or first.islower():

@@ -1,0 +1,135 @@
+"""``newsfold eval summaries``: ROUGE of the summarizer on clusters with reference summaries.
+
+The input is JSON lines, one cluster each::
+
+    {"id": "d30001t", "docs": [{"id", "text", "title"?, "published"?}], "references": ["…", …]}
+
+Each cluster is summarized as one story (no clustering), the summary is cut
+at ``max_words`` words (the DUC convention: a system may fill its budget and
+the last sentence is cut), and scored with ``rouge-score`` (ROUGE-1 and
+ROUGE-2, Porter stemming) against each reference; scores are averaged over
+the references of a cluster, then over clusters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..models import Article
+
+log = logging.getLogger(__name__)
+
+
+class EvalInputError(ValueError):
+    """The evaluation file is not in the expected format."""
+
+
+@dataclass
+class Cluster:
+    """One evaluation cluster: its documents as articles, and the human reference summaries."""
+
+    id: str
+    docs: list[Article]
+    references: list[str]
+
+
+@dataclass
+class RougeResult:
+    """Mean ROUGE over clusters (each averaged over its references), and speed."""
+
+    system: str
+    rouge1_recall: float
+    rouge1_f1: float
+    rouge2_recall: float
+    rouge2_f1: float
+    n_clusters: int
+    seconds: float
+    clusters_per_second: float
+    per_cluster: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self, with_clusters: bool = False) -> dict[str, Any]:
+        d = asdict(self)
+        if not with_clusters:
+            d.pop("per_cluster")
+        return d
+
+
+def load_clusters(path: str | Path) -> list[Cluster]:
+    """Read the JSONL file; raises :class:`EvalInputError` naming the bad line."""
+    clusters = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise EvalInputError(f"{path}:{n}: not JSON ({e.msg})") from e
+            if not isinstance(obj, dict) or not isinstance(obj.get("docs"), list):
+                raise EvalInputError(f"{path}:{n}: expected an object with a 'docs' list")
+            cid = str(obj.get("id", n))
+            docs = []
+            for k, d in enumerate(obj["docs"]):
+                if not isinstance(d, dict) or not isinstance(d.get("text"), str):
+                    raise EvalInputError(f"{path}:{n}: doc {k} of cluster {cid} has no 'text'")
+                docs.append(Article(id=str(d.get("id", f"{cid}-{k}")), text=d["text"], title=d.get("title"),
+                                    published=d.get("published"), outlet=d.get("outlet")))
+            refs = obj.get("references") or []
+            if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+                raise EvalInputError(f"{path}:{n}: 'references' must be a list of strings")
+            clusters.append(Cluster(id=cid, docs=docs, references=refs))
+    return clusters
+
+
+def truncate_words(text: str, n: int) -> str:
+    return " ".join(text.split()[:n])
+
+
+def newsfold_summarizer(max_words: int = 100) -> Callable[[Cluster], str]:
+    from .core import summary_text
+
+    return lambda c: summary_text(c.docs, max_words=max_words, fill=True)
+
+
+def evaluate(clusters: Sequence[Cluster], summarize: Callable[[Cluster], str], *, system: str = "newsfold",
+             max_words: int = 100) -> tuple[RougeResult, list[dict[str, str]]]:
+    """Summarize every cluster, score it; returns the scores and the ``{id, summary}`` rows."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
+    rows, per = [], []
+    spent = 0.0
+    sums = {"r1r": 0.0, "r1f": 0.0, "r2r": 0.0, "r2f": 0.0}
+    scored = 0
+    for c in clusters:
+        t0 = time.perf_counter()
+        summary = truncate_words(summarize(c), max_words)
+        spent += time.perf_counter() - t0
+        rows.append({"id": c.id, "summary": summary})
+        if not c.references:
+            continue
+        acc = {"r1r": 0.0, "r1f": 0.0, "r2r": 0.0, "r2f": 0.0}
+        for ref in c.references:
+            s = scorer.score(ref, summary)
+            acc["r1r"] += s["rouge1"].recall
+            acc["r1f"] += s["rouge1"].fmeasure
+            acc["r2r"] += s["rouge2"].recall
+            acc["r2f"] += s["rouge2"].fmeasure
+        k = len(c.references)
+        mean = {key: v / k for key, v in acc.items()}
+        per.append({"id": c.id, **mean})
+        for key in sums:
+            sums[key] += mean[key]
+        scored += 1
+    d = max(scored, 1)
+    res = RougeResult(system=system, rouge1_recall=sums["r1r"] / d, rouge1_f1=sums["r1f"] / d,
+                      rouge2_recall=sums["r2r"] / d, rouge2_f1=sums["r2f"] / d, n_clusters=len(clusters),
+                      seconds=spent, clusters_per_second=len(clusters) / spent if spent > 0 else 0.0,
+                      per_cluster=per)
+    return res, rows
