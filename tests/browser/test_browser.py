@@ -105,6 +105,8 @@ def test_upload_with_token_and_see_it_folded(server, page, test_output, tmp_path
     status = (page.locator("#job-status").text_content() or "").strip()
     assert status == "done", page.content()[-3000:]
     assert page.locator(".ledger td.status-accepted").count() == 1
+    if _has_stage("stories"):  # the result says where the upload was folded
+        assert page.locator(f'.ledger a.folded[href="/stories/{server.seed_story}"]').count() == 1
     shot(page, test_output, "07-job-done")
 
     # open the new article from the ledger: it sits in the seeds' story

@@ -321,4 +321,22 @@ class JobManager:
             for k, v in part["counts"].items():
                 counts[k] = counts.get(k, 0) + v
             entries += part["entries"]
+        _add_folding(store, entries)
         return {"run_ids": run_ids, "counts": counts, "entries": entries}
+
+
+def _add_folding(store: Store, entries: list[dict[str, Any]]) -> None:
+    """Where each ingested article went: its story (with headline) and the article it copies, if any."""
+    for e in entries:
+        aid = e.get("article_id")
+        e["story_id"] = e["story_headline"] = e["copy_of"] = e["copy_kind"] = None
+        if not aid:
+            continue
+        row = store.conn.execute(
+            "SELECT s.id, s.headline FROM story_articles sa JOIN stories s ON s.id = sa.story_id"
+            " WHERE sa.article_id = ?", (aid,)).fetchone()
+        if row is not None:
+            e["story_id"], e["story_headline"] = row[0], row[1] or f"Story {row[0]}"
+        dup = store.conn.execute("SELECT canonical_id, kind FROM dup_links WHERE article_id = ?", (aid,)).fetchone()
+        if dup is not None and dup[0] != aid:
+            e["copy_of"], e["copy_kind"] = dup[0], dup[1]
