@@ -26,7 +26,9 @@ import datetime as dt
 import heapq
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -109,32 +111,99 @@ def cut_threshold(sim: np.ndarray, threshold: float) -> np.ndarray:
 
 
 @dataclass
-class Split:
-    """Why a group was (or was not) split: the similarity between its halves against their cohesion."""
+class GroupSims:
+    """The similarities one topic group is split on (all ``n × n`` over the group's articles).
 
+    ``event``: centred dense + local-IDF names/numbers + dates (builds the dendrogram);
+    ``evidence``: local-IDF names/numbers only, uncentred; ``topic``: the level-1 similarity.
+    """
+
+    event: np.ndarray
+    evidence: np.ndarray
+    topic: np.ndarray
+
+
+@dataclass
+class Split:
+    """The evidence for splitting one node of a group's dendrogram into two events.
+
+    Each ``*_ratio`` is the mean similarity between the two halves divided by
+    their mean cohesion (1 = the halves are as alike as their own members;
+    near 0 = nothing in common); ``between``/``cohesion`` are on the centred
+    event similarity.
+    """
+
+    evidence_ratio: float
+    topic_ratio: float
     between: float
     cohesion: float
+    sizes: tuple[int, int] = (0, 0)
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.evidence_ratio, self.topic_ratio, self.between, self.cohesion])
 
 
-def split_events(sim: np.ndarray, ratio: float, min_event: int) -> tuple[np.ndarray, list[Split]]:
-    """Top-down split of one group's dendrogram (see the module docstring)."""
-    n = len(sim)
-    if n < 2 * min_event:
-        return np.zeros(n, dtype=int), []
-    z = _average_linkage(sim)
+@dataclass
+class SplitModel:
+    """A linear decision on :meth:`Split.vector`: split when ``p > 0.5``, i.e. ``w·x + b > 0``.
+
+    The default splits when the two halves are, on the centred event
+    similarity, less alike than an average pair of the group (``between <
+    0``).  ``bench/cluster_cv.py`` chooses the rule ``between + a·ratio < τ``
+    by cross-validation across topics (fit on half the topics, score the
+    other half) and prints both scores.
+    """
+
+    weights: tuple[float, ...] = (0.0, 0.0, -1.0, 0.0)
+    bias: float = 0.0
+
+    def p_split(self, s: Split) -> float:
+        z = float(np.dot(self.weights, s.vector())) + self.bias
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def _ratio(m: np.ndarray, a: list[int], b: list[int]) -> float:
+    def coh(x: list[int]) -> float:
+        sub = m[np.ix_(x, x)]
+        return float((sub.sum() - np.trace(sub)) / (len(x) * (len(x) - 1)))
+
+    inner = (coh(a) * len(a) + coh(b) * len(b)) / (len(a) + len(b))
+    between = float(m[np.ix_(a, b)].mean())
+    return float(np.clip(between / inner, 0.0, 3.0)) if inner > 1e-9 else 3.0
+
+
+def split_stats(sims: GroupSims, a: list[int], b: list[int]) -> Split:
+    """The :class:`Split` evidence for halves ``a`` and ``b`` of a group."""
+    ev = sims.event
+    def coh(x: list[int]) -> float:
+        sub = ev[np.ix_(x, x)]
+        return float((sub.sum() - np.trace(sub)) / (len(x) * (len(x) - 1)))
+
+    return Split(evidence_ratio=_ratio(sims.evidence, a, b), topic_ratio=_ratio(sims.topic, a, b),
+                 between=float(ev[np.ix_(a, b)].mean()),
+                 cohesion=(coh(a) * len(a) + coh(b) * len(b)) / (len(a) + len(b)), sizes=(len(a), len(b)))
+
+
+def candidate_splits(sims: GroupSims, min_event: int,
+                     decide: Callable[[Split], bool] | None = None,
+                     ) -> tuple[list[list[int]], list[int], list[tuple[list[int], list[int], Split]]]:
+    """Walk a group's dendrogram top-down.
+
+    Fragments smaller than ``min_event`` are peeled off as strays; at every
+    node with two halves of at least ``min_event`` articles, ``decide``
+    says whether to split (``None`` explores every node, for fitting).
+    Returns the events, the strays, and every ``(a, b, Split)`` examined.
+    """
+    n = len(sims.event)
+    z = _average_linkage(sims.event)
     kids: dict[int, tuple[int, int]] = {}
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     for k, (a, b, _, _) in enumerate(z):
         kids[n + k] = (int(a), int(b))
         members[n + k] = members[int(a)] + members[int(b)]
-
-    def cohesion(m: list[int]) -> float:
-        sub = sim[np.ix_(m, m)]
-        return float((sub.sum() - np.trace(sub)) / (len(m) * (len(m) - 1)))
-
     events: list[list[int]] = []
     stray: list[int] = []
-    splits: list[Split] = []
+    seen: list[tuple[list[int], list[int], Split]] = []
     stack = [2 * n - 2]
     while stack:
         node = stack.pop()
@@ -151,21 +220,49 @@ def split_events(sim: np.ndarray, ratio: float, min_event: int) -> tuple[np.ndar
                 stray.extend(members[small])
                 stack.append(big)
             continue
-        between = float(sim[np.ix_(ma, mb)].mean())
-        inner = (cohesion(ma) * len(ma) + cohesion(mb) * len(mb)) / (len(ma) + len(mb))
-        if between >= ratio * inner:
+        s = split_stats(sims, ma, mb)
+        seen.append((ma, mb, s))
+        if decide is not None and not decide(s):
             events.append(members[node])
             continue
-        splits.append(Split(between=between, cohesion=inner))
         stack.extend([a, b])
-    labels = np.full(n, -1, dtype=int)
+    return events, stray, seen
+
+
+def split_events(sims: GroupSims, model: SplitModel, min_event: int,
+                 refine: int = 0) -> tuple[np.ndarray, list[Split]]:
+    """Split one topic group into events (see the module docstring); strays join the closest event."""
+    n = len(sims.event)
+    if n < 2 * min_event:
+        return np.zeros(n, dtype=int), []
+    events, stray, seen = candidate_splits(sims, min_event, lambda s: model.p_split(s) > 0.5)
     if not events:
-        return np.zeros(n, dtype=int), splits
+        return np.zeros(n, dtype=int), []
+    labels = np.full(n, -1, dtype=int)
     for c, m in enumerate(events):
         labels[m] = c
-    for s in stray:  # fragments too small to be an event on their own join the closest event
-        labels[s] = int(np.argmax([sim[s, m].mean() for m in events]))
-    return labels, splits
+    for s in stray:
+        labels[s] = int(np.argmax([sims.event[s, m].mean() for m in events]))
+    labels = _refine(sims.event, labels, refine)
+    made = [s for _, _, s in seen if model.p_split(s) > 0.5]
+    return labels, made
+
+
+def _refine(sim: np.ndarray, labels: np.ndarray, rounds: int) -> np.ndarray:
+    """Move each article to the event it is on average most similar to (a few k-means-like rounds)."""
+    k = int(labels.max()) + 1
+    if k < 2:
+        return labels
+    for _ in range(rounds):
+        off = sim - np.diag(np.diag(sim))
+        onehot = np.eye(k)[labels]
+        counts = onehot.sum(axis=0) - onehot  # per article: the sizes of the events without itself
+        mean = (off @ onehot) / np.maximum(counts, 1)
+        new = mean.argmax(axis=1)
+        if (new == labels).all() or len(np.unique(new)) < k:
+            break
+        labels = new
+    return labels
 
 
 # -------------------------------------------------------------- batch
@@ -176,6 +273,7 @@ TOPIC_THRESHOLDS: dict[str, dict[str, float]] = {
     "none": {"topic_threshold": 0.15},
 }
 
+
 @dataclass
 class BatchClusterer:
     """Two-level batch clustering (see the module docstring); sklearn-style.
@@ -185,7 +283,7 @@ class BatchClusterer:
     """
 
     topic_threshold: float = 0.25
-    split_ratio: float = 0.0
+    split_model: SplitModel = field(default_factory=SplitModel)
     min_event: int = 3
     dense_weight: float = 0.5
     local_dense_weight: float = 0.3
@@ -194,16 +292,17 @@ class BatchClusterer:
     close_days: int = 14
     far_days: int = 365
     small_threshold: float = 0.2
+    refine: int = 0
 
     labels_: np.ndarray = field(init=False, repr=False)
     reasons_: list[str] = field(init=False, repr=False)
 
     @classmethod
-    def for_encoder(cls, name: str, **params: float) -> "BatchClusterer":
+    def for_encoder(cls, name: str, **params: Any) -> "BatchClusterer":
         """Defaults measured on ECB+ for each representation (cosines differ in scale between encoders)."""
-        base = dict(TOPIC_THRESHOLDS.get(name, {}))
+        base: dict[str, Any] = dict(TOPIC_THRESHOLDS.get(name, {}))
         base.update(params)
-        return cls(**base)  # type: ignore[arg-type]
+        return cls(**base)
 
     def similarity(self, feats: list[ArticleFeatures]) -> np.ndarray:
         """Level-1 similarity: dense cosine mixed with TF-IDF cosine (names and numbers boosted)."""
@@ -215,8 +314,8 @@ class BatchClusterer:
             return tfidf
         return self.dense_weight * (dense @ dense.T) + (1 - self.dense_weight) * tfidf
 
-    def event_similarity(self, feats: list[ArticleFeatures]) -> np.ndarray:
-        """Level-2 similarity inside one group: what its articles share with only some of the group."""
+    def group_sims(self, feats: list[ArticleFeatures], topic: np.ndarray) -> GroupSims:
+        """Inside one group: what its articles share with only *some* of the group."""
         m, gidf, ev = _term_matrix(feats)
         n = len(feats)
         ldf = np.asarray((m > 0).sum(axis=0)).ravel()
@@ -225,25 +324,31 @@ class BatchClusterer:
         norms = np.linalg.norm(x, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         x = x / norms
+        evidence = x @ x.T
         dense = _dense_matrix(feats)
         if dense is not None and self.local_dense_weight > 0:
             c = dense - dense.mean(axis=0)
             cn = np.linalg.norm(c, axis=1, keepdims=True)
             cn[cn == 0] = 1.0
             c = c / cn
-            sim = self.local_dense_weight * (c @ c.T) + (1 - self.local_dense_weight) * (x @ x.T)
+            sim = self.local_dense_weight * (c @ c.T) + (1 - self.local_dense_weight) * evidence
         else:
-            sim = x @ x.T
+            sim = evidence.copy()
         if self.date_weight:
             sim = sim + self.date_weight * _date_matrix(feats, self.close_days, self.far_days)
-        return sim
+        return GroupSims(event=sim, evidence=evidence, topic=topic)
+
+    def groups(self, feats: list[ArticleFeatures]) -> np.ndarray:
+        """Level 1: topic groups."""
+        self._s1 = self.similarity(feats)
+        return cut_threshold(self._s1, self.topic_threshold)
 
     def fit(self, feats: list[ArticleFeatures]) -> "BatchClusterer":
         n = len(feats)
         if n == 0:
             self.labels_, self.reasons_ = np.zeros(0, dtype=int), []
             return self
-        groups = cut_threshold(self.similarity(feats), self.topic_threshold)
+        groups = self.groups(feats)
         labels = np.full(n, -1, dtype=int)
         reasons: list[str] = []
         for g in np.unique(groups):
@@ -253,7 +358,8 @@ class BatchClusterer:
             if small:  # too few articles to tell events apart statistically: plain TF-IDF cut
                 local, splits = cut_threshold(self._plain[np.ix_(idx, idx)], self.small_threshold), []
             else:
-                local, splits = split_events(self.event_similarity(sub), self.split_ratio, self.min_event)
+                sims = self.group_sims(sub, self._s1[np.ix_(idx, idx)])
+                local, splits = split_events(sims, self.split_model, self.min_event, self.refine)
             k = int(local.max()) + 1
             for c in range(k):
                 labels[idx[local == c]] = len(reasons)
@@ -265,8 +371,8 @@ class BatchClusterer:
                 else:
                     s = splits[0]
                     reasons.append(f"event {c + 1} of {k} in a topic group of {len(idx)} articles "
-                                   f"(halves {s.between:.2f} alike vs cohesion {s.cohesion:.2f}: "
-                                   f"different names, numbers or dates)")
+                                   f"(the halves share {s.evidence_ratio:.0%} of their names/numbers cohesion "
+                                   f"and {s.topic_ratio:.0%} of their topic cohesion)")
         self.labels_ = labels
         self.reasons_ = reasons
         return self
