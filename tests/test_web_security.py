@@ -156,6 +156,7 @@ def test_form_upload_with_traversal_name_lands_inside_the_upload_dir(evil) -> No
     assert saved and all(p.resolve().is_relative_to((tmp / "uploads").resolve()) for p in saved)
 
 
+@pytest.mark.slow
 def test_api_add_ingests_payloads_and_they_stay_text(evil) -> None:
     client, _ = evil
     recs = [{"title": f"Ferry {SCRIPT}", "outlet": f"Port {IMG}", "url": JS_URL,
