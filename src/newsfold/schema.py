@@ -149,4 +149,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS passages_pair ON passages(article_id, source_id);
     """,
+    # 6: stories — document frequencies of the online index (the background IDF survives a restart)
+    """
+    CREATE TABLE IF NOT EXISTS story_df (
+        term TEXT PRIMARY KEY,
+        df INTEGER NOT NULL
+    );
+    """,
 ]
