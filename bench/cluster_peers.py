@@ -534,7 +534,8 @@ def error_split(corpus: Corpus, rows_labels: dict[str, np.ndarray]) -> list[dict
 
     Wrongly joined pairs (different events) are split into same-topic
     (look-alike events) and cross-topic; missed pairs are same-event articles
-    it put apart.
+    it put apart.  Also: in how many topics some look-alike pair was joined,
+    and how many events were spread over more than one cluster.
     """
     out = []
     ev = np.asarray(corpus.events)
@@ -545,7 +546,12 @@ def error_split(corpus: Corpus, rows_labels: dict[str, np.ndarray]) -> list[dict
     for name, lab in rows_labels.items():
         lab = np.asarray(lab)
         together = (lab[:, None] == lab[None, :]) & upper
+        look_alike = together & ~same_event & same_topic
+        topics_merged = len({tp[i] for i in np.flatnonzero(look_alike.any(axis=1))})
+        events_split = sum(len(set(lab[ev == e])) > 1 for e in set(ev.tolist()))
         out.append({"method": name,
+                    "topics_with_look_alikes_joined": topics_merged,
+                    "events_split": int(events_split),
                     "joined_same_topic": int((together & ~same_event & same_topic).sum()),
                     "joined_cross_topic": int((together & ~same_topic).sum()),
                     "missed": int((~together & same_event & upper).sum()),
@@ -628,7 +634,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for e in split:
                 print(f"  {e['method']:<38} joined same-topic {e['joined_same_topic']:>5}  "
                       f"joined cross-topic {e['joined_cross_topic']:>5}  missed {e['missed']:>5} "
-                      f"of {e['true_pairs']}")
+                      f"of {e['true_pairs']}  topics with look-alikes joined "
+                      f"{e['topics_with_look_alikes_joined']:>2}  events split "
+                      f"{e['events_split']:>2}")
     return 0
 
 
