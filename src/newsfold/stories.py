@@ -170,10 +170,10 @@ class StoriesStage:
     name = "stories"
 
     def __init__(self, encoder: str | Encoder = DEFAULT_ENCODER, quiet_days: int = 7,
-                 clusterer: OnlineClusterer | None = None) -> None:
+                 online: dict[str, Any] | None = None) -> None:
         self.encoder = make_encoder(encoder) if isinstance(encoder, str) else encoder
         self.quiet_days = quiet_days
-        self.clusterer = clusterer
+        self.online = dict(online or {})  # OnlineClusterer parameters
 
     def _backlog(self, store: Store) -> list[str]:
         return [r[0] for r in store.conn.execute(
@@ -183,10 +183,17 @@ class StoriesStage:
 
     def load_index(self, store: Store) -> tuple[OnlineClusterer, list[str]]:
         """Rebuild the online index from the store: IDF from placed articles, one entry per live story."""
-        oc = self.clusterer or OnlineClusterer()
-        for (text, title) in store.conn.execute(
-                "SELECT a.text, a.title FROM articles a JOIN story_articles sa ON sa.article_id = a.id"):
-            oc.df_.add(term_weights(f"{title or ''}\n{text}"))
+        oc = OnlineClusterer(**self.online)
+        placed = int(store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0])
+        oc.df_.n_docs = placed
+        oc.df_.df.update({r[0]: r[1] for r in store.conn.execute("SELECT term, df FROM story_df")})
+        if placed and not oc.df_.df:  # a store from before story_df: count once, then keep
+            for (text, title) in store.conn.execute(
+                    "SELECT a.text, a.title FROM articles a JOIN story_articles sa ON sa.article_id = a.id"):
+                oc.df_.df.update(set(term_weights(f"{title or ''}\n{text}")))
+            with store.atomic():
+                store.conn.executemany("INSERT OR REPLACE INTO story_df (term, df) VALUES (?, ?)",
+                                       list(oc.df_.df.items()))
         ids: list[str] = []
         for r in store.conn.execute("SELECT id, size, centroid, meta_json, first_published, last_published "
                                     "FROM stories WHERE state != 'merged' ORDER BY id"):
@@ -227,6 +234,7 @@ class StoriesStage:
             ok = [a for a in chunk if usable_text(a) is None]
             feats = {f.id: f for f in featurizer.featurize(ok)}
             touched: set[str] = set()
+            placed_now: set[str] = set()
             with store.atomic():
                 for a in chunk:
                     why = usable_text(a)
@@ -256,6 +264,13 @@ class StoriesStage:
                     store.conn.execute("INSERT INTO story_articles (article_id, story_id, score, reason) "
                                        "VALUES (?,?,?,?)", (a.id, story_id, float(score), reason))
                     touched.add(story_id)
+                    placed_now.add(a.id)
+                terms: Counter[str] = Counter()
+                for a in chunk:
+                    if a.id in feats and a.id in placed_now:
+                        terms.update(feats[a.id].terms.keys())
+                store.conn.executemany("INSERT INTO story_df (term, df) VALUES (?, ?) "
+                                       "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df", list(terms.items()))
                 for story_id in touched:
                     self._save_profile(store, oc, pos[story_id], story_id)
                 refresh_stories(store, touched)
