@@ -75,14 +75,18 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
     view = get_story(store, story_id)
     if view is None:
         raise click.ClickException(f"no story {story_id!r}. List story ids with `newsfold stories`.")
+    from ..summarize import load_briefing, render_briefing_text  # the briefing (summaries engineer)
+
+    briefing = load_briefing(store, story_id)
     if as_json:
-        echo_json(asdict(view))
+        echo_json({**asdict(view), "briefing": briefing.to_dict() if briefing else None})
         return
     for title, lines in story_text_sections(store, view):
         if title:
             click.echo(f"\n{title}")
         for line in lines:
             click.echo(f"  {line}" if title else line)
+    click.echo("\n" + (render_briefing_text(briefing) if briefing else "No briefing yet: run `newsfold summarize`."))
 
 
 @cli.command()
