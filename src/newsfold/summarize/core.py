@@ -358,9 +358,12 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
 
 def _find_passages(articles: Sequence[Article], max_articles: int = 30) -> list[Passage]:
     try:
-        from ..dedup import find_passages  # type: ignore[attr-defined]
+        from ..passages import find_passages
     except ImportError:
-        return []
+        try:
+            from ..dedup import find_passages  # type: ignore[attr-defined,no-redef]
+        except ImportError:
+            return []
     if len(articles) > max_articles:
         return []
     out: list[Passage] = []

@@ -1,13 +1,14 @@
 """Numbers and dates that articles state differently for the same fact.
 
-Every number (spaCy CARDINAL, MONEY, PERCENT, QUANTITY) and date (DATE) is
-a *fact* keyed by what it is about: the noun a number counts ("23
-diplomats" → diplomat) or the word a date attaches to ("agreed on
-Saturday" → agreed).  Two facts of different articles conflict when they
-have the same kind and key, different normalised values, sentences that say
-the same thing otherwise (content-word Dice ≥ 0.35), and the second article
-never states the first value anywhere.  Conflicts are grouped by key and
-shown side by side.
+Every number (spaCy CARDINAL, MONEY, PERCENT, QUANTITY) and full calendar
+date (DATE that parses to a day) in a complete sentence is a *fact* keyed by
+what it is about: the word the value attaches to ("23 diplomats" →
+diplomat, "estimated at $1 million" → at).  Two facts of different articles
+conflict when they have the same kind and key, sentences that say the same
+thing otherwise (content-word Dice ≥ 0.45), values that share no number
+(``$1 million`` = ``one-million dollars``; a range overlapping a value is no
+conflict), and neither article states the other's value anywhere.
+Conflicts are grouped by key and shown side by side.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from typing import Any
 
 from ..models import Article
 from .briefing import Discrepancy, DiscrepantValue
-from .text import content_terms, stem
+from ..clean.dates import parse_date
+from .text import content_terms, is_summary_worthy, stem
 
 log = logging.getLogger(__name__)
 
 NUMBER_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
-SENTENCE_DICE = 0.35
+SENTENCE_DICE = 0.45
 _SMALL = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
@@ -45,12 +47,30 @@ class _Fact:
     terms: set[str]
 
 
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_FULL_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}|\b{_MONTHS}\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}", re.I)
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9}
+_NUM = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn|k|m)?\b")
+
+
+def numbers_in(text: str) -> set[float]:
+    """The numeric values a stated figure holds ("$140-150 million" → {140e6, 150e6})."""
+    s = normalise_value(text, "number")
+    found = [(float(n), (sc or "")) for n, sc in _NUM.findall(s)]
+    if not found:
+        return set()
+    # a scale word after the last number applies to the bare numbers before it ("140-150 million")
+    last_scale = next((sc for _, sc in reversed(found) if sc), "")
+    return {v * _SCALE.get(sc or last_scale, 1.0) for v, sc in found}
+
+
 def normalise_value(text: str, kind: str) -> str:
     """A comparable form of a stated value: digits without separators, words for small numbers as digits."""
     s = text.lower().strip()
     s = re.sub(r"^(about|around|some|nearly|almost|more than|over|at least|up to|roughly|the|on|in)\s+", "", s)
     s = s.replace(",", "")
     if kind == "number":
+        s = re.sub(r"\$\s*us|us\$|\$|€|£|dollars?|euros?|pounds?|usd|eur", " ", s)
         words = re.split(r"[\s-]+", s)
         words = [str(_SMALL[w]) if w in _SMALL else w for w in words]
         s = " ".join(words)
@@ -77,11 +97,20 @@ def _facts(article: Article, doc: Any) -> list[_Fact]:
             continue
         if kind == "number" and ent.label_ == "CARDINAL" and head.pos_ not in ("NOUN", "PROPN"):
             continue
-        key = f"{ent.label_}:{stem(head.lower_)}"
+        key = f"{ent.label_ if kind == 'number' else 'DATE'}:{stem(head.lower_)}"
         value = normalise_value(ent.text, kind)
         if not value or (kind == "number" and not re.search(r"\d", value)):
             continue
+        if kind == "date":
+            if not _FULL_DATE.search(ent.text):  # a day of a month, not "1983" or "last week"
+                continue
+            iso = parse_date(ent.text)
+            if not iso or len(iso) < 10:
+                continue
+            value = iso[:10]
         sent = ent.sent
+        if not is_summary_worthy(sent.text.strip()) or "\n" in sent.text.strip():
+            continue
         shown_subject = head.text if kind == "number" else head.text
         out.append(_Fact(kind=kind, key=key, value=value, shown=shown_subject, article_id=article.id,
                          sentence=sent.text.strip(), terms=set(content_terms(sent.text)) - set(content_terms(ent.text))))
@@ -110,6 +139,9 @@ def find_discrepancies(articles: Sequence[Article], docs: dict[str, Any], *, lim
                 if f.article_id == g.article_id or f.value == g.value:
                     continue
                 if f.value in stated[g.article_id] or g.value in stated[f.article_id]:
+                    continue
+                if f.kind == "number" and (numbers_in(f.value) & numbers_in(g.value)
+                                           or not numbers_in(f.value) or not numbers_in(g.value)):
                     continue
                 inter = len(f.terms & g.terms)
                 dice = 2 * inter / (len(f.terms) + len(g.terms)) if f.terms and g.terms else 0.0
