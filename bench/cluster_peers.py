@@ -613,7 +613,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = run_peers(corpus, log, sizes)
     extra: list[dict[str, object]] = []
     split: list[dict[str, object]] = []
-    if args.within_topic:
+    if args.within_topic and any(t is None for t in corpus.topics):
+        print("--within-topic needs a `topic` field on every row; skipped", file=sys.stderr)
+    elif args.within_topic:
         extra = within_topic(corpus, log)
         split = error_split(corpus, {r.method: r.labels for r in rows if r.labels is not None})
     if args.json:
