@@ -474,7 +474,10 @@ def run_peers(corpus: Corpus, log: Callable[[str], None], bertopic_sizes: Sequen
     log("bertopic done")
 
     # 8. newsfold
-    rows.extend(newsfold_rows(corpus, orders[0], log))
+    try:
+        rows.extend(newsfold_rows(corpus, orders[0], log))
+    except Exception as exc:  # noqa: BLE001 - a broken newsfold is a row, not a crash
+        rows.append(Row("newsfold", "-", False, 0.0, note=f"failed: {type(exc).__name__}: {exc}"))
     return rows
 
 
