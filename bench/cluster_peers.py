@@ -18,6 +18,11 @@ setting (not the sweep).  MiniLM embeddings are cached under
 the encoding time measured when the cache was written (the machine's load
 then may differ: use ``--fresh`` to measure every time in the same run).
 
+newsfold runs through its public API (``Featurizer`` with the default encoder,
+``BatchClusterer``, ``OnlineClusterer``) with its defaults; its articles get
+the fields ``newsfold eval clustering`` gives them.  Both MiniLM paths feed the
+model identical tokens (it truncates at 256).
+
 ``--within-topic`` (analysis for the clustering work, not a peer): how well
 simple methods separate the look-alike events of one topic when told which
 articles share a topic, and how much of each global method's error is
