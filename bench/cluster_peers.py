@@ -21,7 +21,7 @@ then may differ: use ``--fresh`` to measure every time in the same run).
 newsfold runs through its public API (``Featurizer`` with the default encoder,
 ``BatchClusterer``, ``OnlineClusterer``) with its defaults; its articles get
 the fields ``newsfold eval clustering`` gives them.  Both MiniLM paths feed the
-model identical tokens (it truncates at 256).
+model identical tokens on ECB+ (it truncates at 256; checked).
 
 ``--within-topic`` (analysis for the clustering work, not a peer): how well
 simple methods separate the look-alike events of one topic when told which
