@@ -18,9 +18,9 @@ setting (not the sweep).  MiniLM embeddings are cached under
 the encoding time measured when the cache was written (the machine's load
 then may differ: use ``--fresh`` to measure every time in the same run).
 
-newsfold runs through its public API (``Featurizer`` with the default encoder,
-``BatchClusterer``, ``OnlineClusterer``) with its defaults; its articles get
-the fields ``newsfold eval clustering`` gives them.  Both MiniLM paths feed the
+newsfold's batch row is ``newsfold eval clustering`` itself (its defaults,
+through ``newsfold.stories.evaluate_clustering``); its online row feeds the
+same features to ``OnlineClusterer`` in the single-pass peer's order.  Both MiniLM paths feed the
 model identical tokens on ECB+ (it truncates at 256; checked).
 
 ``--within-topic`` (analysis for the clustering work, not a peer): how well
@@ -333,40 +333,45 @@ class CachedEncoder:
         return vecs
 
 
-def newsfold_rows(corpus: Corpus, order: Sequence[int], log: Callable[[str], None]) -> list[Row]:
-    """newsfold's batch fold (its defaults) and its online clusterer, through the public API.
+def newsfold_rows(corpus: Corpus, path: Path, order: Sequence[int],
+                  log: Callable[[str], None]) -> list[Row]:
+    """newsfold exactly as ``newsfold eval clustering`` runs it, plus its online clusterer.
 
-    Articles get exactly the fields ``newsfold eval clustering`` gives them.
+    The batch row calls ``newsfold.stories.evaluate_clustering`` (the code
+    behind the CLI command) with the default encoder wrapped in a cache; the
+    online row feeds the same features one at a time in the shuffled order
+    the single-pass peer gets (file order, grouped by event, is noted).
     """
     try:
-        from newsfold.cluster import BatchClusterer, OnlineClusterer
+        from newsfold.cluster import OnlineClusterer
         from newsfold.models import Article
         from newsfold.represent import Featurizer, make_encoder
-        from newsfold.stories import DEFAULT_ENCODER
+        from newsfold.stories import DEFAULT_ENCODER, evaluate_clustering
     except ImportError as exc:
-        return [Row("newsfold", "-", False, 0.0,
-                    note=f"not available: {exc} (newsfold.cluster has no batch clusterer yet)")]
+        return [Row("newsfold", "-", False, 0.0, note=f"not available: {exc}")]
     ev = corpus.events
+    enc = CachedEncoder(make_encoder(DEFAULT_ENCODER))
+    res = evaluate_clustering(str(path), encoder=enc, mode="batch")
+    if len(res["labels"]) != len(ev):
+        raise RuntimeError(f"newsfold scored {len(res['labels'])} rows, the bench read {len(ev)}")
+    represent_s = res["represent_s"] - enc.wall + enc.seconds
+    log(f"newsfold batch: features ({DEFAULT_ENCODER}) {represent_s:.1f}s, "
+        f"clustering {res['cluster_s']:.1f}s")
+    note = "embedding time from cache" if enc.cached else ""
+    rows = [_row("newsfold batch fold", f"defaults ({res['encoder']}), k unknown", False,
+                 represent_s + res["cluster_s"], ev, np.asarray(res["labels"]), note)]
+
     articles = [Article(id=f"row{i}", text=f["text"] or "", title=f["title"], url=f["url"],
                         published=f["published"], outlet=f["outlet"])
                 for i, f in enumerate(corpus.fields)]
-    enc = CachedEncoder(make_encoder(DEFAULT_ENCODER))
-    t0 = time.perf_counter()
     feats = Featurizer(enc).featurize(articles)
-    represent_s = time.perf_counter() - t0 - enc.wall + enc.seconds
-    log(f"newsfold features ({DEFAULT_ENCODER}) in {represent_s:.1f}s")
-    note = "embedding time from cache" if enc.cached else ""
-    rows = []
-    lab, t = timed(lambda: BatchClusterer().fit_predict(feats))
-    rows.append(_row("newsfold batch fold", f"defaults ({DEFAULT_ENCODER}), k unknown", False,
-                     represent_s + t, ev, lab, note))
     t0 = time.perf_counter()
     oc = OnlineClusterer()
     placed = {i: oc.place(feats[i]).story for i in order}
     t = time.perf_counter() - t0
     lab = np.asarray([placed[i] for i in range(len(feats))])
-    oc2 = OnlineClusterer()
-    file_f1 = clustering_scores(ev, [oc2.place(f).story for f in feats]).bcubed_f1
+    in_file_order = evaluate_clustering(str(path), encoder=enc, mode="online")
+    file_f1 = in_file_order["scores"]["bcubed_f1"]
     rows.append(_row("newsfold online", "defaults, one at a time", False, represent_s + t, ev, lab,
                      _join(f"shuffled order (same as single-pass); file order {file_f1:.3f}", note)))
     return rows
@@ -392,7 +397,8 @@ def sweep(events: Sequence[str], values: Sequence, run: Callable[[object], np.nd
     return best
 
 
-def run_peers(corpus: Corpus, log: Callable[[str], None], bertopic_sizes: Sequence[int]) -> list[Row]:
+def run_peers(corpus: Corpus, path: Path, log: Callable[[str], None],
+              bertopic_sizes: Sequence[int]) -> list[Row]:
     ev = corpus.events
     k = len(set(ev))
     n = len(corpus.texts)
@@ -480,7 +486,7 @@ def run_peers(corpus: Corpus, log: Callable[[str], None], bertopic_sizes: Sequen
 
     # 8. newsfold
     try:
-        rows.extend(newsfold_rows(corpus, orders[0], log))
+        rows.extend(newsfold_rows(corpus, path, orders[0], log))
     except Exception as exc:  # noqa: BLE001 - a broken newsfold is a row, not a crash
         rows.append(Row("newsfold", "-", False, 0.0, note=f"failed: {type(exc).__name__}: {exc}"))
     return rows
@@ -618,7 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                                file=sys.stderr, flush=True))
     corpus = load_corpus(args.input)
     sizes = [int(x) for x in args.bertopic_sizes.split(",") if x]
-    rows = run_peers(corpus, log, sizes)
+    rows = run_peers(corpus, args.input, log, sizes)
     extra: list[dict[str, object]] = []
     split: list[dict[str, object]] = []
     if args.within_topic and any(t is None for t in corpus.topics):
