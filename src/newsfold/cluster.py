@@ -402,6 +402,10 @@ class _StoryState:
     norm: float = 0.0
 
 
+# join thresholds per representation, chosen on ECB+ dev fed in file order (`newsfold eval clustering --mode online`)
+ONLINE_THRESHOLDS: dict[str, float] = {"minilm": 0.35, "static": 0.5, "none": 0.25}
+
+
 class OnlineClusterer:
     """One article at a time: join the best matching story or start a new one.
 
@@ -620,6 +624,12 @@ class OnlineClusterer:
             self.stories_.append(_StoryState(terms={}))
         ev = self._evidence(f.terms)
         self._add(sid, f, self._weights(f.terms, ev), self._index_keys(ev))
+
+    @classmethod
+    def for_encoder(cls, name: str, **params: Any) -> "OnlineClusterer":
+        """The measured join threshold for representation ``name`` (other parameters as given)."""
+        params.setdefault("threshold", ONLINE_THRESHOLDS.get(name, 0.35))
+        return cls(**params)
 
     def fit(self, feats: list[ArticleFeatures]) -> "OnlineClusterer":
         self.labels_ = np.array([self.place(f).story for f in feats], dtype=int)

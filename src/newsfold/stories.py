@@ -183,7 +183,7 @@ class StoriesStage:
 
     def load_index(self, store: Store) -> tuple[OnlineClusterer, list[str]]:
         """Rebuild the online index from the store: IDF from placed articles, one entry per live story."""
-        oc = OnlineClusterer(**self.online)
+        oc = OnlineClusterer.for_encoder(getattr(self.encoder, "name", ""), **self.online)
         placed = int(store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0])
         oc.df_.n_docs = placed
         oc.df_.df.update({r[0]: r[1] for r in store.conn.execute("SELECT term, df FROM story_df")})
@@ -444,7 +444,7 @@ def evaluate_clustering(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mod
     feats = Featurizer(enc).featurize(articles)
     t1 = time.perf_counter()
     if mode == "online":
-        oc = clusterer if isinstance(clusterer, OnlineClusterer) else OnlineClusterer()
+        oc = clusterer if isinstance(clusterer, OnlineClusterer) else OnlineClusterer.for_encoder(enc.name)
         labels = [oc.place(f).story for f in feats]
     else:
         bc = clusterer if isinstance(clusterer, BatchClusterer) else BatchClusterer.for_encoder(enc.name)
