@@ -18,7 +18,7 @@ from scipy import sparse
 from ..models import Article, Passage
 from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
 from .select import SubmodularSelector
-from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix, word_count
+from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,8 @@ def _concepts(units: Sequence[SentenceUnit], tm: TermMatrix, space: Sequence[int
 
 def _best_extra(sel: SubmodularSelector, W: np.ndarray, costs: Sequence[int], cands: Sequence[int],
                 chosen: Sequence[int]) -> int | None:
-    rest = np.asarray([c for c in cands if c not in set(chosen)])
+    taken = set(chosen)
+    rest = np.asarray([c for c in cands if c not in taken])
     if rest.size == 0:
         return None
     C = W[:, list(chosen)].sum(axis=1) if chosen else np.zeros(W.shape[0])

@@ -123,7 +123,8 @@ class SubmodularSelector:
     def _upper_bound(self, W: np.ndarray, costs: np.ndarray, cand: np.ndarray, chosen: Sequence[int],
                      val: float) -> float:
         """OPT ≤ F(S) + the best fractional knapsack of marginal gains w.r.t. S (submodularity)."""
-        rest = np.asarray([c for c in cand if c not in set(chosen)], dtype=np.int64)
+        taken = set(chosen)
+        rest = np.asarray([c for c in cand if c not in taken], dtype=np.int64)
         if rest.size == 0:
             return val
         idx = np.asarray(chosen, dtype=np.int64)
@@ -212,5 +213,5 @@ class SubmodularSelector:
         div_gain = np.sqrt(ps + self.r_[rem]) - np.sqrt(ps)
         gain = cov_gain + self.lam * div_gain
         if self.concepts_ is not None and getattr(self, "_uncovered", None) is not None:
-            gain = gain + self.concepts_[rem] @ (self.cweights_ * self._uncovered)
+            gain = gain + (self.concepts_ @ (self.cweights_ * self._uncovered))[rem]
         return gain
