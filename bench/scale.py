@@ -149,13 +149,15 @@ def main() -> None:
     size_mb = sum(f.stat().st_size for f in corpus.glob("*.jsonl")) / 2**20
     results = {}
     for engine in a.engines.split(","):
-        results[engine] = run_engine(engine, corpus, ROOT / ".cache" / "scale" / f"out-{engine}", a.cpus,
-                                     a.partitions)
+        results[engine] = run_engine(engine, corpus, ROOT / ".cache" / "scale" / f"out-{corpus.name}-{engine}",
+                                     a.cpus, a.partitions)
+    # compare with every engine's latest output on this corpus (this run's, or an earlier one's)
+    dirs = sorted((ROOT / ".cache" / "scale").glob(f"out-{corpus.name}-*"))
     same = None
-    if len(results) > 1:
+    if len(dirs) > 1:
         from newsfold.engine import Output, read_links
 
-        outs = [read_links(Output("parquet", str(ROOT / ".cache" / "scale" / f"out-{e}"))) for e in results]
+        outs = [read_links(Output("parquet", str(d))) for d in dirs]
         same = all(o == outs[0] for o in outs[1:])
     if a.json:
         print(json.dumps({"n": a.n, "corpus_mb": round(size_mb, 1), "engines": results, "same_groups": same},
@@ -173,7 +175,7 @@ def main() -> None:
         total = sum(v for k, v in r["seconds"].items() if k != "start")
         print(f"  {'total':<12} {total:8.2f} {r['articles'] / total:11.0f}")
     if same is not None:
-        print(f"\nsame duplicate groups, canonicals and scores on every engine: {same}")
+        print(f"\nsame duplicate groups, canonicals and scores in {', '.join(d.name for d in dirs)}: {same}")
 
 
 if __name__ == "__main__":

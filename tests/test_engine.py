@@ -141,3 +141,13 @@ def test_batch_dedup_command(tmp_path: Path, ecbplus_path: Path) -> None:
     assert len(json.loads(listed.stdout)["groups"]) == report["groups"]
     bad = CliRunner().invoke(cli, ["batch", "dedup", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o")])
     assert bad.exit_code == 1 and "no such file" in bad.output and "Traceback" not in bad.output
+
+
+def test_bloom_filter_keeps_every_key_and_little_else() -> None:
+    rng = np.random.default_rng(9)
+    keys = rng.integers(0, 2**50, size=5000)
+    m = kernels.bloom_size(keys.size)
+    half = np.bitwise_or(kernels.bloom_bits(keys[:2500], m), kernels.bloom_bits(keys[2500:], m))
+    assert kernels.bloom_contains(keys, half, m).all()
+    others = rng.integers(2**51, 2**52, size=20000)
+    assert kernels.bloom_contains(others, half, m).mean() < 0.03

@@ -139,6 +139,37 @@ def unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a[keep], b[keep]
 
 
+# ------------------------------------------------------------- semi-joins
+BLOOM_HASHES = 7
+
+
+def bloom_size(n_keys: int) -> int:
+    """Bits for about 1% false positives at ``n_keys`` keys (a multiple of 8)."""
+    return max(1 << 16, (10 * int(n_keys) + 7) // 8 * 8)
+
+
+def _bloom_positions(keys: np.ndarray, m: int) -> np.ndarray:
+    k = np.asarray(keys, dtype=np.int64).astype(np.uint64)
+    out = np.empty((BLOOM_HASHES, k.size), dtype=np.int64)
+    for i in range(BLOOM_HASHES):
+        h = k * np.uint64(2 * i + 1) + np.uint64((0x9E3779B97F4A7C15 * (i + 1)) & 0xFFFFFFFFFFFFFFFF)
+        out[i] = (fmix64(h) % np.uint64(m)).astype(np.int64)
+    return out
+
+
+def bloom_bits(keys: np.ndarray, m: int) -> np.ndarray:
+    """A Bloom filter of ``keys`` in ``m`` bits, packed (filters of the same size merge by OR)."""
+    bits = np.zeros(m, dtype=bool)
+    bits[_bloom_positions(keys, m).ravel()] = True
+    return np.packbits(bits)
+
+
+def bloom_contains(keys: np.ndarray, packed: np.ndarray, m: int) -> np.ndarray:
+    """True for every key that may be in the filter (never False for one that is)."""
+    bits = np.unpackbits(packed, count=m).astype(bool)
+    return bits[_bloom_positions(keys, m)].all(axis=0)
+
+
 # ------------------------------------------------------------ verification
 def verify_pairs(new: np.ndarray, old: np.ndarray, text_new: np.ndarray, text_old: np.ndarray,
                  config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:

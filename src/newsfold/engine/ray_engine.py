@@ -30,6 +30,7 @@ retry gives the same rows.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -66,12 +67,27 @@ def _require_ray() -> Any:
 
 
 # ---------------------------------------------------------------- UDFs (run on workers)
+Batch = dict[str, np.ndarray]
+
+
+def _typed(fn: Callable[..., Batch]) -> Callable[..., Batch]:
+    """Give empty string columns a string type (an empty object array would become a float column,
+    and blocks of one dataset must agree on their schema)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Batch:
+        out = fn(*args, **kwargs)
+        return {k: (np.array([], dtype="U1") if v.dtype == object and v.size == 0 else v) for k, v in out.items()}
+
+    return wrapper
+
 def _hash_strings(values: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
 
 
+@_typed
 def _with_part(batch: dict[str, np.ndarray], col: str, n: int) -> dict[str, np.ndarray]:
     v = batch[col]
     batch["_part"] = kernels.partition_of(_hash_strings(v) if v.dtype.kind in "OUS" else v, n)
@@ -83,17 +99,18 @@ def _read_task(split: Split) -> tuple[pa.Table, ReadStats]:
     return read_split(split, stats), stats
 
 
+@_typed
 def _first_of_id(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keys = b["key"].astype(np.int64)
     first = kernels.first_of_hash(keys, b["id"])
     return {"key": keys[first != keys]}
 
 
-def _drop_keys(b: dict[str, np.ndarray], keys: np.ndarray) -> dict[str, np.ndarray]:
-    keep = ~np.isin(b["key"], keys)
-    return {k: v[keep] for k, v in b.items()}
+def _drop_keys(t: pa.Table, keys: np.ndarray) -> pa.Table:
+    return t.filter(pa.array(~np.isin(t.column("key").to_numpy(), keys)))
 
 
+@_typed
 def _fingerprint(b: dict[str, np.ndarray], config: DedupConfig,
                  before_batch: Callable[[], None] | None) -> dict[str, np.ndarray]:
     if before_batch is not None:
@@ -104,38 +121,45 @@ def _fingerprint(b: dict[str, np.ndarray], config: DedupConfig,
             "sig": fp.signature}
 
 
+@_typed
 def _exact(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keys = b["key"].astype(np.int64)
     first = kernels.first_of_hash(keys, b["content_hash"])
     return {"key": keys, "rep": first, "has_sig": b["has_sig"], "sig": b["sig"]}
 
 
+@_typed
 def _with_words(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keep = b["content_hash"] != ""
     return {k: v[keep] for k, v in b.items()}
 
 
+@_typed
 def _exact_edges(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keep = b["key"] != b["rep"]
     return {"u": b["key"][keep].astype(np.int64), "v": b["rep"][keep].astype(np.int64)}
 
 
+@_typed
 def _lsh_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keep = (b["key"] == b["rep"]) & b["has_sig"].astype(bool)
     return {"key": b["key"][keep], "sig": b["sig"][keep]}
 
 
+@_typed
 def _bands(b: dict[str, np.ndarray], config: DedupConfig, max_bucket: int) -> dict[str, np.ndarray]:
     bh, keys = kernels.band_rows(b["key"], np.asarray(list(b["sig"]) if b["sig"].dtype == object else b["sig"]),
                                  config, max_bucket)
     return {"bh": bh, "key": keys}
 
 
+@_typed
 def _buckets(b: dict[str, np.ndarray], max_bucket: int) -> dict[str, np.ndarray]:
     new, old = kernels.bucket_pairs(b["bh"].astype(np.uint64), b["key"].astype(np.int64), max_bucket)
     return {"j": new, "other": old, "text": np.full(new.size, "", dtype=object)}
 
 
+@_typed
 def _attach_new(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Unique pairs ``(new, old)`` with the text of ``new`` (rows tagged ``other == -1`` are articles)."""
     is_art = b["other"] < 0
@@ -144,6 +168,7 @@ def _attach_new(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"j": old, "other": new, "text": np.array([text[k] for k in new.tolist()], dtype=object)}
 
 
+@_typed
 def _verify(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarray]:
     is_art = b["other"] < 0
     text = dict(zip(b["j"][is_art].tolist(), b["text"][is_art].tolist()))
@@ -154,11 +179,13 @@ def _verify(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarr
     return {"u": new[keep], "v": old[keep], "code": code[keep], "cont": cont[keep]}
 
 
+@_typed
 def _copies(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keep = b["code"] > 0
     return {"u": b["u"][keep].astype(np.int64), "v": b["v"][keep].astype(np.int64)}
 
 
+@_typed
 def _passage_pair_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     n = b["u"].size
     blank = np.full(n, "", dtype=object)
@@ -166,12 +193,14 @@ def _passage_pair_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "text": blank, "id": blank, "title": blank, "published": blank}
 
 
+@_typed
 def _passage_article_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = _article_rows(b, True)
     out["cont"] = np.zeros(b["key"].size, dtype=np.float64)
     return out
 
 
+@_typed
 def _pick_sources(b: dict[str, np.ndarray], max_sources: int) -> dict[str, np.ndarray]:
     """Per later article, its most contained matches, carrying that article's fields to the source's partition."""
     is_art = b["other"] < 0
@@ -183,6 +212,7 @@ def _pick_sources(b: dict[str, np.ndarray], max_sources: int) -> dict[str, np.nd
             "text": b["text"][src], "id": b["id"][src], "title": b["title"][src], "published": b["published"][src]}
 
 
+@_typed
 def _passages(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     from ..models import Article
     from ..passages import find_passages
@@ -209,29 +239,46 @@ def _passages(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=types.get(k, object)) for k, v in cols.items()}
 
 
+@_typed
+def _bloom(b: dict[str, np.ndarray], cols: tuple[str, ...], m: int) -> dict[str, np.ndarray]:
+    keys = np.concatenate([b[c].astype(np.int64) for c in cols])
+    return {"bits": kernels.bloom_bits(keys, m)[None, :]}
+
+
+def _in_bloom(t: pa.Table, packed: np.ndarray, m: int) -> pa.Table:
+    """The rows of an article table whose key may be in the filter (the table keeps its schema)."""
+    return t.filter(pa.array(kernels.bloom_contains(t.column("key").to_numpy(), packed, m)))
+
+
+@_typed
 def _both_ways(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"a": np.concatenate([b["u"], b["v"]]), "b": np.concatenate([b["v"], b["u"]])}
 
 
+@_typed
 def _oriented(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"a": np.maximum(b["u"], b["v"]), "b": np.minimum(b["u"], b["v"])}
 
 
+@_typed
 def _large(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     u, v = kernels.large_star(b["a"], b["b"])
     return {"u": u, "v": v}
 
 
+@_typed
 def _small(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     u, v = kernels.small_star(b["a"], b["b"])
     return {"u": u, "v": v}
 
 
+@_typed
 def _digest(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"n": np.array([b["u"].size], dtype=np.int64),
             "h": np.array([kernels.edge_digest(b["u"], b["v"])], dtype=np.int64)}
 
 
+@_typed
 def _member_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Star edges ``(member, root)`` as tagged rows: each member and each root, with its root."""
     j = np.concatenate([b["u"], b["v"]])
@@ -241,6 +288,7 @@ def _member_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "published": blank}
 
 
+@_typed
 def _article_rows(b: dict[str, np.ndarray], with_meta: bool) -> dict[str, np.ndarray]:
     n = b["key"].size
     out = {"j": b["key"].astype(np.int64), "other": np.full(n, -1, dtype=np.int64), "text": b["text"]}
@@ -251,6 +299,7 @@ def _article_rows(b: dict[str, np.ndarray], with_meta: bool) -> dict[str, np.nda
     return out
 
 
+@_typed
 def _members(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Each article in a component, with its component (the smallest key in it)."""
     is_art = b["other"] < 0
@@ -264,6 +313,7 @@ def _members(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "id": b["id"][idx_a], "text": b["text"][idx_a], "published": b["published"][idx_a]}
 
 
+@_typed
 def _links(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarray]:
     pub = np.array([p or None for p in b["published"].tolist()], dtype=object)
     rows = kernels.component_links(b["comp"].astype(np.int64), b["key"].astype(np.int64), b["id"], b["text"], pub,
@@ -373,7 +423,7 @@ class RayEngine:
         dropped = np.array([k for b in ids.iter_batches(batch_format="numpy") for k in b["key"].tolist()],
                            dtype=np.int64)
         if dropped.size:
-            arts = arts.map_batches(_drop_keys, fn_kwargs={"keys": dropped}, batch_format="numpy")
+            arts = arts.map_batches(_drop_keys, fn_kwargs={"keys": dropped}, batch_format="pyarrow")
             report.skipped += int(dropped.size)
             reasons.append(f"{dropped.size} records repeat an earlier id")
         arts = arts.materialize()
@@ -396,7 +446,9 @@ class RayEngine:
         bands = lsh_in.map_batches(_bands, fn_kwargs={"config": config, "max_bucket": self.max_bucket},
                                    batch_format="numpy")
         pairs = self._shuffle(bands, "bh", n, _buckets, max_bucket=self.max_bucket)
-        text_rows = arts.map_batches(_article_rows, fn_kwargs={"with_meta": False}, batch_format="numpy")
+        pairs = pairs.materialize()
+        text_rows = self._only_keys(arts, pairs, ("j", "other")).map_batches(
+            _article_rows, fn_kwargs={"with_meta": False}, batch_format="numpy")
         with_new = self._shuffle(pairs.union(text_rows), "j", n, _attach_new).materialize()
         report.details["candidates"] = with_new.count()
         clock.done("lsh")
@@ -411,7 +463,8 @@ class RayEngine:
         clock.done("components")
 
         member_rows = stars.map_batches(_member_rows, batch_format="numpy")
-        meta_rows = arts.map_batches(_article_rows, fn_kwargs={"with_meta": True}, batch_format="numpy")
+        meta_rows = self._only_keys(arts, stars, ("u", "v")).map_batches(
+            _article_rows, fn_kwargs={"with_meta": True}, batch_format="numpy")
         members = self._shuffle(member_rows.union(meta_rows), "j", n, _members)
         links = self._shuffle(members, "comp", n, _links, config=config).materialize()
         report.links = links.count()
@@ -419,7 +472,8 @@ class RayEngine:
         clock.done("groups")
 
         pairs_p = verified.map_batches(_passage_pair_rows, batch_format="numpy")
-        arts_p = arts.map_batches(_passage_article_rows, batch_format="numpy")
+        arts_p = self._only_keys(arts, verified, ("u", "v")).map_batches(_passage_article_rows,
+                                                                         batch_format="numpy")
         picked = self._shuffle(pairs_p.union(arts_p), "j", n, _pick_sources, max_sources=config.max_passage_sources)
         passages = self._shuffle(picked.union(arts_p), "j", n, _passages).materialize()
         report.details["passages"] = passages.count()
@@ -437,6 +491,20 @@ class RayEngine:
             self._write_store(output.path, splits, fps, links, passages, config)
         clock.done("write")
         return report
+
+    def _only_keys(self, arts: "ray.data.Dataset", rows: "ray.data.Dataset",
+                   cols: tuple[str, ...]) -> "ray.data.Dataset":
+        """The articles whose key may appear in ``rows[cols]`` (a Bloom-filter semi-join).
+
+        Only the filter (10 bits per key) comes to the driver and goes out
+        again; it keeps the text shuffles to the articles that have a pair.
+        """
+        m = kernels.bloom_size(len(cols) * rows.count())
+        packed = np.zeros(m // 8, dtype=np.uint8)
+        for b in rows.map_batches(_bloom, fn_kwargs={"cols": cols, "m": m}, batch_format="numpy").iter_batches(
+                batch_format="numpy", batch_size=None):
+            packed |= np.bitwise_or.reduce(b["bits"], axis=0)
+        return arts.map_batches(_in_bloom, fn_kwargs={"packed": packed, "m": m}, batch_format="pyarrow")
 
     def _components(self, edges: "ray.data.Dataset", n: int) -> tuple["ray.data.Dataset", int]:
         """Star graph (member, smallest key of its component) of ``edges``, by large/small-star rounds."""
