@@ -16,10 +16,16 @@ verify             earlier key of a pair            exact shingle Jaccard / cont
 components         node (repeated)                  large-star / small-star (Kiveris et al.)
 members            article key                      component of each article + its text
 groups             component                        canonical + link of every member
+passages           later key, then earlier key      ``find_passages`` on the closest matches
 =================  ===============================  =========================================
 
-Nothing but counts and a digest per connected-components round comes back
-to the driver; the SQLite output is written from the driver (SQLite is one
+Before every step that needs article text, a Bloom filter of the keys in
+the pair (or edge) list is built on the workers, OR-ed on the driver (10
+bits per key) and applied to the articles, so only articles that have a
+pair move their text (a semi-join).
+
+Only counts, one digest per connected-components round, the Bloom filters
+and the keys of records that repeat an earlier id come back to the driver; the SQLite output is written from the driver (SQLite is one
 file on one machine), Parquet output by the workers into a temporary
 directory that is renamed when complete.  Ray retries a task whose worker
 dies (``max_retries``); every step is a pure function of its input, so a
