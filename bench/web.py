@@ -4,8 +4,10 @@ The store holds 100,000 articles and their stories.  Folding 100,000 articles
 through the full pipeline takes far longer than a benchmark should on a
 2-core machine, so the rows are GENERATED DIRECTLY into the store (articles
 built from the bundled ECB+ sentences, stories of 1-30 articles, a briefing
-per story in the summaries' JSON shape; copies and re-used passages found by
-the real dedup and passages stages), then
+per story in the summaries' JSON shape, sampled copies and re-used passages,
+MinHash fingerprints computed by newsfold's own fingerprinter, so that every
+stage finds its backlog empty and the server's ingest works only on the new
+articles), then
 cached in ``.cache/bench-web/`` and copied fresh for every run.
 
 A real uvicorn server (``create_app``, as ``newsfold serve`` runs it) serves
@@ -52,6 +54,8 @@ TOKEN = "bench-token"
 # ------------------------------------------------------------------ data
 def build_store(path: Path, n: int, seed: int = 7) -> dict[str, int]:
     """Write ``n`` articles, their stories, briefings, copies and passages straight into a new store."""
+    from newsfold.dedup import DedupConfig
+    from newsfold.fingerprint import Fingerprinter, signature_to_blob
     from newsfold.store import Store
     from newsfold.summarize.stage import story_version
 
@@ -63,6 +67,8 @@ def build_store(path: Path, n: int, seed: int = 7) -> dict[str, int]:
     conn.execute("PRAGMA synchronous = OFF")
     t0 = time.perf_counter()
     art_rows, sa_rows, story_rows, summ_rows, fts_rows, dup_rows, pas_rows = [], [], [], [], [], [], []
+    check_rows: list[tuple[str, str]] = []
+    fingerprinter = Fingerprinter(DedupConfig().shingle_size, DedupConfig().num_perm, DedupConfig().seed)
     i = s = 0
     base_day = 16000  # days since 1970: 2013-10-21
     while i < n:
@@ -87,6 +93,12 @@ def build_store(path: Path, n: int, seed: int = 7) -> dict[str, int]:
             sa_rows.append((aid, sid, 1.0, "bench"))
             members.append((aid, o, pub, sents))
             texts.append(text)
+            if k and rnd.random() < 0.15:
+                dup_rows.append((aid, members[0][0], "reprint", 0.9))
+            if k and rnd.random() < 0.3:
+                for sent in sents[1:3]:
+                    pas_rows.append((aid, members[0][0], sent, sent, 1.0, "copied"))
+            check_rows.append((aid, sid))
             i += 1
         pubs = sorted(m[2] for m in members)
         summary = [{"text": m[3][0], "article_ids": [x[0] for x in members[:4]], "source_id": m[0], "position": 0,
@@ -112,6 +124,10 @@ def build_store(path: Path, n: int, seed: int = 7) -> dict[str, int]:
         fts_rows.append((sid, briefing["headline"], " ".join(x["text"] for x in summary)))
         s += 1
         if len(art_rows) >= 5000 or i >= n:
+            fps = fingerprinter.fingerprint([r[7] for r in art_rows])
+            fp_rows = [(r[0], fps.content_hashes[j], int(fps.n_shingles[j]),
+                        signature_to_blob(fps.signatures[j]) if fps.has_signature[j] else None)
+                       for j, r in enumerate(art_rows)]
             with store.atomic() as c:
                 c.executemany("INSERT INTO articles (id, title, outlet, url, published, published_source, language,"
                               " text, removed_json, content_hash, source_ref) VALUES (?,?,?,?,?,?,?,?,?,?,?)", art_rows)
@@ -126,23 +142,12 @@ def build_store(path: Path, n: int, seed: int = 7) -> dict[str, int]:
                               dup_rows)
                 c.executemany("INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity,"
                               " direction) VALUES (?,?,?,?,?,?)", pas_rows)
-            for lst in (art_rows, sa_rows, story_rows, summ_rows, fts_rows, dup_rows, pas_rows):
+                c.executemany("INSERT INTO fingerprints (article_id, content_hash, n_shingles, minhash)"
+                              " VALUES (?,?,?,?)", fp_rows)
+                c.executemany("INSERT INTO passage_checks (article_id, story_id) VALUES (?,?)", check_rows)
+            for lst in (art_rows, sa_rows, story_rows, summ_rows, fts_rows, dup_rows, pas_rows, check_rows):
                 lst.clear()
             print(f"  generated {i:,} articles, {s:,} stories ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-    # fingerprints, copies and re-used passages by the real dedup stage, so that the server's
-    # ingest finds no backlog in the generated rows (only the new articles are processed)
-    from newsfold.pipeline import STAGES, load_stage
-
-    for name, _, _ in STAGES:
-        if name in ("stories", "summaries"):  # written above: placed, and briefings fresh for their members
-            continue
-        stage = load_stage(name)
-        if stage is None:
-            continue
-        t1 = time.perf_counter()
-        rep = stage.catch_up(store)
-        print(f"  {name} stage: {rep.processed:,} done, {rep.details} ({time.perf_counter() - t1:.0f} s)",
-              file=sys.stderr)
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
@@ -151,7 +156,7 @@ def build_store(path: Path, n: int, seed: int = 7) -> dict[str, int]:
 
 def cached_store(n: int) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"web3-{n}.db"
+    path = CACHE / f"web4-{n}.db"
     if not path.exists():
         print(f"building a {n:,}-article store in {path} (once; cached)", file=sys.stderr)
         tmp = path.with_suffix(".tmp")
@@ -315,6 +320,7 @@ def main() -> None:
     print(f"store: {n_articles:,} articles, {len(story_ids):,} stories ({db.stat().st_size / 1e6:.0f} MB; "
           f"rows generated directly, see the docstring)")
     print(f"machine: {machine()}")
+    print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine)")
     port = free_port()
     server = start_server(db, port, work / "server.log")
     results: dict[str, object] = {"articles": n_articles, "stories": len(story_ids), "machine": machine(),
@@ -356,6 +362,7 @@ def main() -> None:
         stages = ", ".join(f"{st['stage']} {st['processed']}" for st in job.get("stages", []) or [])
         print(f"\ningest job: {job.get('status')} in {job.get('seconds', 0):.0f} s; ledger {ledger}; stages: {stages}"
               + (f"; error: {job.get('error')}" if job.get("error") else ""))
+        print(f"load average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         results["ingest_job"] = {"status": job.get("status"), "seconds": job.get("seconds"), "ledger": ledger,
                                  "stages": job.get("stages")}
     finally:

@@ -226,7 +226,8 @@ def list_stories(conn: sqlite3.Connection, flt: StoryFilter) -> StoryList:
         where.append("s.id IN (SELECT sa.story_id FROM articles a JOIN story_articles sa ON sa.article_id = a.id"
                      " WHERE a.outlet = ?)")
         args.append(flt.outlet)
-    sql = ("SELECT s.id, s.headline, s.size, s.state, s.first_published, s.last_published FROM stories s"
+    sql = ("SELECT s.id, s.headline, s.size, s.state, s.first_published, s.last_published, s.updated_at"
+           " FROM stories s"
            f" WHERE {' AND '.join(where)}"
            " ORDER BY s.last_published DESC LIMIT ? OFFSET ?")  # index order; NULLs (undated) sort last
     rows = conn.execute(sql, [*args, limit + 1, offset]).fetchall()
@@ -235,7 +236,7 @@ def list_stories(conn: sqlite3.Connection, flt: StoryFilter) -> StoryList:
     stories = [StorySummaryRow(id=r["id"], headline=r["headline"] or "", size=int(r["size"] or 0),
                                state=r["state"], first_published=r["first_published"],
                                last_published=r["last_published"]) for r in rows]
-    _fill_outlets_and_headlines(conn, stories)
+    _fill_outlets_and_headlines(conn, stories, {r["id"]: r["updated_at"] for r in rows})
     total = _story_total(conn)
     return StoryList(stories=stories, filter=StoryFilter(flt.since, flt.until, flt.outlet, flt.min_size,
                                                          flt.max_size, limit, offset),
@@ -257,20 +258,37 @@ def _story_total(conn: sqlite3.Connection, ttl: float = 5.0) -> int:
     return n
 
 
-def _fill_outlets_and_headlines(conn: sqlite3.Connection, stories: list[StorySummaryRow]) -> None:
+def _fill_outlets_and_headlines(conn: sqlite3.Connection, stories: list[StorySummaryRow],
+                               versions: dict[str, Any]) -> None:
+    """Each listed story's outlets (most articles first) and a fallback headline.
+
+    Cached per story version (``updated_at``, size, last activity): the list
+    pages through the same stories again and again.
+    """
     if not stories:
         return
-    ids = [s.id for s in stories]
-    marks = ",".join("?" * len(ids))
+    db = _db_key(conn)
+    keys = {s.id: (db, s.id, versions.get(s.id), s.size, s.last_published) for s in stories}
     outlets: dict[str, dict[str, int]] = {}
     titles: dict[str, str] = {}
-    for r in conn.execute(
-            "SELECT sa.story_id AS sid, a.outlet AS outlet, count(*) AS n, min(a.title) AS title"
-            f" FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id IN ({marks})"
-            " GROUP BY sa.story_id, a.outlet", ids):
-        outlets.setdefault(r["sid"], {})[r["outlet"] or "unknown"] = r["n"]
-        if r["title"] and r["sid"] not in titles:
-            titles[r["sid"]] = r["title"]
+    todo = []
+    for s in stories:
+        hit = _outlet_cache.get(keys[s.id])
+        if hit is None:
+            todo.append(s.id)
+        else:
+            outlets[s.id], titles[s.id] = hit
+    if todo:
+        marks = ",".join("?" * len(todo))
+        for r in conn.execute(
+                "SELECT sa.story_id AS sid, a.outlet AS outlet, count(*) AS n, min(a.title) AS title"
+                f" FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id IN ({marks})"
+                " GROUP BY sa.story_id, a.outlet", todo):
+            outlets.setdefault(r["sid"], {})[r["outlet"] or "unknown"] = r["n"]
+            if r["title"] and not titles.get(r["sid"]):
+                titles[r["sid"]] = r["title"]
+        for sid in todo:
+            _outlet_cache.put(keys[sid], (outlets.get(sid, {}), titles.get(sid, "")))
     missing = [s.id for s in stories if not s.headline]
     briefing_heads: dict[str, str] = {}
     if missing:
@@ -316,6 +334,7 @@ class _LRU:
 
 
 _story_cache = _LRU()
+_outlet_cache = _LRU(8192)
 
 
 def story_detail(conn: sqlite3.Connection, story_id: str, *, cache: bool = True) -> StoryDetail | None:

@@ -132,7 +132,7 @@ class ReadPool:
             c.row_factory = sqlite3.Row
             c.execute("PRAGMA busy_timeout = 30000")
             c.execute("PRAGMA query_only = 1")
-            c.execute("PRAGMA cache_size = -16000")
+            c.execute("PRAGMA mmap_size = 268435456")  # pages shared through the OS cache, not per connection
             self._local.conn = c
         return c
 
@@ -163,7 +163,7 @@ class BadInput(Exception):
 
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("newsfold.web", "templates"), autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["snippet"] = snippet_html
     env.filters["safe_url"] = safe_url
     env.filters["date"] = short_date
@@ -252,6 +252,10 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
         return error(request, 500, "Something went wrong",
                      "The server hit an error on this page; the log has the details.")
 
+    # Pages that run a few indexed queries are ``async``: they run on the event loop's thread
+    # (one SQLite connection, no thread hand-off per request, which matters most on a busy
+    # machine).  Search and sources, which can scan, stay sync and run in the thread pool.
+
     # ----------------------------------------------------------- stories
     def story_filter(since: str | None, until: str | None, outlet: str | None, min_size: str | None,
                      max_size: str | None, limit: int, page_no: int) -> q.StoryFilter:
@@ -273,7 +277,7 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     @app.get("/stories", response_class=HTMLResponse, summary="Stories page (HTML)")
-    def stories_page(request: Request, since: str | None = Since, until: str | None = Until,
+    async def stories_page(request: Request, since: str | None = Since, until: str | None = Until,
                      outlet: str | None = Outlet, min_size: str | None = MinSize, max_size: str | None = MaxSize,
                      limit: int = Limit, page_no: int = Query(1, ge=1, le=100000, alias="page")) -> HTMLResponse:
         flt = story_filter(since, until, outlet, min_size, max_size, limit, page_no)
@@ -287,7 +291,7 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
                     nav="stories")
 
     @app.get("/api/stories", summary="List stories, newest activity first")
-    def api_stories(since: str | None = Since, until: str | None = Until, outlet: str | None = Outlet,
+    async def api_stories(since: str | None = Since, until: str | None = Until, outlet: str | None = Outlet,
                     min_size: str | None = MinSize, max_size: str | None = MaxSize, limit: int = Limit,
                     page: int = PageNo) -> dict[str, Any]:
         data = stories_data(story_filter(since, until, outlet, min_size, max_size, limit, page))
@@ -301,13 +305,13 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
         return d
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, summary="Story page (HTML)")
-    def story_page(story_id: str) -> HTMLResponse:
+    async def story_page(story_id: str) -> HTMLResponse:
         d = load_story(story_id)
         numbers = {a.id: i + 1 for i, a in enumerate(d.articles)}
         return page("story.html", s=d, numbers=numbers, api=f"/api/stories/{story_id}", nav="stories")
 
     @app.get("/api/stories/{story_id}", summary="One story with its briefing")
-    def api_story(story_id: str) -> dict[str, Any]:
+    async def api_story(story_id: str) -> dict[str, Any]:
         return q.to_jsonable(load_story(story_id))
 
     # ---------------------------------------------------------- articles
@@ -319,12 +323,12 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
         return d
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, summary="Article page (HTML)")
-    def article_page(article_id: str) -> HTMLResponse:
+    async def article_page(article_id: str) -> HTMLResponse:
         d = load_article(article_id)
         return page("article.html", a=d, api=f"/api/articles/{article_id}", nav="")
 
     @app.get("/api/articles/{article_id}", summary="One article: cleaned text, removed lines, copies, passages")
-    def api_article(article_id: str) -> dict[str, Any]:
+    async def api_article(article_id: str) -> dict[str, Any]:
         return q.to_jsonable(load_article(article_id))
 
     # ------------------------------------------------------------ search
@@ -361,7 +365,7 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
 
     # --------------------------------------------------------------- add
     @app.get("/add", response_class=HTMLResponse, summary="Add articles page (HTML)")
-    def add_page() -> HTMLResponse:
+    async def add_page() -> HTMLResponse:
         return page("add.html", jobs=jobs.recent(), max_body=max_body, api="/api/jobs", nav="add", message=None)
 
     @app.post("/add", response_class=HTMLResponse, include_in_schema=False)
@@ -417,17 +421,17 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
         return job
 
     @app.get("/jobs/{job_id}", response_class=HTMLResponse, summary="Ingest job page (HTML)")
-    def job_page(job_id: str) -> HTMLResponse:
+    async def job_page(job_id: str) -> HTMLResponse:
         job = load_job(job_id)
         return page("job.html", job=job, api=f"/api/jobs/{job_id}", nav="add",
                     refresh=job.status in ("queued", "running"))
 
     @app.get("/api/jobs/{job_id}", summary="Progress and ledger result of one ingest job")
-    def api_job(job_id: str) -> dict[str, Any]:
+    async def api_job(job_id: str) -> dict[str, Any]:
         return job_json(load_job(job_id))
 
     @app.get("/api/jobs", summary="Recent ingest jobs")
-    def api_jobs() -> dict[str, Any]:
+    async def api_jobs() -> dict[str, Any]:
         return {"jobs": [job_json(j) for j in jobs.recent(50)]}
 
     # -------------------------------------------------------------- docs
@@ -443,11 +447,11 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
         return page("docs.html", ops=ops, api="/openapi.json", nav="docs")
 
     @app.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> Response:
+    async def favicon() -> Response:
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, Any]:
+    async def healthz() -> dict[str, Any]:
         with pool.reading() as c:
             n = c.execute("SELECT count(*) FROM articles").fetchone()[0]
         return {"ok": True, "articles": n}

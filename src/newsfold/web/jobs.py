@@ -1,10 +1,10 @@
-"""Background ingest for the web app: one writer thread, visible progress.
+"""Background ingest for the web app: one writer at a time, visible progress.
 
 Uploads are saved under the upload directory (one folder per job, file names
-sanitized so they cannot escape it), then ingested by the library's pipeline
-in a single worker thread with its own :class:`~newsfold.store.Store`.  Reads
-keep working meanwhile: SQLite in WAL mode lets readers see the last commit
-while the one writer works.
+sanitized so they cannot escape it), then ingested one job at a time by the
+library's pipeline in a long-lived worker process (:mod:`.worker`) with its
+own :class:`~newsfold.store.Store`.  Reads keep working meanwhile: SQLite in
+WAL mode lets readers see the last commit while the one writer works.
 """
 
 from __future__ import annotations
