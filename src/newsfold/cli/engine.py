@@ -15,11 +15,20 @@ from typing import Any, TypeVar
 import click
 
 from ..dedup import DedupConfig
-from ..engine import ENGINES, EngineError, InputError, Output, get_engine
 from ..lsh import check_threshold
 from .common import Context, cli, db_option, echo_json, json_option, pass_ctx, stage_progress
 
 F = TypeVar("F", bound=Callable[..., Any])
+ENGINES = ("local", "ray")
+
+
+def _engine_module() -> Any:
+    """``newsfold.engine``, imported on use: it needs pyarrow, which plain newsfold does not."""
+    try:
+        from .. import engine
+    except ModuleNotFoundError as e:
+        raise click.ClickException(f"batch commands need {e.name}: pip install 'newsfold[ray]'") from None
+    return engine
 
 
 def engine_options(f: F) -> F:
@@ -34,13 +43,14 @@ def engine_options(f: F) -> F:
 
 
 def make_engine(ctx: Context, name: str, address: str | None, partitions: int | None) -> Any:
+    eng = _engine_module()
     if name == "local":
-        return get_engine("local")
+        return eng.get_engine("local")
     if ctx.quiet or not ctx.interactive:
         logging.getLogger("ray").setLevel(logging.WARNING)
     try:
-        return get_engine("ray", address=address, partitions=partitions, show_progress=ctx.interactive)
-    except EngineError as e:
+        return eng.get_engine("ray", address=address, partitions=partitions, show_progress=ctx.interactive)
+    except eng.EngineError as e:
         raise click.ClickException(str(e)) from None
 
 
@@ -78,12 +88,13 @@ def batch_dedup(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, thre
     "outlet" are used when present.  The output holds the same groups
     whichever engine computes them.
     """
-    output = Output("parquet", out_dir) if out_dir else Output("store", ctx.db)
+    eng = _engine_module()
+    output = eng.Output("parquet", out_dir) if out_dir else eng.Output("store", ctx.db)
     engine = make_engine(ctx, engine_name, ray_address, partitions)
     try:
         report = engine.dedup(list(inputs), DedupConfig(threshold=threshold, containment=containment), output,
                               stage_progress(ctx))
-    except (InputError, EngineError) as e:
+    except (eng.InputError, eng.EngineError) as e:
         raise click.ClickException(str(e)) from None
     finally:
         engine.close()
