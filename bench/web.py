@@ -305,6 +305,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=30, help="length of each measured phase")
     ap.add_argument("--ingest", type=int, default=2000, help="articles posted during phase 2")
+    ap.add_argument("--job-timeout", type=float, default=600, help="seconds to wait for the ingest job to end")
     ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     a = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -357,7 +358,15 @@ def main() -> None:
         busy = time.perf_counter() - t0
         results["ingest"] = report(f"{a.clients} clients while POST /api/articles ingests {a.ingest:,} articles "
                                    f"({busy:.0f} s measured)", rec, busy)
-        done.wait(3600)
+        done.wait(a.job_timeout)
+        if not done.is_set():
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.request("GET", "/api/jobs")
+            jobs = json.loads(c.getresponse().read()).get("jobs", [])
+            if jobs:
+                job.update(jobs[0])
+            job["seconds"] = time.perf_counter() - t0
+            job["status"] = f"still {job.get('status')} (stage {job.get('stage')} {job.get('done')}/{job.get('total')})"
         ledger = (job.get("ledger") or {}).get("counts", {}) if isinstance(job.get("ledger"), dict) else {}
         stages = ", ".join(f"{st['stage']} {st['processed']}" for st in job.get("stages", []) or [])
         print(f"\ningest job: {job.get('status')} in {job.get('seconds', 0):.0f} s; ledger {ledger}; stages: {stages}"

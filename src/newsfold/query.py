@@ -559,18 +559,24 @@ def search(conn: sqlite3.Connection, q: str, *, limit: int = 20, offset: int = 0
 
 
 # ---------------------------------------------------------------- sources
-_sources_cache: dict[Any, list[SourceStat]] = {}
+_sources_cache: dict[str, tuple[Any, float, list[SourceStat]]] = {}
 _sources_lock = threading.Lock()
 
 
-def source_stats(conn: sqlite3.Connection) -> list[SourceStat]:
-    """Per-outlet counts, first/last seen, how often it reprints others (cached until the data changes)."""
-    marker = (_db_key(conn),) + tuple(conn.execute(
-        "SELECT (SELECT max(seq) FROM articles), (SELECT count(*) FROM dup_links),"
+def source_stats(conn: sqlite3.Connection, *, min_age: float = 30.0) -> list[SourceStat]:
+    """Per-outlet counts, first/last seen, how often it reprints others.
+
+    These scan the corpus, so they are cached until the data changes, and
+    while an ingest keeps changing it, recomputed at most every ``min_age`` seconds.
+    """
+    db = _db_key(conn)
+    marker = tuple(conn.execute(
+        "SELECT (SELECT max(seq) FROM articles), (SELECT max(rowid) FROM dup_links),"
         " (SELECT max(rowid) FROM passages), (SELECT max(rowid) FROM story_articles)").fetchone())
     with _sources_lock:
-        if marker in _sources_cache:
-            return _sources_cache[marker]
+        hit = _sources_cache.get(db)
+        if hit is not None and (hit[0] == marker or time.monotonic() - hit[1] < min_age):
+            return hit[2]
     stats: dict[str, SourceStat] = {}
     for r in conn.execute("SELECT coalesce(outlet, 'unknown') AS o, count(*) AS n, min(published) AS f,"
                           " max(published) AS l FROM articles GROUP BY 1"):
@@ -596,8 +602,7 @@ def source_stats(conn: sqlite3.Connection) -> list[SourceStat]:
             stats[r["o"]].reused_passages = r["n"]
     out = sorted(stats.values(), key=lambda s: (-s.articles, s.outlet))
     with _sources_lock:
-        _sources_cache.clear()
-        _sources_cache[marker] = out
+        _sources_cache[db] = (marker, time.monotonic(), out)
     return out
 
 
