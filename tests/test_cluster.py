@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfold.cluster import BatchClusterer, OnlineClusterer, split_events
+from newsfold.cluster import BatchClusterer, GroupSims, OnlineClusterer, SplitModel, split_events
 from newsfold.metrics import clustering_scores
 from newsfold.models import Article
 from newsfold.represent import Featurizer, MiniLMEncoder, NoEncoder
@@ -71,10 +71,16 @@ def test_time_aware_online_placement() -> None:
 def test_split_events_separates_two_blocks_and_keeps_strays() -> None:
     import numpy as np
 
-    sim = np.full((8, 8), -0.2)
+    sim = np.full((9, 9), -0.2)
     sim[:4, :4] = 0.6
-    sim[4:, 4:] = 0.5
+    sim[4:8, 4:8] = 0.5
+    sim[8, :4] = sim[:4, 8] = 0.1  # a stray closer to the first block
     np.fill_diagonal(sim, 1.0)
-    labels, splits = split_events(sim, ratio=0.0, min_event=3)
-    assert len(set(labels[:4])) == 1 and len(set(labels[4:])) == 1 and labels[0] != labels[4]
-    assert splits and splits[0].between < 0
+    sims = GroupSims(event=sim, evidence=np.clip(sim, 0, 1), topic=np.full((9, 9), 0.6))
+    labels, splits = split_events(sims, SplitModel(), min_event=3)
+    assert len(set(labels[:4])) == 1 and len(set(labels[4:8])) == 1 and labels[0] != labels[4]
+    assert labels[8] == labels[0]
+    assert splits and splits[0].between < 0 and splits[0].evidence_ratio < 0.1
+    one, _ = split_events(GroupSims(event=np.full((9, 9), 0.5), evidence=np.full((9, 9), 0.5),
+                                    topic=np.full((9, 9), 0.5)), SplitModel(), min_event=3)
+    assert len(set(one)) == 1
