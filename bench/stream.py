@@ -129,9 +129,13 @@ def main() -> None:
             gc.freeze()  # the index is long-lived: keep the cyclic GC from re-scanning it
         gold.append(e)
         pred.append(p.story)
-        if len(times) % 20000 == 0:
-            print(f"  {len(times):>7} placed, {len(oc.stories_):>7} stories, "
-                  f"p99 so far {np.percentile(times, 99):.2f} ms", file=sys.stderr, flush=True)
+        if len(times) % 10000 == 0:
+            w, c = np.array(times[-10000:]), np.array(cpu[-10000:])
+            print(f"  {len(times):>7} placed, {len(oc.stories_):>7} stories; last 10,000: wall p50 "
+                  f"{np.percentile(w, 50):.2f} p99 {np.percentile(w, 99):.2f} ms, CPU p50 {np.percentile(c, 50):.2f} "
+                  f"p99 {np.percentile(c, 99):.2f} ms; max RSS "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; "
+                  f"load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
         g0 = time.perf_counter()
     total = time.perf_counter() - t_start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
