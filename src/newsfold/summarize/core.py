@@ -29,6 +29,8 @@ CITE_BOTH = (0.38, 0.5)  # ... or one moderately similar that contains half of i
 NOVEL_COS = 0.35         # an addition has no sentence this similar elsewhere
 NOVEL_CONTAIN = 0.6      # ... and no sentence elsewhere that contains this share of its content
 MAX_GROUND = 2500        # sentences used as coverage targets (sampled beyond this)
+MAX_CANDIDATES = 1500    # candidate sentences (the earliest in their articles first, beyond this)
+MAX_NLP_ARTICLES = 40    # entities, quotes and discrepancies read the story's first 40 articles
 SIMILARITY = "cosine"
 SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merely adding sentences
 MAX_ADDITIONS_SHOWN = 8
@@ -70,14 +72,20 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
     eligible.sort(key=lambda i: (order[units[i].article_id], units[i].index))
     if not eligible:
         return Selection(units=units, terms=tm, chosen=[])
+    if len(eligible) > 2 * MAX_CANDIDATES:  # a huge story: the earliest sentences of every article first
+        eligible = sorted(eligible, key=lambda i: (units[i].index, order[units[i].article_id]))[:2 * MAX_CANDIDATES]
+        eligible.sort(key=lambda i: (order[units[i].article_id], units[i].index))
     # fold near-identical candidates (wire copies, reprints) into their first occurrence
     Xc = tm.X[eligible]
     cc = (Xc @ Xc.T).toarray()
-    keep: list[int] = []
+    kept = np.zeros(len(eligible), dtype=bool)
     for a_pos in range(len(eligible)):
-        if not any(cc[a_pos, b_pos] >= DUPLICATE_COS for b_pos in keep):
-            keep.append(a_pos)
-    candidates = [eligible[p] for p in keep]
+        if not (cc[a_pos, kept] >= DUPLICATE_COS).any():
+            kept[a_pos] = True
+    candidates = [eligible[p] for p in np.flatnonzero(kept)]
+    if len(candidates) > MAX_CANDIDATES:
+        candidates = sorted(candidates, key=lambda i: (units[i].index, order[units[i].article_id]))[:MAX_CANDIDATES]
+        candidates.sort()
     # ground set rows + candidate columns share one index space: ground ∪ candidates
     space = sorted(set(ground) | set(candidates))
     index = {g: k for k, g in enumerate(space)}
@@ -170,10 +178,11 @@ def summary_text(articles: Sequence[Article], *, max_words: int = 100, fill: boo
 
 
 # ---------------------------------------------------------------- support
-def _containment(tm: TermMatrix) -> np.ndarray:
-    """C[i, j]: share of sentence i's IDF-weighted content words that sentence j also has."""
-    B = (tm.X > 0).astype(np.float64)
-    Bw = B.multiply(tm.idf[None, :]).tocsr()
+def _containment(tm: TermMatrix, rows: Sequence[int] | None = None) -> np.ndarray:
+    """C[i, j]: share of sentence i's IDF-weighted content words that sentence j also has (i in ``rows``)."""
+    B = (tm.X > 0).astype(np.float64).tocsr()
+    Br = B if rows is None else B[list(rows)]
+    Bw = Br.multiply(tm.idf[None, :]).tocsr()
     num = (Bw @ B.T).toarray()
     den = np.asarray(Bw.sum(axis=1)).ravel()
     den[den == 0] = 1.0
@@ -193,7 +202,7 @@ def citations(sel: Selection, passages: Sequence[Passage] = ()) -> dict[int, lis
     X = sel.terms.X[:n]
     cos = (X[sel.chosen] @ X.T).toarray()
     tm_units = TermMatrix(X=X, vocab=sel.terms.vocab, idf=sel.terms.idf, terms=sel.terms.terms[:n])
-    contain = _containment(tm_units)[sel.chosen]
+    contain = _containment(tm_units, sel.chosen)
     by_text: dict[tuple[str, str], list[str]] = {}
     for p in passages:
         by_text.setdefault((p.article_id, _norm(p.sentence)), []).append(p.source_id)
@@ -243,19 +252,26 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
     n = len(units)
     X = sel.terms.X[:n]
     tm_units = TermMatrix(X=X, vocab=sel.terms.vocab, idf=sel.terms.idf, terms=sel.terms.terms[:n])
-    cos = (X @ X.T).toarray()
-    contain = _containment(tm_units)
     outlet_of_article = {a.id: outlet_of(a) for a in articles}
     unit_outlet = np.asarray([outlet_of_article[u.article_id] for u in units], dtype=object)
+    # which eligible sentences have a near-statement in another outlet (row blocks keep memory flat)
+    rows = [i for i, u in enumerate(units) if u.eligible and len(set(sel.terms.terms[i])) >= 3]
+    echoed = np.zeros(n, dtype=bool)
+    for b0 in range(0, len(rows), 500):
+        blk = rows[b0:b0 + 500]
+        cos = (X[blk] @ X.T).toarray()
+        contain = _containment(tm_units, blk)
+        for k, i in enumerate(blk):
+            other = unit_outlet != unit_outlet[i]
+            if other.any() and (cos[k, other].max() >= NOVEL_COS or contain[k, other].max() >= NOVEL_CONTAIN):
+                echoed[i] = True
     result = []
     for outlet, ids in outlets.items():
-        others = np.flatnonzero(unit_outlet != outlet)
         found: list[AddedSentence] = []
         seen: set[str] = set()
-        for i, u in enumerate(units):
-            if unit_outlet[i] != outlet or not u.eligible or len(set(sel.terms.terms[i])) < 3:
-                continue
-            if others.size and (cos[i, others].max() >= NOVEL_COS or contain[i, others].max() >= NOVEL_CONTAIN):
+        for i in rows:
+            u = units[i]
+            if unit_outlet[i] != outlet or echoed[i]:
                 continue
             key = _norm(u.text)
             if any(qt and qt in key for qt in quoted.get(u.article_id, ())):
@@ -348,11 +364,12 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         from .entities import entity_names_by_article, parse, story_entities
         from .quotes import align_quotes
 
-        docs = parse(articles)
-        brief.entities = story_entities(articles, docs)
-        names = entity_names_by_article(articles, docs)
-        brief.quotes = align_quotes(articles, docs, {a.id: outlet_of(a) for a in articles})
-        brief.discrepancies = find_discrepancies(articles, docs)
+        nlp_articles = articles[:MAX_NLP_ARTICLES]
+        docs = parse(nlp_articles)
+        brief.entities = story_entities(nlp_articles, docs)
+        names = entity_names_by_article(nlp_articles, docs)
+        brief.quotes = align_quotes(nlp_articles, docs, {a.id: outlet_of(a) for a in articles})
+        brief.discrepancies = find_discrepancies(nlp_articles, docs)
     brief.additions = additions(articles, sel, names, brief.quotes)
     return brief
 

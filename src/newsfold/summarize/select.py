@@ -40,6 +40,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 GUARANTEE = 1.0 - float(np.exp(-0.5))  # Lin & Bilmes (2010): modified greedy with r = 1
+MAX_PARTS = 150  # k-means parts for the diversity term, at most
 
 
 class SubmodularSelector:
@@ -150,7 +151,7 @@ class SubmodularSelector:
         return val + bound
 
     def _partition(self, W: np.ndarray, X: object | None, n: int) -> np.ndarray:
-        k = max(1, int(round(self.cluster_ratio * n)))
+        k = max(1, min(MAX_PARTS, int(round(self.cluster_ratio * n))))
         if k <= 1 or n <= 2:
             return np.zeros(n, dtype=np.int64)
         if k >= n:
@@ -182,6 +183,10 @@ class SubmodularSelector:
         self._uncovered = np.ones(self.concepts_.shape[1]) if self.concepts_ is not None else None
         spent = 0.0
         while remaining:
+            # what cannot fit the budget left never will: drop it (same choices, far fewer passes)
+            remaining = [c for c in remaining if spent + costs[c] <= self.max_words]
+            if not remaining:
+                break
             rem = np.asarray(remaining)
             gains = self._gains(W, C, part_sums, rem)
             ratio = gains / np.power(costs[rem], r)
