@@ -83,6 +83,11 @@ class Engine(Protocol):
         """Duplicate groups of every article in ``inputs``, written to ``output``."""
         ...
 
+    def fold(self, inputs: Sequence[str], config: Any, output: Output,
+             progress: ProgressFn = no_progress) -> BatchReport:
+        """Stories (windowed batch fold, :mod:`~newsfold.engine.fold`) and summaries, written to ``output``."""
+        ...
+
     def close(self) -> None:
         """Give back what the engine holds (a Ray connection)."""
         ...

@@ -56,6 +56,8 @@ from .local import insert_tables
 if TYPE_CHECKING:  # pragma: no cover
     import ray.data
 
+    from .fold import FoldConfig
+
 log = logging.getLogger(__name__)
 
 MAX_CC_ROUNDS = 64
@@ -337,7 +339,9 @@ class RayEngine:
     cluster's CPUs); ``max_retries``: how often Ray re-runs a read task
     whose worker died (Ray Data retries its own tasks on worker failure
     without limit); ``before_batch``: called on the worker before each
-    fingerprint batch (a diagnostic hook; the fault test uses it).
+    fingerprint batch (a diagnostic hook; the fault test uses it);
+    ``actors``: embedding actors for :meth:`fold` (default: one per CPU),
+    each holding the model once; ``embed_batch``: articles per actor call.
     """
 
     name = "ray"
@@ -345,8 +349,11 @@ class RayEngine:
     def __init__(self, address: str | None = None, *, num_cpus: int | None = None, partitions: int | None = None,
                  max_bucket: int = 256, batch_size: int = 1000, max_retries: int = 3,
                  split_bytes: int = 64 << 20, show_progress: bool = False,
-                 before_batch: Callable[[], None] | None = None) -> None:
+                 before_batch: Callable[[], None] | None = None, actors: int | None = None,
+                 embed_batch: int = 256) -> None:
         self.address = address
+        self.actors = actors
+        self.embed_batch = int(embed_batch)
         self.num_cpus = num_cpus
         self.partitions = partitions
         self.max_bucket = int(max_bucket)
@@ -497,6 +504,13 @@ class RayEngine:
             self._write_store(output.path, splits, fps, links, passages, config)
         clock.done("write")
         return report
+
+    def fold(self, inputs: Sequence[str], config: "FoldConfig", output: Output,
+             progress: ProgressFn = no_progress) -> BatchReport:
+        """Stories of every article in ``inputs`` by windowed batch folding (see :mod:`.ray_fold`)."""
+        from .ray_fold import fold_on_ray
+
+        return fold_on_ray(self, inputs, config, output, progress)
 
     def _only_keys(self, arts: "ray.data.Dataset", rows: "ray.data.Dataset",
                    cols: tuple[str, ...]) -> "ray.data.Dataset":
