@@ -33,6 +33,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import statistics
@@ -174,13 +175,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
-    script = ("import sys, uvicorn; from newsfold.web import create_app; "
-              "uvicorn.run(create_app(sys.argv[1], token=sys.argv[2], max_body=200*1024*1024),"
-              " host='127.0.0.1', port=int(sys.argv[3]), log_level='warning')")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.Popen([sys.executable, "-c", script, str(db), TOKEN, str(port)],
-                            stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env)
+def start_server(db: Path, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
+    """``newsfold serve`` (its app factory under uvicorn) in its own process group."""
+    script = ("import sys, uvicorn; uvicorn.run('newsfold.web.app:create_app_from_env', factory=True,"
+              " workers=int(sys.argv[2]), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT / "src"),
+           "NEWSFOLD_DB": str(db), "NEWSFOLD_TOKEN": TOKEN, "NEWSFOLD_MAX_BODY": str(200 * 1024 * 1024)}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(port), str(workers)],
+                            stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -255,13 +257,33 @@ def measure(port: int, story_ids: list[str], outlets: list[str], clients: int, s
     return rec
 
 
+def web_cpu_seconds(pgid: int) -> float:
+    """CPU time used so far by the server's web processes (not its ingest worker), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[2]) != pgid or b"newsfold.web.worker" in (d / "cmdline").read_bytes():
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-def report(title: str, rec: Recorder, seconds: float) -> dict[str, dict[str, float]]:
+def report(title: str, rec: Recorder, seconds: float, cpu: float) -> dict[str, dict[str, float]]:
+    n_all = sum(len(v) for v in rec.samples.values())
     print(f"\n{title}")
+    print(f"  server CPU per request: {cpu / max(1, n_all) * 1000:.2f} ms (web processes, from /proc)")
     print(f"  {'page':<14} {'requests':>9} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     out = {}
     for kind in ("stories page", "story page"):
@@ -303,6 +325,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=100_000, help="articles in the store")
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=1, help="server processes (newsfold serve --workers)")
     ap.add_argument("--seconds", type=float, default=30, help="length of each measured phase")
     ap.add_argument("--ingest", type=int, default=2000, help="articles posted during phase 2")
     ap.add_argument("--job-timeout", type=float, default=600, help="seconds to wait for the ingest job to end")
@@ -318,18 +341,24 @@ def main() -> None:
         story_ids = [r[0] for r in c.execute("SELECT id FROM stories")]
         outlets = [r[0] for r in c.execute("SELECT DISTINCT outlet FROM articles LIMIT 300")]
         n_articles = c.execute("SELECT count(*) FROM articles").fetchone()[0]
+    from newsfold.store import Store
+
+    print(f"server processes: {a.workers}")
     print(f"store: {n_articles:,} articles, {len(story_ids):,} stories ({db.stat().st_size / 1e6:.0f} MB; "
           f"rows generated directly, see the docstring)")
     print(f"machine: {machine()}")
     print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine)")
     port = free_port()
-    server = start_server(db, port, work / "server.log")
+    Store(db).close()  # migrate once, before several server processes open it
+    server = start_server(db, port, work / "server.log", a.workers)
     results: dict[str, object] = {"articles": n_articles, "stories": len(story_ids), "machine": machine(),
                                   "clients": a.clients}
     try:
         measure(port, story_ids, outlets, a.clients, 3)  # warm-up
+        cpu0 = web_cpu_seconds(server.pid)
         rec = measure(port, story_ids, outlets, a.clients, a.seconds)
-        results["idle"] = report(f"{a.clients} clients, no ingest ({a.seconds:.0f} s)", rec, a.seconds)
+        results["idle"] = report(f"{a.clients} clients, no ingest ({a.seconds:.0f} s)", rec, a.seconds,
+                                 web_cpu_seconds(server.pid) - cpu0)
 
         from gen_corpus import generate
 
@@ -339,6 +368,12 @@ def main() -> None:
         job: dict[str, object] = {}
 
         def post() -> None:
+            try:
+                _post()
+            except (OSError, http.client.HTTPException):  # the server stopped before the job ended
+                done.set()
+
+        def _post() -> None:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
             t0 = time.perf_counter()
             c.request("POST", "/api/articles", body=batch,
@@ -354,10 +389,12 @@ def main() -> None:
         threading.Thread(target=post, daemon=True).start()
         time.sleep(0.5)
         t0 = time.perf_counter()
+        cpu0 = web_cpu_seconds(server.pid)
         rec = measure(port, story_ids, outlets, a.clients, a.seconds, until=done)
         busy = time.perf_counter() - t0
+        cpu1 = web_cpu_seconds(server.pid) - cpu0
         results["ingest"] = report(f"{a.clients} clients while POST /api/articles ingests {a.ingest:,} articles "
-                                   f"({busy:.0f} s measured)", rec, busy)
+                                   f"({busy:.0f} s measured)", rec, busy, cpu1)
         done.wait(a.job_timeout)
         if not done.is_set():
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -375,11 +412,11 @@ def main() -> None:
         results["ingest_job"] = {"status": job.get("status"), "seconds": job.get("seconds"), "ledger": ledger,
                                  "stages": job.get("stages")}
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)  # the server, its worker processes and the ingest worker
         try:
-            server.wait(10)
+            server.wait(15)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
         shutil.rmtree(work, ignore_errors=True)
     if a.json:
         print(json.dumps(results, default=str))

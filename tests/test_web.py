@@ -166,3 +166,27 @@ def test_pages_carry_a_csp_that_forbids_inline_script(client: TestClient) -> Non
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     html = client.get("/").text
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "no inline script in our own pages"
+
+
+def test_job_state_is_shared_between_server_processes(tmp_path: Path) -> None:
+    """`serve --workers N`: a job submitted to one process is visible from another."""
+    from newsfold.store import Store
+    from newsfold.web.jobs import IngestOutcome, JobManager
+
+    db = tmp_path / "jobs.db"
+    Store(db).close()
+
+    def fake_ingest(store, paths, progress) -> IngestOutcome:
+        progress("ingest", 1, 1)
+        return IngestOutcome()
+
+    a = JobManager(str(db), tmp_path / "up", ingest=fake_ingest)
+    b = JobManager(str(db), tmp_path / "up", ingest=fake_ingest)
+    job = a.submit([("status.json", b'{"text": "x"}')])
+    assert "status.json" not in job.files  # an upload cannot overwrite the job's state file
+    done = a.wait(job.id, 10)
+    assert done is not None and done.status == "done"
+    seen = b.get(job.id)
+    assert seen is not None and seen.status == "done" and seen.files == job.files
+    assert [j.id for j in b.recent()] == [job.id]
+    assert b.get("../../etc") is None and b.get("nope") is None

@@ -20,11 +20,13 @@ from .common import Context, cli, db_option, pass_ctx
               help="Largest request body in MB; bigger uploads get 413.")
 @click.option("--upload-dir", default=None, metavar="DIR",
               help="Where uploads are saved before ingest (default: DB-uploads next to the database).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes: more serve more readers at once on more cores (one ingest still runs at a time).")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, token: str | None, max_body: float, upload_dir: str | None,
-          log_level: str) -> None:
+          workers: int, log_level: str) -> None:
     """Serve the news desk: stories, briefings, articles, search, add (and JSON under /api)."""
     import uvicorn
 
@@ -44,6 +46,13 @@ def serve(ctx: Context, host: str, port: int, token: str | None, max_body: float
         click.echo("newsfold: warning: listening beyond loopback; anyone who can reach it can read the store",
                    err=True)
     try:
+        if workers > 1:  # each process builds its own app from the environment, sharing the token
+            os.environ.update({"NEWSFOLD_DB": os.path.abspath(ctx.db), "NEWSFOLD_TOKEN": app.state.token,
+                               "NEWSFOLD_MAX_BODY": str(int(max_body * 1024 * 1024)),
+                               "NEWSFOLD_UPLOAD_DIR": os.path.abspath(upload_dir or f"{ctx.db}-uploads")})
+            uvicorn.run("newsfold.web.app:create_app_from_env", factory=True, workers=workers, host=host,
+                        port=port, log_level=log_level, access_log=log_level in ("info", "debug"))
+            return
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level in ("info", "debug"))
     except OSError as e:
         raise click.ClickException(f"cannot listen on {host}:{port}: {e}. Try another --port.") from e

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
 import secrets
 import sqlite3
 import threading
@@ -458,3 +459,16 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
 
     app.add_middleware(GuardMiddleware, max_body=max_body)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app configured by environment variables (how ``newsfold serve --workers N`` starts each process).
+
+    ``NEWSFOLD_DB`` (required), ``NEWSFOLD_TOKEN`` (required: every process must share it),
+    ``NEWSFOLD_MAX_BODY`` (bytes), ``NEWSFOLD_UPLOAD_DIR``.
+    """
+    db, token = os.environ.get("NEWSFOLD_DB"), os.environ.get("NEWSFOLD_TOKEN")
+    if not db or not token:
+        raise RuntimeError("NEWSFOLD_DB and NEWSFOLD_TOKEN must be set")
+    return create_app(db, token=token, max_body=int(os.environ.get("NEWSFOLD_MAX_BODY", DEFAULT_MAX_BODY)),
+                      upload_dir=os.environ.get("NEWSFOLD_UPLOAD_DIR") or None)

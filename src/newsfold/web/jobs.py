@@ -69,6 +69,7 @@ class Job:
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_JOB_ID = re.compile(r"[0-9a-f]{12}")
 
 
 def safe_filename(name: str | None, default: str = "upload") -> str:
@@ -83,6 +84,8 @@ def save_into(directory: Path, name: str | None, data: bytes) -> Path:
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     fname = safe_filename(name)
+    if fname == "status.json":  # the job's own state file
+        fname = "upload-status.json"
     target = (directory / fname).resolve()
     stem, dot, ext = fname.partition(".")
     n = 1
@@ -188,6 +191,32 @@ class JobManager:
                 self._thread = threading.Thread(target=self._work, name="newsfold-ingest", daemon=True)
                 self._thread.start()
 
+    # ------------------------------------------------- shared job state
+    # Each job's state is also written to <upload dir>/<job id>/status.json, so that every server
+    # process (``newsfold serve --workers N``) can show any job, whichever process runs it.
+    def _save(self, job: Job, *, force: bool = True) -> None:
+        now = time.monotonic()
+        if not force and now - getattr(job, "_saved_at", 0.0) < 0.3:
+            return
+        job._saved_at = now  # type: ignore[attr-defined]
+        folder = self.upload_dir / job.id
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".status.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(job.to_dict(), default=str), encoding="utf-8")
+            tmp.replace(folder / "status.json")
+        except OSError as e:
+            log.warning("cannot save the state of job %s: %s", job.id, e)
+
+    def _load(self, job_id: str) -> Job | None:
+        if not _JOB_ID.fullmatch(job_id):
+            return None
+        try:
+            d = json.loads((self.upload_dir / job_id / "status.json").read_text(encoding="utf-8"))
+            return Job(**{k: v for k, v in d.items() if k in Job.__dataclass_fields__})
+        except (OSError, ValueError, TypeError):
+            return None
+
     def submit(self, files: list[tuple[str | None, bytes]]) -> Job:
         """Save the files under a new job folder and queue their ingest."""
         job = Job(id=uuid.uuid4().hex[:12])
@@ -199,17 +228,29 @@ class JobManager:
             if len(self._jobs) > self.keep:
                 for old in [j for j in self._jobs.values() if j.status in ("done", "failed")][: len(self._jobs) - self.keep]:
                     self._jobs.pop(old.id, None)
+        self._save(job)
         self._queue.put(job.id)
         self._ensure_worker()
         return job
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
-            return self._jobs.get(job_id)
+            job = self._jobs.get(job_id)
+        return job if job is not None else self._load(job_id)
 
     def recent(self, n: int = 10) -> list[Job]:
         with self._lock:
-            return sorted(self._jobs.values(), key=lambda j: -j.created)[:n]
+            jobs = {j.id: j for j in self._jobs.values()}
+        try:
+            found = sorted(self.upload_dir.glob("*/status.json"), key=lambda p: -p.stat().st_mtime)[: n * 2]
+        except OSError:
+            found = []
+        for p in found:
+            if p.parent.name not in jobs:
+                job = self._load(p.parent.name)
+                if job is not None:
+                    jobs[job.id] = job
+        return sorted(jobs.values(), key=lambda j: -j.created)[:n]
 
     def wait(self, job_id: str, timeout: float) -> Job | None:
         end = time.monotonic() + timeout
@@ -231,11 +272,15 @@ class JobManager:
     def _run(self, job: Job) -> None:
         job.status, job.started = "running", time.time()
 
+        self._save(job)
+
         def progress(stage: str, done: int, total: int) -> None:
             job.stage, job.done, job.total = stage, int(done), int(total)
+            self._save(job, force=False)
 
         folder = self.upload_dir / job.id
-        paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.exists() else []
+        paths = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "status.json"
+                       and not p.name.startswith(".")) if folder.exists() else []
         try:
             if self.ingest is not None:
                 store = Store(self.db_path)
@@ -260,6 +305,7 @@ class JobManager:
             job.status, job.error = "failed", f"{type(e).__name__}: {e}"
         finally:
             job.finished = time.time()
+            self._save(job)
 
     # ---------------------------------------------------- child process
     def _ensure_child(self) -> subprocess.Popen[str]:

@@ -16,6 +16,7 @@ and one ``{"job": ID, "event": "done", "outcome": {...}}`` or
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -39,6 +40,7 @@ def serve(db_path: str, inp: IO[str], out: IO[str]) -> None:
     for line in inp:
         if not line.strip():
             continue
+        lock = _writer_lock(db_path)
         try:
             req = json.loads(line)
             job_id, paths = str(req["job"]), [Path(p) for p in req.get("paths", [])]
@@ -50,6 +52,7 @@ def serve(db_path: str, inp: IO[str], out: IO[str]) -> None:
             send({"job": _job, "event": "progress", "stage": stage, "done": int(done), "total": int(total)})
 
         try:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one writer even when several server processes each have a worker
             store = Store(db_path)
             try:
                 outcome = default_ingest(store, paths, progress)
@@ -59,6 +62,12 @@ def serve(db_path: str, inp: IO[str], out: IO[str]) -> None:
         except Exception as e:  # reported to the job page; the worker keeps serving
             log.exception("ingest job %s failed", job_id)
             send({"job": job_id, "event": "failed", "error": f"{type(e).__name__}: {e}"})
+        finally:
+            lock.close()
+
+
+def _writer_lock(db_path: str) -> IO[bytes]:
+    return open(f"{db_path}.ingest-lock", "ab")
 
 
 def main() -> None:
@@ -70,6 +79,10 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    try:  # background work yields the CPU to the pages readers are waiting for
+        os.nice(int(os.environ.get("NEWSFOLD_INGEST_NICE", "10")))
+    except (OSError, ValueError):
+        pass
     serve(sys.argv[1], sys.stdin, proto)
 
 
