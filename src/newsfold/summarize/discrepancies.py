@@ -23,7 +23,7 @@ from typing import Any
 from ..models import Article
 from .briefing import Discrepancy, DiscrepantValue
 from ..clean.dates import parse_date
-from .text import content_terms, is_summary_worthy, stem
+from .text import content_terms, stem
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +108,27 @@ def _facts(article: Article, doc: Any) -> list[_Fact]:
             if not iso or len(iso) < 10:
                 continue
             value = iso[:10]
-        sent = ent.sent
-        if not is_summary_worthy(sent.text.strip()) or "\n" in sent.text.strip():
+        sent_text = _sentence_in_paragraph(doc, ent)
+        if not _is_statement(sent_text):
             continue
         shown_subject = head.text if kind == "number" else head.text
         out.append(_Fact(kind=kind, key=key, value=value, shown=shown_subject, article_id=article.id,
-                         sentence=sent.text.strip(), terms=set(content_terms(sent.text)) - set(content_terms(ent.text))))
+                         sentence=sent_text, terms=set(content_terms(sent_text)) - set(content_terms(ent.text))))
     return out
+
+
+def _sentence_in_paragraph(doc: Any, ent: Any) -> str:
+    """The entity's sentence, cut to the paragraph (line) it sits in."""
+    text = doc.text
+    lo = max(ent.sent.start_char, text.rfind("\n", 0, ent.start_char) + 1)
+    nl = text.find("\n", ent.end_char)
+    hi = min(ent.sent.end_char, nl if nl >= 0 else len(text))
+    return text[lo:hi].strip()
+
+
+def _is_statement(text: str) -> bool:
+    """A sentence of running text: one paragraph, 5–120 words, ending like a sentence (not a header line)."""
+    return "\n" not in text and 5 <= len(text.split()) <= 120 and text.rstrip("\"'”’)").endswith((".", "!", "?"))
 
 
 def find_discrepancies(articles: Sequence[Article], docs: dict[str, Any], *, limit: int = 10) -> list[Discrepancy]:
