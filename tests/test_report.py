@@ -65,6 +65,7 @@ def test_html_report_is_self_contained_and_cites_every_sentence(db: Path, tmp_pa
 def test_markdown_and_json_reports(db: Path) -> None:
     md = run(db, "report", "s1", "s2", "--format", "md")
     assert md.count("\n## ") == 2 and "### Summary" in md and re.search(r"\\\[\d\\\]", md)
+    assert "&#34;" not in md and "&amp;" not in md and '"' in md  # Markdown is not HTML-escaped
     data = json.loads(run(db, "report", "--format", "json"))
     assert {s["story_id"] for s in data["stories"]} == {"s1", "s2"}
     assert all(s["briefing"]["summary"] for s in data["stories"])

@@ -81,7 +81,7 @@ def _env() -> Any:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("newsfold", "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True),
+                             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["md"] = _md_escape
     return env
