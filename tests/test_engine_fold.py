@@ -1,0 +1,185 @@
+"""Batch story folding by time window: the windows, the merge across them, and ``--engine ray`` = ``local``.
+
+The Ray tests share one local Ray (2 CPUs) started for the module and shut
+down after it.  They use the static encoder (MiniLM is about 60 times slower
+on CPU; the procedure is the same for both).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import logging
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from newsfold.engine import Output, get_engine
+from newsfold.engine.fold import UNDATED, FoldConfig, components, read_partition, windows_of
+from newsfold.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = FoldConfig(encoder="static", with_nlp=False)
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,000 generated articles (ECB+ texts re-used with edits) dated over 120 days, 2% undated, in two files."""
+    spec = importlib.util.spec_from_file_location("gen_corpus", ROOT / "bench" / "gen_corpus.py")
+    gen = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules["gen_corpus"] = gen
+    spec.loader.exec_module(gen)
+    rnd = random.Random(3)
+    start = dt.date(2019, 1, 1)
+    docs = []
+    for i, d in enumerate(gen.generate(2000, seed=5)):
+        d["published"] = (start + dt.timedelta(days=rnd.randrange(120))).isoformat()
+        if i % 50 == 0:
+            del d["published"]
+        docs.append(d)
+    out = tmp_path_factory.mktemp("gen")
+    _write(out / "a.jsonl", docs[:1000])
+    _write(out / "b.jsonl", docs[1000:])
+    return out
+
+
+@pytest.fixture(scope="module")
+def local_ecbplus(ecbplus_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Output:
+    out = Output("store", str(tmp_path_factory.mktemp("local") / "local.db"))
+    get_engine("local").fold([str(ecbplus_path)], STATIC, out)
+    return out
+
+
+# ------------------------------------------------------------ no Ray
+def test_windows_overlap_and_undated_articles_share_one() -> None:
+    cfg = FoldConfig(days=14, step=7)
+    day = np.array([dt.date(2019, 3, 5).toordinal(), UNDATED, UNDATED], dtype=np.int64)
+    rows, wins = windows_of(day, cfg)
+    first = wins[rows == 0]
+    assert len(first) == 2 and first[1] == first[0] + 1  # a dated article lies in two consecutive windows
+    assert list(wins[rows > 0]) == [UNDATED, UNDATED]
+    starts = [w * 7 for w in first]
+    assert all(s <= day[0] < s + 14 for s in starts)
+
+
+def test_components_join_stories_that_share_an_article() -> None:
+    # window 1: {1, 2, 3}; window 2: {3, 9}; window 3: {5, 6}
+    u = np.array([2, 3, 9, 6], dtype=np.int64)
+    v = np.array([1, 1, 3, 5], dtype=np.int64)
+    a, b = components(u, v)
+    assert dict(zip(a.tolist(), b.tolist())) == {2: 1, 3: 1, 9: 1, 6: 5}
+
+
+@pytest.mark.slow
+def test_ecbplus_is_one_window_folded_like_eval(local_ecbplus: Output, ecbplus_path: Path) -> None:
+    """No published dates: one window, so the fold is the stories stage's batch fold of the whole set."""
+    from newsfold.stories import evaluate_clustering
+
+    part = read_partition(local_ecbplus)
+    whole = evaluate_clustering(str(ecbplus_path), encoder="static")
+    assert len(part) == whole["stories"] - 1 or len(part) == whole["stories"]  # one article has no usable text
+    with Store(local_ecbplus.path) as store:
+        assert store.conn.execute("SELECT count(*) FROM story_skips").fetchone()[0] == 1
+        assert store.conn.execute("SELECT count(*) FROM summaries").fetchone()[0] == len(part)
+        hits = store.conn.execute("SELECT count(*) FROM stories_fts WHERE stories_fts MATCH 'earthquake'").fetchone()
+        assert hits[0] >= 1
+
+
+def test_a_story_longer_than_a_window_stays_one(ecbplus_path: Path, tmp_path: Path) -> None:
+    """One event's reports spread over 30 days fall in four windows and still come out as one story.
+
+    (28-day windows: with 14-day ones each window holds about six of these
+    articles, too few for the clusterer, which then splits the event.)
+    """
+    rows = _rows(ecbplus_path)
+    events: dict[str, list[dict]] = {}
+    for r in rows:
+        events.setdefault(r["event"], []).append(r)
+    big = max(events.values(), key=len)[:12]
+    other = next(v for v in events.values() if v[0]["topic"] != big[0]["topic"] and len(v) >= 6)[:6]
+    day0 = dt.date(2019, 5, 1)
+    docs = [{"id": r["id"], "text": r["text"], "published": (day0 + dt.timedelta(days=30 * i // len(big))).isoformat()}
+            for i, r in enumerate(big)]
+    docs += [{"id": r["id"], "text": r["text"], "published": "2019-05-10"} for r in other]
+    path = _write(tmp_path / "spread.jsonl", docs)
+    out = Output("parquet", str(tmp_path / "out"))
+    cfg = FoldConfig(encoder="static", summaries=False, days=28, step=14)
+    report = get_engine("local").fold([str(path)], cfg, out)
+    assert report.details["windows"] >= 4
+    part = read_partition(out)
+    of = {a: s for s, members in part.items() for a in members}
+    assert len({of[r["id"]] for r in big}) == 1, "the event was cut at a window edge"
+    assert of[big[0]["id"]] not in {of[r["id"]] for r in other}
+
+
+# --------------------------------------------------------------- Ray
+@pytest.fixture(scope="module")
+def ray_session():
+    ray = pytest.importorskip("ray")
+    logging.getLogger("ray").setLevel(logging.WARNING)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_fold_command_on_ray_equals_local_on_ecbplus(ray_session, local_ecbplus: Output, ecbplus_path: Path,
+                                                    tmp_path: Path) -> None:
+    """`newsfold batch fold --engine ray --out DIR`: the local engine's stories, headlines and summaries."""
+    from click.testing import CliRunner
+
+    from newsfold.cli import cli
+
+    out = tmp_path / "stories"
+    r = CliRunner().invoke(cli, ["-q", "batch", "fold", str(ecbplus_path), "--engine", "ray", "--represent",
+                                 "static", "--no-nlp", "--partitions", "4", "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["engine"] == "ray" and report["articles"] == 772 and report["details"]["windows"] == 1
+    assert sorted(p.name for p in out.iterdir()) == ["articles", "links", "stories"]
+    assert not list(tmp_path.glob(".stories.tmp-*")), "the temporary output was left behind"
+    local = read_partition(local_ecbplus)
+    assert read_partition(Output("parquet", str(out))) == local
+    assert len(local) > 60
+    stories = pq.read_table(out / "stories").to_pylist()
+    with Store(local_ecbplus.path) as store:
+        want = {row[0]: (row[1], row[2]) for row in store.conn.execute(
+            "SELECT s.id, s.headline, f.summary FROM stories s JOIN stories_fts f ON f.story_id = s.id")}
+    assert {s["story_id"]: (s["headline"], s["summary"]) for s in stories} == want
+    assert sum(1 for s in stories if s["summary"]) > 0.8 * len(stories)
+    assert ray_session.is_initialized(), "the command shut down a Ray it did not start"
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_ray_equals_local_on_a_dated_generated_corpus(ray_session, generated: Path, tmp_path: Path) -> None:
+    cfg = FoldConfig(encoder="static", summaries=False)
+    local, remote = Output("parquet", str(tmp_path / "local")), Output("store", str(tmp_path / "ray.db"))
+    lr = get_engine("local").fold([str(generated)], cfg, local)
+    rr = get_engine("ray", partitions=4).fold([str(generated / "*.jsonl")], cfg, remote)
+    assert lr.articles == rr.articles == 2000
+    assert lr.details["windows"] == rr.details["windows"] > 10
+    assert lr.details["window_links"] == rr.details["window_links"]
+    part = read_partition(local)
+    assert read_partition(remote) == part
+    sizes = sorted(len(m) for m in part.values())
+    assert len(part) > 50 and sizes[-1] > 10  # real stories, not all singletons and not one blob
