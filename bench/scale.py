@@ -1,6 +1,7 @@
-"""Batch dedup through each engine on a generated corpus: articles/s per stage and peak memory.
+"""Batch dedup or story folding through each engine on a generated corpus: articles/s per stage, peak memory.
 
     .venv/bin/python bench/scale.py -n 100000 [--engines local,ray] [--cpus 2] [--files 8] [--json]
+    .venv/bin/python bench/scale.py --stage fold -n 20000 [--represent static] [--no-summaries]
 
 The corpus comes from ``bench/gen_syndication.py`` (a word-bigram model of
 ECB+, 10% syndicated copies of recent articles, with headlines, trims,
@@ -10,7 +11,9 @@ engine runs in its own process; a sampler in this process sums the resident
 memory of that process and every process under it (the Ray head, object
 store and workers included: Ray's shared-memory object store is counted in
 each process that maps it, so the Ray figure is an upper bound), every
-0.2 s.  Both engines must find the same groups: the script checks it.
+0.2 s.  Both engines must find the same groups (``--stage fold``: the same
+story partition): the script checks it.  The fold writes briefings without
+spaCy (``--no-nlp``); its windows are the defaults (14 days every 7).
 """
 
 from __future__ import annotations
@@ -81,10 +84,11 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run_engine(engine: str, corpus: Path, out: Path, cpus: int, partitions: int | None) -> dict:
+def run_engine(engine: str, corpus: Path, out: Path, cpus: int, partitions: int | None,
+               fold_args: list[str] | None = None) -> dict:
     """Run one engine in a child process; its report plus wall seconds and peak tree RSS."""
     cmd = [sys.executable, __file__, "--child", engine, "--corpus", str(corpus), "--out", str(out),
-           "--cpus", str(cpus)] + (["--partitions", str(partitions)] if partitions else [])
+           "--cpus", str(cpus)] + (["--partitions", str(partitions)] if partitions else []) + (fold_args or [])
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     peak = [0]
@@ -106,7 +110,8 @@ def run_engine(engine: str, corpus: Path, out: Path, cpus: int, partitions: int 
     return report
 
 
-def child(engine: str, corpus: Path, out: Path, cpus: int, partitions: int | None) -> None:
+def child(engine: str, corpus: Path, out: Path, cpus: int, partitions: int | None, stage: str = "dedup",
+          represent: str = "static", summaries: bool = True) -> None:
     import logging
 
     logging.getLogger("ray").setLevel(logging.WARNING)
@@ -120,7 +125,13 @@ def child(engine: str, corpus: Path, out: Path, cpus: int, partitions: int | Non
         if engine == "ray":
             eng._ray()  # start Ray first, so its start-up is reported apart
         start = time.perf_counter() - t0
-        report = eng.dedup([str(corpus)], DedupConfig(), Output("parquet", str(out)))
+        if stage == "fold":
+            from newsfold.engine.fold import FoldConfig
+
+            cfg = FoldConfig(encoder=represent, summaries=summaries, with_nlp=False)
+            report = eng.fold([str(corpus)], cfg, Output("parquet", str(out)))
+        else:
+            report = eng.dedup([str(corpus)], DedupConfig(), Output("parquet", str(out)))
     finally:
         eng.close()
     d = report.to_dict()
@@ -136,28 +147,37 @@ def main() -> None:
     ap.add_argument("--cpus", type=int, default=2)
     ap.add_argument("--partitions", type=int, default=None)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--stage", choices=["dedup", "fold"], default="dedup")
+    ap.add_argument("--represent", choices=["minilm", "static", "none"], default="static",
+                    help="encoder for --stage fold")
+    ap.add_argument("--no-summaries", action="store_true", help="--stage fold without briefings")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--corpus", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        child(a.child, Path(a.corpus), Path(a.out), a.cpus, a.partitions)
+        child(a.child, Path(a.corpus), Path(a.out), a.cpus, a.partitions, a.stage, a.represent,
+              not a.no_summaries)
         return
     t0 = time.perf_counter()
     corpus = make_corpus(a.n, a.files)
     gen_s = time.perf_counter() - t0
     size_mb = sum(f.stat().st_size for f in corpus.glob("*.jsonl")) / 2**20
     results = {}
+    prefix = "out" if a.stage == "dedup" else f"fold-{a.represent}"
+    fold_args = ["--stage", a.stage, "--represent", a.represent] + (["--no-summaries"] if a.no_summaries else [])
     for engine in a.engines.split(","):
-        results[engine] = run_engine(engine, corpus, ROOT / ".cache" / "scale" / f"out-{corpus.name}-{engine}",
-                                     a.cpus, a.partitions)
+        results[engine] = run_engine(engine, corpus, ROOT / ".cache" / "scale" / f"{prefix}-{corpus.name}-{engine}",
+                                     a.cpus, a.partitions, fold_args)
     # compare with every engine's latest output on this corpus (this run's, or an earlier one's)
-    dirs = sorted((ROOT / ".cache" / "scale").glob(f"out-{corpus.name}-*"))
+    dirs = sorted((ROOT / ".cache" / "scale").glob(f"{prefix}-{corpus.name}-*"))
     same = None
     if len(dirs) > 1:
         from newsfold.engine import Output, read_links
+        from newsfold.engine.fold import read_partition
 
-        outs = [read_links(Output("parquet", str(d))) for d in dirs]
+        read = read_links if a.stage == "dedup" else read_partition
+        outs = [read(Output("parquet", str(d))) for d in dirs]
         same = all(o == outs[0] for o in outs[1:])
     if a.json:
         print(json.dumps({"n": a.n, "corpus_mb": round(size_mb, 1), "engines": results, "same_groups": same},
@@ -166,7 +186,9 @@ def main() -> None:
     print(f"{a.n} generated articles ({size_mb:.0f} MB JSONL in {a.files} files; generated in {gen_s:.0f}s or "
           f"cached), {a.cpus} CPUs, load average {os.getloadavg()[0]:.1f}")
     for engine, r in results.items():
-        print(f"\n{engine}: {r['articles']} articles, {r['groups']} groups, {r['links']} copies; "
+        what = (f"{r['groups']} groups, {r['links']} copies" if a.stage == "dedup" else
+                f"{r['groups']} stories in {r['details'].get('windows')} windows")
+        print(f"\n{engine}: {r['articles']} articles, {what}; "
               f"wall {r['wall_s']:.1f}s (incl. interpreter start), peak RSS {r['peak_rss_mb']:.0f} MB")
         print(f"  {'stage':<12} {'seconds':>8} {'articles/s':>11}")
         for stage, s in r["seconds"].items():
@@ -175,7 +197,8 @@ def main() -> None:
         total = sum(v for k, v in r["seconds"].items() if k != "start")
         print(f"  {'total':<12} {total:8.2f} {r['articles'] / total:11.0f}")
     if same is not None:
-        print(f"\nsame duplicate groups, canonicals and scores in {', '.join(d.name for d in dirs)}: {same}")
+        what = "duplicate groups, canonicals and scores" if a.stage == "dedup" else "story partition"
+        print(f"\nsame {what} in {', '.join(d.name for d in dirs)}: {same}")
 
 
 if __name__ == "__main__":
