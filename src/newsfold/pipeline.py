@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 STAGES: list[tuple[str, str, str]] = [
     ("dedup", "newsfold.dedup", "DedupStage"),
     ("stories", "newsfold.stories", "StoriesStage"),
+    ("refold", "newsfold.stories", "RefoldStage"),
     ("passages", "newsfold.passages", "StoryPassagesStage"),
     ("summaries", "newsfold.summarize", "SummariesStage"),
 ]

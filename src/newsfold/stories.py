@@ -407,6 +407,46 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
     return rep
 
 
+class RefoldStage:
+    """After online placement, refold a small store in batch so that ``add`` gives what ``fold`` gives.
+
+    Online placement sees one article at a time and can fuse look-alike
+    events that the two-level batch clusterer keeps apart.  While the store
+    holds at most ``limit`` placed articles (the batch clusterer compares
+    every pair, and re-encodes every article), each run that placed new
+    articles ends with a batch refold, whose merges and splits are recorded
+    in the stories' history.  Above the limit the online placement stands
+    and ``newsfold fold`` refolds on request.  The number of placed articles
+    at the last refold is kept as a ``refold`` event, so a crash between the
+    refold and its marker only repeats the (idempotent) refold.
+    """
+
+    name = "refold"
+
+    def __init__(self, encoder: str | Encoder = DEFAULT_ENCODER, limit: int = 1000) -> None:
+        self.encoder = encoder
+        self.limit = limit
+
+    def catch_up(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
+        report = StageReport(self.name)
+        placed = int(store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0])
+        last = store.conn.execute("SELECT detail_json FROM story_events WHERE story_id = '' AND kind = 'refold' "
+                                  "ORDER BY seq DESC LIMIT 1").fetchone()
+        done_at = json.loads(last[0]).get("placed", -1) if last else -1
+        if placed == 0 or placed == done_at:
+            return report
+        if placed > self.limit:
+            report.details["skipped"] = f"{placed} placed articles is over the automatic refold limit of " \
+                                        f"{self.limit}; run `newsfold fold` to refold"
+            return report
+        rep = refold(store, encoder=self.encoder, progress=progress)
+        with store.atomic():
+            _event(store, "", "refold", placed=placed, **asdict(rep))
+        report.processed = rep.articles
+        report.details.update({"merged": rep.merged, "split": rep.split, "created": rep.created})
+        return report
+
+
 def body_of(a: Article) -> str:
     """The text the stage clusters on (title and body)."""
     return article_body(a)

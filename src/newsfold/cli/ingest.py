@@ -58,9 +58,9 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
         report = ingester.ingest_paths(paths)
     skip = set()
     if no_dedup:
-        skip |= {"dedup", "stories", "passages", "summaries"}
+        skip |= {"dedup", "stories", "refold", "passages", "summaries"}
     if no_stories:
-        skip |= {"stories", "passages", "summaries"}
+        skip |= {"stories", "refold", "passages", "summaries"}
     stages = catch_up(store, skip=skip, progress=stage_progress(ctx))
     if as_json:
         echo_json({"run_id": report.run_id, "accepted": report.accepted, "duplicate": report.duplicate,
