@@ -94,28 +94,37 @@ def test_html_report_renders_offline_in_chromium(db: Path, tmp_path: Path) -> No
     run(db, "report", "s1", "s2", "--format", "html", "-o", str(out))
     TEST_OUTPUT.mkdir(exist_ok=True)
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(java_script_enabled=False, viewport={"width": 1100, "height": 900})
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(out.as_uri())
-            page.screenshot(path=str(TEST_OUTPUT / "report-seed-stories.png"), full_page=True)
-            assert page.locator("article.story").count() == 2
-            first = page.locator("article.story").first
-            assert "Putin" in first.locator("h2").inner_text()
-            items = first.locator("ol.summary li")
-            assert items.count() >= 1
-            for k in range(items.count()):
-                assert items.nth(k).locator("sup.cite a").count() >= 1
-                assert items.nth(k).is_visible()
-            # a citation jumps to its source in the list
-            href = items.first.locator("sup.cite a").first.get_attribute("href") or ""
-            assert first.locator(href).is_visible()
-            quote = first.locator(".quote", has_text="extensive agenda")
-            assert quote.count() == 1 and "3 renderings" in quote.inner_text()
-            css = first.locator("ol.summary li").first.evaluate("e => getComputedStyle(e).fontFamily")
-            assert "Georgia" in css  # the inline stylesheet applied
-        finally:
-            browser.close()
+
+    def drive() -> None:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(java_script_enabled=False, viewport={"width": 1100, "height": 900})
+                page.on("request", lambda r: requests.append(r.url))
+                page.goto(out.as_uri())
+                page.screenshot(path=str(TEST_OUTPUT / "report-seed-stories.png"), full_page=True)
+                assert page.locator("article.story").count() == 2
+                first = page.locator("article.story").first
+                assert "Putin" in first.locator("h2").inner_text()
+                items = first.locator("ol.summary li")
+                assert items.count() >= 1
+                for k in range(items.count()):
+                    assert items.nth(k).locator("sup.cite a").count() >= 1
+                    assert items.nth(k).is_visible()
+                # a citation jumps to its source in the list
+                href = items.first.locator("sup.cite a").first.get_attribute("href") or ""
+                assert first.locator(href).is_visible()
+                quote = first.locator(".quote", has_text="extensive agenda")
+                assert quote.count() == 1 and "3 renderings" in quote.inner_text()
+                css = first.locator("ol.summary li").first.evaluate("e => getComputedStyle(e).fontFamily")
+                assert "Georgia" in css  # the inline stylesheet applied
+            finally:
+                browser.close()
+
+    # a fresh thread: another test (Ray, the ASGI client) may leave an asyncio loop running in this one,
+    # and Playwright's sync API refuses to start inside a running loop
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as ex:
+        ex.submit(drive).result()
     assert all(u.startswith("file://") for u in requests), requests
