@@ -80,3 +80,12 @@ def read_limited(path: str, max_bytes: int) -> tuple[bytes | None, str | None]:
             return fh.read(), None
     except OSError as e:
         return None, f"cannot read file: {e.strerror}"
+
+
+def read_text(path: str, max_bytes: int) -> Decoded:
+    """A whole file as text, or the reason it cannot be (too large, binary, undecodable)."""
+    data, err = read_limited(path, max_bytes)
+    if err:
+        return Decoded(None, err)
+    assert data is not None
+    return decode_bytes(data)

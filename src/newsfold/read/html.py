@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import RawDocument
-from .decode import decode_bytes, read_limited
+from .decode import read_text
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +49,7 @@ def extract_html(html: str, *, ref: str, url: str | None = None, id: str | None 
 
 
 def read_html_file(path: str, *, max_bytes: int) -> RawDocument:
-    data, err = read_limited(path, max_bytes)
-    if err:
-        return RawDocument(ref=path, error=err)
-    assert data is not None
-    dec = decode_bytes(data)
+    dec = read_text(path, max_bytes)
     if dec.error:
         return RawDocument(ref=path, error=dec.error)
     assert dec.text is not None

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ..models import RawDocument
-from .decode import decode_bytes, read_limited
+from .decode import read_text
 
 _DATELINE = re.compile(r"^[A-Z][\w .'-]{1,40}(,\s*[\w .]+)?\s*\((?:[A-Z][\w&. ]{1,20})\)\s*[-–—:]")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
@@ -42,11 +42,7 @@ def split_title(text: str) -> tuple[str | None, str]:
 
 
 def read_text_file(path: str, *, max_bytes: int) -> RawDocument:
-    data, err = read_limited(path, max_bytes)
-    if err:
-        return RawDocument(ref=path, error=err)
-    assert data is not None
-    dec = decode_bytes(data)
+    dec = read_text(path, max_bytes)
     if dec.error:
         return RawDocument(ref=path, error=dec.error)
     assert dec.text is not None
