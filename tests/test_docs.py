@@ -1,0 +1,24 @@
+"""Every command a user can type is documented in the README (and has --help)."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+from nfpaths import ROOT
+
+from newsfold.cli import cli
+
+
+def test_every_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in cli.commands if not re.search(rf"newsfold {re.escape(name)}\b", readme)]
+    assert not missing, f"commands missing from README.md: {missing}"
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    for name in cli.commands:
+        res = runner.invoke(cli, [name, "--help"])
+        assert res.exit_code == 0, (name, res.output)
+        assert "Usage:" in res.output
