@@ -6,12 +6,23 @@ so that they travel unchanged through JSON, SQLite and Ray.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Literal
 
 DateSource = Literal["metadata", "url", "dateline", "text", "none"]
 Outcome = Literal["accepted", "duplicate", "rejected"]
 DupKind = Literal["exact", "near-duplicate", "reprint"]
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses (nested, in lists and dicts) to plain JSON-ready values."""
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: to_jsonable(v) for k, v in obj.items()}
+    return obj
 
 
 @dataclass

@@ -16,15 +16,16 @@ import re
 import sqlite3
 import threading
 import time
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .citations import (Anchors, ArticleRef, Citation, CitedSentence, Discrepancy, Entity, OutletAddition,
                         QuoteGroup, Sentence, additions, as_list, cited, discrepancy, entity, first, locate, quote,
                         split_sentences)
+from .models import to_jsonable
 
 __all__ = ["ArticleRef", "Citation", "CitedSentence", "Discrepancy", "Entity", "OutletAddition", "QuoteGroup",
-           "Sentence", "locate", "split_sentences"]
+           "Sentence", "locate", "split_sentences", "to_jsonable"]
 
 log = logging.getLogger(__name__)
 
@@ -189,17 +190,6 @@ class SourceStat:
 
 MARK_START = "\ue000"
 MARK_END = "\ue001"
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Dataclasses (nested) to plain JSON-ready values."""
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return asdict(obj)
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(o) for o in obj]
-    if isinstance(obj, dict):
-        return {k: to_jsonable(v) for k, v in obj.items()}
-    return obj
 
 
 # --------------------------------------------------------------- stories

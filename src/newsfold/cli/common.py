@@ -6,11 +6,12 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
 from typing import Any, TypeVar
 
 import click
 
+from ..lsh import check_threshold
+from ..models import to_jsonable
 from ..store import Store, StoreError, default_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,18 +63,23 @@ def db_option(f: F) -> F:
                         help="SQLite database (default ./newsfold.db or $NEWSFOLD_DB).")(f)
 
 
+def share_callback(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Click callback for a share in (0, 1] (``--threshold``, ``--containment``)."""
+    if value is None:
+        return None
+    try:
+        return check_threshold(param.name or "value", value)
+    except ValueError as e:
+        raise click.BadParameter(f"{e}; try 0.8") from None
+
+
+@cli.group(name="eval")
+def eval_group() -> None:
+    """Measure quality on labelled data (stories, summaries, …)."""
+
+
 def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
-
-
-def to_jsonable(obj: Any) -> Any:
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return asdict(obj)
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(o) for o in obj]
-    if isinstance(obj, dict):
-        return {k: to_jsonable(v) for k, v in obj.items()}
-    return obj
 
 
 def echo_json(obj: Any) -> None:

@@ -11,19 +11,11 @@ from typing import Any
 import click
 
 from ..dedup import DupGroup, DedupStage, list_groups, stored_settings
-from ..lsh import check_threshold
 from ..models import Article
 from ..store import Store
-from .common import Context, cli, db_option, echo_json, json_option, pass_ctx, stage_progress
+from .common import (Context, cli, db_option, echo_json, share_callback, json_option, pass_ctx,
+                     stage_progress)
 
-
-def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return check_threshold(param.name or "value", value)
-    except ValueError as e:
-        raise click.BadParameter(f"{e}; try 0.8") from None
 
 
 def group_json(g: DupGroup) -> dict[str, Any]:
@@ -81,9 +73,9 @@ def load_jsonl(path: str, store: Store) -> list[dict[str, Any]]:
 
 
 @cli.command()
-@click.option("--threshold", type=float, default=None, callback=_share,
+@click.option("--threshold", type=float, default=None, callback=share_callback,
               help="Jaccard for near-duplicates, in (0, 1] (default 0.8, or what the store was built with).")
-@click.option("--containment", type=float, default=None, callback=_share,
+@click.option("--containment", type=float, default=None, callback=share_callback,
               help="Share of the shorter article found in the longer for reprints, in (0, 1] (default 0.8).")
 @click.option("--input", "input_path", default=None, metavar="FILE.jsonl",
               help="Deduplicate a JSONL file (fields text, and optionally id, title, published, url, outlet) "

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from ..dedup import DedupConfig
-from ..lsh import check_threshold
-from .common import Context, cli, db_option, echo_json, json_option, pass_ctx, stage_progress
+from .common import (Context, cli, db_option, echo_json, share_callback, json_option, pass_ctx,
+                     stage_progress)
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENGINES = ("local", "ray")
@@ -55,14 +55,6 @@ def make_engine(ctx: Context, name: str, address: str | None, partitions: int | 
         raise click.ClickException(str(e)) from None
 
 
-def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return check_threshold(param.name or "value", value)
-    except ValueError as e:
-        raise click.BadParameter(f"{e}; try 0.8") from None
-
 
 @cli.group()
 def batch() -> None:
@@ -73,9 +65,9 @@ def batch() -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out_dir", default=None, metavar="DIR",
               help="Write Parquet tables (articles/, links/) here instead of the SQLite store.")
-@click.option("--threshold", type=float, default=0.8, callback=_share, show_default=True,
+@click.option("--threshold", type=float, default=0.8, callback=share_callback, show_default=True,
               help="Jaccard for near-duplicates, in (0, 1].")
-@click.option("--containment", type=float, default=0.8, callback=_share, show_default=True,
+@click.option("--containment", type=float, default=0.8, callback=share_callback, show_default=True,
               help="Share of the shorter article inside the longer for reprints, in (0, 1].")
 @engine_options
 @db_option
@@ -89,12 +81,22 @@ def batch_dedup(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, thre
     "outlet" are used when present.  The output holds the same groups
     whichever engine computes them.
     """
+    cfg = DedupConfig(threshold=threshold, containment=containment)
+    _run_batch(ctx, engine_name, ray_address, partitions, out_dir, as_json,
+               lambda engine, output, progress: engine.dedup(list(inputs), cfg, output, progress),
+               lambda r: f"{r.articles} articles, {r.groups} duplicate groups ({r.links} copies)",
+               "newsfold dedup")
+
+
+def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitions: int | None,
+               out_dir: str | None, as_json: bool, run: Callable[[Any, Any, Any], Any],
+               what: Callable[[Any], str], list_command: str) -> None:
+    """Run one batch job on the chosen engine and print its report (shared by every batch command)."""
     eng = _engine_module()
     output = eng.Output("parquet", out_dir) if out_dir else eng.Output("store", ctx.db)
     engine = make_engine(ctx, engine_name, ray_address, partitions)
     try:
-        report = engine.dedup(list(inputs), DedupConfig(threshold=threshold, containment=containment), output,
-                              stage_progress(ctx))
+        report = run(engine, output, stage_progress(ctx))
     except (eng.InputError, eng.EngineError) as e:
         raise click.ClickException(str(e)) from None
     finally:
@@ -103,12 +105,11 @@ def batch_dedup(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, thre
         echo_json({**report.to_dict(), "output": {"kind": output.kind, "path": output.path}})
         return
     where = f"Parquet tables in {output.path}" if output.kind == "parquet" else f"the store {output.path}"
-    click.echo(f"{report.articles} articles, {report.groups} duplicate groups ({report.links} copies) "
-               f"-> {where}  [{report.engine}, {sum(report.seconds.values()):.1f}s]")
+    click.echo(f"{what(report)} -> {where}  [{report.engine}, {sum(report.seconds.values()):.1f}s]")
     if report.skipped:
         click.echo(f"{report.skipped} records skipped (use --json to see why).", err=True)
     if output.kind == "store":
-        click.echo("List them with: newsfold dedup --db " + output.path, err=True)
+        click.echo(f"List them with: {list_command} --db {output.path}", err=True)
 
 
 @batch.command("fold")
@@ -140,7 +141,6 @@ def batch_fold(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, encod
     folded by the stories stage's batch clusterer, and stories that share an
     article across windows are merged.  Both engines give the same stories.
     """
-    eng = _engine_module()
     from ..engine.fold import FoldConfig
 
     if window_step > window_days:
@@ -148,21 +148,7 @@ def batch_fold(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, encod
                                  param_hint="--window-step")
     cfg = FoldConfig(encoder=encoder, days=window_days, step=window_step, max_window=max_window,
                      summaries=summaries, with_nlp=with_nlp)
-    output = eng.Output("parquet", out_dir) if out_dir else eng.Output("store", ctx.db)
-    engine = make_engine(ctx, engine_name, ray_address, partitions)
-    try:
-        report = engine.fold(list(inputs), cfg, output, stage_progress(ctx))
-    except (eng.InputError, eng.EngineError) as e:
-        raise click.ClickException(str(e)) from None
-    finally:
-        engine.close()
-    if as_json:
-        echo_json({**report.to_dict(), "output": {"kind": output.kind, "path": output.path}})
-        return
-    where = f"Parquet tables in {output.path}" if output.kind == "parquet" else f"the store {output.path}"
-    click.echo(f"{report.articles} articles, {report.groups} stories in {report.details.get('windows', 0)} "
-               f"windows -> {where}  [{report.engine}, {sum(report.seconds.values()):.1f}s]")
-    if report.skipped:
-        click.echo(f"{report.skipped} records skipped (use --json to see why).", err=True)
-    if output.kind == "store":
-        click.echo("List them with: newsfold stories --db " + output.path, err=True)
+    _run_batch(ctx, engine_name, ray_address, partitions, out_dir, as_json,
+               lambda engine, output, progress: engine.fold(list(inputs), cfg, output, progress),
+               lambda r: f"{r.articles} articles, {r.groups} stories in {r.details.get('windows', 0)} windows",
+               "newsfold stories")

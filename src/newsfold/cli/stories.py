@@ -9,20 +9,9 @@ from typing import Any
 
 import click
 
-from .common import Context, cli, db_option, echo_json, json_option, pass_ctx, stage_progress
+from .common import (Context, cli, db_option, echo_json, eval_group, json_option, pass_ctx,
+                     stage_progress)
 
-
-def _eval_group() -> click.Group:
-    """The shared ``newsfold eval`` group (whichever command module loads first creates it)."""
-    existing = cli.commands.get("eval")
-    if isinstance(existing, click.Group):
-        return existing
-
-    @cli.group(name="eval")
-    def eval_() -> None:
-        """Measure quality on labelled data (stories, summaries, …)."""
-
-    return eval_
 
 
 ENCODER_CHOICE = click.Choice(["minilm", "static", "none"])
@@ -133,7 +122,7 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
             tmp.cleanup()
 
 
-@_eval_group().command("clustering")
+@eval_group.command("clustering")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--encoder", type=ENCODER_CHOICE, default="minilm", show_default=True)
 @click.option("--mode", type=click.Choice(["batch", "online"]), default="batch", show_default=True,

@@ -8,20 +8,9 @@ from pathlib import Path
 
 import click
 
-from .common import Context, cli, db_option, echo_json, json_option, pass_ctx, stage_progress
+from .common import (Context, cli, db_option, echo_json, eval_group, json_option, pass_ctx,
+                     stage_progress)
 
-
-def eval_group() -> click.Group:
-    """The shared ``newsfold eval`` group (created by whichever command module loads first)."""
-    existing = cli.commands.get("eval")
-    if isinstance(existing, click.Group):
-        return existing
-
-    @cli.group(name="eval")
-    def eval_() -> None:
-        """Measure quality on labelled data (stories, summaries, …)."""
-
-    return eval_
 
 
 @cli.command()
@@ -71,7 +60,7 @@ def summarize(ctx: Context, max_words: int, as_json: bool) -> None:
                    f" ({d.get('empty', 0)} with an empty summary); removed {d.get('removed', 0)} stale briefing(s)")
 
 
-@eval_group().command(name="summaries")
+@eval_group.command(name="summaries")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--max-words", type=int, default=100, show_default=True, help="Summaries are cut at this many words.")
 @click.option("--save", type=click.Path(dir_okay=False, writable=True), default=None,
