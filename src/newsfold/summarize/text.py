@@ -1,7 +1,7 @@
 """Sentence units and the lexical representation the summarizer works on.
 
-Articles are split into paragraphs (lines) and sentences (the project's
-``newsfold.sentences.split_sentences`` when it exists, pysbd otherwise).
+Articles are split into paragraphs (lines) and sentences
+(``newsfold.sentences.split_sentences``, the splitter dedup uses too).
 Each sentence becomes a :class:`SentenceUnit`; ``eligible`` says whether it
 may appear in a summary (a complete sentence of reasonable length, not a
 heading, link or fragment).  Words are lower-cased, stop words dropped and
@@ -16,12 +16,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from ..models import Article
+from ..sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -48,30 +49,8 @@ class SentenceUnit:
     n_in_article: int = 0
 
 
-@lru_cache(maxsize=1)
-def _splitter() -> Callable[[str], list[str]]:
-    try:
-        from ..sentences import split_sentences  # the dedup engineer's splitter
-    except ImportError:
-        split_sentences = None
-    if split_sentences is not None:
-        def split(text: str) -> list[str]:
-            out = []
-            for s in split_sentences(text):
-                s = s if isinstance(s, str) else getattr(s, "text", str(s))
-                if s.strip():
-                    out.append(s.strip())
-            return out
-        return split
-    import pysbd
-
-    seg = pysbd.Segmenter(language="en", clean=False)
-    return lambda text: [s.strip() for s in seg.segment(text) if s.strip()]
-
-
 def split_text(text: str) -> list[tuple[str, int]]:
     """Sentences of ``text`` with their character offsets; paragraphs never merge."""
-    split = _splitter()
     out: list[tuple[str, int]] = []
     pos = 0
     for line in text.split("\n"):
@@ -80,7 +59,7 @@ def split_text(text: str) -> list[tuple[str, int]]:
         if not line.strip():
             continue
         cursor = 0
-        for s in split(line):
+        for s in split_sentences(line):
             at = line.find(s, cursor)
             if at < 0:
                 at = cursor
