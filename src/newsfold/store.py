@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .models import Article, DupLink, LedgerEntry, RemovedLine
+from .models import Article, LedgerEntry, RemovedLine
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -190,12 +190,6 @@ class Store:
         if limit:
             q += f" LIMIT {int(limit)}"
         return [dict(r) for r in self.conn.execute(q, args)]
-
-    # ------------------------------------------------------- dedup links
-    def dup_links_for(self, article_id: str) -> list[DupLink]:
-        rows = self.conn.execute(
-            "SELECT * FROM dup_links WHERE article_id = ? OR canonical_id = ?", (article_id, article_id))
-        return [DupLink(r["article_id"], r["canonical_id"], r["kind"], r["similarity"]) for r in rows]
 
 
 def _row_to_article(row: sqlite3.Row) -> Article:

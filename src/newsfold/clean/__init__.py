@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit, parse_qsl, urlencode
 
 from ..models import Article, DateSource, RawDocument, RemovedLine
@@ -93,7 +93,6 @@ class Cleaner:
     """Turn a :class:`RawDocument` into an :class:`Article` (no corpus state here)."""
 
     min_chars: int = 1
-    meta_keep: set[str] = field(default_factory=set)
 
     def clean(self, raw: RawDocument) -> CleanOutcome:
         if raw.error:
@@ -105,7 +104,7 @@ class Cleaner:
         found = Byline()
         url = raw.url
         head_seen = 0
-        for i, ln in enumerate(lines):
+        for ln in lines:
             if not ln.text:
                 if ln.raw.strip():
                     ln.removed = "image" if "![" in ln.raw else "markdown artefact"

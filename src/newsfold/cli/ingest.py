@@ -141,12 +141,8 @@ def article(ctx: Context, article_id: str, as_json: bool) -> None:
 def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     from dataclasses import asdict
 
-    try:
-        from ..dedup import links_for, passages_for  # type: ignore[attr-defined]
-    except ImportError:
-        links = [asdict(x) for x in store.dup_links_for(article_id)]
-        rows = store.conn.execute("SELECT * FROM passages WHERE article_id = ?", (article_id,)).fetchall()
-        return links, [dict(r) for r in rows]
+    from ..dedup import links_for, passages_for
+
     return [asdict(x) for x in links_for(store, article_id)], [asdict(x) for x in passages_for(store, article_id)]
 
 
