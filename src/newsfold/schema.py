@@ -156,4 +156,20 @@ MIGRATIONS: list[str] = [
         df INTEGER NOT NULL
     );
     """,
+    # 7: represent — each article's dense vector, computed once and reused by placement, refold and fold
+    """
+    CREATE TABLE IF NOT EXISTS article_vectors (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        encoder TEXT NOT NULL,
+        vector BLOB NOT NULL
+    );
+    """,
+    # 8: summaries — each article's named entities, extracted once (not on every story rebuild)
+    """
+    CREATE TABLE IF NOT EXISTS article_entities (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        model TEXT NOT NULL,
+        entities_json TEXT NOT NULL
+    );
+    """,
 ]
