@@ -113,10 +113,8 @@ class Ingester:
                     by_id.pop(a.id)
         try:
             with self.store.atomic():
-                for a in by_id.values():
-                    self.store.insert_article(a)
-                for e in entries:
-                    self.store.add_ledger(report.run_id, e)
+                self.store.insert_articles(by_id.values())
+                self.store.add_ledger_entries(report.run_id, entries)
                 self.repeats.flush()
         except BaseException:
             self.repeats.forget_unflushed()

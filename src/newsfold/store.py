@@ -120,13 +120,22 @@ class Store:
         return found
 
     def insert_article(self, a: Article) -> None:
-        self.conn.execute(
-            "INSERT INTO articles (id, title, outlet, url, published, published_source, language, place,"
-            " text, removed_json, content_hash, source_ref, meta_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (a.id, a.title, a.outlet, a.url, a.published, a.published_source, a.language, a.place, a.text,
-             json.dumps([{"line": r.line, "reason": r.reason} for r in a.removed], ensure_ascii=False),
-             a.content_hash, a.source_ref, json.dumps(a.meta, ensure_ascii=False, default=str)),
-        )
+        self.insert_articles([a])
+
+    def insert_articles(self, articles: Iterable[Article]) -> None:
+        """Insert articles (call inside :meth:`atomic`), many rows per statement.
+
+        The ``articles_ai`` trigger indexes each row for full-text search.  FTS5
+        writes its pending index out as a new segment at every statement that
+        touches it, so one row per statement would leave one tiny segment per
+        article to merge; rows go in ``_INSERT_ROWS`` at a time instead.
+        """
+        rows = [_article_row(a) for a in articles]
+        per = max(1, min(_INSERT_ROWS, self.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // _N_COLUMNS))
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            self.conn.execute(_INSERT_ARTICLES + ",".join([_ARTICLE_PARAMS] * len(chunk)),
+                              [v for row in chunk for v in row])
 
     def get_article(self, article_id: str) -> Article | None:
         row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -171,9 +180,12 @@ class Store:
         return uuid.uuid4().hex[:12]
 
     def add_ledger(self, run_id: str, entry: LedgerEntry) -> None:
-        self.conn.execute(
+        self.add_ledger_entries(run_id, [entry])
+
+    def add_ledger_entries(self, run_id: str, entries: Iterable[LedgerEntry]) -> None:
+        self.conn.executemany(
             "INSERT INTO ledger (run_id, ref, outcome, reason, article_id) VALUES (?,?,?,?,?)",
-            (run_id, entry.ref, entry.outcome, entry.reason, entry.article_id))
+            [(run_id, e.ref, e.outcome, e.reason, e.article_id) for e in entries])
 
     def ledger(self, *, outcome: str | None = None, run_id: str | None = None,
                limit: int | None = None) -> list[dict[str, Any]]:
@@ -190,6 +202,19 @@ class Store:
         if limit:
             q += f" LIMIT {int(limit)}"
         return [dict(r) for r in self.conn.execute(q, args)]
+
+
+_INSERT_ARTICLES = ("INSERT INTO articles (id, title, outlet, url, published, published_source, language, place,"
+                    " text, removed_json, content_hash, source_ref, meta_json) VALUES ")
+_ARTICLE_PARAMS = "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_N_COLUMNS = 13
+_INSERT_ROWS = 500  # rows per statement (fewer where SQLite allows fewer than 6,500 parameters)
+
+
+def _article_row(a: Article) -> tuple[Any, ...]:
+    return (a.id, a.title, a.outlet, a.url, a.published, a.published_source, a.language, a.place, a.text,
+            json.dumps([{"line": r.line, "reason": r.reason} for r in a.removed], ensure_ascii=False),
+            a.content_hash, a.source_ref, json.dumps(a.meta, ensure_ascii=False, default=str))
 
 
 def _row_to_article(row: sqlite3.Row) -> Article:
