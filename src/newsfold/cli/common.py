@@ -110,6 +110,12 @@ def progress_bar(ctx: Context, description: str, total: int | None = None) -> It
         yield advance
 
 
+ENCODER_CHOICE = click.Choice(["minilm", "static", "none", "minilm-torch"])
+ENCODER_HELP = ("Dense representation: minilm (all-MiniLM-L6-v2 on ONNX Runtime, int8: most accurate), "
+                "static (model2vec distilled from it: fastest), none (terms only), "
+                "minilm-torch (the torch reference; needs newsfold[torch]).")
+
+
 def stage_progress(ctx: Context) -> Callable[[str, int, int], None]:
     """A ``ProgressFn`` for stages that prints one rich bar per stage."""
     if not ctx.interactive:

@@ -9,7 +9,8 @@ import click
 
 from ..models import Article
 from ..read import MAX_BYTES
-from .common import Context, cli, db_option, echo_json, json_option, pass_ctx, stage_progress
+from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo_json, json_option, pass_ctx,
+                     stage_progress)
 
 
 def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
@@ -28,11 +29,12 @@ def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
 @click.option("--strict", is_flag=True, help="Exit 1 when any input is rejected.")
 @click.option("--max-bytes", type=int, default=MAX_BYTES, show_default=True, help="Largest single article file.")
 @click.option("--batch-size", type=int, default=500, show_default=True, help="Inputs per transaction.")
+@click.option("--encoder", type=ENCODER_CHOICE, default="minilm", show_default=True, help=ENCODER_HELP)
 @db_option
 @json_option
 @pass_ctx
 def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, strict: bool, max_bytes: int,
-        batch_size: int, as_json: bool) -> None:
+        batch_size: int, encoder: str, as_json: bool) -> None:
     """Add articles: files, directories (recursive), globs, or - for JSONL on stdin.
 
     Every input gets a ledger entry: accepted, duplicate or rejected with a reason.
@@ -61,7 +63,8 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
         skip |= {"dedup", "stories", "refold", "passages", "summaries"}
     if no_stories:
         skip |= {"stories", "refold", "passages", "summaries"}
-    stages = catch_up(store, skip=skip, progress=stage_progress(ctx))
+    options: dict[str, dict[str, object]] = {"stories": {"encoder": encoder}, "refold": {"encoder": encoder}}
+    stages = catch_up(store, skip=skip, progress=stage_progress(ctx), options=options)
     if as_json:
         echo_json({"run_id": report.run_id, "accepted": report.accepted, "duplicate": report.duplicate,
                    "rejected": report.rejected, "rejections": report.rejections,

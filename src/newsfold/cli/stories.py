@@ -9,12 +9,11 @@ from typing import Any
 
 import click
 
-from .common import (Context, cli, db_option, echo_json, eval_group, json_option, pass_ctx,
+from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo_json, eval_group, json_option, pass_ctx,
                      stage_progress)
 
 
 
-ENCODER_CHOICE = click.Choice(["minilm", "static", "none"])
 
 
 def _story_json(store: Any, s: Any) -> dict[str, Any]:
@@ -81,7 +80,7 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--encoder", type=ENCODER_CHOICE, default="minilm", show_default=True,
-              help="Dense representation: minilm (most accurate), static (fast model2vec), none.")
+              help=ENCODER_HELP)
 @click.option("--no-refold", is_flag=True, help="Keep the online placement; skip the batch refold.")
 @click.option("--db", "db_path", default=None, metavar="PATH",
               help="Keep the result in this database (default: a temporary one).")
