@@ -73,6 +73,9 @@ class CountingEncoder:
         self.texts.extend(texts)
         return self.inner.encode(texts)
 
+    def input_keys(self, texts: list[str]) -> list[str]:
+        return self.inner.input_keys(texts)
+
 
 def test_each_article_is_encoded_once_across_placement_refold_and_reruns(store, tmp_path) -> None:
     """Online placement and the batch refold share one vector per article; copies reuse their original's."""
@@ -122,3 +125,32 @@ def test_vectors_of_another_encoder_are_not_reused(store) -> None:
     none = Featurizer(NoEncoder())
     feats = featurize_stored(store, none, store.get_articles(["a1"]))
     assert feats[0].dense is None  # a terms-only run does not pick up MiniLM vectors
+
+
+def test_an_article_with_the_same_title_and_lead_reuses_the_vector(store) -> None:
+    """Two reports that open alike and then differ: the model sees the same input, so it runs once."""
+    from newsfold.represent import Featurizer
+    from newsfold.stories import featurize_stored, keep_vectors
+
+    rows = [json.loads(line) for line in ECBPLUS.open(encoding="utf-8")]
+    lead = rows[0]["text"]
+    other = rows[100]["text"]
+    enc = CountingEncoder()
+    assert len(enc.inner.input_keys([lead])[0]) > 0
+    a1 = Article(id="a1", text=lead + "\n" + other, content_hash="h1")
+    with store.atomic():
+        store.insert_article(a1)
+    f = Featurizer(enc)
+    v1 = featurize_stored(store, f, [a1])[0].dense
+    with store.atomic():
+        keep_vectors(store, f)
+    # the same first 96 tokens, a different ending: not a copy, but the same model input
+    a2 = Article(id="a2", text=lead + "\n" + rows[300]["text"], content_hash="h2")
+    with store.atomic():
+        store.insert_article(a2)
+    v2 = featurize_stored(store, f, [a2])[0].dense
+    assert len(enc.texts) == 1 and np.array_equal(v1, v2)
+    # a different opening is encoded
+    a3 = Article(id="a3", text=other, content_hash="h3")
+    featurize_stored(store, f, [a3])
+    assert len(enc.texts) == 2

@@ -199,6 +199,14 @@ class OnnxMiniLM:
             self._tokenizer = tok
         return self._session, self._tokenizer
 
+    def input_keys(self, texts: list[str]) -> list[str]:
+        """A key per text, equal exactly when the token ids the model sees are (texts cut at ``max_tokens``)."""
+        import hashlib
+
+        _, tok = self._load()
+        return [hashlib.sha1(np.asarray(e.ids, dtype=np.int32).tobytes()).hexdigest()[:20]
+                for e in tok.encode_batch(texts)]
+
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), HIDDEN), dtype=np.float32)
         if not texts:

@@ -24,12 +24,14 @@ Nothing here is fitted to any dataset; no word list names an event.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 import os
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -261,6 +263,9 @@ class MiniLMEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(texts)
 
+    def input_keys(self, texts: list[str]) -> list[str]:
+        return self._model.input_keys(texts)
+
 
 class TorchMiniLMEncoder:
     """all-MiniLM-L6-v2 through sentence-transformers and torch: the reference the ONNX export is checked
@@ -312,7 +317,11 @@ class StaticEncoder:
         if (self.path / "model.safetensors").exists():
             return self.path
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from model2vec.distill import distill
+        try:
+            from model2vec.distill import distill
+        except ImportError as e:
+            raise RuntimeError("the static encoder is distilled once from MiniLM with torch: "
+                               "pip install 'newsfold[torch]', or use --encoder minilm") from e
 
         t0 = time.perf_counter()
         log.info("distilling a static model from %s into %s", minilm_path(), self.path)
@@ -363,23 +372,54 @@ def make_encoder(name: str) -> Encoder:
         raise ValueError(f"unknown representation {name!r}; choose one of {', '.join(ENCODERS)}") from None
 
 
+def input_keys(encoder: Encoder, texts: list[str]) -> list[str]:
+    """One key per text, equal exactly when the encoder's input is (the encoder's own when it has one)."""
+    own = getattr(encoder, "input_keys", None)
+    if own is not None:
+        return list(own(texts))
+    return [hashlib.sha1(t.encode("utf-8", "surrogatepass")).hexdigest()[:20] for t in texts]
+
+
+# lookup(input keys) -> the vectors already made for some of them
+VectorLookup = Callable[[list[str]], dict[str, np.ndarray]]
+
+
 @dataclass
 class Featurizer:
-    """Articles → :class:`ArticleFeatures`; dense vectors come from ``vectors`` where given, else are encoded
-    in one batch (``encoded_`` then holds the new ones, for the caller to keep)."""
+    """Articles → :class:`ArticleFeatures`.
+
+    Dense vectors come from ``vectors`` (by article id) where given; else
+    from ``lookup`` (by input key: another article with exactly the same
+    model input, e.g. the same title and lead); else they are encoded, once
+    per distinct input, in one batch.  ``encoded_`` and ``input_keys_`` then
+    hold the new vectors and their input keys, for the caller to keep.
+    """
 
     encoder: Encoder = field(default_factory=MiniLMEncoder)
     dense_chars: int = 2000
 
-    def featurize(self, articles: list[Article],
-                  vectors: dict[str, np.ndarray] | None = None) -> list[ArticleFeatures]:
+    def featurize(self, articles: list[Article], vectors: dict[str, np.ndarray] | None = None,
+                  lookup: VectorLookup | None = None) -> list[ArticleFeatures]:
         vectors = vectors or {}
         bodies = [article_body(a) for a in articles]
-        todo = [i for i, a in enumerate(articles) if a.id not in vectors]
-        fresh = self.encoder.encode([bodies[i][: self.dense_chars] for i in todo]) if todo else None
         self.encoded_: dict[str, np.ndarray] = {}
-        if fresh is not None and fresh.shape[1]:
-            self.encoded_ = {articles[i].id: fresh[k] for k, i in enumerate(todo)}
+        self.input_keys_: dict[str, str] = {}
+        todo = [i for i, a in enumerate(articles) if a.id not in vectors]
+        if todo and getattr(self.encoder, "name", "") != "none":
+            texts = [bodies[i][: self.dense_chars] for i in todo]
+            keys = input_keys(self.encoder, texts)
+            known = lookup(sorted(set(keys))) if lookup else {}
+            first: dict[str, int] = {}
+            for k, key in enumerate(keys):
+                if key not in known:
+                    first.setdefault(key, k)
+            fresh = self.encoder.encode([texts[k] for k in first.values()]) if first else None
+            if fresh is not None:
+                known.update({key: fresh[n] for n, key in enumerate(first)})
+            for k, i in enumerate(todo):
+                if keys[k] in known:
+                    self.encoded_[articles[i].id] = known[keys[k]]
+                    self.input_keys_[articles[i].id] = keys[k]
         out = []
         for a, body in zip(articles, bodies):
             d, src = article_date(a, body)

@@ -156,13 +156,16 @@ MIGRATIONS: list[str] = [
         df INTEGER NOT NULL
     );
     """,
-    # 7: represent — each article's dense vector, computed once and reused by placement, refold and fold
+    # 7: represent — each article's dense vector, computed once and reused by placement, refold and fold;
+    #    input_hash finds another article with exactly the same model input (the same title and lead)
     """
     CREATE TABLE IF NOT EXISTS article_vectors (
         article_id TEXT PRIMARY KEY REFERENCES articles(id),
         encoder TEXT NOT NULL,
+        input_hash TEXT NOT NULL DEFAULT '',
         vector BLOB NOT NULL
     );
+    CREATE INDEX IF NOT EXISTS article_vectors_input ON article_vectors(encoder, input_hash);
     """,
     # 8: summaries — each article's named entities, extracted once (not on every story rebuild)
     """
@@ -171,5 +174,19 @@ MIGRATIONS: list[str] = [
         model TEXT NOT NULL,
         entities_json TEXT NOT NULL
     );
+    """,
+    # 9: clean — per-outlet line counts appended per batch (outlet, chunk, line; a line's count is the sum
+    #    over its chunks): keyed by line alone, each line of each article was a write at a random place
+    """
+    CREATE TABLE IF NOT EXISTS outlet_line_counts (
+        outlet TEXT NOT NULL,
+        chunk INTEGER NOT NULL,
+        line_hash TEXT NOT NULL,
+        doc_count INTEGER NOT NULL,
+        PRIMARY KEY (outlet, chunk, line_hash)
+    ) WITHOUT ROWID;
+    INSERT INTO outlet_line_counts (outlet, chunk, line_hash, doc_count)
+        SELECT outlet, 0, line_hash, doc_count FROM outlet_lines;
+    DROP TABLE outlet_lines;
     """,
 ]

@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -175,10 +176,26 @@ def load_vectors(store: Store, ids: list[str], key: str) -> dict[str, np.ndarray
     return out
 
 
-def save_vectors(store: Store, vectors: dict[str, np.ndarray], key: str) -> None:
+def lookup_inputs(store: Store, key: str) -> Callable[[list[str]], dict[str, np.ndarray]]:
+    """Vectors by input key: an article whose model input another article already had is not encoded again."""
+
+    def lookup(input_keys: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(input_keys), 500):
+            chunk = input_keys[i:i + 500]
+            for r in store.conn.execute(f"SELECT input_hash, vector FROM article_vectors WHERE encoder = ? "
+                                        f"AND input_hash IN ({','.join('?' * len(chunk))})", [key, *chunk]):
+                out[r[0]] = np.frombuffer(r[1], dtype=np.float32)
+        return out
+
+    return lookup
+
+
+def save_vectors(store: Store, vectors: dict[str, np.ndarray], key: str, inputs: dict[str, str]) -> None:
     """Keep vectors for reuse (inside the caller's transaction); one row per article, the latest encoder wins."""
-    store.conn.executemany("INSERT OR REPLACE INTO article_vectors (article_id, encoder, vector) VALUES (?,?,?)",
-                           [(i, key, np.asarray(v, dtype=np.float32).tobytes()) for i, v in vectors.items()])
+    store.conn.executemany(
+        "INSERT OR REPLACE INTO article_vectors (article_id, encoder, input_hash, vector) VALUES (?,?,?,?)",
+        [(i, key, inputs.get(i, ""), np.asarray(v, dtype=np.float32).tobytes()) for i, v in vectors.items()])
 
 
 def canonicals(store: Store, ids: list[str]) -> dict[str, str]:
@@ -204,13 +221,15 @@ def featurize_stored(store: Store, featurizer: Featurizer, articles: list[Articl
     have.update({c: stored[k] for c, k in canon.items() if k in stored})
     in_batch = set(ids)
     later = {c for c, k in canon.items() if c not in have and k in in_batch and k != c}
-    feats = featurizer.featurize([a for a in articles if a.id not in later], have)
-    encoded = dict(featurizer.encoded_)
+    lookup = lookup_inputs(store, key)
+    feats = featurizer.featurize([a for a in articles if a.id not in later], have, lookup)
+    encoded, inputs = dict(featurizer.encoded_), dict(featurizer.input_keys_)
     if later:  # copies of originals encoded just now
         have.update({c: encoded[canon[c]] for c in later if canon[c] in encoded})
-        feats += featurizer.featurize([a for a in articles if a.id in later], have)
+        feats += featurizer.featurize([a for a in articles if a.id in later], have, lookup)
         encoded.update(featurizer.encoded_)
-    featurizer.encoded_ = encoded
+        inputs.update(featurizer.input_keys_)
+    featurizer.encoded_, featurizer.input_keys_ = encoded, inputs
     by_id = {f.id: f for f in feats}
     return [by_id[i] for i in ids]
 
@@ -218,7 +237,7 @@ def featurize_stored(store: Store, featurizer: Featurizer, articles: list[Articl
 def keep_vectors(store: Store, featurizer: Featurizer) -> None:
     """Store the vectors the last :func:`featurize_stored` call encoded (inside the caller's transaction)."""
     if getattr(featurizer, "encoded_", None):
-        save_vectors(store, featurizer.encoded_, encoder_key(featurizer.encoder))
+        save_vectors(store, featurizer.encoded_, encoder_key(featurizer.encoder), featurizer.input_keys_)
 
 
 def encoder_key(encoder: Encoder) -> str:

@@ -28,4 +28,12 @@ for _optional in ("dedup", "stories", "summaries", "web", "engine"):
 
 
 def main() -> None:
-    cli(prog_name="newsfold")
+    try:
+        cli(prog_name="newsfold")
+    except RuntimeError as e:  # a part that is not installed (e.g. the torch extra), said plainly
+        import sys
+
+        import click
+
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(1)
