@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +43,13 @@ log = logging.getLogger(__name__)
 
 GUARANTEE = 1.0 - float(np.exp(-0.5))  # Lin & Bilmes (2010): modified greedy with r = 1
 MAX_PARTS = 150  # k-means parts for the diversity term, at most
+
+
+@lru_cache(maxsize=1)
+def _threadpools() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 class SubmodularSelector:
@@ -160,7 +169,9 @@ class SubmodularSelector:
 
         data = X if X is not None else W
         km = KMeans(n_clusters=k, n_init=1, random_state=self.random_state, max_iter=50)
-        return km.fit_predict(data).astype(np.int64)
+        # one thread: on a story's few hundred sentences OpenMP threads cost twice the CPU (same partition)
+        with _threadpools().limit(limits=1, user_api="openmp"):
+            return km.fit_predict(data).astype(np.int64)
 
     def _value(self, W: np.ndarray, chosen: Sequence[int]) -> float:
         if not chosen:

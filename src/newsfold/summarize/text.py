@@ -84,8 +84,12 @@ def is_summary_worthy(sentence: str) -> bool:
     first = s.lstrip("\"'“‘(")[:1]
     if not first or first.islower():
         return False
-    letters = [c for c in s if c.isalpha()]
-    if not letters or sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    if s.isascii():  # the common case, counted in C: an ASCII upper-case character is a letter
+        n_letters, n_upper = sum(map(str.isalpha, s)), sum(map(str.isupper, s))
+    else:
+        letters = [c for c in s if c.isalpha()]
+        n_letters, n_upper = len(letters), sum(c.isupper() for c in letters)
+    if not n_letters or n_upper > 0.6 * n_letters:
         return False
     return True
 
@@ -147,6 +151,11 @@ class TermMatrix:
         return (self.X @ self.X.T).toarray()
 
 
+@lru_cache(maxsize=1024)
+def _sublinear_tf(count: int) -> float:
+    return 1.0 + np.log(count)
+
+
 def term_matrix(texts: Sequence[str], *, sublinear: bool = True) -> TermMatrix:
     """TF-IDF over ``texts`` treated as the documents (smoothed IDF, as scikit-learn's)."""
     terms = [content_terms(t) for t in texts]
@@ -160,7 +169,7 @@ def term_matrix(texts: Sequence[str], *, sublinear: bool = True) -> TermMatrix:
         for j, c in counts.items():
             rows.append(r)
             cols.append(j)
-            vals.append(1.0 + np.log(c) if sublinear else float(c))
+            vals.append(_sublinear_tf(c) if sublinear else float(c))
     n, v = len(texts), len(vocab)
     tf = sparse.csr_matrix((vals, (rows, cols)), shape=(n, v), dtype=np.float64)
     df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=v) if cols else np.zeros(v)
