@@ -229,14 +229,14 @@ def test_quote_spans_pair_mixed_marks() -> None:
 
 def test_discrepancies_flag_a_changed_figure_and_nothing_else(seeds: Store, briefing: Briefing) -> None:
     from newsfold.summarize.discrepancies import find_discrepancies, numbers_in
-    from newsfold.summarize.entities import parse
+    from newsfold.summarize.analysis import analyse
 
     assert briefing.discrepancies == []  # the four seed reports agree on every figure
     arts = {a.source_ref.split("/")[-1][:3]: a for _, a in seeds.iter_articles()}
     a2, a3 = arts["002"], arts["003"]
     assert "expelled 23 Russian diplomats" in a3.text
     changed = Article(id="003-edited", text=a3.text.replace("expelled 23 Russian", "expelled 25 Russian"))
-    found = find_discrepancies([a2, changed], parse([a2, changed]))
+    found = find_discrepancies([a2, changed], analyse([a2, changed]))
     assert len(found) == 1
     d = found[0]
     assert d.kind == "number" and "diplomat" in d.subject.lower()

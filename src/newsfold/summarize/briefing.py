@@ -16,12 +16,13 @@ JSON shape (schema 1)::
       "summary": [{"text", "article_ids", "source_id", "position", "words"}],
       "reason": null | "…",                # why the summary is empty
       "n_articles": 4, "n_words": 97, "max_words": 100,
+      "sampled": null | {"used": 40, "of": 5000},   # a big story is read from a sample of its articles
       "entities": [{"name", "label", "count", "article_ids"}],
       "additions": [{"outlet", "article_ids", "sentences": [{"text", "article_id", "position"}],
                      "entities": ["…"], "n_sentences"}],
       "quotes": [{"speaker", "text", "renderings": [{"text", "article_id", "outlet", "speaker", "sentence"}]}],
       "discrepancies": [{"kind", "subject", "values": [{"value", "article_ids", "sentences"}]}],
-      "timeline": [{"published", "outlet", "article_id", "title"}]
+      "timeline": [{"published", "outlet", "article_id", "title"}]   # the articles read (the sample, if any)
     }
 """
 
@@ -151,6 +152,7 @@ class Briefing:
     n_words: int = 0
     max_words: int = 100
     schema: int = SCHEMA
+    sampled: dict[str, int] | None = None  # {"used": n, "of": total}: the articles read, of the story's
 
     @property
     def summary_text(self) -> str:

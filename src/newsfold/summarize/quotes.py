@@ -10,7 +10,9 @@ at coordinated clauses ("…, and reaffirmed that …"), so that a quote
 joining two statements can align with each of them.  Statements of
 different articles whose content words overlap (Dice ≥ 0.4) are linked, and
 each connected group is one :class:`AlignedQuote` with one rendering per
-article.
+article.  An article's statements are extracted once
+(:func:`extract_statements`, from its spaCy doc) and stored with its
+analysis (:mod:`.analysis`); a story aligns the stored statements.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import Article
 from .briefing import AlignedQuote, QuoteRendering
+from .nlp import coarse_pos, doc_text, sentence_span
 from .text import content_terms, stem
+
+if TYPE_CHECKING:
+    from .analysis import ArticleAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,16 @@ _SPEECH = {stem(w) for w in (
     "respond", "responded", "tweet", "tweeted", "wish", "wished", "express", "expressed", "pledge", "pledged")}
 _LEADING_CC = re.compile(r"^(?:and|but|or)\s+", re.I)
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "who", "this", "that"}
+
+
+@dataclass
+class Statement:
+    """One quoted statement of an article: its words, speaker, sentence, and whether it is part of a longer quote."""
+
+    text: str
+    speaker: str | None
+    sentence: str
+    partial: bool
 
 
 @dataclass
@@ -76,13 +92,13 @@ def _speaker(doc: Any, qs: int, qe: int) -> str | None:
     span = doc.char_span(qs, qe, alignment_mode="expand")
     if span is None or len(span) == 0:
         return None
-    first, last = doc[span.start].sent, doc[span.end - 1].sent
+    first, last = sentence_span(doc, span.start), sentence_span(doc, span.end - 1)
     lo, hi = min(first.start, last.start), max(first.end, last.end)
     best, best_dist = None, 10**9
     for t in doc[lo:hi]:
         if span.start <= t.i < span.end:
             continue
-        if t.lower_ == "according" or (t.pos_ in ("VERB", "AUX") and stem(t.lower_) in _SPEECH):
+        if t.lower_ == "according" or (stem(t.lower_) in _SPEECH and coarse_pos(t) in ("VERB", "AUX")):
             dist = span.start - t.i if t.i < span.start else t.i - span.end
             if dist < best_dist:
                 best, best_dist = t, dist
@@ -118,8 +134,8 @@ def _segments(doc: Any, qs: int, qe: int, text: str) -> list[tuple[int, int]]:
         for t in span:
             if t.i > span.start and t.is_sent_start:
                 cuts.add(t.idx)
-            if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and span.start <= t.head.i < span.end \
-                    and t.head.pos_ in ("VERB", "AUX"):
+            if t.dep_ == "conj" and span.start <= t.head.i < span.end and coarse_pos(t) in ("VERB", "AUX") \
+                    and coarse_pos(t.head) in ("VERB", "AUX"):
                 ccs = [c for c in t.head.children if c.dep_ == "cc" and t.head.i < c.i < t.i
                        and c.lower_ in ("and", "but")]
                 if ccs and any(c.is_punct for c in doc[t.head.i:ccs[-1].i]):
@@ -143,18 +159,18 @@ def _sentence_of(doc: Any, at: int) -> str:
     span = doc.char_span(at, at + 1, alignment_mode="expand")
     if span is None or not len(span):
         return ""
-    sent = span.sent
-    text = doc.text
+    sent = sentence_span(doc, span.start)
+    text = doc_text(doc)
     lo = max(sent.start_char, text.rfind("\n", 0, at) + 1)
     nl = text.find("\n", at)
     hi = min(sent.end_char, nl if nl >= 0 else len(text))
     return text[lo:hi].strip()
 
 
-def extract_statements(article: Article, doc: Any, order: int) -> list[_Statement]:
-    """The quoted statements of one article, in text order."""
+def extract_statements(article: Article, doc: Any) -> list[Statement]:
+    """The quoted statements of one article (``doc``: its spaCy doc, or None), in text order."""
     text = article.text or ""
-    out: list[_Statement] = []
+    out: list[Statement] = []
     prev_speaker: str | None = None
     for qs, qe in quote_spans(text):
         raw = text[qs:qe]
@@ -175,7 +191,7 @@ def extract_statements(article: Article, doc: Any, order: int) -> list[_Statemen
             if len(seg.split()) < MIN_QUOTE_WORDS or len(terms) < MIN_TERMS:
                 continue
             sentence = _sentence_of(doc, a) if doc is not None else ""
-            out.append(_Statement(article.id, seg, terms, speaker, sentence, len(segs) > 1, order))
+            out.append(Statement(seg, speaker, sentence, len(segs) > 1))
     return out
 
 
@@ -183,12 +199,14 @@ def _dice(a: set[str], b: set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
-def align_quotes(articles: Sequence[Article], docs: dict[str, Any], outlets: dict[str, str], *,
-                 limit: int = 20) -> list[AlignedQuote]:
+def align_quotes(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], outlets: dict[str, str],
+                 *, limit: int = 20) -> list[AlignedQuote]:
     """Quotes of the story, the same statement across articles grouped as one (most renderings first)."""
     stmts: list[_Statement] = []
     for i, a in enumerate(articles):
-        stmts.extend(extract_statements(a, docs.get(a.id), i))
+        an = analyses.get(a.id)
+        for st in (an.quotes if an is not None else ()):
+            stmts.append(_Statement(a.id, st.text, set(content_terms(st.text)), st.speaker, st.sentence, st.partial, i))
     n = len(stmts)
     parent = list(range(n))
 

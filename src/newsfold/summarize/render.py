@@ -28,8 +28,11 @@ def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 1
     wrap = lambda s, ind="  ": textwrap.fill(s, width=width, initial_indent=ind,  # noqa: E731
                                              subsequent_indent=ind + "  ")
     out = [b.headline or "(no headline)", ""]
+    read = f"{b.n_articles} articles"
+    if b.sampled:
+        read = f"read from {b.sampled['used']} of {b.sampled['of']} articles, a sample spread over outlets and time"
     if b.summary:
-        out.append(f"Summary ({b.n_words} words, {b.n_articles} articles; [n] = sources below)")
+        out.append(f"Summary ({b.n_words} words, {read}; [n] = sources below)")
         for s in b.summary:
             out.append(wrap(f"{s.text} {_cite(s.article_ids, nums)}"))
     else:
@@ -58,7 +61,7 @@ def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 1
         for d in b.discrepancies:
             vals = "  vs  ".join(f"{v.value} {_cite(v.article_ids, nums)}" for v in d.values)
             out.append(wrap(f"{d.subject} ({d.kind}): {vals}"))
-    out += ["", "Sources"]
+    out += ["", "Sources" + (f" (the {b.sampled['used']} articles read)" if b.sampled else "")]
     for t in b.timeline:
         out.append(wrap(f"[{nums.get(t.article_id, '?')}] {t.published or 'date unknown'}  {t.outlet}  "
                         f"{t.article_id}  {t.title or ''}".rstrip()))

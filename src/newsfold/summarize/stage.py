@@ -3,10 +3,19 @@
 A story's ``story_version`` is a hash of its sorted article ids.  The stage's
 backlog is every live story whose stored version differs from its current
 one (or that has none); stories that were merged away or lost all their
-articles lose their briefing.  Each briefing is written with the story's
-headline and its full-text row in one transaction, so a killed run resumes
-where it stopped and never writes a briefing twice for the same version.
-Reading a briefing (:func:`load_briefing`) never recomputes it.
+articles lose their briefing, unless a live story now has exactly their
+articles (a story renamed by a refold): the briefing then moves to it as
+it is.  A story whose articles did not change is never rewritten.
+
+Stories are done in chunks.  For each, the stage picks the articles the
+briefing reads (all of them, or a sample of a big story, chosen from the
+articles' outlet, date and ``dup_links`` without reading their text),
+reads their stored analyses (``article_entities``), parses the articles
+that have none in one spaCy pass for the whole chunk, and writes the new
+analyses, the briefings, the stories' headlines and their full-text rows
+in one transaction: a killed run resumes where it stopped and never
+parses an article or writes a briefing twice.  Reading a briefing
+(:func:`load_briefing`) never recomputes it.
 """
 
 from __future__ import annotations
@@ -14,14 +23,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..models import Passage
+from ..models import Article, Passage
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store import Store
 from .briefing import Briefing
 from .core import summarize_story
+from .sample import SAMPLE_SIZE, Member, choose_sample
+
+if TYPE_CHECKING:
+    from .analysis import ArticleAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +69,19 @@ def is_stale(store: Store, story_id: str) -> bool:
 
 
 class SummariesStage:
-    """Keep ``summaries`` (and ``stories.headline``, ``stories_fts``) in step with the stories."""
+    """Keep ``summaries`` (and ``stories.headline``, ``stories_fts``, ``article_entities``) in step with the stories."""
 
     name = "summaries"
 
-    def __init__(self, max_words: int = 100, batch_size: int = 20, with_nlp: bool = True) -> None:
+    def __init__(self, max_words: int = 100, batch_size: int = 20, with_nlp: bool = True,
+                 sample_size: int = SAMPLE_SIZE) -> None:
         self.max_words = max_words
         self.batch_size = batch_size
         self.with_nlp = with_nlp
+        self.sample_size = sample_size
 
-    def backlog(self, store: Store) -> tuple[list[_Pending], list[str]]:
-        """Stories to (re)summarize, and stories whose briefing must go."""
+    def backlog(self, store: Store) -> tuple[list[_Pending], list[str], dict[str, str]]:
+        """Stories to (re)summarize, stories whose briefing must go, and briefings to move (old id → new id)."""
         members: dict[str, list[str]] = {}
         for sid, aid in store.conn.execute("SELECT story_id, article_id FROM story_articles"):
             members.setdefault(sid, []).append(aid)
@@ -81,13 +98,27 @@ class SummariesStage:
                 pending.append(_Pending(sid, sorted(ids), v))
         live = {r[0] for r in store.conn.execute("SELECT id FROM stories")}
         drop.extend(sid for sid in stored if sid not in live)
-        return pending, drop
+        # a dropped story's briefing fits a pending story with exactly its articles: move it, do not redo it
+        by_version = {stored[sid]: sid for sid in drop}
+        moved: dict[str, str] = {}
+        for p in pending:
+            old = by_version.pop(p.version, None)
+            if old is not None:
+                moved[old] = p.story_id
+        if moved:
+            drop = [sid for sid in drop if sid not in moved]
+            targets = set(moved.values())
+            pending = [p for p in pending if p.story_id not in targets]
+        return pending, drop, moved
 
     def catch_up(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
-        pending, drop = self.backlog(store)
-        report = StageReport(stage=self.name, details={"stale": len(pending), "removed": len(drop), "empty": 0})
-        if drop:
+        pending, drop, moved = self.backlog(store)
+        report = StageReport(stage=self.name, details={"stale": len(pending), "removed": len(drop), "empty": 0,
+                                                       "moved": len(moved), "sampled": 0, "parsed": 0})
+        if drop or moved:
             with store.atomic() as conn:
+                for old, new in moved.items():
+                    self._move(conn, old, new)
                 for sid in drop:
                     conn.execute("DELETE FROM summaries WHERE story_id = ?", (sid,))
                     conn.execute("DELETE FROM stories_fts WHERE story_id = ?", (sid,))
@@ -95,38 +126,98 @@ class SummariesStage:
         progress(self.name, 0, total)
         for start in range(0, total, self.batch_size):
             chunk = pending[start:start + self.batch_size]
+            reads = {p.story_id: self.sample(store, p) for p in chunk}
+            articles = {a.id: a for a in store.get_articles(sorted({i for ids in reads.values() for i in ids}))}
+            analyses, fresh = self.analyses(store, list(articles.values())) if self.with_nlp else ({}, {})
             done = []
             for p in chunk:
-                briefing = self.summarize(store, p)
-                if not briefing.summary:
-                    report.details["empty"] += 1
+                arts = [articles[i] for i in reads[p.story_id] if i in articles]
+                briefing = summarize_story(arts, max_words=self.max_words, passages=_passages(store, reads[p.story_id]),
+                                           story_id=p.story_id, version=p.version, with_nlp=self.with_nlp,
+                                           analyses=analyses, n_articles=len(p.article_ids),
+                                           sample_size=self.sample_size)
+                report.details["empty"] += int(not briefing.summary)
+                report.details["sampled"] += int(briefing.sampled is not None)
                 done.append((p, briefing))
             with store.atomic() as conn:
+                if fresh:
+                    from .analysis import model_key
+
+                    conn.executemany(
+                        "INSERT INTO article_entities (article_id, model, entities_json) VALUES (?, ?, ?)"
+                        " ON CONFLICT(article_id) DO UPDATE SET model = excluded.model,"
+                        " entities_json = excluded.entities_json",
+                        [(aid, model_key(), an.to_json()) for aid, an in fresh.items()])
                 for p, b in done:
                     self._write(conn, p, b)
+            report.details["parsed"] += len(fresh)
             report.processed += len(done)
             progress(self.name, report.processed, total)
         return report
 
-    def summarize(self, store: Store, p: _Pending) -> Briefing:
-        articles = store.get_articles(p.article_ids)
-        return summarize_story(articles, max_words=self.max_words, passages=_passages(store, p.article_ids),
-                               story_id=p.story_id, version=p.version, with_nlp=self.with_nlp)
+    def sample(self, store: Store, p: _Pending) -> list[str]:
+        """The ids of the articles the story's briefing reads: all of them, or a sample of a big story."""
+        if len(p.article_ids) <= self.sample_size:
+            return p.article_ids
+        rows = store.conn.execute(
+            "SELECT a.id, a.outlet, a.published, d.article_id IS NOT NULL FROM story_articles sa"
+            " JOIN articles a ON a.id = sa.article_id LEFT JOIN dup_links d ON d.article_id = sa.article_id"
+            " WHERE sa.story_id = ?", (p.story_id,)).fetchall()
+        return sorted(choose_sample([Member(r[0], r[1], r[2], bool(r[3])) for r in rows], self.sample_size))
 
     @staticmethod
-    def _write(conn: object, p: _Pending, b: Briefing) -> None:
-        c = conn  # sqlite3.Connection
-        c.execute(  # type: ignore[attr-defined]
+    def analyses(store: Store, articles: list[Article],
+                 ) -> tuple[dict[str, ArticleAnalysis], dict[str, ArticleAnalysis]]:
+        """Every article's analysis (stored, else parsed now), and the ones parsed now (to store)."""
+        from .analysis import ArticleAnalysis, analyse, model_key  # noqa: F811 (imports spaCy: only when needed)
+
+        key = model_key()
+        have: dict[str, ArticleAnalysis] = {}
+        by_id = {a.id: a for a in articles}
+        ids = list(by_id)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            q = (f"SELECT article_id, model, entities_json FROM article_entities"
+                 f" WHERE article_id IN ({','.join('?' * len(chunk))})")
+            for aid, model, js in store.conn.execute(q, chunk):
+                if model == key:
+                    an = ArticleAnalysis.from_json(aid, js)
+                    if an.content_hash == by_id[aid].content_hash:
+                        have[aid] = an
+        fresh = analyse([a for a in articles if a.id not in have])
+        have.update(fresh)
+        return have, fresh
+
+    @staticmethod
+    def _move(conn: sqlite3.Connection, old: str, new: str) -> None:
+        """Re-key the briefing of ``old`` to ``new`` (same articles): its content and ``updated_at`` stay."""
+        row = conn.execute("SELECT briefing_json, story_version, updated_at FROM summaries WHERE story_id = ?",
+                           (old,)).fetchone()
+        d = json.loads(row[0])
+        d["story_id"] = new
+        b = Briefing.from_dict(d)
+        conn.execute("DELETE FROM summaries WHERE story_id IN (?, ?)", (old, new))
+        conn.execute("INSERT INTO summaries (story_id, briefing_json, story_version, updated_at) VALUES (?, ?, ?, ?)",
+                     (new, json.dumps(d, ensure_ascii=False), row[1], row[2]))
+        conn.execute("DELETE FROM stories_fts WHERE story_id IN (?, ?)", (old, new))
+        conn.execute("INSERT INTO stories_fts (story_id, headline, summary) VALUES (?, ?, ?)",
+                     (new, b.headline, b.summary_text))
+        if b.headline:
+            conn.execute("UPDATE stories SET headline = ? WHERE id = ?", (b.headline, new))
+
+    @staticmethod
+    def _write(conn: sqlite3.Connection, p: _Pending, b: Briefing) -> None:
+        conn.execute(
             "INSERT INTO summaries (story_id, briefing_json, story_version, updated_at)"
             " VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
             " ON CONFLICT(story_id) DO UPDATE SET briefing_json = excluded.briefing_json,"
             " story_version = excluded.story_version, updated_at = excluded.updated_at",
             (p.story_id, json.dumps(b.to_dict(), ensure_ascii=False), p.version))
         if b.headline:
-            c.execute("UPDATE stories SET headline = ? WHERE id = ?", (b.headline, p.story_id))  # type: ignore[attr-defined]
-        c.execute("DELETE FROM stories_fts WHERE story_id = ?", (p.story_id,))  # type: ignore[attr-defined]
-        c.execute("INSERT INTO stories_fts (story_id, headline, summary) VALUES (?, ?, ?)",  # type: ignore[attr-defined]
-                  (p.story_id, b.headline, b.summary_text))
+            conn.execute("UPDATE stories SET headline = ? WHERE id = ?", (b.headline, p.story_id))
+        conn.execute("DELETE FROM stories_fts WHERE story_id = ?", (p.story_id,))
+        conn.execute("INSERT INTO stories_fts (story_id, headline, summary) VALUES (?, ?, ?)",
+                     (p.story_id, b.headline, b.summary_text))
 
 
 def _passages(store: Store, ids: list[str]) -> list[Passage]:
