@@ -3,12 +3,13 @@
 A story of thousands of articles is mostly copies; its briefing reads at
 most ``SAMPLE_SIZE`` of them, so a briefing costs the same whatever the
 story's size.  Originals come before copies (an article with a
-``dup_links`` row is a copy of its canonical article); the chosen
-articles are spread over the story's time span (one from each of
-``SAMPLE_SIZE`` equal runs of its articles in publication order) and
-over its outlets (within a run, the outlet read least so far).  A story
-that fits is read whole.  The briefing says when it was sampled
-(``Briefing.sampled``).
+``dup_links`` row is a copy of its canonical article).  Within each,
+articles are picked one at a time: from the outlets read least so far,
+the article farthest (in publication order) from those already picked,
+starting with the earliest.  So the sample covers as many outlets as it
+can and the story's whole time span, in proportion to how much was
+published when.  A story that fits is read whole.  The briefing says when
+it was sampled (``Briefing.sampled``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 SAMPLE_SIZE = 40
 
@@ -45,18 +48,27 @@ def choose_sample(members: Sequence[Member], size: int = SAMPLE_SIZE) -> list[st
 
 
 def _spread(pool: Sequence[Member], k: int, used: Counter[str]) -> list[str]:
-    """``k`` members of ``pool`` (in time order): one per equal run, from the least-read outlet."""
+    """``k`` members of ``pool`` (in time order): least-read outlet first, then farthest from the picked ones."""
     if k <= 0:
         return []
     if len(pool) <= k:
         for m in pool:
             used[m.outlet or m.id] += 1
         return [m.id for m in pool]
+    names = [m.outlet or m.id for m in pool]
+    codes = {o: j for j, o in enumerate(dict.fromkeys(names))}
+    outlet = np.asarray([codes[o] for o in names])
+    reads = np.asarray([used[o] for o in codes], dtype=np.float64)
+    rank = np.arange(len(pool))
+    gap = np.full(len(pool), np.inf)  # distance to the nearest picked member, in publication order
     out = []
-    for j in range(k):
-        lo, hi = j * len(pool) // k, (j + 1) * len(pool) // k
-        mid = (lo + hi - 1) / 2
-        best = min(range(lo, hi), key=lambda i: (used[pool[i].outlet or pool[i].id], abs(i - mid), i))
-        used[pool[best].outlet or pool[best].id] += 1
+    for _ in range(k):
+        load = reads[outlet]
+        load[gap == 0] = np.inf  # picked already
+        cand = np.flatnonzero(load == load.min())
+        best = int(cand[np.argmax(gap[cand])])  # ties: the earliest
         out.append(pool[best].id)
+        reads[outlet[best]] += 1
+        used[names[best]] += 1
+        np.minimum(gap, np.abs(rank - best), out=gap)
     return out

@@ -1,0 +1,222 @@
+"""Briefings on real text are rewritten only when their stories' articles change; big stories are sampled.
+
+ECB+ articles of a few events are folded by hand into one story per event
+(the clustering is not under test); the Summaries stage writes their
+briefings and each article's analysis once.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from newsfold.models import Article
+from newsfold.pipeline import run_pipeline
+from newsfold.store import Store
+from newsfold.summarize import SummariesStage, load_briefing, render_briefing_text
+from newsfold.summarize.sample import Member, choose_sample
+from newsfold.summarize.stage import story_version
+from nfpaths import ECBPLUS, EXAMPLES
+
+
+def ecb_events() -> dict[str, list[dict]]:
+    by_event: dict[str, list[dict]] = defaultdict(list)
+    for line in open(ECBPLUS, encoding="utf-8"):
+        r = json.loads(line)
+        by_event[r["event"]].append(r)
+    return dict(sorted(by_event.items()))
+
+
+def insert(store: Store, rows: list[dict], **fields: object) -> list[str]:
+    with store.atomic():
+        for r in rows:
+            store.insert_article(Article(id=r["id"], text=r["text"], content_hash=r["id"], **fields))
+    return [r["id"] for r in rows]
+
+
+def put(store: Store, story_id: str, article_ids: list[str]) -> None:
+    """Place articles in a story (created when new), as the stories stage would."""
+    with store.atomic() as c:
+        c.execute("INSERT OR IGNORE INTO stories (id) VALUES (?)", (story_id,))
+        c.executemany("INSERT OR REPLACE INTO story_articles (article_id, story_id) VALUES (?, ?)",
+                      [(a, story_id) for a in article_ids])
+
+
+def rows_of(store: Store) -> dict[str, tuple[str, str, str]]:
+    return {r[0]: (r[1], r[2], r[3]) for r in store.conn.execute(
+        "SELECT story_id, updated_at, story_version, briefing_json FROM summaries")}
+
+
+def test_briefing_is_rewritten_only_when_its_articles_change(tmp_path: Path) -> None:
+    events = [rows for rows in ecb_events().values() if len(rows) >= 5][:4]
+    store = Store(tmp_path / "refresh.db")
+    for k, rows in enumerate(events[:3]):
+        put(store, f"s{k}", insert(store, rows[:4]))
+    stage = SummariesStage()
+    rep = stage.catch_up(store)
+    assert rep.processed == 3 and rep.details["parsed"] == 12
+    assert store.conn.execute("SELECT count(*) FROM article_entities").fetchone()[0] == 12
+    before = rows_of(store)
+    for sid in before:
+        b = load_briefing(store, sid)
+        assert b.summary and b.entities and b.sampled is None and b.n_articles == 4
+
+    # nothing changed: nothing is recomputed, nothing parsed
+    rep = stage.catch_up(store)
+    assert rep.processed == 0 and rep.details["parsed"] == 0 and rows_of(store) == before
+
+    # a refold that names s2's articles s2b (same articles): the briefing moves as it is
+    with store.atomic() as c:
+        c.execute("INSERT INTO stories (id) VALUES ('s2b')")
+        c.execute("UPDATE story_articles SET story_id = 's2b' WHERE story_id = 's2'")
+        c.execute("UPDATE stories SET state = 'merged' WHERE id = 's2'")
+    rep = stage.catch_up(store)
+    assert rep.processed == 0 and rep.details["moved"] == 1 and rep.details["parsed"] == 0
+    after = rows_of(store)
+    assert "s2" not in after and after["s2b"][:2] == before["s2"][:2]
+    moved = load_briefing(store, "s2b")
+    assert moved.story_id == "s2b" and moved.summary_text == load_briefing_text(before["s2"][2])
+    hit = store.conn.execute("SELECT story_id FROM stories_fts WHERE story_id IN ('s2', 's2b')").fetchall()
+    assert [r[0] for r in hit] == ["s2b"]
+
+    # one unrelated article joins s1: only s1 is rewritten, and only the new article is parsed
+    extra = events[3][0]
+    insert(store, [extra])
+    put(store, "s1", [extra["id"]])
+    rep = stage.catch_up(store)
+    assert rep.processed == 1 and rep.details["parsed"] == 1
+    now = rows_of(store)
+    assert now["s0"] == before["s0"] and now["s2b"] == after["s2b"]
+    assert now["s1"][0] > before["s1"][0] and now["s1"][1] != before["s1"][1]
+    ids = [r[0] for r in store.conn.execute("SELECT article_id FROM story_articles WHERE story_id = 's1'")]
+    b1 = load_briefing(store, "s1")
+    assert b1.version == story_version(ids) and b1.n_articles == 5
+    assert extra["id"] in {t.article_id for t in b1.timeline}
+
+
+def load_briefing_text(briefing_json: str) -> str:
+    return " ".join(s["text"] for s in json.loads(briefing_json)["summary"])
+
+
+def test_stored_analyses_give_the_briefing_a_fresh_parse_gives(tmp_path: Path) -> None:
+    from newsfold.summarize import summarize_story
+
+    rows = next(iter(ecb_events().values()))[:6]
+    store = Store(tmp_path / "a.db")
+    put(store, "s", insert(store, rows))
+    SummariesStage().catch_up(store)
+    stored = load_briefing(store, "s")
+    fresh = summarize_story(store.get_articles([r["id"] for r in rows]), story_id="s", version=stored.version,
+                            passages=[])
+    assert fresh == stored
+    # a record written by another model version (or for other text) is parsed again
+    with store.atomic() as c:
+        c.execute("UPDATE article_entities SET model = 'old-model' WHERE article_id = ?", (rows[0]["id"],))
+        c.execute("DELETE FROM summaries")
+    rep = SummariesStage().catch_up(store)
+    assert rep.details["parsed"] == 1 and load_briefing(store, "s") == stored
+
+
+def test_pipeline_refold_keeps_briefings_of_untouched_stories(tmp_path: Path) -> None:
+    """``add`` twice (stories, refold, passages, summaries); the second batch reports another event."""
+    events = list(ecb_events().values())
+
+    def jsonl(name: str, rows: list[dict]) -> str:
+        path = tmp_path / name
+        path.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows))
+        return str(path)
+
+    store = Store(tmp_path / "p.db")
+    opts = {"stories": {"encoder": "static"}, "refold": {"encoder": "static"}}
+    run_pipeline(store, [str(EXAMPLES), jsonl("a.jsonl", events[0][:4])], options=opts)
+    before, members = rows_of(store), _members(store)
+    rep = run_pipeline(store, [jsonl("b.jsonl", events[5][:3])], options=opts)
+    after, now = rows_of(store), _members(store)
+    unchanged = [sid for sid in before if now.get(sid) == members[sid]]
+    changed = [sid for sid in now if members.get(sid) != now[sid]]
+    assert len(unchanged) >= 2 and changed, (members, now)
+    for sid in unchanged:  # same articles: the same row, not rewritten
+        assert after[sid] == before[sid], sid
+    for sid in changed:
+        assert after[sid][1] == story_version(now[sid]) and after[sid] != before.get(sid)
+    summaries = [r for r in rep.stages if r.stage == "summaries"][0]
+    assert summaries.processed == len(changed) and summaries.details["parsed"] == 3
+
+
+def _members(store: Store) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for sid, aid in store.conn.execute("SELECT story_id, article_id FROM story_articles"):
+        out[sid].add(aid)
+    return dict(out)
+
+
+@pytest.fixture(scope="module")
+def big_story(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[Article]]:
+    """One event's ECB+ articles and 300 near-copies of them (sentences dropped or swapped), 30 outlets, 60 days."""
+    rows = ecb_events()["13_ecb"]
+    rnd = random.Random(5)
+    arts = [Article(id=r["id"], text=r["text"], outlet=f"Outlet {k % 30:02d}", published=f"2020-03-{1 + k % 28:02d}",
+                    content_hash=r["id"]) for k, r in enumerate(rows)]
+    copies = []
+    for i in range(300):
+        src = rnd.choice(arts)
+        lines = src.text.split("\n")
+        if len(lines) > 4:
+            lines = lines[:rnd.randint(4, len(lines))]
+        day = rnd.randrange(60)
+        copies.append(Article(id=f"copy{i:03d}-{src.id}", text="\n".join(lines),
+                              outlet=f"Outlet {rnd.randrange(30):02d}",
+                              published=f"2020-{3 + day // 30:02d}-{1 + day % 30:02d}", content_hash=f"c{i}"))
+    store = Store(tmp_path_factory.mktemp("big") / "big.db")
+    with store.atomic() as c:
+        for a in arts + copies:
+            store.insert_article(a)
+        c.executemany("INSERT INTO dup_links (article_id, canonical_id, kind, similarity)"
+                      " VALUES (?, ?, 'near-duplicate', 0.9)", [(a.id, a.id.split("-", 1)[1]) for a in copies[:250]])
+    put(store, "big", [a.id for a in arts + copies])
+    return store, arts + copies
+
+
+def test_big_story_reads_a_sample_spread_over_outlets_and_time(big_story: tuple[Store, list[Article]]) -> None:
+    store, arts = big_story
+    rep = SummariesStage().catch_up(store)
+    assert rep.details["sampled"] == 1 and rep.details["parsed"] == 40
+    b = load_briefing(store, "big")
+    assert b.n_articles == len(arts) == 322 and b.sampled == {"used": 40, "of": 322}
+    read = {t.article_id for t in b.timeline}
+    assert len(read) == 40
+    linked = {r[0] for r in store.conn.execute("SELECT article_id FROM dup_links")}
+    originals = [a for a in arts if a.id not in linked]
+    assert len(originals) == 72 and read <= {a.id for a in originals}  # originals before copies
+    by_id = {a.id: a for a in arts}
+    assert len({by_id[i].outlet for i in read}) == len({a.outlet for a in originals})  # every outlet
+    days = sorted(by_id[i].published for i in read)
+    assert days[0] <= "2020-03-03" and days[-1] >= "2020-04-27"  # the whole time span
+    # every part of the briefing reads the sample
+    assert b.summary and all(set(s.article_ids) <= read for s in b.summary)
+    assert b.entities and all(set(e.article_ids) <= read for e in b.entities)
+    assert all(r.article_id in read for q in b.quotes for r in q.renderings)
+    assert all(set(v.article_ids) <= read for d in b.discrepancies for v in d.values)
+    assert all(set(o.article_ids) <= read for o in b.additions)
+    assert store.conn.execute("SELECT count(*) FROM article_entities").fetchone()[0] == 40
+    assert "read from 40 of 322 articles" in render_briefing_text(b)
+
+
+def test_choose_sample_prefers_originals_spread_over_outlets_and_time() -> None:
+    members = [Member(f"a{i:03d}", outlet=f"o{i % 3}", published=f"2020-01-{1 + i // 4:02d}", duplicate=i % 2 == 1)
+               for i in range(100)]
+    assert choose_sample(members[:10], 10) == [m.id for m in members[:10]]
+    picked = choose_sample(members, 10)
+    assert len(picked) == len(set(picked)) == 10
+    chosen = [m for m in members if m.id in picked]
+    assert not any(m.duplicate for m in chosen)
+    assert {m.outlet for m in chosen} == {"o0", "o1", "o2"}
+    assert min(m.published for m in chosen) <= "2020-01-03" and max(m.published for m in chosen) >= "2020-01-23"
+    # fewer originals than the sample: all of them, then copies
+    few = [Member(f"b{i}", duplicate=i >= 3) for i in range(20)]
+    got = choose_sample(few, 5)
+    assert {"b0", "b1", "b2"} <= set(got) and len(got) == 5
