@@ -14,9 +14,11 @@ the copier (``direction="copied"``); otherwise ``"shared"``.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .models import Article, Passage
 from .sentences import split_sentences
@@ -103,18 +105,27 @@ class StoryPassagesStage:
     pasting wire paragraphs into its own report).  Backlog: story members
     with no ``passage_checks`` row for their current story.  Each is compared
     with the story's members checked before it (and earlier ones of the same
-    batch), pairs that already have passages are skipped, and a cheap
-    word-trigram overlap screens pairs before sentence matching.
+    batch), at most ``max_members`` of them; pairs that already have passages
+    are skipped, and a cheap word-trigram overlap screens pairs before
+    sentence matching.  An article that dedup folded onto a canonical (an
+    exact copy, a near-duplicate or a reprint) is not compared again: its
+    passages are the ones dedup recorded against its canonical.
+
+    Cost: each story's compared members are read and hashed once per run
+    (kept in memory, at most ``cache_articles`` of them), so a story of
+    ``m`` members costs ``m`` reads and at most ``m × max_members`` set
+    intersections, not ``m × max_members`` reads.
     """
 
     name = "passages"
 
-    def __init__(self, batch_size: int = 200, max_members: int = 200, min_similarity: float = 0.6,
-                 min_shared: int = 5) -> None:
+    def __init__(self, batch_size: int = 500, max_members: int = 200, min_similarity: float = 0.6,
+                 min_shared: int = 5, cache_articles: int = 20_000) -> None:
         self.batch_size = int(batch_size)
         self.max_members = int(max_members)
         self.min_similarity = float(min_similarity)
         self.min_shared = int(min_shared)
+        self.cache_articles = int(cache_articles)
 
     def catch_up(self, store: "Store", progress: "ProgressFn | None" = None) -> "StageReport":
         from .stages import StageReport
@@ -126,49 +137,84 @@ class StoryPassagesStage:
         total = int(store.conn.execute(
             "SELECT count(*) FROM story_articles sa LEFT JOIN passage_checks pc ON pc.article_id = sa.article_id"
             " WHERE pc.article_id IS NULL OR pc.story_id != sa.story_id").fetchone()[0])
-        report = StageReport(self.name, details={"pairs": 0, "passages": 0})
+        report = StageReport(self.name, details={"pairs": 0, "passages": 0, "copies": 0})
         if progress:
             progress(self.name, 0, total)
+        copies = {r[0] for r in store.conn.execute("SELECT article_id FROM dup_links")}
+        cache: OrderedDict[str, _Members] = OrderedDict()
         while True:
             rows = store.conn.execute(backlog_sql, (self.batch_size,)).fetchall()
             if not rows:
                 break
             with store.atomic():
                 for r in rows:
-                    self._check(store, r["article_id"], r["story_id"], report)
+                    aid, sid = r["article_id"], r["story_id"]
+                    if aid in copies:
+                        report.details["copies"] += 1
+                    else:
+                        self._check(store, aid, self._members(store, sid, cache), report)
                     store.conn.execute("INSERT OR REPLACE INTO passage_checks (article_id, story_id) VALUES (?, ?)",
-                                       (r["article_id"], r["story_id"]))
+                                       (aid, sid))
             report.processed += len(rows)
             if progress:
                 progress(self.name, report.processed, total)
         return report
 
-    def _check(self, store: "Store", article_id: str, story_id: str, report: "StageReport") -> None:
-        mates = [r["article_id"] for r in store.conn.execute(
+    def _members(self, store: "Store", story_id: str, cache: "OrderedDict[str, _Members]") -> "_Members":
+        """The story's checked members that are not copies, with their trigram hashes (cached per run)."""
+        m = cache.get(story_id)
+        if m is not None:
+            cache.move_to_end(story_id)
+            return m
+        ids = [r[0] for r in store.conn.execute(
             "SELECT sa.article_id FROM story_articles sa JOIN passage_checks pc ON pc.article_id = sa.article_id"
-            " WHERE sa.story_id = ? AND pc.story_id = sa.story_id AND sa.article_id != ? LIMIT ?",
-            (story_id, article_id, self.max_members))]
-        if not mates:
-            return
+            " LEFT JOIN dup_links d ON d.article_id = sa.article_id"
+            " WHERE sa.story_id = ? AND pc.story_id = sa.story_id AND d.article_id IS NULL LIMIT ?",
+            (story_id, self.max_members))]
+        m = _Members(ids, [_gram_hashes(a.text) for a in store.get_articles(ids)])
+        cache[story_id] = m
+        held = sum(len(x.ids) for x in cache.values())
+        while held > self.cache_articles and len(cache) > 1:
+            _, old = cache.popitem(last=False)
+            held -= len(old.ids)
+        return m
+
+    def _check(self, store: "Store", article_id: str, members: "_Members", report: "StageReport") -> None:
         me = store.get_article(article_id)
         if me is None:
             return
-        mine = _trigrams(me.text)
-        for other in store.get_articles(mates):
-            done = store.conn.execute(
-                "SELECT 1 FROM passages WHERE (article_id = ? AND source_id = ?) OR (article_id = ? AND source_id = ?)"
-                " LIMIT 1", (article_id, other.id, other.id, article_id)).fetchone()
-            if done or len(mine & _trigrams(other.text)) < self.min_shared:
-                continue
-            report.details["pairs"] += 1
-            ps = find_passages(me, other, min_similarity=self.min_similarity, min_shared=self.min_shared)
-            store.conn.executemany(
-                "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
-                " VALUES (?,?,?,?,?,?)",
-                [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction) for p in ps])
-            report.details["passages"] += len(ps)
+        mine = _gram_hashes(me.text)
+        if members.ids:
+            done = {r[0] for r in store.conn.execute(
+                "SELECT source_id FROM passages WHERE article_id = ? UNION SELECT article_id FROM passages"
+                " WHERE source_id = ?", (article_id, article_id))}
+            near = [oid for oid, grams in zip(members.ids, members.grams)
+                    if oid != article_id and oid not in done
+                    and np.intersect1d(mine, grams, assume_unique=True).size >= self.min_shared]
+            for other in store.get_articles(near):
+                report.details["pairs"] += 1
+                ps = find_passages(me, other, min_similarity=self.min_similarity, min_shared=self.min_shared)
+                store.conn.executemany(
+                    "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
+                    " VALUES (?,?,?,?,?,?)",
+                    [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction)
+                     for p in ps])
+                report.details["passages"] += len(ps)
+        if article_id not in members.ids and len(members.ids) < self.max_members:
+            members.ids.append(article_id)
+            members.grams.append(mine)
 
 
-def _trigrams(text: str) -> set[tuple[str, ...]]:
+@dataclass
+class _Members:
+    """A story's compared members and the hashes of their word trigrams (sorted, unique)."""
+
+    ids: list[str]
+    grams: list[np.ndarray]
+
+
+def _gram_hashes(text: str) -> np.ndarray:
+    """The article's word trigrams as sorted unique 64-bit hashes (a compact screen for shared wording)."""
     w = _WORDS.findall(text.lower())
-    return {tuple(w[i:i + 3]) for i in range(len(w) - 2)}
+    return np.unique(np.fromiter((hash((w[i], w[i + 1], w[i + 2])) for i in range(len(w) - 2)),
+                                 dtype=np.int64, count=max(len(w) - 2, 0)))
