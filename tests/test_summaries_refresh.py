@@ -216,6 +216,11 @@ def test_choose_sample_prefers_originals_spread_over_outlets_and_time() -> None:
     assert not any(m.duplicate for m in chosen)
     assert {m.outlet for m in chosen} == {"o0", "o1", "o2"}
     assert min(m.published for m in chosen) <= "2020-01-03" and max(m.published for m in chosen) >= "2020-01-23"
+    # an article joining the story changes the sample only when it is picked itself
+    for day in range(1, 26, 3):
+        joined = choose_sample(members + [Member("new", outlet="o1", published=f"2020-01-{day:02d}T12:00")], 10)
+        assert joined == picked or "new" in joined
+    assert choose_sample(members + [Member("copy", outlet="o9", duplicate=True)], 10) == picked
     # fewer originals than the sample: all of them, then copies
     few = [Member(f"b{i}", duplicate=i >= 3) for i in range(20)]
     got = choose_sample(few, 5)

@@ -4,19 +4,23 @@ A story of thousands of articles is mostly copies; its briefing reads at
 most ``SAMPLE_SIZE`` of them, so a briefing costs the same whatever the
 story's size.  Originals come before copies (an article with a
 ``dup_links`` row is a copy of its canonical article).  Within each,
-articles are picked one at a time: from the outlets read least so far,
-the article farthest (in publication order) from those already picked,
-starting with the earliest.  So the sample covers as many outlets as it
-can and the story's whole time span, in proportion to how much was
-published when.  A story that fits is read whole.  The briefing says when
-it was sampled (``Briefing.sampled``).
+articles are picked one at a time: from the outlets read least so far, the
+article published farthest from those already picked (the earliest
+first), ties broken by a hash of the id.  So the sample covers as many
+outlets as it can and the story's whole time span.  An article's claim
+depends only on the articles picked before it, so an article joining the
+story changes the sample only if it is picked itself: a refreshed briefing
+re-reads (and parses) few new articles.  A story that fits is read whole.
+The briefing says when it was sampled (``Briefing.sampled``).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -34,21 +38,36 @@ class Member:
 
 
 def choose_sample(members: Sequence[Member], size: int = SAMPLE_SIZE) -> list[str]:
-    """Ids of at most ``size`` members: originals first, spread over time and outlets (all when they fit)."""
+    """Ids of at most ``size`` members: originals first, spread over outlets and time (all when they fit)."""
     if len(members) <= size:
         return [m.id for m in members]
-    ordered = sorted(members, key=lambda m: (m.published is None, m.published or "", m.id))
     used: Counter[str] = Counter()
     chosen: list[str] = []
-    for pool in ([m for m in ordered if not m.duplicate], [m for m in ordered if m.duplicate]):
+    for pool in ([m for m in members if not m.duplicate], [m for m in members if m.duplicate]):
         chosen.extend(_spread(pool, size - len(chosen), used))
         if len(chosen) >= size:
             break
     return chosen
 
 
+UNDATED = 1e12  # seconds: undated articles sit together, far from every dated one
+
+
+def _when(published: str | None) -> float:
+    """Seconds since the epoch (UTC when no zone is given) of an ISO date, or ``UNDATED``."""
+    if not published:
+        return UNDATED
+    try:
+        t = datetime.fromisoformat(published.strip())
+    except ValueError:
+        return UNDATED
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.timestamp()
+
+
 def _spread(pool: Sequence[Member], k: int, used: Counter[str]) -> list[str]:
-    """``k`` members of ``pool`` (in time order): least-read outlet first, then farthest from the picked ones."""
+    """``k`` members of ``pool``: least-read outlet first, then farthest in time from the picked ones."""
     if k <= 0:
         return []
     if len(pool) <= k:
@@ -59,16 +78,22 @@ def _spread(pool: Sequence[Member], k: int, used: Counter[str]) -> list[str]:
     codes = {o: j for j, o in enumerate(dict.fromkeys(names))}
     outlet = np.asarray([codes[o] for o in names])
     reads = np.asarray([used[o] for o in codes], dtype=np.float64)
-    rank = np.arange(len(pool))
-    gap = np.full(len(pool), np.inf)  # distance to the nearest picked member, in publication order
+    when = np.asarray([_when(m.published) for m in pool])
+    tie = np.asarray([zlib.crc32(m.id.encode("utf-8")) for m in pool], dtype=np.int64)
+    gap = np.full(len(pool), np.inf)  # seconds to the nearest picked member
+    free = np.ones(len(pool), dtype=bool)
     out = []
     for _ in range(k):
-        load = reads[outlet]
-        load[gap == 0] = np.inf  # picked already
-        cand = np.flatnonzero(load == load.min())
-        best = int(cand[np.argmax(gap[cand])])  # ties: the earliest
+        cand = np.flatnonzero(free)
+        for key in (reads[outlet], -gap, when, tie):  # each narrows the field
+            score = key[cand]
+            cand = cand[score == score.min()]
+            if cand.size == 1:
+                break
+        best = int(cand[0])
         out.append(pool[best].id)
+        free[best] = False
         reads[outlet[best]] += 1
         used[names[best]] += 1
-        np.minimum(gap, np.abs(rank - best), out=gap)
+        np.minimum(gap, np.abs(when - when[best]), out=gap)
     return out

@@ -1,0 +1,144 @@
+"""Time the Summaries stage: on a built store (every story), and on one big story of near-copies.
+
+``--db STORE`` copies a store that ``newsfold add`` built, forgets its
+briefings, and times ``SummariesStage().catch_up`` twice on the copy:
+*cold* (no stored article analyses: every article a briefing reads is
+parsed, as in a first ``add``) and *warm* (analyses stored, briefings
+redone: what a refresh costs); the spaCy model is loaded first, once,
+and not counted.  ``--big N`` builds one story of N articles
+(ECB+ articles of one event and near-copies of them: sentences dropped or
+swapped, 200 outlets, a year of dates, half the copies linked to their
+original in ``dup_links``) and times its briefing cold, then warm after one
+more article joins it.  Prints seconds, seconds per story, articles parsed,
+and the process CPU seconds (the machine may be shared).
+
+    .venv/bin/newsfold --db /tmp/ecb.db add data/ecbplus/ecbplus-dev.jsonl
+    .venv/bin/python bench/summaries.py --db /tmp/ecb.db [--json]
+    .venv/bin/python bench/summaries.py --big 5000 [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from newsfold.models import Article  # noqa: E402
+from newsfold.store import Store  # noqa: E402
+from newsfold.summarize.stage import SummariesStage  # noqa: E402
+
+ECB = ROOT / "data" / "ecbplus" / "ecbplus-dev.jsonl"
+
+
+def timed(store: Store) -> dict[str, float | int]:
+    w, c = time.perf_counter(), time.process_time()
+    rep = SummariesStage().catch_up(store)
+    wall, cpu = time.perf_counter() - w, time.process_time() - c
+    return {"stories": rep.processed, "parsed": int(rep.details["parsed"]), "sampled": int(rep.details["sampled"]),
+            "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+            "seconds_per_story": round(wall / max(1, rep.processed), 3)}
+
+
+def on_store(path: str, tmp: Path) -> dict[str, object]:
+    copy = tmp / "copy.db"
+    for suffix in ("", "-wal", "-shm"):
+        if Path(path + suffix).exists():
+            shutil.copy(path + suffix, str(copy) + suffix)
+    store = Store(copy)
+    n = store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0]
+    with store.atomic() as c:
+        c.execute("DELETE FROM summaries")
+        c.execute("DELETE FROM article_entities")
+    cold = timed(store)
+    with store.atomic() as c:
+        c.execute("DELETE FROM summaries")
+    warm = timed(store)
+    return {"store": path, "articles": n, "cold": cold, "warm": warm}
+
+
+def big_story(n: int, tmp: Path, seed: int = 13) -> dict[str, object]:
+    rows = [json.loads(line) for line in open(ECB, encoding="utf-8")]
+    event = max({r["event"] for r in rows}, key=lambda e: sum(r["event"] == e for r in rows))
+    origin = [r for r in rows if r["event"] == event]
+    rnd = random.Random(seed)
+    arts, links = [], []
+    for i in range(n):
+        src = origin[i % len(origin)] if i < len(origin) else rnd.choice(origin)
+        lines = src["text"].split("\n")
+        if i >= len(origin):
+            if len(lines) > 4 and rnd.random() < 0.5:
+                lines = lines[:rnd.randint(4, len(lines))]
+            if len(lines) > 3 and rnd.random() < 0.3:
+                j = rnd.randrange(1, len(lines) - 1)
+                lines[j], lines[j + 1] = lines[j + 1], lines[j]
+            if rnd.random() < 0.5:
+                links.append((f"a{i:06d}", f"a{origin.index(src):06d}"))
+        day = rnd.randrange(365)
+        arts.append(Article(id=f"a{i:06d}", text="\n".join(lines), outlet=f"Outlet {rnd.randrange(200):03d}",
+                            published=f"2020-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}", content_hash=f"h{i}"))
+    store = Store(tmp / "big.db")
+    with store.atomic() as c:
+        store.insert_articles(arts[:-1])
+        c.executemany("INSERT INTO dup_links (article_id, canonical_id, kind, similarity)"
+                      " VALUES (?, ?, 'near-duplicate', 0.9)", [lk for lk in links if lk[0] != arts[-1].id])
+        c.execute("INSERT INTO stories (id) VALUES ('big')")
+        c.executemany("INSERT INTO story_articles (article_id, story_id) VALUES (?, 'big')", [(a.id,) for a in arts[:-1]])
+    cold = timed(store)
+    with store.atomic() as c:
+        store.insert_article(arts[-1])
+        c.execute("INSERT INTO story_articles (article_id, story_id) VALUES (?, 'big')", (arts[-1].id,))
+    warm = timed(store)
+    return {"articles": n, "event": event, "cold": cold, "one_more_article": warm}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", help="a store built by `newsfold add` (copied, never changed)")
+    ap.add_argument("--big", type=int, default=0, help="articles in one generated big story")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    if not a.db and not a.big:
+        ap.error("give --db STORE and/or --big N")
+    out: dict[str, object] = {"load_average": os.getloadavg()[0]}
+    t = time.perf_counter()
+    from newsfold.summarize.nlp import nlp
+
+    nlp()  # once per process: not counted in the stage's figures below
+    out["spacy_load_seconds"] = round(time.perf_counter() - t, 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        if a.db:
+            out["store"] = on_store(a.db, Path(tmp))
+        if a.big:
+            out["big"] = big_story(a.big, Path(tmp))
+    if a.json:
+        print(json.dumps(out, indent=2))
+        return
+    print(f"load average {out['load_average']:.2f} (2 cores; the machine may be shared); "
+          f"spaCy model loaded in {out['spacy_load_seconds']} s (once per process, not counted below)")
+    if "store" in out:
+        s = out["store"]
+        print(f"{s['store']}: {s['articles']} placed articles")  # type: ignore[index]
+        for k in ("cold", "warm"):
+            r = s[k]  # type: ignore[index]
+            print(f"  {k:5s} {r['stories']} stories, {r['parsed']} articles parsed: {r['seconds']} s "
+                  f"({r['seconds_per_story']} s/story, {r['cpu_seconds']} s CPU)")
+    if "big" in out:
+        b = out["big"]
+        for k in ("cold", "one_more_article"):
+            r = b[k]  # type: ignore[index]
+            print(f"one story of {b['articles']} articles, {k.replace('_', ' ')}: {r['seconds']} s "  # type: ignore[index]
+                  f"({r['parsed']} parsed, {r['cpu_seconds']} s CPU)")
+
+
+if __name__ == "__main__":
+    main()
