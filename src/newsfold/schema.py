@@ -175,18 +175,18 @@ MIGRATIONS: list[str] = [
         entities_json TEXT NOT NULL
     );
     """,
-    # 9: clean — per-outlet line counts appended per batch (outlet, chunk, line; a line's count is the sum
-    #    over its chunks): keyed by line alone, each line of each article was a write at a random place
+    # 9: clean — per-outlet line counts written as one row per outlet and batch ({line_hash: articles}), a
+    #    line's count being the sum over its rows: a row per line took a write at a random place in a table
+    #    as large as the corpus for every line of every article
     """
     CREATE TABLE IF NOT EXISTS outlet_line_counts (
+        seq INTEGER PRIMARY KEY,
         outlet TEXT NOT NULL,
-        chunk INTEGER NOT NULL,
-        line_hash TEXT NOT NULL,
-        doc_count INTEGER NOT NULL,
-        PRIMARY KEY (outlet, chunk, line_hash)
-    ) WITHOUT ROWID;
-    INSERT INTO outlet_line_counts (outlet, chunk, line_hash, doc_count)
-        SELECT outlet, 0, line_hash, doc_count FROM outlet_lines;
+        counts_json TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS outlet_line_counts_outlet ON outlet_line_counts(outlet);
+    INSERT INTO outlet_line_counts (outlet, counts_json)
+        SELECT outlet, json_group_object(line_hash, doc_count) FROM outlet_lines GROUP BY outlet;
     DROP TABLE outlet_lines;
     """,
 ]

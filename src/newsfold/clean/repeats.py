@@ -1,18 +1,23 @@
 """Lines an outlet repeats across its articles: boilerplate learned from the corpus.
 
 For every outlet we keep, per distinct short line, the number of its
-articles that contain it (table ``outlet_lines``).  A line found in
+articles that contain it (table ``outlet_line_counts``).  A line found in
 ``min_docs`` or more articles of the same outlet is boilerplate for that
 outlet (a footer, a sign-off, a promo) and is removed with its count as the
-reason.  Counts are updated in the same transaction as the articles they
+reason.  Counts are written in the same transaction as the articles they
 come from, so a crash never counts an article twice.
+
+Each batch appends one row per outlet holding its counts as JSON (line hash
+→ articles of the batch that hold the line); a line's count is the sum over
+the rows.  A row per line meant a write at a random place in a table as
+large as the corpus for every line of every article.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from collections import Counter
 from dataclasses import dataclass, field
 
 from ..models import Article, RemovedLine
@@ -35,8 +40,7 @@ class RepeatedLines:
     conn: sqlite3.Connection
     min_docs: int = 3
     _counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    _delta: Counter[tuple[str, str]] = field(default_factory=Counter)
-    _text: dict[tuple[str, str], str] = field(default_factory=dict)
+    _delta: dict[str, dict[str, int]] = field(default_factory=dict)
     _keys: dict[int, list[str | None]] = field(default_factory=dict)
 
     def _line_keys(self, a: Article) -> list[str | None]:
@@ -49,8 +53,11 @@ class RepeatedLines:
     def _outlet(self, outlet: str) -> dict[str, int]:
         d = self._counts.get(outlet)
         if d is None:
-            d = {h: c for h, c in self.conn.execute(
-                "SELECT line_hash, doc_count FROM outlet_lines WHERE outlet = ?", (outlet,))}
+            d = {}
+            for (counts_json,) in self.conn.execute(
+                    "SELECT counts_json FROM outlet_line_counts WHERE outlet = ?", (outlet,)):
+                for h, c in json.loads(counts_json).items():
+                    d[h] = d.get(h, 0) + c
             self._counts[outlet] = d
         return d
 
@@ -60,14 +67,14 @@ class RepeatedLines:
             if not a.outlet:
                 continue
             counts = self._outlet(a.outlet)
-            seen: set[str] = set()
-            for line, k in zip(a.text.split("\n"), self._line_keys(a)):
-                if k is None or k in seen:
+            delta = self._delta.get(a.outlet)
+            if delta is None:
+                delta = self._delta[a.outlet] = {}
+            for k in set(self._line_keys(a)):
+                if k is None:
                     continue
-                seen.add(k)
                 counts[k] = counts.get(k, 0) + 1
-                self._delta[(a.outlet, k)] += 1
-                self._text.setdefault((a.outlet, k), line.strip())
+                delta[k] = delta.get(k, 0) + 1
 
     def strip(self, a: Article) -> Article:
         """Remove the lines above and below ``a``'s story that its outlet repeats in ``min_docs``
@@ -96,22 +103,16 @@ class RepeatedLines:
         return a
 
     def flush(self) -> None:
-        """Write this batch's counts (call inside the batch's transaction)."""
+        """Write this batch's counts, a row per outlet (call inside the batch's transaction)."""
         if not self._delta:
             return
-        self.conn.executemany(
-            "INSERT INTO outlet_lines (outlet, line_hash, line, doc_count) VALUES (?,?,?,?) "
-            "ON CONFLICT(outlet, line_hash) DO UPDATE SET doc_count = doc_count + excluded.doc_count",
-            [(o, h, self._text[(o, h)], n) for (o, h), n in self._delta.items()])
+        self.conn.executemany("INSERT INTO outlet_line_counts (outlet, counts_json) VALUES (?, ?)",
+                              [(o, json.dumps(d, separators=(",", ":"))) for o, d in self._delta.items()])
         self._delta.clear()
-        self._text.clear()
         self._keys.clear()
 
     def forget_unflushed(self) -> None:
         """Drop in-memory counts after a failed batch (they are reloaded from the store)."""
         self._counts.clear()
         self._delta.clear()
-        self._text.clear()
         self._keys.clear()
-
-
