@@ -25,18 +25,22 @@ __all__ = ["Cleaner", "CleanOutcome", "normalize_text", "content_hash", "normali
 BLOCK_REASONS = {"related-articles block", "related headline with timestamp", "copyright footer", "comment prompt",
                  "share/follow/subscribe prompt", "related-article link", "link to another article", "site credit",
                  "advertisement marker", "original/source URL line", "bare URL"}
+_BLANK_RUN = re.compile(r"\n{3,}")
 HEAD_ZONE = 4  # bylines, datelines and date lines are looked for in the first lines
 _EN_STOP = frozenset("the of and to in a is that for on was with as by at from his he it said has have are be an "
                      "were which but not this had their they its after who will been".split())
 
 
 _NON_WORD = re.compile(r"[^\w\s]+")
+# the ASCII characters _NON_WORD removes, for a byte-level fast path on ASCII text
+_ASCII_NON_WORD = bytes(c for c in range(128) if _NON_WORD.match(chr(c)))
 
 
 def normalize_text(text: str) -> str:
     """Case, punctuation, spacing and Unicode forms removed: the text as a hash sees it."""
-    t = text if text.isascii() else unicodedata.normalize("NFKC", text)
-    return " ".join(_NON_WORD.sub("", t.lower()).split())
+    if text.isascii():
+        return " ".join(text.lower().encode("ascii").translate(None, _ASCII_NON_WORD).decode("ascii").split())
+    return " ".join(_NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower()).split())
 
 
 def content_hash(text: str) -> str:
@@ -62,12 +66,23 @@ def article_id_for(raw: RawDocument, text: str, digest: str | None = None) -> st
     return "c" + (digest or content_hash(text))[:16]
 
 
+_WORD = re.compile(r"[a-z]+")
+# every byte but a-z becomes a space: ASCII text splits into the words _WORD finds
+_NOT_AZ = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
+_EN_STOP_BYTES = frozenset(w.encode("ascii") for w in _EN_STOP)
+
+
 def guess_language(text: str) -> str | None:
-    words = re.findall(r"[a-z]+", text[:2000].lower())
-    if len(words) < 20:
+    low = text[:2000].lower()
+    if low.isascii():  # the words _WORD would find, as bytes, without a regular expression
+        ascii_words = low.encode("ascii").translate(_NOT_AZ).split()
+        n, hits = len(ascii_words), sum(map(_EN_STOP_BYTES.__contains__, ascii_words))
+    else:
+        words = _WORD.findall(low)
+        n, hits = len(words), sum(map(_EN_STOP.__contains__, words))
+    if n < 20:
         return None
-    share = sum(w in _EN_STOP for w in words) / len(words)
-    return "en" if share > 0.15 else None
+    return "en" if hits / n > 0.15 else None
 
 
 @dataclass
@@ -79,7 +94,7 @@ class CleanOutcome:
     removed_count: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     raw: str
     text: str
@@ -110,9 +125,10 @@ class Cleaner:
                     ln.removed = "image" if "![" in ln.raw else "markdown artefact"
                 continue
             # "<https://...>" after an "Original url:" line is the article's own URL
-            am = ANGLE_URL.search(ln.raw)
-            if am and url is None:
-                url = am.group(1)
+            if url is None and "<" in ln.raw:
+                am = ANGLE_URL.search(ln.raw)
+                if am:
+                    url = am.group(1)
             if head_seen < HEAD_ZONE:
                 head_seen += 1
                 ln.head = True
@@ -159,7 +175,7 @@ class Cleaner:
                     removed.append(RemovedLine(ln.raw.strip(), ln.removed))
             else:
                 kept.append(" ".join(ln.text.split()))
-        body = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+        body = _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip()
         if len(body) < self.min_chars:
             return CleanOutcome(error="no article text left after removing boilerplate" if removed else "empty")
         published, source = self._date(raw, url, found, body)

@@ -22,6 +22,9 @@ ISO_DATE = re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})\b")
 URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?:/|-|$)"
                       r"|/(?P<y2>(?:19|20)\d{2})(?P<m2>[01]\d)(?P<d2>[0-3]\d)/")
 
+_TIME_WORDS = re.compile(r"\b(\d{1,2}:\d{2}(:\d{2})?\s*(am|pm)?|gmt|utc|[a-z]{2,4}t|updated|published|posted|on|at)\b",
+                         re.I)
+
 
 def _mk(y: str | int, m: str | int, d: str | int) -> str | None:
     try:
@@ -64,6 +67,8 @@ def parse_date(value: str) -> str | None:
 
 def find_full_date(text: str) -> str | None:
     """The first day-month-year date written out in ``text``."""
+    if "19" not in text and "20" not in text:  # every date matched has a year 19xx or 20xx
+        return None
     m = FULL_DATE.search(text)
     if m:
         if m.group("y1"):
@@ -88,10 +93,11 @@ def date_from_url(url: str | None) -> str | None:
 
 def is_date_only(line: str) -> bool:
     """A line that holds a date (and perhaps a time) and nothing else."""
+    if "19" not in line and "20" not in line:  # every date matched has a year 19xx or 20xx
+        return False
     m = FULL_DATE.search(line) or ISO_DATE.search(line)
     if not m:
         return False
     rest = (line[:m.start()] + line[m.end():]).strip(" ,.|-–—:")
-    rest = re.sub(r"\b(\d{1,2}:\d{2}(:\d{2})?\s*(am|pm)?|gmt|utc|[a-z]{2,4}t|updated|published|posted|on|at)\b",
-                  "", rest, flags=re.I).strip(" ,.|-–—:")
+    rest = _TIME_WORDS.sub("", rest).strip(" ,.|-–—:")
     return not rest

@@ -25,12 +25,9 @@ ONLY_LINK = re.compile(r"^\W*\[[^\]]+\]\([^)]*\)\W*$")
 ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
 
 
-_MD_CHARS = frozenset("*_[#!")
-
-
 def strip_markdown(line: str) -> str:
     """Markdown marks → plain text: headings, bold/italics, links become their text."""
-    if _MD_CHARS.isdisjoint(line):
+    if not ("*" in line or "_" in line or "[" in line or "#" in line or "!" in line):
         return line.strip()
     s = MD_IMAGE.sub("", line)
     s = MD_HEADING.sub("", s)
@@ -87,10 +84,12 @@ _STAMP_TOKENS = re.compile(
     r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|"
     r"sat(?:ur)?|sun|day|time|date|hours?|minutes?|ago|year|days)\b\.?", re.I)
 
+_LETTER_WORD = re.compile(r"[A-Za-z]{2,}")
+
 
 def _stamp_words(s: str) -> list[str]:
     """The words of ``s`` that are not part of a date or time stamp."""
-    return re.findall(r"[A-Za-z]{2,}", _STAMP_TOKENS.sub(" ", s))
+    return _LETTER_WORD.findall(_STAMP_TOKENS.sub(" ", s))
 
 
 @dataclass
@@ -99,19 +98,18 @@ class Verdict:
     strong: bool = True
 
 
-_PHOTO_KEYS = re.compile(r"photo|image|picture|pic|getty|reuters/|shutterstock|illustration|graphic|video|epa-efe"
-                         r"|credit")
-_SHARE_KEYS = re.compile(r"subscribe|sign up|follow us|share this|newsletter|download our")
-_COPY_KEYS = re.compile(r"©|copyright|rights reserved|\(c\)")
-_DIGIT = re.compile(r"\d")
+# every TIMESTAMP and CLOCK match holds a digit before ":" and two digits, or before spaces and a unit
+_STAMP_HINT = re.compile(r"\d(?::\d\d|\s+[mhdw])", re.I)
+_SENTENCE_BREAK = re.compile(r"[.!?][\"”]?\s")
 _SENTENCE_END = (".", "?", "!", '"', "”", ":")
 
 
 def classify(line: str, raw: str) -> Verdict | None:
     """Why ``line`` (markdown already stripped; ``raw`` as received) is boilerplate, or None.
 
-    Cheap substring guards run before each regular expression: most lines are
-    news and must cost little.
+    Cheap guards run before each regular expression: most lines are news and
+    must cost little.  A guard names substrings of which the line must hold one
+    for the expression to match (an ``in`` test costs far less than a search).
     """
     s = line.strip()
     if not s:
@@ -136,30 +134,36 @@ def classify(line: str, raw: str) -> Verdict | None:
         return Verdict("bare URL")
     if SOURCE_LINK.match(s):
         return Verdict("original/source URL line")
-    if n < 300 and _COPY_KEYS.search(low) and COPYRIGHT.search(s):
+    if (n < 300 and ("©" in low or "copyright" in low or "rights reserved" in low or "(c)" in low)
+            and COPYRIGHT.search(s)):
         return Verdict("copyright footer")
-    if n < 160 and _SHARE_KEYS.search(low) and SHARE_ANY.search(s):
+    if (n < 160 and ("subscribe" in low or "sign up" in low or "follow us" in low or "share this" in low
+                     or "newsletter" in low or "download our" in low) and SHARE_ANY.search(s)):
         return Verdict("share/follow/subscribe prompt")
     if n < 300 and ":" in s and RELATED_LINE.match(s):
         return Verdict("related-article link")
     if n < 200 and raw_s.startswith(("[", "*", "_", "(")) and ONLY_LINK.match(raw_s):
         return Verdict("link to another article")
-    if n < 200 and _PHOTO_KEYS.search(low) and PHOTO.search(s):
+    if (n < 200 and ("photo" in low or "image" in low or "pic" in low or "getty" in low or "credit" in low
+                     or "video" in low or "graphic" in low or "illustration" in low or "reuters/" in low
+                     or "shutterstock" in low or "epa-efe" in low) and PHOTO.search(s)):
         return Verdict("photo credit")
-    if n < 220 and (":" in s or "ago" in low or "read" in low):
+    if n < 220 and (":" in s or "ago" in low or "read" in low) and _STAMP_HINT.search(s):
         m = TIMESTAMP.search(s) or CLOCK.search(s)
         if m is not None:
             words = _stamp_words(s)
             if len(words) <= 2:
                 return Verdict("date/time stamp")
             before = s[:m.start()].rstrip(" ,|-–—")
-            if (TIMESTAMP.search(s) and not re.search(r"[.!?][\"”]?\s", before)
+            if (TIMESTAMP.search(s) and not _SENTENCE_BREAK.search(before)
                     and not before.endswith(_SENTENCE_END) and not s.endswith((".", "?", "!"))):
                 return Verdict("related headline with timestamp")
     # weak: only inside a block of boilerplate
-    if n < 200 and " by" in low and SITE_CREDIT.search(low):
+    if (n < 200 and " by" in low and ("maintained" in low or "powered" in low or "developed" in low
+                                      or "designed" in low or "hosted" in low or "managed" in low)
+            and SITE_CREDIT.search(low)):
         return Verdict("site credit", strong=False)
-    if n < 90 and _DIGIT.search(s) and is_date_only(s):
+    if n < 90 and is_date_only(s):
         return Verdict("date line", strong=False)
     if n < 120 and not s.endswith(_SENTENCE_END) and len(s.split()) <= 16:
         return Verdict("headline in a related-articles block", strong=False)
