@@ -89,13 +89,12 @@ def limit_read_insert(path: Path, tmp: Path) -> tuple[int, float]:
     return n, time.perf_counter() - t0
 
 
-def limit_encoder(store, encoder: str, sample: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def limit_encoder(store, enc, sample: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     """The encoder alone on (a sample of) the stored articles' texts, as the stories stage feeds it."""
-    from newsfold.represent import Featurizer, article_body, make_encoder
+    from newsfold.represent import Featurizer, article_body
 
     ids = [r[0] for r in store.conn.execute("SELECT id FROM articles ORDER BY seq LIMIT ?", (sample,))]
     texts = [article_body(a)[: Featurizer.dense_chars] for a in store.get_articles(ids)]
-    enc = make_encoder(encoder)
     enc.encode(texts[:8])  # load (and, the first time, export) the model outside the timing
     t0 = time.perf_counter()
     enc.encode(texts)
@@ -113,7 +112,13 @@ def ecb_scores(store) -> dict[str, float]:  # type: ignore[no-untyped-def]
             "stories": len({s for _, s in rows}), "events": len(set(gold.values())), "placed": len(rows)}
 
 
-def run_one(size: str, encoder: str, sample: int) -> dict:
+def make(encoder: str, max_tokens: int | None):  # type: ignore[no-untyped-def]
+    from newsfold.represent import MiniLMEncoder, make_encoder
+
+    return MiniLMEncoder(max_tokens=max_tokens) if encoder == "minilm" and max_tokens else make_encoder(encoder)
+
+
+def run_one(size: str, encoder: str, sample: int, max_tokens: int | None = None) -> dict:
     from newsfold.ingest import Ingester
     from newsfold.pipeline import STAGES, load_stage
     from newsfold.store import Store
@@ -122,7 +127,8 @@ def run_one(size: str, encoder: str, sample: int) -> dict:
         tmp = Path(tmpd)
         path = corpus_file(size, tmp)
         store = Store(tmp / "bench.db")
-        options = {"stories": {"encoder": encoder}, "refold": {"encoder": encoder}}
+        enc = make(encoder, max_tokens)
+        options = {"stories": {"encoder": enc}, "refold": {"encoder": enc}}
         rows = []
         t_all = time.perf_counter()
         t0 = time.perf_counter()
@@ -135,8 +141,10 @@ def run_one(size: str, encoder: str, sample: int) -> dict:
             r = stage.catch_up(store)
             rows.append({"stage": name, "seconds": time.perf_counter() - t0, "processed": r.processed,
                          "details": {k: v for k, v in r.details.items() if isinstance(v, (int, float, str))}})
+            print(f"  [{size}] {name}: {rows[-1]['seconds']:.1f} s", file=sys.stderr, flush=True)
         total = time.perf_counter() - t_all
-        out = {"size": size, "encoder": encoder, "articles": rep.accepted, "rows": rows, "total_s": total,
+        out = {"size": size, "encoder": encoder, "max_tokens": getattr(enc, "max_tokens", None),
+               "articles": rep.accepted, "rows": rows, "total_s": total,
                "peak_mb": peak_mb(),
                "copies": store.conn.execute("SELECT count(*) FROM dup_links").fetchone()[0],
                "encoded": store.conn.execute("SELECT count(*) FROM article_vectors").fetchone()[0],
@@ -147,7 +155,7 @@ def run_one(size: str, encoder: str, sample: int) -> dict:
         n, s = limit_read_insert(path, tmp)
         out["limit_read_insert"] = {"articles": n, "seconds": s}
         if encoder != "none":
-            n, s = limit_encoder(store, encoder, sample)
+            n, s = limit_encoder(store, make(encoder, max_tokens), sample)
             out["limit_encoder"] = {"articles": n, "seconds": s}
         store.close()
     return out
@@ -232,7 +240,8 @@ def install_mb(packages: list[str]) -> float:
 def print_run(r: dict) -> None:
     n = r["articles"]
     title = "ECB+ developers' set" if r["size"] == "ecb" else f"{int(r['size']):,} generated articles"
-    print(f"\n## {title}: {n:,} articles, encoder {r['encoder']}")
+    print(f"\n## {title}: {n:,} articles, encoder {r['encoder']}"
+          + (f" ({r['max_tokens']} tokens)" if r.get("max_tokens") else ""))
     print(f"| stage | seconds | articles/s | notes |\n|---|---|---|---|")
     for row in r["rows"]:
         det = row.get("details") or {}
@@ -258,6 +267,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="ecb,10000,100000", help="comma-separated: ecb and/or article counts")
     ap.add_argument("--encoder", default="minilm", help="minilm (default), static, none")
+    ap.add_argument("--max-tokens", type=int, help="with --encoder minilm: cut each text at this many tokens "
+                                                    "(default: the encoder's own)")
     ap.add_argument("--encoder-sample", type=int, default=2000, help="texts for the encoder-alone limit row")
     ap.add_argument("--encoders", action="store_true", help="compare the dense-encoder options on ECB+")
     ap.add_argument("--quick", action="store_true", help="with --encoders: skip the torch and fp32 options")
@@ -267,7 +278,7 @@ def main() -> None:
     ap.add_argument("--one", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
-        print(json.dumps(run_one(a.one, a.encoder, a.encoder_sample)))
+        print(json.dumps(run_one(a.one, a.encoder, a.encoder_sample, a.max_tokens)))
         return
     print(f"machine: {machine()}")
     if a.encoders:
@@ -287,10 +298,11 @@ def main() -> None:
         return
     results = []
     for size in a.sizes.split(","):
-        p = subprocess.run([sys.executable, __file__, "--one", size.strip(), "--encoder", a.encoder,
-                            "--encoder-sample", str(a.encoder_sample)], capture_output=True, text=True)
+        cmd = [sys.executable, __file__, "--one", size.strip(), "--encoder", a.encoder,
+               "--encoder-sample", str(a.encoder_sample)] + (["--max-tokens", str(a.max_tokens)] if a.max_tokens else [])
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # the child's progress goes to stderr
         if p.returncode != 0:
-            sys.exit(f"the {size} run failed:\n{p.stderr[-3000:]}")
+            sys.exit(f"the {size} run failed (exit code {p.returncode}); its errors are above")
         r = json.loads(p.stdout.strip().splitlines()[-1])
         results.append(r)
         if not a.json:

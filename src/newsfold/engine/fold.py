@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..models import Article
-from ..represent import ArticleFeatures, Encoder, Featurizer, make_encoder, parse_date, usable_text
+from ..represent import ArticleFeatures, Encoder, Featurizer, NoEncoder, make_encoder, parse_date, usable_text
 from . import kernels
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,18 +99,6 @@ class OneByOne:
         return np.vstack(rows).astype(np.float32)
 
 
-class Precomputed:
-    """An encoder that hands back vectors computed earlier (in another process), in order."""
-
-    def __init__(self, name: str, vectors: np.ndarray) -> None:
-        self.name = name
-        self.vectors = vectors
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        assert len(texts) == len(self.vectors)
-        return self.vectors
-
-
 def make_article(row: dict[str, object]) -> Article:
     """The :class:`Article` of an input record (what the local engine stores for it)."""
     return Article(id=str(row["id"]), text=str(row["text"] or ""), title=row.get("title") or None,  # type: ignore[arg-type]
@@ -148,8 +136,8 @@ def embed(articles: Sequence[Article], encoder: Encoder) -> Embedded:
 
 def features(articles: Sequence[Article], encoder_name: str, dense: np.ndarray) -> list[ArticleFeatures]:
     """The stage's features of ``articles``, with their vectors computed earlier."""
-    vecs = dense if dense.shape[1] else np.zeros((len(articles), 0), dtype=np.float32)
-    return Featurizer(Precomputed(encoder_name, vecs)).featurize(list(articles))
+    vectors = {a.id: dense[i] for i, a in enumerate(articles)} if dense.shape[1] else {}
+    return Featurizer(NoEncoder()).featurize(list(articles), vectors)
 
 
 # ------------------------------------------------------------- windows
