@@ -9,12 +9,23 @@ and not counted.  ``--big N`` builds one story of N articles
 (ECB+ articles of one event and near-copies of them: sentences dropped or
 swapped, 200 outlets, a year of dates, half the copies linked to their
 original in ``dup_links``) and times its briefing cold, then warm after one
-more article joins it.  Prints seconds, seconds per story, articles parsed,
-and the process CPU seconds (the machine may be shared).
+more article joins it.  Prints seconds, seconds per story, articles and
+paragraphs parsed, and the process CPU seconds (the machine may be shared).
+
+``--compare`` measures what the briefing's cheaper NLP changes, on the
+stories of ``--db``: every article is parsed whole and paragraph by
+paragraph (entity mentions, facts and quoted statements per article that
+differ), and each story's briefing is made from whole-article analyses
+with every article read (as before paragraph analysis and
+``NLP_SAMPLE``), from paragraph analyses, and from paragraph analyses
+reading ``--nlp-sizes`` articles: the shown entities (top 15), quotes
+across outlets, discrepancies and outlets' own entities they share with
+it, and the articles each parses.
 
     .venv/bin/newsfold --db /tmp/ecb.db add data/ecbplus/ecbplus-dev.jsonl
     .venv/bin/python bench/summaries.py --db /tmp/ecb.db [--json]
     .venv/bin/python bench/summaries.py --big 5000 [--json]
+    .venv/bin/python bench/summaries.py --db /tmp/ecb.db --compare [--nlp-sizes 8,10,12,16]
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +57,7 @@ def timed(store: Store) -> dict[str, float | int]:
     rep = SummariesStage().catch_up(store)
     wall, cpu = time.perf_counter() - w, time.process_time() - c
     return {"stories": rep.processed, "parsed": int(rep.details["parsed"]), "sampled": int(rep.details["sampled"]),
+            "paragraphs_parsed": int(rep.details.get("paragraphs_parsed", 0)),
             "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
             "seconds_per_story": round(wall / max(1, rep.processed), 3)}
 
@@ -101,10 +114,92 @@ def big_story(n: int, tmp: Path, seed: int = 13) -> dict[str, object]:
     return {"articles": n, "event": event, "cold": cold, "one_more_article": warm}
 
 
+def _whole_article_analyses(articles: list[Article]) -> dict[str, object]:
+    """Each article parsed whole, as before paragraph analysis (same extraction)."""
+    from newsfold.summarize.analysis import ArticleAnalysis
+    from newsfold.summarize.discrepancies import extract_facts
+    from newsfold.summarize.entities import entity_mentions
+    from newsfold.summarize.nlp import parse
+    from newsfold.summarize.quotes import attribute, extract_quotations
+
+    return {a.id: ArticleAnalysis(article_id=a.id, content_hash=a.content_hash, entities=entity_mentions(doc),
+                                  facts=extract_facts(doc), quotes=attribute(extract_quotations(a.text or "", doc)))
+            for a, doc in zip(articles, parse([a.text or "" for a in articles]))}
+
+
+def _differ(a: Counter, b: Counter) -> dict[str, float | int]:
+    diff = sum(((a - b) + (b - a)).values())
+    return {"whole": sum(a.values()), "paragraphs": sum(b.values()), "differ": diff,
+            "differ_pct": round(100 * diff / max(1, sum(a.values())), 2)}
+
+
+def _shown(b: object) -> dict[str, set]:
+    """What a reader sees of a briefing's NLP parts, as sets to compare."""
+    return {"entities (top 15)": {(e.name, e.label) for e in b.entities[:15]},  # type: ignore[attr-defined]
+            "quotes across outlets": {q.text for q in b.quotes if len(q.renderings) > 1},  # type: ignore[attr-defined]
+            "discrepancies": {(d.subject, frozenset(v.value for v in d.values))
+                              for d in b.discrepancies},  # type: ignore[attr-defined]
+            "outlets' own entities": {(o.outlet, e) for o in b.additions for e in o.entities}}  # type: ignore
+
+
+def compare(path: str, sizes: list[int]) -> dict[str, object]:
+    """Entity/fact/quote output of paragraph vs whole-article parsing, and briefings per NLP sample size."""
+    from newsfold.summarize import summarize_story
+    from newsfold.summarize.analysis import analyse
+
+    store = Store(path)
+    members: dict[str, list[str]] = {}
+    for sid, aid in store.conn.execute("SELECT story_id, article_id FROM story_articles ORDER BY article_id"):
+        members.setdefault(sid, []).append(aid)
+    dups = {r[0] for r in store.conn.execute("SELECT article_id FROM dup_links")}
+    arts = {a.id: a for a in store.get_articles(sorted({i for ids in members.values() for i in ids}))}
+    c = time.process_time()
+    whole = _whole_article_analyses(list(arts.values()))
+    whole_cpu = time.process_time() - c
+    c = time.process_time()
+    para = analyse(list(arts.values()))
+    para_cpu = time.process_time() - c
+    out: dict[str, object] = {"articles": len(arts), "stories": len(members),
+                              "parse_cpu_seconds": {"whole": round(whole_cpu, 1), "paragraphs": round(para_cpu, 1)}}
+    per_article = {
+        "entity mentions": [Counter((aid, *e) for aid, an in d.items() for e in an.entities) for d in (whole, para)],
+        "facts": [Counter((aid, f.key, f.value) for aid, an in d.items() for f in an.facts) for d in (whole, para)],
+        "quoted statements": [Counter((aid, q.text) for aid, an in d.items() for q in an.quotes)
+                              for d in (whole, para)],
+        "quote speakers": [Counter((aid, q.text, q.speaker) for aid, an in d.items() for q in an.quotes)
+                           for d in (whole, para)]}
+    out["per_article"] = {k: _differ(a, b) for k, (a, b) in per_article.items()}
+
+    def briefings(analyses: dict, k: int) -> dict[str, object]:
+        return {sid: summarize_story([arts[i] for i in ids], story_id=sid, passages=[], analyses=analyses,
+                                     duplicates=dups, nlp_sample_size=k) for sid, ids in members.items()}
+
+    ref = briefings(whole, 10**9)
+    variants = {"paragraphs, all read": briefings(para, 10**9)}
+    variants.update({f"paragraphs, {k} read": briefings(para, k) for k in sizes})
+    ref_shown = {sid: _shown(b) for sid, b in ref.items()}
+    rows = {}
+    for name, bs in variants.items():
+        k = int(name.split(", ")[1].split()[0]) if name.split(", ")[1][0].isdigit() else 10**9
+        row: dict[str, object] = {"articles_parsed": sum(min(k, len(ids)) for ids in members.values()),
+                                  "stories_changed": sum(_shown(bs[sid]) != ref_shown[sid] for sid in members)}
+        for part in next(iter(ref_shown.values())):
+            kept = sum(len(ref_shown[sid][part] & _shown(bs[sid])[part]) for sid in members)
+            had = sum(len(ref_shown[sid][part]) for sid in members)
+            got = sum(len(_shown(bs[sid])[part]) for sid in members)
+            row[part] = f"{kept}/{had} kept, {got} shown"
+        rows[name] = row
+    out["briefings_vs_whole_all_read"] = rows
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", help="a store built by `newsfold add` (copied, never changed)")
     ap.add_argument("--big", type=int, default=0, help="articles in one generated big story")
+    ap.add_argument("--compare", action="store_true",
+                    help="with --db: content changes of paragraph analysis and of each NLP sample size")
+    ap.add_argument("--nlp-sizes", default="8,10,12,16", help="NLP sample sizes --compare tries")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if not a.db and not a.big:
@@ -115,6 +210,11 @@ def main() -> None:
 
     nlp()  # once per process: not counted in the stage's figures below
     out["spacy_load_seconds"] = round(time.perf_counter() - t, 2)
+    if a.compare:
+        if not a.db:
+            ap.error("--compare needs --db STORE")
+        print(json.dumps(compare(a.db, [int(k) for k in a.nlp_sizes.split(",")]), indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         if a.db:
             out["store"] = on_store(a.db, Path(tmp))
@@ -130,14 +230,16 @@ def main() -> None:
         print(f"{s['store']}: {s['articles']} placed articles")  # type: ignore[index]
         for k in ("cold", "warm"):
             r = s[k]  # type: ignore[index]
-            print(f"  {k:5s} {r['stories']} stories, {r['parsed']} articles parsed: {r['seconds']} s "
+            print(f"  {k:5s} {r['stories']} stories, {r['parsed']} articles analysed, "
+                  f"{r['paragraphs_parsed']} paragraphs parsed: {r['seconds']} s "
                   f"({r['seconds_per_story']} s/story, {r['cpu_seconds']} s CPU)")
     if "big" in out:
         b = out["big"]
         for k in ("cold", "one_more_article"):
             r = b[k]  # type: ignore[index]
             print(f"one story of {b['articles']} articles, {k.replace('_', ' ')}: {r['seconds']} s "  # type: ignore[index]
-                  f"({r['parsed']} parsed, {r['cpu_seconds']} s CPU)")
+                  f"({r['parsed']} articles analysed, {r['paragraphs_parsed']} paragraphs parsed, "
+                  f"{r['cpu_seconds']} s CPU)")
 
 
 if __name__ == "__main__":

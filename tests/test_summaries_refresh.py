@@ -18,7 +18,8 @@ from newsfold.models import Article
 from newsfold.pipeline import run_pipeline
 from newsfold.store import Store
 from newsfold.summarize import SummariesStage, load_briefing, render_briefing_text
-from newsfold.summarize.sample import Member, choose_sample
+from newsfold.summarize.sample import NLP_SAMPLE, Member, choose_sample, nlp_sample
+from newsfold.summarize.text import paragraphs
 from newsfold.summarize.stage import story_version
 from nfpaths import ECBPLUS, EXAMPLES
 
@@ -184,9 +185,9 @@ def big_story(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[Art
 def test_big_story_reads_a_sample_spread_over_outlets_and_time(big_story: tuple[Store, list[Article]]) -> None:
     store, arts = big_story
     rep = SummariesStage().catch_up(store)
-    assert rep.details["sampled"] == 1 and rep.details["parsed"] == 40
+    assert rep.details["sampled"] == 1 and rep.details["parsed"] == NLP_SAMPLE < 40
     b = load_briefing(store, "big")
-    assert b.n_articles == len(arts) == 322 and b.sampled == {"used": 40, "of": 322}
+    assert b.n_articles == len(arts) == 322 and b.sampled == {"used": 40, "of": 322, "nlp_used": NLP_SAMPLE}
     read = {t.article_id for t in b.timeline}
     assert len(read) == 40
     linked = {r[0] for r in store.conn.execute("SELECT article_id FROM dup_links")}
@@ -196,14 +197,21 @@ def test_big_story_reads_a_sample_spread_over_outlets_and_time(big_story: tuple[
     assert len({by_id[i].outlet for i in read}) == len({a.outlet for a in originals})  # every outlet
     days = sorted(by_id[i].published for i in read)
     assert days[0] <= "2020-03-03" and days[-1] >= "2020-04-27"  # the whole time span
-    # every part of the briefing reads the sample
+    # every part of the briefing reads the sample; entities, quotes and discrepancies its first NLP_SAMPLE
+    parsed = {r[0] for r in store.conn.execute("SELECT article_id FROM article_entities")}
+    assert len(parsed) == NLP_SAMPLE and parsed <= read
+    assert len({by_id[i].outlet for i in parsed}) == NLP_SAMPLE  # spread over outlets too
     assert b.summary and all(set(s.article_ids) <= read for s in b.summary)
-    assert b.entities and all(set(e.article_ids) <= read for e in b.entities)
-    assert all(r.article_id in read for q in b.quotes for r in q.renderings)
-    assert all(set(v.article_ids) <= read for d in b.discrepancies for v in d.values)
+    assert b.entities and all(set(e.article_ids) <= parsed for e in b.entities)
+    assert all(r.article_id in parsed for q in b.quotes for r in q.renderings)
+    assert all(set(v.article_ids) <= parsed for d in b.discrepancies for v in d.values)
     assert all(set(o.article_ids) <= read for o in b.additions)
-    assert store.conn.execute("SELECT count(*) FROM article_entities").fetchone()[0] == 40
-    assert "read from 40 of 322 articles" in render_briefing_text(b)
+    text = render_briefing_text(b)
+    assert "read from 40 of 322 articles" in text and f"quotes and figures from {NLP_SAMPLE} of them" in text
+    # the articles' paragraphs were parsed once each: the copies repeat their originals' paragraphs
+    distinct = {p for i in parsed for p in paragraphs(by_id[i].text)}
+    assert rep.details["paragraphs_parsed"] == len(distinct)
+    assert store.conn.execute("SELECT count(*) FROM paragraph_analyses").fetchone()[0] == len(distinct)
 
 
 def test_choose_sample_prefers_originals_spread_over_outlets_and_time() -> None:
@@ -225,3 +233,34 @@ def test_choose_sample_prefers_originals_spread_over_outlets_and_time() -> None:
     few = [Member(f"b{i}", duplicate=i >= 3) for i in range(20)]
     got = choose_sample(few, 5)
     assert {"b0", "b1", "b2"} <= set(got) and len(got) == 5
+
+
+def test_nlp_sample_is_a_stable_part_of_the_sample() -> None:
+    members = [Member(f"a{i:03d}", outlet=f"o{i % 7}", published=f"2020-01-{1 + i // 5:02d}", duplicate=i % 3 == 0)
+               for i in range(120)]
+    arts = [Article(id=m.id, text="", outlet=m.outlet, published=m.published) for m in members]
+    dups = {m.id for m in members if m.duplicate}
+    big = choose_sample(members, 40)
+    small = [a.id for a in nlp_sample([a for a in arts if a.id in big], dups, 12)]
+    assert len(small) == 12 and set(small) <= set(big) and set(small) == set(choose_sample(members, 12))
+    assert len({a.outlet for a in arts if a.id in small}) == 7  # every outlet
+    assert [a.id for a in nlp_sample(arts[:10], dups, 12)] == [a.id for a in arts[:10]]  # a small story: all
+
+
+def test_shared_paragraphs_are_parsed_once(tmp_path: Path) -> None:
+    """A copy that adds one paragraph to an article costs one parse; its analysis extends the original's."""
+    rows = next(iter(ecb_events().values()))[:2]
+    store = Store(tmp_path / "p.db")
+    put(store, "s0", insert(store, rows[:1]))
+    stage = SummariesStage()
+    first = stage.catch_up(store)
+    n = len(paragraphs(rows[0]["text"]))
+    assert first.details["parsed"] == 1 and first.details["paragraphs_parsed"] == n
+    copy = {"id": "copy", "text": rows[0]["text"] + "\n\nThe Associated Press contributed to this report from Paris."}
+    put(store, "s1", insert(store, [copy]))
+    rep = stage.catch_up(store)
+    assert rep.details["parsed"] == 1 and rep.details["paragraphs_parsed"] == 1
+    an = stage.analyses(store, store.get_articles([rows[0]["id"], "copy"]))[0]
+    orig, cp = an[rows[0]["id"]], an["copy"]
+    assert cp.entities[:len(orig.entities)] == orig.entities and ("Associated Press", "ORG") in cp.entities[-2:]
+    assert cp.quotes == orig.quotes and cp.facts == orig.facts

@@ -189,4 +189,14 @@ MIGRATIONS: list[str] = [
         SELECT outlet, json_group_object(line_hash, doc_count) FROM outlet_lines GROUP BY outlet;
     DROP TABLE outlet_lines;
     """,
+    # 10: summaries — what spaCy finds in each distinct paragraph (key: a hash of its text), parsed once for every
+    #     article that has it: reprints and wire copies share paragraphs
+    """
+    CREATE TABLE IF NOT EXISTS paragraph_analyses (
+        hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        analysis_json TEXT NOT NULL,
+        PRIMARY KEY (hash, model)
+    ) WITHOUT ROWID;
+    """,
 ]

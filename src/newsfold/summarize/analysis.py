@@ -1,43 +1,84 @@
-"""What spaCy finds in one article, extracted once and stored: entity mentions, facts, quoted statements.
+"""What spaCy finds in an article, extracted once per paragraph and stored: entity mentions, facts, quotes.
 
 A briefing's entities, quotes and discrepancies are computed from these
-per-article records, never from spaCy docs kept around: the parse is the
-expensive part (tens of milliseconds per article), so each article is
-parsed once, when a briefing first reads it, and its
-:class:`ArticleAnalysis` is stored in ``article_entities`` (one row per
-article, ``model`` naming the spaCy model and this extraction's version;
-``entities_json`` as below).  A record whose model or article content hash
-differs is parsed again.
+records, never from spaCy docs kept around: the parse is the expensive part
+(tens of milliseconds per article).  It is done per paragraph (an article's
+non-blank lines, :func:`.text.paragraphs`): each distinct paragraph is
+parsed once, whatever article it appears in, so reprints and wire copies
+that share paragraphs cost nothing.  A :class:`ParagraphAnalysis` is stored
+in ``paragraph_analyses`` (key: a hash of the paragraph's text; ``model``
+naming the spaCy model and this extraction's version).  An article's
+:class:`ArticleAnalysis` is its paragraphs' put together in text order (a
+whole-paragraph quotation without a speaker takes the previous quotation's
+speaker, :func:`.quotes.attribute`) and is stored in ``article_entities``
+(one row per article) so that a briefing reads one row per article.  A
+record whose model, or whose article's content hash, differs is redone.
 
-``entities_json`` (version 1)::
+Nothing the briefing reads holds a character offset: entity mentions are
+names, facts and quotes carry their sentence's text, and a fact's or
+quote's sentence never crossed a paragraph even when articles were parsed
+whole.
+
+``article_entities.entities_json`` (extraction version 2)::
 
     {"hash": "<article content hash>",
      "entities": [["Vladimir Putin", "PERSON"], …],            # kept mentions, text order
      "facts": [{"kind", "key", "value", "shown", "sentence", "entity"}],
      "quotes": [{"text", "speaker", "sentence", "partial"}]}
+
+``paragraph_analyses.analysis_json``: the same ``entities`` and ``facts``,
+and ``quotes`` as quotations (``{"speaker", "whole", "statements": […]}``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ..models import Article
 from .discrepancies import Fact, extract_facts
 from .entities import entity_mentions
 from .nlp import model_version, parse
-from .quotes import Statement, extract_statements
+from .quotes import Quotation, Statement, attribute, extract_quotations
+from .text import paragraphs
 
 log = logging.getLogger(__name__)
 
-EXTRACTION_VERSION = 1  # bump when what is extracted from a doc changes: stored records are then redone
+EXTRACTION_VERSION = 2  # bump when what is extracted from a doc changes: stored records are then redone
+BATCH_SIZE = 128  # paragraphs per spaCy batch (a paragraph is a few sentences)
 
 
 def model_key() -> str:
-    """The ``article_entities.model`` value records written now carry."""
+    """The ``model`` value records written now carry."""
     return f"{model_version()}/nf{EXTRACTION_VERSION}"
+
+
+def paragraph_key(text: str) -> str:
+    """The key of a paragraph's analysis: a hash of its (stripped) text."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+@dataclass
+class ParagraphAnalysis:
+    """The entity mentions, facts and quotations of one paragraph."""
+
+    entities: list[tuple[str, str]] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    quotes: list[Quotation] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps({"entities": [list(e) for e in self.entities], "facts": [asdict(f) for f in self.facts],
+                           "quotes": [q.to_dict() for q in self.quotes]}, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, s: str) -> "ParagraphAnalysis":
+        d = json.loads(s)
+        return cls(entities=[(n, lab) for n, lab in d.get("entities", [])],
+                   facts=[Fact(**f) for f in d.get("facts", [])],
+                   quotes=[Quotation.from_dict(q) for q in d.get("quotes", [])])
 
 
 @dataclass
@@ -63,13 +104,37 @@ class ArticleAnalysis:
                    facts=[Fact(**f) for f in d.get("facts", [])],
                    quotes=[Statement(**q) for q in d.get("quotes", [])])
 
+    @classmethod
+    def combine(cls, article: Article, parts: Sequence[ParagraphAnalysis]) -> "ArticleAnalysis":
+        """The analysis of ``article`` from its paragraphs' (in text order)."""
+        return cls(article_id=article.id, content_hash=article.content_hash,
+                   entities=[e for p in parts for e in p.entities], facts=[f for p in parts for f in p.facts],
+                   quotes=attribute(q for p in parts for q in p.quotes))
 
-def analyse(articles: Sequence[Article], batch_size: int = 32) -> dict[str, ArticleAnalysis]:
-    """Parse ``articles`` in one spaCy pass and keep what the briefing reads (the docs are dropped)."""
-    out: dict[str, ArticleAnalysis] = {}
-    if not articles:
-        return out
-    for a, doc in zip(articles, parse([a.text or "" for a in articles], batch_size=batch_size)):
-        out[a.id] = ArticleAnalysis(article_id=a.id, content_hash=a.content_hash, entities=entity_mentions(doc),
-                                    facts=extract_facts(doc), quotes=extract_statements(a, doc))
-    return out
+
+def analyse_paragraphs(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[ParagraphAnalysis]:
+    """Parse paragraphs in one spaCy pass and keep what the briefing reads (the docs are dropped)."""
+    return [ParagraphAnalysis(entities=entity_mentions(doc), facts=extract_facts(doc),
+                              quotes=extract_quotations(t, doc))
+            for t, doc in zip(texts, parse(list(texts), batch_size=batch_size))]
+
+
+def analyse(articles: Sequence[Article], known: MutableMapping[str, ParagraphAnalysis] | None = None,
+            batch_size: int = BATCH_SIZE) -> dict[str, ArticleAnalysis]:
+    """The analyses of ``articles``, parsing each distinct paragraph not in ``known`` once.
+
+    ``known`` maps :func:`paragraph_key` to stored paragraph analyses; the
+    paragraphs parsed here are added to it (the caller stores the new keys).
+    """
+    known = {} if known is None else known
+    split = {a.id: paragraphs(a.text or "") for a in articles}
+    new: dict[str, str] = {}
+    for paras in split.values():
+        for t in paras:
+            k = paragraph_key(t)
+            if k not in known and k not in new:
+                new[k] = t
+    if new:
+        known.update(zip(new, analyse_paragraphs(list(new.values()), batch_size=batch_size)))
+        log.debug("parsed %d new paragraphs for %d articles", len(new), len(articles))
+    return {a.id: ArticleAnalysis.combine(a, [known[paragraph_key(t)] for t in split[a.id]]) for a in articles}

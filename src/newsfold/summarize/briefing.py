@@ -16,7 +16,8 @@ JSON shape (schema 1)::
       "summary": [{"text", "article_ids", "source_id", "position", "words"}],
       "reason": null | "…",                # why the summary is empty
       "n_articles": 4, "n_words": 97, "max_words": 100,
-      "sampled": null | {"used": 40, "of": 5000},   # a big story is read from a sample of its articles
+      "sampled": null | {"used": 40, "of": 5000, "nlp_used": 12},  # a big story is read from a sample of its
+                                                 # articles; entities, quotes and discrepancies from nlp_used of them
       "entities": [{"name", "label", "count", "article_ids"}],
       "additions": [{"outlet", "article_ids", "sentences": [{"text", "article_id", "position"}],
                      "entities": ["…"], "n_sentences"}],
@@ -152,7 +153,8 @@ class Briefing:
     n_words: int = 0
     max_words: int = 100
     schema: int = SCHEMA
-    sampled: dict[str, int] | None = None  # {"used": n, "of": total}: the articles read, of the story's
+    sampled: dict[str, int] | None = None  # {"used": n, "of": total[, "nlp_used": k]}: the articles read, of the
+    #                                        story's (and how many of them entities, quotes and discrepancies read)
 
     @property
     def summary_text(self) -> str:

@@ -18,7 +18,7 @@ from scipy import sparse
 
 from ..models import Article, Passage
 from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
-from .sample import SAMPLE_SIZE, Member, choose_sample
+from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 from .select import SubmodularSelector
 from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix
 
@@ -240,7 +240,10 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
 
     A sentence is the outlet's own when no sentence of another outlet is
     similar to it or contains most of its content words, and it does not
-    carry a quote that other articles render too (``shared_quotes``).
+    carry a quote that other articles render too (``shared_quotes``).  An
+    entity is the outlet's own when no other outlet's article names it:
+    by ``entity_names`` for the articles it covers (the ones the entities
+    were read from), by the name appearing in the text for the others.
     """
     quoted: dict[str, list[str]] = {}
     for q in shared_quotes:
@@ -269,6 +272,8 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
             other = unit_outlet != unit_outlet[i]
             if other.any() and (cos[k, other].max() >= NOVEL_COS or contain[k, other].max() >= NOVEL_CONTAIN):
                 echoed[i] = True
+    unread = [(outlet_of(a), (a.text or "").lower()) for a in articles
+              if entity_names is not None and a.id not in entity_names]
     result = []
     for outlet, ids in outlets.items():
         found: list[AddedSentence] = []
@@ -290,6 +295,9 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
             theirs = set().union(*(entity_names.get(a.id, set()) for a in articles if outlet_of(a) != outlet))
             theirs_low = {t.lower() for t in theirs}
             ents = sorted(e for e in mine if e.lower() not in theirs_low)
+            if ents and unread:
+                texts = [t for o, t in unread if o != outlet]
+                ents = [e for e in ents if not any(e.lower() in t for t in texts)]
         if found or ents:
             result.append(OutletAdditions(outlet=outlet, article_ids=ids, sentences=found[:MAX_ADDITIONS_SHOWN],
                                           entities=ents, n_sentences=len(found)))
@@ -335,7 +343,8 @@ def timeline(articles: Sequence[Article]) -> list[TimelineEntry]:
 def summarize_story(articles: list[Article], *, max_words: int = 100, passages: Sequence[Passage] | None = None,
                     story_id: str | None = None, version: str = "", with_nlp: bool = True,
                     analyses: Mapping[str, ArticleAnalysis] | None = None, n_articles: int | None = None,
-                    duplicates: Collection[str] = (), sample_size: int = SAMPLE_SIZE) -> Briefing:
+                    duplicates: Collection[str] = (), sample_size: int = SAMPLE_SIZE,
+                    nlp_sample_size: int = NLP_SAMPLE) -> Briefing:
     """The briefing of one story (see :class:`Briefing` for what it holds).
 
     A story of more than ``sample_size`` articles is read from a sample
@@ -343,8 +352,10 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
     first (:mod:`.sample`); ``n_articles`` is the story's size when
     ``articles`` already is the caller's sample.  ``passages`` are the dedup
     stage's re-used passages between the articles; when None, they are
-    looked for here.  ``analyses`` are stored per-article analyses
-    (:mod:`.analysis`); articles without one are parsed here.
+    looked for here.  Entities, quotes and discrepancies read at most
+    ``nlp_sample_size`` of the articles (:func:`.sample.nlp_sample`).
+    ``analyses`` are stored per-article analyses (:mod:`.analysis`);
+    articles without one are parsed here.
     ``with_nlp=False`` skips spaCy (no entities, quotes or discrepancies).
     """
     articles = [a for a in articles if a is not None]
@@ -358,8 +369,11 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
     articles.sort(key=lambda a: (a.published is None, a.published or "", a.id))
     brief = Briefing(headline="", summary=[], story_id=story_id, version=version, n_articles=total,
                      max_words=max_words, timeline=timeline(articles))
-    if total > len(articles):
+    nlp_articles = nlp_sample(articles, duplicates, nlp_sample_size) if with_nlp else []
+    if total > len(articles) or len(nlp_articles) < len(articles):
         brief.sampled = {"used": len(articles), "of": total}
+        if with_nlp and len(nlp_articles) < len(articles):
+            brief.sampled["nlp_used"] = len(nlp_articles)
     if not articles:
         brief.reason = "the story has no articles"
         return brief
@@ -386,13 +400,13 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         from .quotes import align_quotes
 
         found = dict(analyses or {})
-        missing = [a for a in articles if a.id not in found]
+        missing = [a for a in nlp_articles if a.id not in found]
         if missing:
             found.update(analyse(missing))
-        brief.entities = story_entities(articles, found)
-        names = entity_names_by_article(articles, found)
-        brief.quotes = align_quotes(articles, found, {a.id: outlet_of(a) for a in articles})
-        brief.discrepancies = find_discrepancies(articles, found)
+        brief.entities = story_entities(nlp_articles, found)
+        names = entity_names_by_article(nlp_articles, found)
+        brief.quotes = align_quotes(nlp_articles, found, {a.id: outlet_of(a) for a in nlp_articles})
+        brief.discrepancies = find_discrepancies(nlp_articles, found)
     brief.additions = additions(articles, sel, names, brief.quotes)
     return brief
 

@@ -10,9 +10,12 @@ at coordinated clauses ("…, and reaffirmed that …"), so that a quote
 joining two statements can align with each of them.  Statements of
 different articles whose content words overlap (Dice ≥ 0.4) are linked, and
 each connected group is one :class:`AlignedQuote` with one rendering per
-article.  An article's statements are extracted once
-(:func:`extract_statements`, from its spaCy doc) and stored with its
-analysis (:mod:`.analysis`); a story aligns the stored statements.
+article.  Quotations are extracted once per paragraph
+(:func:`extract_quotations`, from the paragraph's spaCy doc) and stored
+with its analysis (:mod:`.analysis`); an article's statements are its
+paragraphs' quotations put together (:func:`attribute`, which carries a
+speaker to the whole-paragraph quotation after it), and a story aligns the
+stored statements.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..models import Article
@@ -59,6 +62,22 @@ class Statement:
     speaker: str | None
     sentence: str
     partial: bool
+
+
+@dataclass
+class Quotation:
+    """One quotation of a paragraph: the speaker found for it, whether it is the whole paragraph, its statements."""
+
+    speaker: str | None
+    whole_paragraph: bool
+    statements: list[Statement]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"speaker": self.speaker, "whole": self.whole_paragraph, "statements": [asdict(s) for s in self.statements]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Quotation":
+        return cls(speaker=d["speaker"], whole_paragraph=d["whole"], statements=[Statement(**s) for s in d["statements"]])
 
 
 @dataclass
@@ -167,11 +186,14 @@ def _sentence_of(doc: Any, at: int) -> str:
     return text[lo:hi].strip()
 
 
-def extract_statements(article: Article, doc: Any) -> list[Statement]:
-    """The quoted statements of one article (``doc``: its spaCy doc, or None), in text order."""
-    text = article.text or ""
-    out: list[Statement] = []
-    prev_speaker: str | None = None
+def extract_quotations(text: str, doc: Any) -> list[Quotation]:
+    """The quotations of one paragraph (``doc``: its spaCy doc, or None), in text order, with their statements.
+
+    A quotation whose speaker is not found here keeps ``speaker=None``; a
+    whole-paragraph quotation takes the speaker of the one before it when an
+    article's quotations are put together (:func:`attribute`).
+    """
+    out: list[Quotation] = []
     for qs, qe in quote_spans(text):
         raw = text[qs:qe]
         if len(raw.split()) < MIN_QUOTE_WORDS:
@@ -181,17 +203,33 @@ def extract_statements(article: Article, doc: Any) -> list[Statement]:
         line_end = text.find("\n", qe)
         whole_para = not text[line_start:qs - 1].strip() and not text[qe + 1:line_end if line_end >= 0 else None].strip(
             " .,")
-        if speaker is None and whole_para:
-            speaker = prev_speaker
-        prev_speaker = speaker or prev_speaker
         segs = _segments(doc, qs, qe, text) if doc is not None else [(qs, qe)]
+        stmts = []
         for a, b in segs:
             seg = _LEADING_CC.sub("", text[a:b].strip(" ,;"))
             terms = set(content_terms(seg))
             if len(seg.split()) < MIN_QUOTE_WORDS or len(terms) < MIN_TERMS:
                 continue
             sentence = _sentence_of(doc, a) if doc is not None else ""
-            out.append(Statement(seg, speaker, sentence, len(segs) > 1))
+            stmts.append(Statement(seg, speaker, sentence, len(segs) > 1))
+        out.append(Quotation(speaker=speaker, whole_paragraph=whole_para, statements=stmts))
+    return out
+
+
+def attribute(quotations: Iterable[Quotation]) -> list[Statement]:
+    """The statements of an article's quotations (its paragraphs' in text order), each with its speaker.
+
+    A whole-paragraph quotation with no speaker of its own is the previous
+    quotation's speaker's.
+    """
+    out: list[Statement] = []
+    prev_speaker: str | None = None
+    for q in quotations:
+        speaker = q.speaker
+        if speaker is None and q.whole_paragraph:
+            speaker = prev_speaker
+        prev_speaker = speaker or prev_speaker
+        out.extend(Statement(st.text, speaker, st.sentence, st.partial) for st in q.statements)
     return out
 
 

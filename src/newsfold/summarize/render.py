@@ -30,7 +30,12 @@ def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 1
     out = [b.headline or "(no headline)", ""]
     read = f"{b.n_articles} articles"
     if b.sampled:
-        read = f"read from {b.sampled['used']} of {b.sampled['of']} articles, a sample spread over outlets and time"
+        read = f"{b.sampled['of']} articles"
+        if b.sampled["used"] < b.sampled["of"]:
+            read = (f"read from {b.sampled['used']} of {b.sampled['of']} articles, "
+                    "a sample spread over outlets and time")
+        if b.sampled.get("nlp_used") is not None:
+            read += f"; entities, quotes and figures from {b.sampled['nlp_used']} of them"
     if b.summary:
         out.append(f"Summary ({b.n_words} words, {read}; [n] = sources below)")
         for s in b.summary:
@@ -61,7 +66,8 @@ def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 1
         for d in b.discrepancies:
             vals = "  vs  ".join(f"{v.value} {_cite(v.article_ids, nums)}" for v in d.values)
             out.append(wrap(f"{d.subject} ({d.kind}): {vals}"))
-    out += ["", "Sources" + (f" (the {b.sampled['used']} articles read)" if b.sampled else "")]
+    sampled = b.sampled and b.sampled["used"] < b.sampled["of"]
+    out += ["", "Sources" + (f" (the {b.sampled['used']} articles read)" if sampled else "")]
     for t in b.timeline:
         out.append(wrap(f"[{nums.get(t.article_id, '?')}] {t.published or 'date unknown'}  {t.outlet}  "
                         f"{t.article_id}  {t.title or ''}".rstrip()))

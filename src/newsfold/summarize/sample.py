@@ -11,20 +11,30 @@ outlets as it can and the story's whole time span.  An article's claim
 depends only on the articles picked before it, so an article joining the
 story changes the sample only if it is picked itself: a refreshed briefing
 re-reads (and parses) few new articles.  A story that fits is read whole.
-The briefing says when it was sampled (``Briefing.sampled``).
+
+The briefing's entities, quotes and discrepancies need a spaCy parse of
+every article they read, the costly part of a briefing; they read at most
+``NLP_SAMPLE`` articles (:func:`nlp_sample`), the sample of that size,
+which is contained in the briefing's sample of ``SAMPLE_SIZE`` (each
+claim depends only on the claims before it) and so just as stable and as
+spread over outlets and time.  Sentence selection reads the larger sample.
+The briefing says what it read (``Briefing.sampled``).
 """
 
 from __future__ import annotations
 
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
 
+from ..models import Article
+
 SAMPLE_SIZE = 40
+NLP_SAMPLE = 12  # articles read for entities, quotes and discrepancies (see bench/summaries.py --compare-nlp)
 
 
 @dataclass
@@ -48,6 +58,18 @@ def choose_sample(members: Sequence[Member], size: int = SAMPLE_SIZE) -> list[st
         if len(chosen) >= size:
             break
     return chosen
+
+
+def nlp_sample(articles: Sequence[Article], duplicates: Collection[str] = (), size: int = NLP_SAMPLE,
+               ) -> list[Article]:
+    """The articles (of a story's sample) whose entities, quotes and figures the briefing reads, in input order.
+
+    ``duplicates``: ids of articles that are copies of another (``dup_links``).
+    """
+    if len(articles) <= size:
+        return list(articles)
+    keep = set(choose_sample([Member(a.id, a.outlet, a.published, a.id in duplicates) for a in articles], size))
+    return [a for a in articles if a.id in keep]
 
 
 UNDATED = 1e12  # seconds: undated articles sit together, far from every dated one

@@ -9,12 +9,15 @@ it is.  A story whose articles did not change is never rewritten.
 
 Stories are done in chunks.  For each, the stage picks the articles the
 briefing reads (all of them, or a sample of a big story, chosen from the
-articles' outlet, date and ``dup_links`` without reading their text),
-reads their stored analyses (``article_entities``), parses the articles
-that have none in one spaCy pass for the whole chunk, and writes the new
-analyses, the briefings, the stories' headlines and their full-text rows
-in one transaction: a killed run resumes where it stopped and never
-parses an article or writes a briefing twice.  Reading a briefing
+articles' outlet, date and ``dup_links`` without reading their text) and,
+of those, the ones its entities, quotes and discrepancies read
+(:func:`.sample.nlp_sample`); it reads their stored analyses
+(``article_entities``), builds the missing ones from their paragraphs'
+stored analyses (``paragraph_analyses``), parses the paragraphs that have
+none in one spaCy pass for the whole chunk, and writes the new paragraph
+and article analyses, the briefings, the stories' headlines and their
+full-text rows in one transaction: a killed run resumes where it stopped
+and never parses a paragraph or writes a briefing twice.  Reading a briefing
 (:func:`load_briefing`) never recomputes it.
 """
 
@@ -33,10 +36,10 @@ from ..stages import ProgressFn, StageReport, no_progress
 from ..store import Store
 from .briefing import Briefing
 from .core import summarize_story
-from .sample import SAMPLE_SIZE, Member, choose_sample
+from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 
 if TYPE_CHECKING:
-    from .analysis import ArticleAnalysis
+    from .analysis import ArticleAnalysis, ParagraphAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +77,12 @@ class SummariesStage:
     name = "summaries"
 
     def __init__(self, max_words: int = 100, batch_size: int = 20, with_nlp: bool = True,
-                 sample_size: int = SAMPLE_SIZE) -> None:
+                 sample_size: int = SAMPLE_SIZE, nlp_sample_size: int = NLP_SAMPLE) -> None:
         self.max_words = max_words
         self.batch_size = batch_size
         self.with_nlp = with_nlp
         self.sample_size = sample_size
+        self.nlp_sample_size = nlp_sample_size
 
     def backlog(self, store: Store) -> tuple[list[_Pending], list[str], dict[str, str]]:
         """Stories to (re)summarize, stories whose briefing must go, and briefings to move (old id → new id)."""
@@ -114,7 +118,8 @@ class SummariesStage:
     def catch_up(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
         pending, drop, moved = self.backlog(store)
         report = StageReport(stage=self.name, details={"stale": len(pending), "removed": len(drop), "empty": 0,
-                                                       "moved": len(moved), "sampled": 0, "parsed": 0})
+                                                       "moved": len(moved), "sampled": 0, "parsed": 0,
+                                                       "paragraphs_parsed": 0})
         if drop or moved:
             with store.atomic() as conn:
                 for old, new in moved.items():
@@ -128,18 +133,32 @@ class SummariesStage:
             chunk = pending[start:start + self.batch_size]
             reads = {p.story_id: self.sample(store, p) for p in chunk}
             articles = {a.id: a for a in store.get_articles(sorted({i for ids in reads.values() for i in ids}))}
-            analyses, fresh = self.analyses(store, list(articles.values())) if self.with_nlp else ({}, {})
+            dups = _duplicates(store, list(articles))
+            arts_of = {p.story_id: [articles[i] for i in reads[p.story_id] if i in articles] for p in chunk}
+            analyses: dict[str, ArticleAnalysis] = {}
+            fresh: dict[str, ArticleAnalysis] = {}
+            fresh_paras: dict[str, ParagraphAnalysis] = {}
+            if self.with_nlp:
+                nlp_read = {a.id: a for arts in arts_of.values()
+                            for a in nlp_sample(arts, dups, self.nlp_sample_size)}
+                analyses, fresh, fresh_paras = self.analyses(store, list(nlp_read.values()))
             done = []
             for p in chunk:
-                arts = [articles[i] for i in reads[p.story_id] if i in articles]
-                briefing = summarize_story(arts, max_words=self.max_words, passages=_passages(store, reads[p.story_id]),
-                                           story_id=p.story_id, version=p.version, with_nlp=self.with_nlp,
-                                           analyses=analyses, n_articles=len(p.article_ids),
-                                           sample_size=self.sample_size)
+                briefing = summarize_story(arts_of[p.story_id], max_words=self.max_words,
+                                           passages=_passages(store, reads[p.story_id]), story_id=p.story_id,
+                                           version=p.version, with_nlp=self.with_nlp, analyses=analyses,
+                                           n_articles=len(p.article_ids), duplicates=dups,
+                                           sample_size=self.sample_size, nlp_sample_size=self.nlp_sample_size)
                 report.details["empty"] += int(not briefing.summary)
                 report.details["sampled"] += int(briefing.sampled is not None)
                 done.append((p, briefing))
             with store.atomic() as conn:
+                if fresh_paras:
+                    from .analysis import model_key
+
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO paragraph_analyses (hash, model, analysis_json) VALUES (?, ?, ?)",
+                        [(k, model_key(), pa.to_json()) for k, pa in fresh_paras.items()])
                 if fresh:
                     from .analysis import model_key
 
@@ -151,6 +170,7 @@ class SummariesStage:
                 for p, b in done:
                     self._write(conn, p, b)
             report.details["parsed"] += len(fresh)
+            report.details["paragraphs_parsed"] += len(fresh_paras)
             report.processed += len(done)
             progress(self.name, report.processed, total)
         return report
@@ -166,27 +186,39 @@ class SummariesStage:
         return sorted(choose_sample([Member(r[0], r[1], r[2], bool(r[3])) for r in rows], self.sample_size))
 
     @staticmethod
-    def analyses(store: Store, articles: list[Article],
-                 ) -> tuple[dict[str, ArticleAnalysis], dict[str, ArticleAnalysis]]:
-        """Every article's analysis (stored, else parsed now), and the ones parsed now (to store)."""
-        from .analysis import ArticleAnalysis, analyse, model_key  # noqa: F811 (imports spaCy: only when needed)
+    def analyses(store: Store, articles: list[Article]) -> tuple[
+            dict[str, ArticleAnalysis], dict[str, ArticleAnalysis], dict[str, ParagraphAnalysis]]:
+        """Every article's analysis, the ones built now, and the paragraph analyses parsed now (both to store).
+
+        An article's stored analysis is used when its model and content hash
+        match; the others are built from their paragraphs' stored analyses,
+        and only the paragraphs with none are parsed.
+        """
+        from .analysis import ArticleAnalysis, ParagraphAnalysis, analyse, model_key, paragraph_key  # noqa: F811
+        from .text import paragraphs
 
         key = model_key()
         have: dict[str, ArticleAnalysis] = {}
         by_id = {a.id: a for a in articles}
-        ids = list(by_id)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            q = (f"SELECT article_id, model, entities_json FROM article_entities"
-                 f" WHERE article_id IN ({','.join('?' * len(chunk))})")
-            for aid, model, js in store.conn.execute(q, chunk):
-                if model == key:
-                    an = ArticleAnalysis.from_json(aid, js)
-                    if an.content_hash == by_id[aid].content_hash:
-                        have[aid] = an
-        fresh = analyse([a for a in articles if a.id not in have])
+        for aid, model, js in _rows_in(store, "SELECT article_id, model, entities_json FROM article_entities"
+                                              " WHERE article_id IN ({})", list(by_id)):
+            if model == key:
+                an = ArticleAnalysis.from_json(aid, js)
+                if an.content_hash == by_id[aid].content_hash:
+                    have[aid] = an
+        missing = [a for a in articles if a.id not in have]
+        if not missing:
+            return have, {}, {}
+        wanted = sorted({paragraph_key(t) for a in missing for t in paragraphs(a.text or "")})
+        known: dict[str, ParagraphAnalysis] = {}
+        for h, model, js in _rows_in(store, "SELECT hash, model, analysis_json FROM paragraph_analyses"
+                                            " WHERE hash IN ({})", wanted):
+            if model == key:
+                known[h] = ParagraphAnalysis.from_json(js)
+        stored = set(known)
+        fresh = analyse(missing, known)
         have.update(fresh)
-        return have, fresh
+        return have, fresh, {k: v for k, v in known.items() if k not in stored}
 
     @staticmethod
     def _move(conn: sqlite3.Connection, old: str, new: str) -> None:
@@ -218,6 +250,18 @@ class SummariesStage:
         conn.execute("DELETE FROM stories_fts WHERE story_id = ?", (p.story_id,))
         conn.execute("INSERT INTO stories_fts (story_id, headline, summary) VALUES (?, ?, ?)",
                      (p.story_id, b.headline, b.summary_text))
+
+
+def _rows_in(store: Store, query: str, values: list[str], size: int = 500) -> Iterable[sqlite3.Row]:
+    """Rows of ``query`` (its ``{}`` an IN list) for ``values``, asked in chunks of ``size``."""
+    for i in range(0, len(values), size):
+        chunk = values[i:i + size]
+        yield from store.conn.execute(query.format(",".join("?" * len(chunk))), chunk)
+
+
+def _duplicates(store: Store, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that are copies of another article (a ``dup_links`` row)."""
+    return {r[0] for r in _rows_in(store, "SELECT article_id FROM dup_links WHERE article_id IN ({})", ids)}
 
 
 def _passages(store: Store, ids: list[str]) -> list[Passage]:

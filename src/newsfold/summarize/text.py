@@ -49,6 +49,11 @@ class SentenceUnit:
     n_in_article: int = 0
 
 
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of ``text``: its non-blank lines, stripped, in order (what :func:`split_text` splits)."""
+    return [p for p in (line.strip() for line in text.split("\n")) if p]
+
+
 def split_text(text: str) -> list[tuple[str, int]]:
     """Sentences of ``text`` with their character offsets; paragraphs never merge."""
     out: list[tuple[str, int]] = []
