@@ -491,8 +491,9 @@ class OnlineClusterer:
         s = self.stories_[story]
         if not s.norm:
             self._norms(s)
-        get = weights.get
-        sparse = sum(w * get(j, 0.0) for j, w in s.terms.items()) / s.norm
+        small, big = (weights, s.terms) if len(weights) < len(s.terms) else (s.terms, weights)
+        get = big.get  # the dot product walks the shorter of the two term lists
+        sparse = sum(w * get(j, 0.0) for j, w in small.items()) / s.norm
         if f.dense is None or self._dmat is None or not self._dnorm[story]:
             return sparse
         dense = float(f.dense @ self._dmat[story]) / float(self._dnorm[story])

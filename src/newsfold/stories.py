@@ -170,9 +170,10 @@ def load_vectors(store: Store, ids: list[str], key: str) -> dict[str, np.ndarray
     out: dict[str, np.ndarray] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        for r in store.conn.execute(f"SELECT article_id, vector FROM article_vectors WHERE encoder = ? "
-                                    f"AND article_id IN ({','.join('?' * len(chunk))})", [key, *chunk]):
-            out[r[0]] = np.frombuffer(r[1], dtype=np.float32)
+        for r in store.conn.execute(f"SELECT article_id, encoder, vector FROM article_vectors "  # by primary key
+                                    f"WHERE article_id IN ({','.join('?' * len(chunk))})", chunk):
+            if r[1] == key:
+                out[r[0]] = np.frombuffer(r[2], dtype=np.float32)
     return out
 
 
@@ -308,6 +309,8 @@ class StoriesStage:
         pos = {sid: i for i, sid in enumerate(ids)}
         featurizer = Featurizer(self.encoder)
         n_stories = _story_ids(store)
+        dormant = {r[0] for r in store.conn.execute("SELECT id FROM stories WHERE state = 'dormant'")}
+        placed: dict[str, str] = {}  # article → story, for copies whose canonical is placed in this run
         done = 0
         progress(self.name, 0, len(backlog))
         for start in range(0, len(backlog), BATCH):
@@ -317,6 +320,8 @@ class StoriesStage:
             feats = {f.id: f for f in featurize_stored(store, featurizer, ok)}
             touched: set[str] = set()
             placed_now: set[str] = set()
+            links = self._links(store, [a.id for a in ok])
+            rows: list[tuple[str, str, float, str]] = []
             with store.atomic():
                 keep_vectors(store, featurizer)
                 for a in chunk:
@@ -327,7 +332,8 @@ class StoriesStage:
                         report.details["skipped"] += 1
                         continue
                     f = feats[a.id]
-                    story_id, score, reason, is_new = self._place_one(store, oc, pos, ids, a, f, n_stories)
+                    story_id, score, reason, is_new = self._place_one(oc, pos, ids, f, n_stories, links.get(a.id),
+                                                                      placed)
                     if is_new:
                         n_stories += 1
                         ids.append(story_id)
@@ -337,17 +343,18 @@ class StoriesStage:
                         _event(store, story_id, "created", reason=reason, article_id=a.id)
                         report.details["new_stories"] += 1
                     else:
-                        state = store.conn.execute("SELECT state FROM stories WHERE id = ?",
-                                                   (story_id,)).fetchone()[0]
-                        if state == "dormant":
+                        if story_id in dormant:
+                            dormant.discard(story_id)
                             store.conn.execute("UPDATE stories SET state = 'active' WHERE id = ?", (story_id,))
                             _event(store, story_id, "revived", reason=reason, article_id=a.id)
                             report.details["revived"] += 1
                         report.details["copies" if reason.startswith("copy of") else "joined"] += 1
-                    store.conn.execute("INSERT INTO story_articles (article_id, story_id, score, reason) "
-                                       "VALUES (?,?,?,?)", (a.id, story_id, float(score), reason))
+                    rows.append((a.id, story_id, float(score), reason))
+                    placed[a.id] = story_id
                     touched.add(story_id)
                     placed_now.add(a.id)
+                store.conn.executemany("INSERT INTO story_articles (article_id, story_id, score, reason) "
+                                       "VALUES (?,?,?,?)", rows)
                 terms: Counter[str] = Counter()
                 for a in chunk:
                     if a.id in feats and a.id in placed_now:
@@ -364,15 +371,29 @@ class StoriesStage:
             report.details["dormant"] = update_states(store, self.quiet_days)
         return report
 
-    def _place_one(self, store: Store, oc: OnlineClusterer, pos: dict[str, int], ids: list[str], a: Article,
-                   f: ArticleFeatures, n_stories: int) -> tuple[str, float, str, bool]:
-        """Decide one article's story: ``(story id, score, reason, is new)``."""
-        link = store.conn.execute(
-            "SELECT d.canonical_id, d.kind, sa.story_id FROM dup_links d JOIN story_articles sa "
-            "ON sa.article_id = d.canonical_id WHERE d.article_id = ?", (a.id,)).fetchone()
-        if link is not None and link["story_id"] in pos:
-            oc.add_to_story(pos[link["story_id"]], f)
-            return link["story_id"], 1.0, f"copy of {link['canonical_id']} ({link['kind']})", False
+    @staticmethod
+    def _links(store: Store, ids: list[str]) -> dict[str, tuple[str, str, str | None]]:
+        """Copy → (canonical, kind, the canonical's story if placed) for the ``ids`` dedup linked."""
+        out: dict[str, tuple[str, str, str | None]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for r in store.conn.execute(
+                    "SELECT d.article_id, d.canonical_id, d.kind, sa.story_id FROM dup_links d LEFT JOIN "
+                    "story_articles sa ON sa.article_id = d.canonical_id "
+                    f"WHERE d.article_id IN ({','.join('?' * len(chunk))})", chunk):
+                out[r[0]] = (r[1], r[2], r[3])
+        return out
+
+    def _place_one(self, oc: OnlineClusterer, pos: dict[str, int], ids: list[str], f: ArticleFeatures,
+                   n_stories: int, link: tuple[str, str, str | None] | None,
+                   placed: dict[str, str]) -> tuple[str, float, str, bool]:
+        """Decide one article's story: ``(story id, score, reason, is new)``; a copy joins its canonical's."""
+        if link is not None:
+            canonical, kind, story = link
+            story = story or placed.get(canonical)
+            if story in pos:
+                oc.add_to_story(pos[story], f)
+                return story, 1.0, f"copy of {canonical} ({kind})", False
         p = oc.place(f)
         if p.new:
             return _new_story_id(n_stories), p.score, p.reason, True
