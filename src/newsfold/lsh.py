@@ -201,6 +201,31 @@ class LSHIndex:
         keep[1:] = (q[1:] != q[:-1]) | (kk[1:] != kk[:-1])
         return Candidates(q[keep], kk[keep])
 
+    def _batch_pairs(self, flat: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs ``(later key, earlier key)`` inside a batch: keys that share a run of equal
+        hashes in the sorted ``flat``, the first ``max_bucket`` distinct keys of each run."""
+        none = np.zeros(0, np.int64)
+        same = flat[1:] == flat[:-1]
+        if not same.any():
+            return none, none
+        run = np.cumsum(np.r_[True, ~same]) - 1
+        multi = np.bincount(run)[run] >= 2
+        run, ks = run[multi], keys[multi].astype(np.int64)
+        order = np.lexsort((ks, run))
+        run, ks = run[order], ks[order]
+        keep = np.r_[True, (run[1:] != run[:-1]) | (ks[1:] != ks[:-1])]
+        run, ks = run[keep], ks[keep]
+        starts = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+        start = np.repeat(starts, np.diff(np.r_[starts, run.size]))
+        rank = np.arange(run.size) - start  # position among the run's distinct keys, ascending
+        ok = rank < self.max_bucket
+        rank, start, later = rank[ok], start[ok], ks[ok]
+        # each key pairs with every key before it in its run
+        total = int(rank.sum())
+        first = np.repeat(np.cumsum(rank) - rank, rank)
+        earlier = ks[np.repeat(start, rank) + (np.arange(total, dtype=np.int64) - first)]
+        return np.repeat(later, rank), earlier
+
     def add_and_query(self, keys: np.ndarray, sigs: np.ndarray) -> Candidates:
         """Index a batch and return its candidate pairs ``(new key, older key)``.
 
@@ -214,19 +239,8 @@ class LSHIndex:
         order = np.argsort(bh.ravel(), kind="stable")
         flat, row = bh.ravel()[order], order // self.params.bands
         c = self._query_sorted(flat, row)  # against what is indexed already
-        q_new, k_old = [keys[c.query]], [c.key]
-        # pairs inside the batch: runs of equal hashes in the sorted batch
-        same = np.flatnonzero(flat[1:] == flat[:-1])
-        if same.size:
-            starts = same[np.r_[True, same[1:] != same[:-1] + 1]]
-            for st in starts.tolist():
-                end = st + 1
-                while end < flat.size and flat[end] == flat[st]:
-                    end += 1
-                members = np.unique(keys[row[st:end]])[: self.max_bucket]
-                a, b = np.triu_indices(members.size, 1)
-                q_new.append(members[b])
-                k_old.append(members[a])
+        q_in, k_in = self._batch_pairs(flat, keys[row])
+        q_new, k_old = [keys[c.query], q_in], [c.key, k_in]
         self._add_sorted(flat, keys[row])
         q = np.concatenate(q_new)
         k = np.concatenate(k_old)
