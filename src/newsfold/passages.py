@@ -9,6 +9,11 @@ a name and a verb are not.
 
 Direction: when both articles carry dates and they differ, the later one is
 the copier (``direction="copied"``); otherwise ``"shared"``.
+
+A :class:`SentenceCache` keeps what splitting found, per line and per text,
+so a caller comparing one article with many (dedup's canonicals, a story's
+members) splits each text once and each repeated line (a wire sentence, an
+outlet's footer) once.
 """
 
 from __future__ import annotations
@@ -48,6 +53,148 @@ def _sentences(text: str, n: int) -> list[_Sentence]:
     return out
 
 
+@dataclass
+class SplitText:
+    """A text's sentences (the first :data:`MAX_SENTENCES`) and their word n-grams as integer ids.
+
+    Sentence ``i`` owns the distinct ids ``ids[owner == i]``, ``sizes[i]`` of
+    them; ids are only comparable between texts split by the same
+    :class:`SentenceCache` generation.
+    """
+
+    sentences: list[str]
+    sizes: np.ndarray
+    ids: np.ndarray
+    owner: np.ndarray
+    generation: int
+    _by_gram: tuple[np.ndarray, np.ndarray] | None = None
+
+    def by_gram(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, owner)`` sorted by id: the text as a source to look sentences up in."""
+        if self._by_gram is None:
+            order = np.argsort(self.ids, kind="stable")
+            self._by_gram = (self.ids[order], self.owner[order])
+        return self._by_gram
+
+
+class _Full(Exception):
+    """The word table has no room for another word id (see :class:`SentenceCache`)."""
+
+
+class SentenceCache:
+    """Texts split into sentences and n-gram ids, each line and each text once.
+
+    :func:`split_sentences` breaks every line of a text on its own, so a
+    line seen before is looked up, not split again.  Words get integer ids
+    and an n-gram is its word ids packed into one 63-bit integer (exact: no
+    hashing), so two split texts are matched with numpy.  Bounded: past
+    ``max_words`` words or ``max_lines`` lines everything is forgotten, at
+    the start of a comparison (never in the middle of one); the last
+    ``max_texts`` texts are kept whole.
+    """
+
+    def __init__(self, ngram: int = 3, max_words: int = 1 << 20, max_lines: int = 100_000,
+                 max_texts: int = 1024) -> None:
+        if int(ngram) < 1:
+            raise ValueError(f"ngram must be at least 1, got {ngram}")
+        self.ngram = int(ngram)
+        self._bits = 63 // self.ngram
+        self.max_words = min(int(max_words), (1 << self._bits) - 1)
+        self.max_lines = int(max_lines)
+        self.max_texts = int(max_texts)
+        self.generation = 0
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every word, line and text (a new generation of ids)."""
+        self.generation += 1
+        self._words: dict[str, int] = {}
+        self._lines: dict[str, tuple[tuple[str, ...], bytes, bytes]] = {}
+        self._texts: OrderedDict[str, SplitText] = OrderedDict()
+
+    def _trim(self) -> None:
+        if len(self._words) > self.max_words // 2 or len(self._lines) > self.max_lines:
+            self.clear()
+
+    def split(self, text: str) -> SplitText:
+        """``text`` split (cached).  May raise :class:`_Full`: callers use :meth:`pair`."""
+        got = self._texts.get(text)
+        if got is not None:
+            self._texts.move_to_end(text)
+            return got
+        cut = text[: MAX_SENTENCES * 400] if len(text) > MAX_SENTENCES * 400 else text
+        sents: list[str] = []
+        sizes: list[bytes] = []
+        ids: list[bytes] = []
+        for line in cut.split("\n"):
+            entry = self._lines.get(line)
+            if entry is None:
+                entry = self._lines[line] = self._split_line(line)
+            if entry[0]:
+                sents.extend(entry[0])
+                sizes.append(entry[1])
+                ids.append(entry[2])
+                if len(sents) >= MAX_SENTENCES:
+                    break
+        size = np.frombuffer(b"".join(sizes), dtype=np.int64)
+        flat = np.frombuffer(b"".join(ids), dtype=np.int64)
+        if len(sents) > MAX_SENTENCES:
+            del sents[MAX_SENTENCES:]
+            size = size[:MAX_SENTENCES]
+            flat = flat[: int(size.sum())]
+        out = SplitText(sents, size, flat, np.repeat(np.arange(size.size, dtype=np.int64), size), self.generation)
+        self._texts[text] = out
+        if len(self._texts) > self.max_texts:
+            self._texts.popitem(last=False)
+        return out
+
+    def _split_line(self, line: str) -> tuple[tuple[str, ...], bytes, bytes]:
+        n, bits, words = self.ngram, self._bits, self._words
+        sents = split_sentences(line)
+        sizes, ids = [], []
+        for s in sents:
+            found = _WORDS.findall(s.lower())
+            try:
+                w = [words[x] for x in found]
+            except KeyError:
+                w = [self._word_id(x) for x in found]
+            if n == 3:
+                grams = {(a << bits | b) << bits | c for a, b, c in zip(w, w[1:], w[2:])}
+            else:
+                grams = set()
+                for i in range(len(w) - n + 1):
+                    g = 0
+                    for x in w[i:i + n]:
+                        g = g << bits | x
+                    grams.add(g)
+            sizes.append(len(grams))
+            ids.extend(grams)
+        return (tuple(line if s == line else s for s in sents), np.array(sizes, dtype=np.int64).tobytes(),
+                np.array(ids, dtype=np.int64).tobytes())
+
+    def _word_id(self, word: str) -> int:
+        i = self._words.get(word)
+        if i is None:
+            if len(self._words) >= self.max_words:
+                raise _Full
+            i = self._words[word] = len(self._words)
+        return i
+
+    def pair(self, text: str, source_text: str) -> tuple[SplitText, SplitText] | None:
+        """Both texts split in one generation, or None when they do not fit in an empty cache."""
+        self._trim()
+        for _ in range(2):
+            try:
+                a = self.split(text)
+                b = self.split(source_text)
+                if a.generation == b.generation == self.generation:
+                    return a, b
+            except _Full:
+                pass
+            self.clear()
+        return None
+
+
 def _order(a: Article, b: Article) -> tuple[Article, Article, str]:
     """``(copier, source, direction)`` for the pair."""
     pa, pb = a.published, b.published
@@ -59,8 +206,46 @@ def _order(a: Article, b: Article) -> tuple[Article, Article, str]:
 
 
 def match_sentences(text: str, source_text: str, *, min_similarity: float = 0.6, min_shared: int = 5,
-                    ngram: int = 3) -> list[tuple[str, str, float]]:
-    """``(sentence, source_sentence, similarity)`` for every re-used sentence of ``text``."""
+                    ngram: int = 3, cache: SentenceCache | None = None) -> list[tuple[str, str, float]]:
+    """``(sentence, source_sentence, similarity)`` for every re-used sentence of ``text``.
+
+    ``cache`` (for ``ngram``) keeps split texts between calls, for a caller
+    that compares one text with many; without one both texts are split
+    afresh into Python sets (faster for a single pair).  Both ways give the
+    same result.
+    """
+    if cache is not None and cache.ngram != ngram:
+        raise ValueError(f"this SentenceCache splits {cache.ngram}-grams, not {ngram}-grams: use one per ngram")
+    split = cache.pair(text, source_text) if cache is not None else None
+    if split is None:  # no cache, or more distinct words than an id holds (very long texts with ngram > 3)
+        return _match_sets(text, source_text, min_similarity, min_shared, ngram)
+    me, src = split
+    keep = me.sizes[me.owner] >= min_shared
+    mine, row = me.ids[keep], me.owner[keep]
+    grams, col = src.by_gram()
+    lo = np.searchsorted(grams, mine, side="left")
+    cnt = np.searchsorted(grams, mine, side="right") - lo
+    hit = cnt > 0
+    if not hit.any():
+        return []
+    lo, cnt, row = lo[hit], cnt[hit], row[hit]
+    # every (my sentence, source sentence) sharing an n-gram, once per shared n-gram
+    first = np.repeat(np.cumsum(cnt) - cnt, cnt)
+    pos = np.repeat(lo, cnt) + (np.arange(int(cnt.sum()), dtype=np.int64) - first)
+    width = max(len(src.sentences), 1)
+    cells, shared = np.unique(np.repeat(row, cnt) * width + col[pos], return_counts=True)
+    ok = shared >= min_shared
+    cells, shared = cells[ok], shared[ok]
+    i, j = cells // width, cells % width
+    sim = shared / np.minimum(me.sizes[i], src.sizes[j])
+    ok = sim >= min_similarity
+    return [(me.sentences[a], src.sentences[b], round(x, 4))
+            for a, b, x in zip(i[ok].tolist(), j[ok].tolist(), sim[ok].tolist())]
+
+
+def _match_sets(text: str, source_text: str, min_similarity: float, min_shared: int,
+                ngram: int) -> list[tuple[str, str, float]]:
+    """:func:`match_sentences` on Python sets of n-gram tuples (no word ids)."""
     src = _sentences(source_text, ngram)
     index: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for j, s in enumerate(src):
@@ -84,17 +269,18 @@ def match_sentences(text: str, source_text: str, *, min_similarity: float = 0.6,
 
 
 def find_passages(a: Article, b: Article, *, min_similarity: float = 0.6, min_shared: int = 5,
-                  ngram: int = 3) -> list[Passage]:
+                  ngram: int = 3, cache: SentenceCache | None = None) -> list[Passage]:
     """Sentences one of ``a``/``b`` shares near-verbatim with the other.
 
     When dates tell who published first, the passages are the later
     article's sentences found in the earlier one (``copied``); otherwise
-    ``a``'s sentences found in ``b`` (``shared``).
+    ``a``'s sentences found in ``b`` (``shared``).  ``cache``: see
+    :func:`match_sentences`.
     """
     copier, source, direction = _order(a, b)
     return [Passage(copier.id, source.id, s, t, sim, direction)  # type: ignore[arg-type]
             for s, t, sim in match_sentences(copier.text, source.text, min_similarity=min_similarity,
-                                             min_shared=min_shared, ngram=ngram)]
+                                             min_shared=min_shared, ngram=ngram, cache=cache)]
 
 
 class StoryPassagesStage:
