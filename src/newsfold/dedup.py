@@ -22,12 +22,15 @@ batches (one transaction each):
 
 The LSH index lives in memory and is rebuilt from ``fingerprints.minhash``
 when a stage object first meets a store.  Shingle sets are never stored:
-verification re-shingles the texts, which is fast.
+verification re-shingles the texts, which is fast, and keeps the recent
+ones in a bounded cache.  A batch reads the ``dup_links`` it may touch in a
+few queries, merges groups in memory, and writes each changed link once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +41,7 @@ from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, 
                           blob_to_signature, overlap, signature_to_blob)
 from .lsh import LSHIndex, LSHParams, candidate_jaccard, check_threshold
 from .models import Article, DupKind, DupLink, Passage
-from .passages import find_passages
+from .passages import SentenceCache, find_passages
 from .stages import ProgressFn, StageReport, no_progress
 from .store import Store
 
@@ -148,20 +151,28 @@ class PairBatch:
     sets: dict[int, np.ndarray]
     hashes: dict[int, str]
     n_candidates: int
+    rows: dict[int, int] = field(default_factory=dict)  # key → its row in ``fingerprints``
 
 
 class PairFinder:
     """Incremental pair finding: content hash, LSH candidates, exact verification.
 
     Keys are increasing integers (the store's ``seq``).  ``fetch`` returns
-    ``{key: text}`` for older keys a batch's candidates point to.
+    ``{key: text}`` for older keys a batch's candidates point to.  The
+    shingle sets it computes stay in a cache of at most ``cache_shingles``
+    hashes (least recently used out), so an article that is a candidate of
+    many later ones is fetched and shingled once; a finder that may have
+    seen a rolled-back batch is dropped whole.
     """
 
-    def __init__(self, config: DedupConfig) -> None:
+    def __init__(self, config: DedupConfig, cache_shingles: int = 1 << 23) -> None:
         self.config = config
         self.fingerprinter = Fingerprinter(config.shingle_size, config.num_perm, config.seed)
         self.index = LSHIndex(config.lsh_params())
         self.hashes: dict[str, int] = {}
+        self.cache_shingles = int(cache_shingles)
+        self._sets: OrderedDict[int, tuple[np.ndarray, str]] = OrderedDict()
+        self._held = 0
 
     def load(self, keys: Sequence[int], content_hashes: Sequence[str], signatures: Sequence[np.ndarray | None]) -> None:
         """Re-index stored fingerprints (in key order), e.g. in a new process."""
@@ -199,11 +210,11 @@ class PairFinder:
                 lsh_rows.append(i)
         rows = np.array(lsh_rows, dtype=np.int64)
         cands = self.index.add_and_query(seqs[rows], fps.signatures[rows])
+        batch = PairBatch(fps, {}, {}, hashes, len(cands), {int(s): i for i, s in enumerate(seqs.tolist())})
         # shingle sets only for the articles a pair involves (most have none)
-        pos = {int(s): i for i, s in enumerate(seqs)}
-        sets = {k: fps.shingles.shingles(pos[k]) for k in {*cands.query.tolist(), *cands.key.tolist()} if k in pos}
-        self.fetch_sets(set(cands.key.tolist()), sets, hashes, fetch)
-        matches: dict[int, list[tuple[int, Relation]]] = {}
+        self.sets_for({*cands.query.tolist(), *cands.key.tolist()}, batch, fetch)
+        sets = batch.sets
+        matches = batch.matches
         for new, old in exact.items():
             matches.setdefault(new, []).append((old, Relation("exact", 1.0, 1.0, 1.0)))
         for new, old in zip(cands.query.tolist(), cands.key.tolist()):
@@ -211,12 +222,36 @@ class PairFinder:
             rel = classify(jac, cont, False, cfg)
             if rel.kind is not None or cont >= cfg.passage_containment:
                 matches.setdefault(new, []).append((old, rel))
-        return PairBatch(fps, matches, sets, hashes, len(cands))
+        return batch
+
+    def sets_for(self, keys: Iterable[int], batch: PairBatch,
+                 fetch: Callable[[list[int]], dict[int, tuple[str, str]]]) -> None:
+        """Fill ``batch.sets`` for ``keys``: the batch's own from its shingles, older ones cached or fetched."""
+        shingles = batch.fingerprints.shingles
+        assert shingles is not None
+        older = []
+        for k in keys:
+            if k in batch.sets:
+                continue
+            i = batch.rows.get(k)
+            if i is None:
+                older.append(k)
+                continue
+            batch.sets[k] = sh = shingles.shingles(i)
+            self._keep(k, sh, batch.hashes[k])
+        self.fetch_sets(older, batch.sets, batch.hashes, fetch)
 
     def fetch_sets(self, keys: Iterable[int], sets: dict[int, np.ndarray], hashes: dict[int, str],
                    fetch: Callable[[list[int]], dict[int, tuple[str, str]]]) -> None:
-        """Fill ``sets``/``hashes`` for ``keys`` not in them yet, re-shingling stored texts."""
-        missing = sorted(set(keys) - sets.keys())
+        """Fill ``sets``/``hashes`` for ``keys`` not in them yet: cached, else re-shingled from stored texts."""
+        missing = []
+        for k in sorted(set(keys) - sets.keys()):
+            hit = self._sets.get(k)
+            if hit is None:
+                missing.append(k)
+            else:
+                self._sets.move_to_end(k)
+                sets[k], hashes[k] = hit
         if not missing:
             return
         got = fetch(missing)
@@ -224,6 +259,16 @@ class PairFinder:
         for k, sh in zip(ks, self.fingerprinter.shingle_sets([got[k][0] for k in ks])):
             sets[k] = sh
             hashes[k] = got[k][1]
+            self._keep(k, sh, hashes[k])
+
+    def _keep(self, key: int, shingles: np.ndarray, content_hash: str) -> None:
+        if key in self._sets or shingles.size > self.cache_shingles:
+            return
+        self._sets[key] = (shingles, content_hash)
+        self._held += shingles.size
+        while self._held > self.cache_shingles:
+            _, (old, _) = self._sets.popitem(last=False)
+            self._held -= old.size
 
 
 class DedupStage:
@@ -241,6 +286,7 @@ class DedupStage:
             base.containment = check_threshold("containment", containment)
         self.config = base
         self._store_key: tuple[int, str] | None = None
+        self._sentences = SentenceCache()  # split texts depend on nothing but the text: kept across batches
         self._reset()
 
     def _reset(self) -> None:
@@ -342,7 +388,8 @@ class DedupStage:
         assert self._finder is not None
         cfg = self.config
         seqs = [int(r["seq"]) for r in rows]
-        batch = self._finder.add(seqs, [r["text"] or "" for r in rows], lambda ks: _fetch_texts(store, ks))
+        fetch = lambda ks: _fetch_texts(store, ks)  # noqa: E731
+        batch = self._finder.add(seqs, [r["text"] or "" for r in rows], fetch)
         fps = batch.fingerprints
         report.details["candidates"] += batch.n_candidates
         self._loaded_upto = max(self._loaded_upto, seqs[-1])
@@ -351,90 +398,166 @@ class DedupStage:
             [(r["id"], fps.content_hashes[i], int(fps.n_shingles[i]),
               signature_to_blob(fps.signatures[i]) if fps.has_signature[i] else None)
              for i, r in enumerate(rows)])
+        copies: dict[int, list[int]] = {}
+        sources: dict[int, list[int]] = {}
         for s in seqs:
             found = batch.matches.get(s, [])
-            copies = [o for o, r in found if r.kind is not None]
-            if copies:
-                self._join_groups(store, s, copies, batch.sets, batch.hashes, report)
+            olds = [o for o, r in found if r.kind is not None]
+            if olds:
+                copies[s] = olds
             near = sorted((m for m in found if m[1].kind != "exact"), key=lambda m: -m[1].containment)
             if near:
-                report.details["passages"] += self._record_passages(
-                    store, s, [o for o, _ in near[: cfg.max_passage_sources]])
+                sources[s] = [o for o, _ in near[: cfg.max_passage_sources]]
+        if copies:
+            mine = {s: _Info(s, r["id"], r["published"], int(fps.n_shingles[i]), fps.content_hashes[i])
+                    for i, (s, r) in enumerate(zip(seqs, rows))}
+            self._join_groups(store, copies, mine, batch, report)
+        if sources:
+            report.details["passages"] += self._record_passages(store, sources, rows)
 
     # ---------------------------------------------------------- groups
-    def _info(self, store: Store, seqs: Iterable[int]) -> dict[int, _Info]:
-        seqs = list(seqs)
-        out: dict[int, _Info] = {}
-        for i in range(0, len(seqs), 500):
-            chunk = seqs[i:i + 500]
-            for r in store.conn.execute(
-                    "SELECT a.seq, a.id, a.published, f.n_shingles, f.content_hash FROM articles a"
-                    " JOIN fingerprints f ON f.article_id = a.id"
-                    f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk):
-                out[r["seq"]] = _Info(r["seq"], r["id"], r["published"], r["n_shingles"], r["content_hash"])
-        return out
+    def _join_groups(self, store: Store, copies: dict[int, list[int]], mine: dict[int, _Info], batch: PairBatch,
+                     report: StageReport) -> None:
+        """Merge each new article (in order) with the groups of the older articles it copies.
 
-    def _seq_of(self, store: Store, ids: Iterable[str]) -> dict[str, int]:
-        ids = list(ids)
-        out: dict[str, int] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            for r in store.conn.execute(f"SELECT id, seq FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
-                                        chunk):
-                out[r["id"]] = r["seq"]
-        return out
-
-    def _join_groups(self, store: Store, new: int, olds: list[int], sets: dict[int, np.ndarray],
-                     hashes: dict[int, str], report: StageReport) -> None:
-        """Merge ``new`` and the groups of ``olds``; pick the canonical; (re)write links."""
-        info = self._info(store, [new, *olds])
-        conn = store.conn
-        # the canonical of each matched article's group
-        canon_ids: set[str] = set()
-        for o in olds:
-            row = conn.execute("SELECT canonical_id FROM dup_links WHERE article_id = ?", (info[o].id,)).fetchone()
-            canon_ids.add(row["canonical_id"] if row else info[o].id)
-        canon_seq = self._seq_of(store, canon_ids)
-        info.update(self._info(store, set(canon_seq.values()) - info.keys()))
-        contenders = [info[new]] + [info[s] for s in canon_seq.values()]
-        best = min(contenders, key=_Info.canonical_key)
-        # everyone whose canonical is not ``best`` now: old canonicals, their members, the new article
-        moved: set[str] = {c for c in canon_ids if c != best.id}
-        for c in list(moved):
-            moved.update(r["article_id"] for r in conn.execute(
-                "SELECT article_id FROM dup_links WHERE canonical_id = ?", (c,)))
-        if info[new].id != best.id:
-            moved.add(info[new].id)
-        moved.discard(best.id)
-        if not moved:
-            return
-        seqs = self._seq_of(store, moved)
+        The canonical of a group is its best contender (:meth:`_Info.canonical_key`);
+        everyone whose canonical changes is re-linked, scored against their
+        final canonical once at the end of the batch (a link depends only on
+        the article and its canonical).  The counts in ``report`` are each new
+        article's kind against the canonical it joined.
+        """
+        groups = _Groups.load(store, mine, {o for olds in copies.values() for o in olds})
+        joined: list[tuple[int, int]] = []  # (new article, the canonical it joined)
+        for new, olds in copies.items():
+            best = groups.join(new, olds)
+            if best != new:
+                joined.append((new, best))
+        pairs = [(groups.seq(a), groups.seq(c)) for a, c in groups.changed()]
+        same = {p: groups.same_content(*p) for p in (*joined, *pairs)}
         assert self._finder is not None
-        self._finder.fetch_sets([*seqs.values(), best.seq], sets, hashes, lambda ks: _fetch_texts(store, ks))
-        for aid, s in seqs.items():
-            jac, cont = overlap(sets[s], sets[best.seq])
-            same = bool(hashes.get(s)) and hashes.get(s) == hashes.get(best.seq)
-            rel = classify(jac, cont, same, self.config)
-            kind: DupKind = rel.kind or "reprint"  # joined through another member
-            conn.execute("INSERT OR REPLACE INTO dup_links (article_id, canonical_id, kind, similarity)"
-                         " VALUES (?,?,?,?)", (aid, best.id, kind, rel.similarity))
-            if s == new:
-                report.details[kind] += 1
+        self._finder.sets_for({k for p, eq in same.items() if not eq for k in p}, batch,
+                              lambda ks: _fetch_texts(store, ks))
+        rels = {p: self._relation(p, eq, batch.sets) for p, eq in same.items()}
+        for p in joined:
+            report.details[rels[p].kind or "reprint"] += 1
+        store.conn.executemany(
+            "INSERT OR REPLACE INTO dup_links (article_id, canonical_id, kind, similarity) VALUES (?,?,?,?)",
+            [(groups.info[a].id, groups.info[c].id, rels[(a, c)].kind or "reprint", rels[(a, c)].similarity)
+             for a, c in pairs])
 
-    def _record_passages(self, store: Store, new: int, olds: list[int]) -> int:
-        seq_rows = store.conn.execute(
-            f"SELECT * FROM articles WHERE seq IN ({','.join('?' * (len(olds) + 1))})", [new, *olds]).fetchall()
-        arts = {r["seq"]: Article(id=r["id"], text=r["text"], title=r["title"], published=r["published"])
-                for r in seq_rows}
-        n = 0
-        for o in olds:
-            ps = find_passages(arts[new], arts[o])
-            store.conn.executemany(
-                "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
-                " VALUES (?,?,?,?,?,?)",
-                [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction) for p in ps])
-            n += len(ps)
-        return n
+    def _relation(self, pair: tuple[int, int], same: bool, sets: dict[int, np.ndarray]) -> Relation:
+        if same:
+            return classify(1.0, 1.0, True, self.config)
+        jac, cont = overlap(sets[pair[0]], sets[pair[1]])
+        return classify(jac, cont, False, self.config)
+
+    def _record_passages(self, store: Store, sources: dict[int, list[int]], rows: Sequence[Any]) -> int:
+        """Re-used sentences of each new article and its closest matches (in batch order)."""
+        arts = {int(r["seq"]): Article(id=r["id"], text=r["text"], published=r["published"]) for r in rows}
+        older = sorted({o for olds in sources.values() for o in olds} - arts.keys())
+        for i in range(0, len(older), 500):
+            chunk = older[i:i + 500]
+            for r in store.conn.execute(
+                    "SELECT seq, id, text, title, published FROM articles"
+                    f" WHERE seq IN ({','.join('?' * len(chunk))})", chunk):
+                arts[r["seq"]] = Article(id=r["id"], text=r["text"], title=r["title"], published=r["published"])
+        out = [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction)
+               for new, olds in sources.items() for o in olds
+               for p in find_passages(arts[new], arts[o], cache=self._sentences)]
+        store.conn.executemany(
+            "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
+            " VALUES (?,?,?,?,?,?)", out)
+        return len(out)
+
+
+@dataclass
+class _Groups:
+    """``dup_links`` as one batch sees them: read once, then kept in step with the batch's own changes.
+
+    ``info`` holds every article the batch may touch (by ``seq``): its new
+    articles, the older ones they copy, those articles' canonicals and the
+    members of those canonicals' groups.  A group's canonical only changes
+    to an article that is one of these, so nothing else is ever looked up.
+    """
+
+    info: dict[int, _Info]
+    seq_of: dict[str, int]
+    canonical: dict[str, str]  # article id → canonical id, for linked articles
+    members: dict[str, set[str]]  # canonical id → the ids linked to it
+    moved: dict[str, None] = field(default_factory=dict)  # ids re-linked in this batch, in order
+
+    @classmethod
+    def load(cls, store: Store, mine: dict[int, _Info], olds: set[int]) -> "_Groups":
+        conn = store.conn
+        info = dict(mine)
+        cols = "a.seq, a.id, a.published, f.n_shingles, f.content_hash"
+        for chunk in _chunks(sorted(olds - info.keys())):
+            for r in conn.execute(f"SELECT {cols} FROM articles a JOIN fingerprints f ON f.article_id = a.id"
+                                  f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk):
+                info[r[0]] = _Info(*r)
+        seq_of = {i.id: s for s, i in info.items()}
+        canonical: dict[str, str] = {}
+        for chunk in _chunks([info[s].id for s in sorted(olds | mine.keys())]):
+            canonical.update(conn.execute("SELECT article_id, canonical_id FROM dup_links"
+                                          f" WHERE article_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        heads = {canonical.get(info[s].id, info[s].id) for s in olds | mine.keys()} | {i.id for i in mine.values()}
+        members: dict[str, set[str]] = {}
+        for chunk in _chunks(sorted(heads - seq_of.keys())):
+            for r in conn.execute(f"SELECT {cols} FROM articles a JOIN fingerprints f ON f.article_id = a.id"
+                                  f" WHERE a.id IN ({','.join('?' * len(chunk))})", chunk):
+                info[r[0]] = _Info(*r)
+                seq_of[r[1]] = r[0]
+        for chunk in _chunks(sorted(heads)):
+            for r in conn.execute(
+                    "SELECT d.article_id, d.canonical_id, a.seq, a.published, f.n_shingles, f.content_hash"
+                    " FROM dup_links d JOIN articles a ON a.id = d.article_id"
+                    " LEFT JOIN fingerprints f ON f.article_id = a.id"
+                    f" WHERE d.canonical_id IN ({','.join('?' * len(chunk))})", chunk):
+                aid, cid, seq = r[0], r[1], r[2]
+                canonical[aid] = cid
+                members.setdefault(cid, set()).add(aid)
+                if seq not in info:
+                    info[seq] = _Info(seq, aid, r[3], r[4] or 0, r[5] or "")
+                    seq_of[aid] = seq
+        return cls(info, seq_of, canonical, members)
+
+    def seq(self, article_id: str) -> int:
+        return self.seq_of[article_id]
+
+    def join(self, new: int, olds: list[int]) -> int:
+        """Merge ``new`` and the groups of ``olds``; return the canonical's ``seq``."""
+        me = self.info[new]
+        heads = {self.canonical.get(self.info[o].id, self.info[o].id) for o in olds}
+        best = min([me] + [self.info[self.seq_of[c]] for c in heads], key=_Info.canonical_key)
+        # everyone whose canonical is not ``best`` now: old canonicals, their members, the new article
+        moved = {c for c in heads if c != best.id}
+        for c in list(moved):
+            moved.update(self.members.get(c, ()))
+        if me.id != best.id:
+            moved.add(me.id)
+        moved.discard(best.id)
+        for aid in sorted(moved, key=self.seq_of.__getitem__):
+            was = self.canonical.get(aid)
+            if was is not None:
+                self.members[was].discard(aid)
+            self.canonical[aid] = best.id
+            self.members.setdefault(best.id, set()).add(aid)
+            self.moved.pop(aid, None)
+            self.moved[aid] = None
+        return best.seq
+
+    def changed(self) -> list[tuple[str, str]]:
+        """``(article id, canonical id)`` of every article re-linked in this batch, in order of last change."""
+        return [(aid, self.canonical[aid]) for aid in self.moved]
+
+    def same_content(self, a: int, b: int) -> bool:
+        ha, hb = self.info[a].content_hash, self.info[b].content_hash
+        return bool(ha) and ha == hb
+
+
+def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def _fetch_texts(store: Store, seqs: list[int]) -> dict[int, tuple[str, str]]:
