@@ -32,18 +32,29 @@ _EN_STOP = frozenset("the of and to in a is that for on was with as by at from h
 
 
 _NON_WORD = re.compile(r"[^\w\s]+")
-# the ASCII characters _NON_WORD removes, for a byte-level fast path on ASCII text
+# the ASCII characters _NON_WORD removes, deleted from UTF-8 bytes at C speed (other characters
+# are two bytes or more, all over 0x7f, so the deletion leaves them whole)
 _ASCII_NON_WORD = bytes(c for c in range(128) if _NON_WORD.match(chr(c)))
+_ASCII = bytes(range(128))
+_ASCII_SPACES = bytes(32 if 0x1c <= c <= 0x1f else c for c in range(256))
 
 
 def normalize_text(text: str) -> str:
     """Case, punctuation, spacing and Unicode forms removed: the text as a hash sees it."""
-    if text.isascii():
-        return " ".join(text.lower().encode("ascii").translate(None, _ASCII_NON_WORD).decode("ascii").split())
-    return " ".join(_NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower()).split())
+    t = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+    data = t.encode("utf-8", "surrogatepass")
+    out = data.translate(None, _ASCII_NON_WORD).decode("utf-8", "surrogatepass")
+    if not t.isascii():  # remove the non-ASCII characters _NON_WORD matches, each distinct one once
+        for ch in set(data.translate(None, _ASCII).decode("utf-8", "surrogatepass")):
+            if _NON_WORD.match(ch):
+                out = out.replace(ch, "")
+    return " ".join(out.split())
 
 
 def content_hash(text: str) -> str:
+    if text.isascii():  # normalize_text's steps on bytes (str.split's extra separators \x1c-\x1f made spaces)
+        data = text.encode("ascii").lower().translate(_ASCII_SPACES, _ASCII_NON_WORD)
+        return hashlib.sha1(b" ".join(data.split())).hexdigest()
     return hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()
 
 
@@ -66,23 +77,23 @@ def article_id_for(raw: RawDocument, text: str, digest: str | None = None) -> st
     return "c" + (digest or content_hash(text))[:16]
 
 
-_WORD = re.compile(r"[a-z]+")
-# every byte but a-z becomes a space: ASCII text splits into the words _WORD finds
+# every byte but a-z becomes a space: the words left are those [a-z]+ finds in the text, which
+# UTF-8 keeps as they are (every byte of a non-ASCII character is over 0x7f)
 _NOT_AZ = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
+_LOWER_AZ = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
 _EN_STOP_BYTES = frozenset(w.encode("ascii") for w in _EN_STOP)
 
 
 def guess_language(text: str) -> str | None:
-    low = text[:2000].lower()
-    if low.isascii():  # the words _WORD would find, as bytes, without a regular expression
-        ascii_words = low.encode("ascii").translate(_NOT_AZ).split()
-        n, hits = len(ascii_words), sum(map(_EN_STOP_BYTES.__contains__, ascii_words))
+    head = text[:2000]
+    if head.isascii():  # lower-casing and the split in one table
+        words = head.encode("ascii").translate(_LOWER_AZ).split()
     else:
-        words = _WORD.findall(low)
-        n, hits = len(words), sum(map(_EN_STOP.__contains__, words))
-    if n < 20:
+        words = head.lower().encode("utf-8", "surrogatepass").translate(_NOT_AZ).split()
+    if len(words) < 20:
         return None
-    return "en" if hits / n > 0.15 else None
+    share = sum(map(_EN_STOP_BYTES.__contains__, words)) / len(words)
+    return "en" if share > 0.15 else None
 
 
 @dataclass
@@ -175,7 +186,10 @@ class Cleaner:
                     removed.append(RemovedLine(ln.raw.strip(), ln.removed))
             else:
                 kept.append(" ".join(ln.text.split()))
-        body = _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip()
+        body = "\n".join(kept)
+        if "\n\n\n" in body:
+            body = _BLANK_RUN.sub("\n\n", body)
+        body = body.strip()
         if len(body) < self.min_chars:
             return CleanOutcome(error="no article text left after removing boilerplate" if removed else "empty")
         published, source = self._date(raw, url, found, body)

@@ -26,6 +26,9 @@ DATELINE = re.compile(
 # "WASHINGTON — text" / "LONDON: text"
 CAPS_DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z.'\-]{2,}(?:[ ,]+[A-Z][A-Za-z.'\-]{1,}){0,2})\s*[-–—]+\s+(?P<rest>\S.*)$")
 
+# the first characters BYLINE and SOURCE can match (case-insensitive: "ſ" is an "s")
+_BYLINE_FIRST = frozenset("bBsSſvVcCdDfF")
+
 
 @dataclass
 class Byline:
@@ -49,6 +52,8 @@ def _is_outlet_name(name: str) -> bool:
 def parse_byline(line: str) -> Byline | None:
     """Recognize a byline or source line (whole line)."""
     s = line.strip()
+    if not s or s[0] not in _BYLINE_FIRST:
+        return None
     m = BYLINE.match(s)
     if m:
         who = m.group("who").strip(" ,;|")
@@ -76,13 +81,13 @@ def parse_byline(line: str) -> Byline | None:
 def parse_dateline(line: str) -> Byline | None:
     """A dateline at the start of the text: place, outlet, perhaps a date."""
     s = line.strip()
-    m = DATELINE.match(s)
+    m = DATELINE.match(s) if "(" in s else None
     if m and len(m.group("place").split()) <= 4:
         extra = m.group("extra") or ""
         return Byline(outlet=m.group("outlet").strip(), place=m.group("place").strip(" ,"),
                       date=find_full_date(extra) if extra else None, rest=m.group("rest").strip(),
                       reason="dateline")
-    m = CAPS_DATELINE.match(s)
+    m = CAPS_DATELINE.match(s) if ("-" in s or "–" in s or "—" in s) else None
     if m:
         place = m.group("place").strip(" ,")
         if place.split()[0].isupper() and len(place) <= 40:

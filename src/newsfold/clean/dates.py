@@ -22,6 +22,7 @@ ISO_DATE = re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})\b")
 URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?:/|-|$)"
                       r"|/(?P<y2>(?:19|20)\d{2})(?P<m2>[01]\d)(?P<d2>[0-3]\d)/")
 
+_YEAR = re.compile(r"(?:19|20)\d{2}")  # in FULL_DATE and ISO_DATE alike
 _TIME_WORDS = re.compile(r"\b(\d{1,2}:\d{2}(:\d{2})?\s*(am|pm)?|gmt|utc|[a-z]{2,4}t|updated|published|posted|on|at)\b",
                          re.I)
 
@@ -67,7 +68,7 @@ def parse_date(value: str) -> str | None:
 
 def find_full_date(text: str) -> str | None:
     """The first day-month-year date written out in ``text``."""
-    if "19" not in text and "20" not in text:  # every date matched has a year 19xx or 20xx
+    if ("19" not in text and "20" not in text) or not _YEAR.search(text):  # every date matched has a year
         return None
     m = FULL_DATE.search(text)
     if m:
@@ -93,7 +94,7 @@ def date_from_url(url: str | None) -> str | None:
 
 def is_date_only(line: str) -> bool:
     """A line that holds a date (and perhaps a time) and nothing else."""
-    if "19" not in line and "20" not in line:  # every date matched has a year 19xx or 20xx
+    if ("19" not in line and "20" not in line) or not _YEAR.search(line):  # every date matched has a year
         return False
     m = FULL_DATE.search(line) or ISO_DATE.search(line)
     if not m:

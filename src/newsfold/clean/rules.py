@@ -92,14 +92,50 @@ def _stamp_words(s: str) -> list[str]:
     return _LETTER_WORD.findall(_STAMP_TOKENS.sub(" ", s))
 
 
+# _STAMP_TOKENS' words, spelled out: in ASCII text a token is a whole run of word characters (the
+# "a.m." forms join single letters, which are no words), so a run is a token when it is one of these,
+# or digits with an ordinal suffix or none
+_STAMP_WORDS = frozenset(
+    "gmt utc et est edt ct cst cdt mt mst mdt pt pst pdt bst cet ist am pm posted updated published first last "
+    "originally modified on at by jan january feb february mar march apr april may jun june jul july aug august "
+    "sep sept sepember september oct october nov november dec december mon tue tues wed wednes thu thurs fri sat "
+    "satur sun day time date hour hours minute minutes ago year days".split())
+_ORDINAL = frozenset(("st", "nd", "rd", "th"))
+_ASCII_WORD_RUN = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _few_stamp_words(s: str, most: int = 2) -> bool:
+    """``len(_stamp_words(s)) <= most``, stopping at the first word over: a sentence that holds
+    a clock time is settled after a few words instead of rewriting the whole line."""
+    if not s.isascii():
+        return len(_stamp_words(s)) <= most
+    n = 0
+    for run in _ASCII_WORD_RUN.findall(s):
+        low = run.lower()
+        if low in _STAMP_WORDS or low.isdigit() or (low[-2:] in _ORDINAL and low[:-2].isdigit()):
+            continue
+        n += (len(run) > 1) if run.isalpha() else len(_LETTER_WORD.findall(run))
+        if n > most:
+            return False
+    return True
+
+
 @dataclass
 class Verdict:
     reason: str
     strong: bool = True
 
 
+# the whole-line rules for short lines, as one expression whose branches are tried in this order
+_SHORT_RULES: list[tuple[re.Pattern[str], str]] = [
+    (PUNCT_ONLY, "separator line"), (SITE_NAME, "photo credit (a bare site name)"), (COMMENT, "comment prompt"),
+    (SHARE, "share/follow/subscribe prompt"), (RELATED_HEAD, "related-articles block"),
+    (AD, "advertisement marker")]
+_SHORT = re.compile("|".join(f"(?P<r{i}>(?{'i' if p.flags & re.I else ''}:{p.pattern}))"
+                             for i, (p, _) in enumerate(_SHORT_RULES)))
+_SHORT_REASON = {f"r{i}": reason for i, (_, reason) in enumerate(_SHORT_RULES)}
 # every TIMESTAMP and CLOCK match holds a digit before ":" and two digits, or before spaces and a unit
-_STAMP_HINT = re.compile(r"\d(?::\d\d|\s+[mhdw])", re.I)
+_STAMP_HINT = re.compile(r"\d(?::\d\d|\s+(?:min|hour|hr|day|week))", re.I)
 _SENTENCE_BREAK = re.compile(r"[.!?][\"”]?\s")
 _SENTENCE_END = (".", "?", "!", '"', "”", ":")
 
@@ -118,21 +154,15 @@ def classify(line: str, raw: str) -> Verdict | None:
     low = s.lower()
     raw_s = raw.strip()
     if n < 80:
-        if PUNCT_ONLY.match(s) or MD_RULE.match(raw):
+        sm = _SHORT.match(s)  # the first of _SHORT_RULES that matches (lastgroup: its branch)
+        if ((sm is not None and sm.lastgroup == "r0")
+                or (raw_s.startswith(("-", "*", "_", "=")) and MD_RULE.match(raw))):
             return Verdict("separator line")
-        if SITE_NAME.match(s):
-            return Verdict("photo credit (a bare site name)")
-        if COMMENT.match(s):
-            return Verdict("comment prompt")
-        if SHARE.match(s):
-            return Verdict("share/follow/subscribe prompt")
-        if RELATED_HEAD.match(s):
-            return Verdict("related-articles block")
-        if AD.match(s):
-            return Verdict("advertisement marker")
+        if sm is not None:
+            return Verdict(_SHORT_REASON[sm.lastgroup or ""])
     if ("http" in low or "www." in low) and (URL_ONLY.match(s) or URL_ONLY.match(raw_s)):
         return Verdict("bare URL")
-    if SOURCE_LINK.match(s):
+    if (not low.isascii() or "url" in low or "link" in low or "article" in low) and SOURCE_LINK.match(s):
         return Verdict("original/source URL line")
     if (n < 300 and ("©" in low or "copyright" in low or "rights reserved" in low or "(c)" in low)
             and COPYRIGHT.search(s)):
@@ -149,19 +179,19 @@ def classify(line: str, raw: str) -> Verdict | None:
                      or "shutterstock" in low or "epa-efe" in low) and PHOTO.search(s)):
         return Verdict("photo credit")
     if n < 220 and (":" in s or "ago" in low or "read" in low) and _STAMP_HINT.search(s):
-        m = TIMESTAMP.search(s) or CLOCK.search(s)
+        ts = TIMESTAMP.search(s)
+        m = ts or CLOCK.search(s)
         if m is not None:
-            words = _stamp_words(s)
-            if len(words) <= 2:
+            if _few_stamp_words(s):
                 return Verdict("date/time stamp")
             before = s[:m.start()].rstrip(" ,|-–—")
-            if (TIMESTAMP.search(s) and not _SENTENCE_BREAK.search(before)
+            if (ts and not _SENTENCE_BREAK.search(before)
                     and not before.endswith(_SENTENCE_END) and not s.endswith((".", "?", "!"))):
                 return Verdict("related headline with timestamp")
     # weak: only inside a block of boilerplate
-    if (n < 200 and " by" in low and ("maintained" in low or "powered" in low or "developed" in low
-                                      or "designed" in low or "hosted" in low or "managed" in low)
-            and SITE_CREDIT.search(low)):
+    if (n < 200 and " by" in low and (not low.isascii() or "maintained" in low or "powered" in low
+                                      or "developed" in low or "designed" in low or "hosted" in low
+                                      or "managed" in low) and SITE_CREDIT.search(low)):
         return Verdict("site credit", strong=False)
     if n < 90 and is_date_only(s):
         return Verdict("date line", strong=False)
