@@ -25,12 +25,20 @@ from ..models import Article, RemovedLine
 MAX_LINE_CHARS = 300
 
 
+_LINE_HASH = hashlib.blake2b(digest_size=8)  # copied per line: cheaper than a new hasher
+
+
 def line_key(line: str) -> str | None:
     s = line.strip()
     if not s or len(s) > MAX_LINE_CHARS:
         return None
-    norm = " ".join(s.lower().split())
-    return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
+    norm = s.lower()
+    # an article's lines are spaced already; a printable string has no whitespace but " "
+    if not norm.isprintable() or "  " in norm:
+        norm = " ".join(norm.split())
+    h = _LINE_HASH.copy()
+    h.update(norm.encode("utf-8"))
+    return h.hexdigest()
 
 
 @dataclass
