@@ -2,14 +2,14 @@
 
 ``--db STORE`` copies a store that ``newsfold add`` built, forgets its
 briefings, and times ``SummariesStage().catch_up`` twice on the copy:
-*cold* (no stored article analyses: every article a briefing reads is
-parsed, as in a first ``add``) and *warm* (analyses stored, briefings
-redone: what a refresh costs); the spaCy model is loaded first, once,
-and not counted.  ``--big N`` builds one story of N articles
-(ECB+ articles of one event and near-copies of them: sentences dropped or
-swapped, 200 outlets, a year of dates, half the copies linked to their
-original in ``dup_links``) and times its briefing cold, then warm after one
-more article joins it.  Prints seconds, seconds per story, articles and
+*cold* (no stored article or paragraph analyses: every paragraph of the
+articles a briefing's NLP reads is parsed, as in a first ``add``) and
+*warm* (analyses stored, briefings redone: what a refresh costs); the
+spaCy model is loaded first, once, and not counted.  ``--big N`` builds
+one story of N articles (ECB+ articles of one event and near-copies of
+them: sentences dropped or swapped, 200 outlets, a year of dates, half the
+copies linked to their original in ``dup_links``) and times its briefing
+cold, then warm after one more article joins it.  Prints seconds, seconds per story, articles and
 paragraphs parsed, and the process CPU seconds (the machine may be shared).
 
 ``--compare`` measures what the briefing's cheaper NLP changes, on the
@@ -72,6 +72,7 @@ def on_store(path: str, tmp: Path) -> dict[str, object]:
     with store.atomic() as c:
         c.execute("DELETE FROM summaries")
         c.execute("DELETE FROM article_entities")
+        c.execute("DELETE FROM paragraph_analyses")
     cold = timed(store)
     with store.atomic() as c:
         c.execute("DELETE FROM summaries")

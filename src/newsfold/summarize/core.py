@@ -297,7 +297,7 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
             ents = sorted(e for e in mine if e.lower() not in theirs_low)
             if ents and unread:
                 texts = [t for o, t in unread if o != outlet]
-                ents = [e for e in ents if not any(e.lower() in t for t in texts)]
+                ents = [e for e in ents if not any(_named_in(e, t) for t in texts)]
         if found or ents:
             result.append(OutletAdditions(outlet=outlet, article_ids=ids, sentences=found[:MAX_ADDITIONS_SHOWN],
                                           entities=ents, n_sentences=len(found)))
@@ -307,6 +307,11 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
 
 # --------------------------------------------------------------- headline
 _ATTRIBUTION = re.compile(r",?\s+(?:[\w.'’-]+\s+){0,5}(?:said|says|reported|added|announced)(?:\s+on\s+\w+)?\.?$")
+
+
+def _named_in(name: str, lowered_text: str) -> bool:
+    """Whether ``name`` appears as whole words in a lower-cased text."""
+    return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered_text) is not None
 
 
 def headline(articles: Sequence[Article], sel: Selection) -> str:
@@ -369,10 +374,10 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
     articles.sort(key=lambda a: (a.published is None, a.published or "", a.id))
     brief = Briefing(headline="", summary=[], story_id=story_id, version=version, n_articles=total,
                      max_words=max_words, timeline=timeline(articles))
-    nlp_articles = nlp_sample(articles, duplicates, nlp_sample_size) if with_nlp else []
+    nlp_articles = nlp_sample(articles, duplicates, nlp_sample_size) if with_nlp else articles
     if total > len(articles) or len(nlp_articles) < len(articles):
         brief.sampled = {"used": len(articles), "of": total}
-        if with_nlp and len(nlp_articles) < len(articles):
+        if len(nlp_articles) < len(articles):
             brief.sampled["nlp_used"] = len(nlp_articles)
     if not articles:
         brief.reason = "the story has no articles"
