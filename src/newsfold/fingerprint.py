@@ -412,6 +412,21 @@ def n_common(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.count_nonzero(b[idx] == a))
 
 
+def overlaps(a: np.ndarray, others: Sequence[np.ndarray]) -> list[tuple[float, float]]:
+    """:func:`overlap` of ``a`` with each of ``others``, in one pass (a binary search per value of ``others``)."""
+    if not others:
+        return []
+    if a.size == 0:
+        return [(0.0, 0.0)] * len(others)
+    b = np.concatenate(others)
+    idx = a.searchsorted(b)
+    np.minimum(idx, a.size - 1, out=idx)
+    label = np.repeat(np.arange(len(others)), [o.size for o in others])
+    inter = np.bincount(label[a[idx] == b], minlength=len(others)).tolist()
+    na = a.size
+    return [(k / (na + o.size - k), k / min(na, o.size)) if o.size else (0.0, 0.0) for k, o in zip(inter, others)]
+
+
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard of two sorted unique hash arrays (0 when either is empty)."""
     if a.size == 0 or b.size == 0:
