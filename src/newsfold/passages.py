@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,7 @@ class SplitText:
     owner: np.ndarray
     generation: int
     _by_gram: tuple[np.ndarray, np.ndarray] | None = None
+    _asking: tuple[int, np.ndarray, np.ndarray] | None = None
 
     def by_gram(self) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, owner)`` sorted by id: the text as a source to look sentences up in."""
@@ -75,6 +77,13 @@ class SplitText:
             order = np.argsort(self.ids, kind="stable")
             self._by_gram = (self.ids[order], self.owner[order])
         return self._by_gram
+
+    def asking(self, min_shared: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, owner)`` of the sentences with at least ``min_shared`` n-grams: the text as a copier."""
+        if self._asking is None or self._asking[0] != min_shared:
+            keep = self.sizes[self.owner] >= min_shared
+            self._asking = (min_shared, self.ids[keep], self.owner[keep])
+        return self._asking[1], self._asking[2]
 
 
 class _Full(Exception):
@@ -180,15 +189,14 @@ class SentenceCache:
             i = self._words[word] = len(self._words)
         return i
 
-    def pair(self, text: str, source_text: str) -> tuple[SplitText, SplitText] | None:
-        """Both texts split in one generation, or None when they do not fit in an empty cache."""
+    def split_all(self, texts: Sequence[str]) -> list[SplitText] | None:
+        """All ``texts`` split in one generation, or None when they do not fit in an empty cache."""
         self._trim()
         for _ in range(2):
             try:
-                a = self.split(text)
-                b = self.split(source_text)
-                if a.generation == b.generation == self.generation:
-                    return a, b
+                out = [self.split(t) for t in texts]
+                if all(x.generation == self.generation for x in out):
+                    return out
             except _Full:
                 pass
             self.clear()
@@ -214,33 +222,120 @@ def match_sentences(text: str, source_text: str, *, min_similarity: float = 0.6,
     afresh into Python sets (faster for a single pair).  Both ways give the
     same result.
     """
-    if cache is not None and cache.ngram != ngram:
-        raise ValueError(f"this SentenceCache splits {cache.ngram}-grams, not {ngram}-grams: use one per ngram")
-    split = cache.pair(text, source_text) if cache is not None else None
-    if split is None:  # no cache, or more distinct words than an id holds (very long texts with ngram > 3)
+    if cache is None:
         return _match_sets(text, source_text, min_similarity, min_shared, ngram)
-    me, src = split
-    keep = me.sizes[me.owner] >= min_shared
-    mine, row = me.ids[keep], me.owner[keep]
-    grams, col = src.by_gram()
-    lo = np.searchsorted(grams, mine, side="left")
-    cnt = np.searchsorted(grams, mine, side="right") - lo
-    hit = cnt > 0
-    if not hit.any():
+    return match_many([(text, source_text)], min_similarity=min_similarity, min_shared=min_shared, ngram=ngram,
+                      cache=cache)[0]
+
+
+def match_many(pairs: Sequence[tuple[str, str]], *, min_similarity: float = 0.6, min_shared: int = 5,
+               ngram: int = 3, cache: SentenceCache | None = None) -> list[list[tuple[str, str, float]]]:
+    """:func:`match_sentences` for each ``(text, source_text)`` pair, computed together.
+
+    Every text is split once (``cache`` keeps them for later calls), and the
+    n-grams of all pairs are looked up and counted in a few numpy passes.
+    """
+    cache = cache if cache is not None else SentenceCache(ngram)
+    if cache.ngram != ngram:
+        raise ValueError(f"this SentenceCache splits {cache.ngram}-grams, not {ngram}-grams: use one per ngram")
+    if not pairs:
         return []
-    lo, cnt, row = lo[hit], cnt[hit], row[hit]
-    # every (my sentence, source sentence) sharing an n-gram, once per shared n-gram
+    slot: dict[str, int] = {}
+    for a, b in pairs:
+        slot.setdefault(a, len(slot))
+        slot.setdefault(b, len(slot))
+    splits = cache.split_all(list(slot))
+    if splits is None:  # more distinct words than an id holds (very long texts with ngram > 3)
+        return [_match_sets(a, b, min_similarity, min_shared, ngram) for a, b in pairs]
+    out: list[list[tuple[str, str, float]]] = []
+    lo = 0
+    while lo < len(pairs):  # chunks of at most _MAX_CELLS sentence pairs
+        hi, cells = lo, 0
+        while hi < len(pairs) and (hi == lo or cells + _n_cells(pairs[hi], slot, splits) <= _MAX_CELLS):
+            cells += _n_cells(pairs[hi], slot, splits)
+            hi += 1
+        out.extend(_match_split([(splits[slot[a]], splits[slot[b]]) for a, b in pairs[lo:hi]],
+                                min_similarity, min_shared))
+        lo = hi
+    return out
+
+
+_MAX_CELLS = 1 << 21  # sentence pairs counted at once (one int64 counter each)
+
+
+def _n_cells(pair: tuple[str, str], slot: dict[str, int], splits: list[SplitText]) -> int:
+    return len(splits[slot[pair[0]]].sentences) * len(splits[slot[pair[1]]].sentences)
+
+
+def _match_split(pairs: list[tuple[SplitText, SplitText]], min_similarity: float,
+                 min_shared: int) -> list[list[tuple[str, str, float]]]:
+    """The re-used sentences of each ``(copier, source)`` pair of split texts.
+
+    Each copier n-gram is looked up in its source's sorted n-grams; every
+    (pair, copier sentence, source sentence) hit counts in one flat counter
+    (pair ``p`` owns ``n_copier × n_source`` cells from ``start[p]``).
+    """
+    n = len(pairs)
+    width = np.array([len(b.sentences) for _, b in pairs], dtype=np.int64)
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.array([len(a.sentences) for a, _ in pairs], dtype=np.int64) * width, out=start[1:])
+    seg: dict[int, int] = {}  # id(source) → its segment in the concatenated source n-grams
+    grams: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    qs, rows, where, owner = [], [], [], []
+    for p, (a, b) in enumerate(pairs):
+        k = seg.get(id(b))
+        if k is None:
+            g, c = b.by_gram()
+            k = seg[id(b)] = len(grams)
+            grams.append(g)
+            cols.append(c)
+        mine, row = a.asking(min_shared)
+        qs.append(mine)
+        rows.append(row)
+        where.append(k)
+        owner.append(p)
+    offs = np.zeros(len(grams) + 1, dtype=np.int64)
+    np.cumsum([g.size for g in grams], out=offs[1:])
+    lo_parts, cnt_parts = [], []
+    for q, k in zip(qs, where):
+        g = grams[k]
+        lo = np.searchsorted(g, q, side="left")
+        lo_parts.append(lo + offs[k])
+        cnt_parts.append(np.searchsorted(g, q, side="right") - lo)
+    lens = np.array([q.size for q in qs], dtype=np.int64)
+    lo = np.concatenate(lo_parts)
+    cnt = np.concatenate(cnt_parts)
+    row = np.concatenate(rows)
+    pair = np.repeat(np.array(owner, dtype=np.int64), lens)
+    hit = cnt > 0
+    out: list[list[tuple[str, str, float]]] = [[] for _ in range(n)]
+    if not hit.any():
+        return out
+    lo, cnt, row, pair = lo[hit], cnt[hit], row[hit], pair[hit]
+    # every (pair, copier sentence, source sentence) sharing an n-gram, once per shared n-gram
     first = np.repeat(np.cumsum(cnt) - cnt, cnt)
     pos = np.repeat(lo, cnt) + (np.arange(int(cnt.sum()), dtype=np.int64) - first)
-    width = max(len(src.sentences), 1)
-    cells, shared = np.unique(np.repeat(row, cnt) * width + col[pos], return_counts=True)
-    ok = shared >= min_shared
-    cells, shared = cells[ok], shared[ok]
-    i, j = cells // width, cells % width
-    sim = shared / np.minimum(me.sizes[i], src.sizes[j])
+    col = np.concatenate(cols)[pos]
+    pair = np.repeat(pair, cnt)
+    shared = np.bincount(start[pair] + np.repeat(row, cnt) * width[pair] + col, minlength=int(start[-1]))
+    cells = np.flatnonzero(shared >= max(min_shared, 1))
+    shared = shared[cells]
+    pair = np.searchsorted(start, cells, side="right") - 1
+    local = cells - start[pair]
+    i, j = local // width[pair], local % width[pair]
+    size_a = np.concatenate([a.sizes for a, _ in pairs])
+    size_b = np.concatenate([b.sizes for _, b in pairs])
+    sent_a = np.zeros(n, dtype=np.int64)
+    sent_b = np.zeros(n, dtype=np.int64)
+    np.cumsum([a.sizes.size for a, _ in pairs[:-1]], out=sent_a[1:])
+    np.cumsum([b.sizes.size for _, b in pairs[:-1]], out=sent_b[1:])
+    sim = shared / np.minimum(size_a[sent_a[pair] + i], size_b[sent_b[pair] + j])
     ok = sim >= min_similarity
-    return [(me.sentences[a], src.sentences[b], round(x, 4))
-            for a, b, x in zip(i[ok].tolist(), j[ok].tolist(), sim[ok].tolist())]
+    for p, x, y, v in zip(pair[ok].tolist(), i[ok].tolist(), j[ok].tolist(), sim[ok].tolist()):
+        a, b = pairs[p]
+        out[p].append((a.sentences[x], b.sentences[y], round(v, 4)))
+    return out
 
 
 def _match_sets(text: str, source_text: str, min_similarity: float, min_shared: int,
@@ -281,6 +376,17 @@ def find_passages(a: Article, b: Article, *, min_similarity: float = 0.6, min_sh
     return [Passage(copier.id, source.id, s, t, sim, direction)  # type: ignore[arg-type]
             for s, t, sim in match_sentences(copier.text, source.text, min_similarity=min_similarity,
                                              min_shared=min_shared, ngram=ngram, cache=cache)]
+
+
+def find_passages_many(pairs: Sequence[tuple[Article, Article]], *, min_similarity: float = 0.6,
+                       min_shared: int = 5, ngram: int = 3,
+                       cache: SentenceCache | None = None) -> list[list[Passage]]:
+    """:func:`find_passages` for each pair, computed together (:func:`match_many`)."""
+    ordered = [_order(a, b) for a, b in pairs]
+    found = match_many([(c.text, s.text) for c, s, _ in ordered], min_similarity=min_similarity,
+                       min_shared=min_shared, ngram=ngram, cache=cache)
+    return [[Passage(c.id, s.id, x, y, sim, d) for x, y, sim in got]  # type: ignore[arg-type]
+            for (c, s, d), got in zip(ordered, found)]
 
 
 class StoryPassagesStage:
