@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 
 from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, Fingerprinter, Fingerprints,
-                          blob_to_signature, overlap, signature_to_blob)
+                          blob_to_signature, overlaps, signature_to_blob)
 from .lsh import LSHIndex, LSHParams, candidate_jaccard, check_threshold
 from .models import Article, DupKind, DupLink, Passage
-from .passages import SentenceCache, find_passages
+from .passages import SentenceCache, find_passages_many
 from .stages import ProgressFn, StageReport, no_progress
 from .store import Store
 
@@ -217,11 +217,14 @@ class PairFinder:
         matches = batch.matches
         for new, old in exact.items():
             matches.setdefault(new, []).append((old, Relation("exact", 1.0, 1.0, 1.0)))
+        olds_of: dict[int, list[int]] = {}
         for new, old in zip(cands.query.tolist(), cands.key.tolist()):
-            jac, cont = overlap(sets[new], sets[old])
-            rel = classify(jac, cont, False, cfg)
-            if rel.kind is not None or cont >= cfg.passage_containment:
-                matches.setdefault(new, []).append((old, rel))
+            olds_of.setdefault(new, []).append(old)
+        for new, olds in olds_of.items():
+            for old, (jac, cont) in zip(olds, overlaps(sets[new], [sets[o] for o in olds])):
+                rel = classify(jac, cont, False, cfg)
+                if rel.kind is not None or cont >= cfg.passage_containment:
+                    matches.setdefault(new, []).append((old, rel))
         return batch
 
     def sets_for(self, keys: Iterable[int], batch: PairBatch,
@@ -437,19 +440,20 @@ class DedupStage:
         assert self._finder is not None
         self._finder.sets_for({k for p, eq in same.items() if not eq for k in p}, batch,
                               lambda ks: _fetch_texts(store, ks))
-        rels = {p: self._relation(p, eq, batch.sets) for p, eq in same.items()}
+        rels = {p: classify(1.0, 1.0, True, self.config) for p, eq in same.items() if eq}
+        by_canonical: dict[int, list[int]] = {}
+        for (a, c), eq in same.items():
+            if not eq:
+                by_canonical.setdefault(c, []).append(a)
+        for c, arts in by_canonical.items():
+            for a, (jac, cont) in zip(arts, overlaps(batch.sets[c], [batch.sets[a] for a in arts])):
+                rels[(a, c)] = classify(jac, cont, False, self.config)
         for p in joined:
             report.details[rels[p].kind or "reprint"] += 1
         store.conn.executemany(
             "INSERT OR REPLACE INTO dup_links (article_id, canonical_id, kind, similarity) VALUES (?,?,?,?)",
             [(groups.info[a].id, groups.info[c].id, rels[(a, c)].kind or "reprint", rels[(a, c)].similarity)
              for a, c in pairs])
-
-    def _relation(self, pair: tuple[int, int], same: bool, sets: dict[int, np.ndarray]) -> Relation:
-        if same:
-            return classify(1.0, 1.0, True, self.config)
-        jac, cont = overlap(sets[pair[0]], sets[pair[1]])
-        return classify(jac, cont, False, self.config)
 
     def _record_passages(self, store: Store, sources: dict[int, list[int]], rows: Sequence[Any]) -> int:
         """Re-used sentences of each new article and its closest matches (in batch order)."""
@@ -461,9 +465,10 @@ class DedupStage:
                     "SELECT seq, id, text, title, published FROM articles"
                     f" WHERE seq IN ({','.join('?' * len(chunk))})", chunk):
                 arts[r["seq"]] = Article(id=r["id"], text=r["text"], title=r["title"], published=r["published"])
+        found = find_passages_many([(arts[new], arts[o]) for new, olds in sources.items() for o in olds],
+                                   cache=self._sentences)
         out = [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction)
-               for new, olds in sources.items() for o in olds
-               for p in find_passages(arts[new], arts[o], cache=self._sentences)]
+               for ps in found for p in ps]
         store.conn.executemany(
             "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
             " VALUES (?,?,?,?,?,?)", out)
@@ -472,18 +477,21 @@ class DedupStage:
 
 @dataclass
 class _Groups:
-    """``dup_links`` as one batch sees them: read once, then kept in step with the batch's own changes.
+    """``dup_links`` as one batch sees them: read as needed, then kept in step with the batch's own changes.
 
-    ``info`` holds every article the batch may touch (by ``seq``): its new
-    articles, the older ones they copy, those articles' canonicals and the
-    members of those canonicals' groups.  A group's canonical only changes
-    to an article that is one of these, so nothing else is ever looked up.
+    ``info`` holds the articles the batch has met (by ``seq``): its new
+    articles, the older ones they copy and those articles' canonicals, read
+    at the start; the members of a group are read when its canonical loses
+    its place (rare: an earlier article joined).  Nothing is written until the
+    batch ends, so what the store holds is the state before the batch.
     """
 
+    store: Store
     info: dict[int, _Info]
     seq_of: dict[str, int]
-    canonical: dict[str, str]  # article id → canonical id, for linked articles
-    members: dict[str, set[str]]  # canonical id → the ids linked to it
+    canonical: dict[str, str]  # article id → canonical id, for the linked articles met so far
+    members: dict[str, set[str]]  # canonical id → the ids linked to it (for canonicals in ``read``)
+    read: set[str] = field(default_factory=set)  # canonicals whose stored members are in ``members``
     moved: dict[str, None] = field(default_factory=dict)  # ids re-linked in this batch, in order
 
     @classmethod
@@ -500,29 +508,35 @@ class _Groups:
         for chunk in _chunks([info[s].id for s in sorted(olds | mine.keys())]):
             canonical.update(conn.execute("SELECT article_id, canonical_id FROM dup_links"
                                           f" WHERE article_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
-        heads = {canonical.get(info[s].id, info[s].id) for s in olds | mine.keys()} | {i.id for i in mine.values()}
-        members: dict[str, set[str]] = {}
+        heads = set(canonical.values())
         for chunk in _chunks(sorted(heads - seq_of.keys())):
             for r in conn.execute(f"SELECT {cols} FROM articles a JOIN fingerprints f ON f.article_id = a.id"
                                   f" WHERE a.id IN ({','.join('?' * len(chunk))})", chunk):
                 info[r[0]] = _Info(*r)
                 seq_of[r[1]] = r[0]
-        for chunk in _chunks(sorted(heads)):
-            for r in conn.execute(
-                    "SELECT d.article_id, d.canonical_id, a.seq, a.published, f.n_shingles, f.content_hash"
-                    " FROM dup_links d JOIN articles a ON a.id = d.article_id"
-                    " LEFT JOIN fingerprints f ON f.article_id = a.id"
-                    f" WHERE d.canonical_id IN ({','.join('?' * len(chunk))})", chunk):
-                aid, cid, seq = r[0], r[1], r[2]
-                canonical[aid] = cid
-                members.setdefault(cid, set()).add(aid)
-                if seq not in info:
-                    info[seq] = _Info(seq, aid, r[3], r[4] or 0, r[5] or "")
-                    seq_of[aid] = seq
-        return cls(info, seq_of, canonical, members)
+        return cls(store, info, seq_of, canonical, {})
 
     def seq(self, article_id: str) -> int:
         return self.seq_of[article_id]
+
+    def _members(self, head: str) -> set[str]:
+        """The ids linked to ``head`` now: the stored links not changed in this batch, and this batch's."""
+        got = self.members.setdefault(head, set())
+        if head not in self.read:
+            self.read.add(head)
+            for r in self.store.conn.execute(
+                    "SELECT d.article_id, a.seq, a.published, f.n_shingles, f.content_hash"
+                    " FROM dup_links d JOIN articles a ON a.id = d.article_id"
+                    " LEFT JOIN fingerprints f ON f.article_id = a.id WHERE d.canonical_id = ?", (head,)):
+                aid, seq = r[0], r[1]
+                if aid in self.moved:
+                    continue  # re-linked in this batch: ``canonical`` knows where to
+                self.canonical[aid] = head
+                got.add(aid)
+                if seq not in self.info:
+                    self.info[seq] = _Info(seq, aid, r[2], r[3] or 0, r[4] or "")
+                    self.seq_of[aid] = seq
+        return got
 
     def join(self, new: int, olds: list[int]) -> int:
         """Merge ``new`` and the groups of ``olds``; return the canonical's ``seq``."""
@@ -532,13 +546,13 @@ class _Groups:
         # everyone whose canonical is not ``best`` now: old canonicals, their members, the new article
         moved = {c for c in heads if c != best.id}
         for c in list(moved):
-            moved.update(self.members.get(c, ()))
+            moved.update(self._members(c))
         if me.id != best.id:
             moved.add(me.id)
         moved.discard(best.id)
         for aid in sorted(moved, key=self.seq_of.__getitem__):
             was = self.canonical.get(aid)
-            if was is not None:
+            if was is not None and was in self.members:
                 self.members[was].discard(aid)
             self.canonical[aid] = best.id
             self.members.setdefault(best.id, set()).add(aid)
