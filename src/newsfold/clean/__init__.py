@@ -36,7 +36,7 @@ _NON_WORD = re.compile(r"[^\w\s]+")
 # are two bytes or more, all over 0x7f, so the deletion leaves them whole)
 _ASCII_NON_WORD = bytes(c for c in range(128) if _NON_WORD.match(chr(c)))
 _ASCII = bytes(range(128))
-_ASCII_SPACES = bytes(32 if 0x1c <= c <= 0x1f else c for c in range(256))
+_ASCII_SPACES = bytes(32 if chr(c).isspace() and c < 128 else c for c in range(256))  # what str.split splits on
 
 
 def normalize_text(text: str) -> str:
@@ -52,9 +52,11 @@ def normalize_text(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    if text.isascii():  # normalize_text's steps on bytes (str.split's extra separators \x1c-\x1f made spaces)
+    if text.isascii():  # normalize_text's steps on bytes: whitespace made " ", runs of spaces halved away
         data = text.encode("ascii").lower().translate(_ASCII_SPACES, _ASCII_NON_WORD)
-        return hashlib.sha1(b" ".join(data.split())).hexdigest()
+        while b"  " in data:
+            data = data.replace(b"  ", b" ")
+        return hashlib.sha1(data.strip(b" ")).hexdigest()
     return hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()
 
 
@@ -90,10 +92,14 @@ def guess_language(text: str) -> str | None:
         words = head.encode("ascii").translate(_LOWER_AZ).split()
     else:
         words = head.lower().encode("utf-8", "surrogatepass").translate(_NOT_AZ).split()
-    if len(words) < 20:
+    n = len(words)
+    if n < 20:
         return None
-    share = sum(map(_EN_STOP_BYTES.__contains__, words)) / len(words)
-    return "en" if share > 0.15 else None
+    # English text passes the bar within its first half; the rest is counted only when it has not
+    hits = sum(map(_EN_STOP_BYTES.__contains__, words[:n // 2]))
+    if hits / n <= 0.15:
+        hits += sum(map(_EN_STOP_BYTES.__contains__, words[n // 2:]))
+    return "en" if hits / n > 0.15 else None
 
 
 @dataclass
@@ -184,6 +190,8 @@ class Cleaner:
             if ln.removed:
                 if ln.raw.strip():
                     removed.append(RemovedLine(ln.raw.strip(), ln.removed))
+            elif ln.text.isprintable() and "  " not in ln.text:  # stripped, and no whitespace but " "
+                kept.append(ln.text)
             else:
                 kept.append(" ".join(ln.text.split()))
         body = "\n".join(kept)
