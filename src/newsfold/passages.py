@@ -82,7 +82,8 @@ class SplitText:
         """``(ids, owner)`` of the sentences with at least ``min_shared`` n-grams: the text as a copier."""
         if self._asking is None or self._asking[0] != min_shared:
             keep = self.sizes[self.owner] >= min_shared
-            self._asking = (min_shared, self.ids[keep], self.owner[keep])
+            self._asking = ((min_shared, self.ids, self.owner) if keep.all()
+                            else (min_shared, self.ids[keep], self.owner[keep]))
         return self._asking[1], self._asking[2]
 
 
@@ -103,7 +104,7 @@ class SentenceCache:
     """
 
     def __init__(self, ngram: int = 3, max_words: int = 1 << 20, max_lines: int = 100_000,
-                 max_texts: int = 1024) -> None:
+                 max_texts: int = 4096) -> None:
         if int(ngram) < 1:
             raise ValueError(f"ngram must be at least 1, got {ngram}")
         self.ngram = int(ngram)
@@ -151,7 +152,7 @@ class SentenceCache:
             del sents[MAX_SENTENCES:]
             size = size[:MAX_SENTENCES]
             flat = flat[: int(size.sum())]
-        out = SplitText(sents, size, flat, np.repeat(np.arange(size.size, dtype=np.int64), size), self.generation)
+        out = SplitText(sents, size, flat, np.repeat(np.arange(size.size, dtype=np.int16), size), self.generation)
         self._texts[text] = out
         if len(self._texts) > self.max_texts:
             self._texts.popitem(last=False)
@@ -282,32 +283,28 @@ def _match_split(pairs: list[tuple[SplitText, SplitText]], min_similarity: float
     seg: dict[int, int] = {}  # id(source) → its segment in the concatenated source n-grams
     grams: list[np.ndarray] = []
     cols: list[np.ndarray] = []
-    qs, rows, where, owner = [], [], [], []
-    for p, (a, b) in enumerate(pairs):
+    lefts, rights, rows, where = [], [], [], []
+    for a, b in pairs:
         k = seg.get(id(b))
         if k is None:
             g, c = b.by_gram()
             k = seg[id(b)] = len(grams)
             grams.append(g)
             cols.append(c)
+        g = grams[k]
         mine, row = a.asking(min_shared)
-        qs.append(mine)
+        lefts.append(g.searchsorted(mine, "left"))
+        rights.append(g.searchsorted(mine, "right"))
         rows.append(row)
         where.append(k)
-        owner.append(p)
     offs = np.zeros(len(grams) + 1, dtype=np.int64)
     np.cumsum([g.size for g in grams], out=offs[1:])
-    lo_parts, cnt_parts = [], []
-    for q, k in zip(qs, where):
-        g = grams[k]
-        lo = np.searchsorted(g, q, side="left")
-        lo_parts.append(lo + offs[k])
-        cnt_parts.append(np.searchsorted(g, q, side="right") - lo)
-    lens = np.array([q.size for q in qs], dtype=np.int64)
-    lo = np.concatenate(lo_parts)
-    cnt = np.concatenate(cnt_parts)
+    lens = np.array([r.size for r in rows], dtype=np.int64)
+    lo = np.concatenate(lefts)
+    cnt = np.concatenate(rights) - lo
+    lo += np.repeat(offs[where], lens)
     row = np.concatenate(rows)
-    pair = np.repeat(np.array(owner, dtype=np.int64), lens)
+    pair = np.repeat(np.arange(n, dtype=np.int64), lens)
     hit = cnt > 0
     out: list[list[tuple[str, str, float]]] = [[] for _ in range(n)]
     if not hit.any():
