@@ -38,7 +38,8 @@ from typing import Any
 import numpy as np
 
 from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, Fingerprinter, Fingerprints,
-                          blob_to_signature, overlaps, signature_to_blob)
+                          blob_to_signature, common_counts, overlap_arrays, overlaps,
+                          signature_to_blob)
 from .lsh import LSHIndex, LSHParams, candidate_jaccard, check_threshold
 from .models import Article, DupKind, DupLink, Passage
 from .passages import SentenceCache, find_passages_many
@@ -217,14 +218,22 @@ class PairFinder:
         matches = batch.matches
         for new, old in exact.items():
             matches.setdefault(new, []).append((old, Relation("exact", 1.0, 1.0, 1.0)))
-        olds_of: dict[int, list[int]] = {}
-        for new, old in zip(cands.query.tolist(), cands.key.tolist()):
-            olds_of.setdefault(new, []).append(old)
-        for new, olds in olds_of.items():
-            for old, (jac, cont) in zip(olds, overlaps(sets[new], [sets[o] for o in olds])):
-                rel = classify(jac, cont, False, cfg)
-                if rel.kind is not None or cont >= cfg.passage_containment:
-                    matches.setdefault(new, []).append((old, rel))
+        # exact overlap of every candidate pair: one pass per new article over its candidates' sets
+        query, key = cands.query.tolist(), cands.key.tolist()
+        inter = np.zeros(len(query), dtype=np.int64)
+        na = np.zeros(len(query), dtype=np.int64)
+        nb = np.array([sets[k].size for k in key], dtype=np.int64)
+        q = cands.query
+        runs = np.flatnonzero(np.r_[True, q[1:] != q[:-1], True]).tolist() if q.size else [0]
+        for lo, hi in zip(runs[:-1], runs[1:]):
+            mine = sets[query[lo]]
+            inter[lo:hi] = common_counts(mine, [sets[k] for k in key[lo:hi]])
+            na[lo:hi] = mine.size
+        jac, cont = overlap_arrays(inter, na, nb)
+        keep = (jac >= cfg.threshold) | (cont >= cfg.containment) | (cont >= cfg.passage_containment)
+        for i in np.flatnonzero(keep).tolist():
+            rel = classify(float(jac[i]), float(cont[i]), False, cfg)
+            matches.setdefault(query[i], []).append((key[i], rel))
         return batch
 
     def sets_for(self, keys: Iterable[int], batch: PairBatch,
@@ -369,13 +378,15 @@ class DedupStage:
         report = StageReport(self.name, details={"exact": 0, "near-duplicate": 0, "reprint": 0, "passages": 0,
                                                  "candidates": 0})
         progress(self.name, 0, total)
+        after = 0  # every article up to here has its fingerprint (seq only grows: AUTOINCREMENT)
         while True:
             rows = store.conn.execute(
-                "SELECT a.seq, a.id, a.text, a.published FROM articles a WHERE NOT EXISTS"
+                "SELECT a.seq, a.id, a.text, a.published FROM articles a WHERE a.seq > ? AND NOT EXISTS"
                 " (SELECT 1 FROM fingerprints f WHERE f.article_id = a.id) ORDER BY a.seq LIMIT ?",
-                (self.config.batch_size,)).fetchall()
+                (after, self.config.batch_size)).fetchall()
             if not rows:
                 break
+            after = int(rows[-1]["seq"])
             try:
                 with store.atomic():
                     self._process(store, rows, report)

@@ -412,19 +412,30 @@ def n_common(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.count_nonzero(b[idx] == a))
 
 
-def overlaps(a: np.ndarray, others: Sequence[np.ndarray]) -> list[tuple[float, float]]:
-    """:func:`overlap` of ``a`` with each of ``others``, in one pass (a binary search per value of ``others``)."""
-    if not others:
-        return []
-    if a.size == 0:
-        return [(0.0, 0.0)] * len(others)
+def common_counts(a: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
+    """:func:`n_common` of ``a`` with each of ``others``, in one pass (a binary search per value of ``others``)."""
+    if not others or a.size == 0:
+        return np.zeros(len(others), dtype=np.int64)
     b = np.concatenate(others)
     idx = a.searchsorted(b)
     np.minimum(idx, a.size - 1, out=idx)
     label = np.repeat(np.arange(len(others)), [o.size for o in others])
-    inter = np.bincount(label[a[idx] == b], minlength=len(others)).tolist()
-    na = a.size
-    return [(k / (na + o.size - k), k / min(na, o.size)) if o.size else (0.0, 0.0) for k, o in zip(inter, others)]
+    return np.bincount(label[a[idx] == b], minlength=len(others))
+
+
+def overlap_arrays(inter: np.ndarray, na: np.ndarray, nb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`overlap` elementwise from shared counts and set sizes: ``(jaccard, containment)`` arrays."""
+    inter, na, nb = (np.asarray(x, dtype=np.int64) for x in (inter, na, nb))
+    both = (na > 0) & (nb > 0)
+    union = np.where(both, na + nb - inter, 1)
+    small = np.where(both, np.minimum(na, nb), 1)
+    return np.where(both, inter / union, 0.0), np.where(both, inter / small, 0.0)
+
+
+def overlaps(a: np.ndarray, others: Sequence[np.ndarray]) -> list[tuple[float, float]]:
+    """:func:`overlap` of ``a`` with each of ``others``, in one pass."""
+    jac, cont = overlap_arrays(common_counts(a, others), np.full(len(others), a.size), [o.size for o in others])
+    return list(zip(jac.tolist(), cont.tolist()))
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
