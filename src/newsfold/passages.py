@@ -127,7 +127,7 @@ class SentenceCache:
             self.clear()
 
     def split(self, text: str) -> SplitText:
-        """``text`` split (cached).  May raise :class:`_Full`: callers use :meth:`pair`."""
+        """``text`` split (cached).  May raise :class:`_Full`: callers use :meth:`split_all`."""
         got = self._texts.get(text)
         if got is not None:
             self._texts.move_to_end(text)
@@ -280,31 +280,29 @@ def _match_split(pairs: list[tuple[SplitText, SplitText]], min_similarity: float
     width = np.array([len(b.sentences) for _, b in pairs], dtype=np.int64)
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.array([len(a.sentences) for a, _ in pairs], dtype=np.int64) * width, out=start[1:])
-    seg: dict[int, int] = {}  # id(source) → its segment in the concatenated source n-grams
-    grams: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    lefts, rights, rows, where = [], [], [], []
-    for a, b in pairs:
-        k = seg.get(id(b))
-        if k is None:
-            g, c = b.by_gram()
-            k = seg[id(b)] = len(grams)
-            grams.append(g)
-            cols.append(c)
-        g = grams[k]
-        mine, row = a.asking(min_shared)
-        lefts.append(g.searchsorted(mine, "left"))
-        rights.append(g.searchsorted(mine, "right"))
-        rows.append(row)
-        where.append(k)
-    offs = np.zeros(len(grams) + 1, dtype=np.int64)
-    np.cumsum([g.size for g in grams], out=offs[1:])
+    # look up each source's copiers together: one pair of binary searches per source text
+    by_source: dict[int, list[int]] = {}
+    for p, (_, b) in enumerate(pairs):
+        by_source.setdefault(id(b), []).append(p)
+    order: list[int] = []
+    lefts, rights, rows, cols = [], [], [], []
+    base = 0
+    for ps in by_source.values():
+        g, c = pairs[ps[0]][1].by_gram()
+        asks = [pairs[p][0].asking(min_shared) for p in ps]
+        q = np.concatenate([a[0] for a in asks]) if len(asks) > 1 else asks[0][0]
+        lo = g.searchsorted(q, "left")
+        rights.append(g.searchsorted(q, "right") - lo)
+        lefts.append(lo + base)
+        rows.extend(a[1] for a in asks)
+        order.extend(ps)
+        cols.append(c)
+        base += g.size
     lens = np.array([r.size for r in rows], dtype=np.int64)
     lo = np.concatenate(lefts)
-    cnt = np.concatenate(rights) - lo
-    lo += np.repeat(offs[where], lens)
+    cnt = np.concatenate(rights)
     row = np.concatenate(rows)
-    pair = np.repeat(np.arange(n, dtype=np.int64), lens)
+    pair = np.repeat(np.array(order, dtype=np.int64), lens)
     hit = cnt > 0
     out: list[list[tuple[str, str, float]]] = [[] for _ in range(n)]
     if not hit.any():
