@@ -166,7 +166,7 @@ class PairFinder:
     seen a rolled-back batch is dropped whole.
     """
 
-    def __init__(self, config: DedupConfig, cache_shingles: int = 1 << 23) -> None:
+    def __init__(self, config: DedupConfig, cache_shingles: int = 1 << 24) -> None:
         self.config = config
         self.fingerprinter = Fingerprinter(config.shingle_size, config.num_perm, config.seed)
         self.index = LSHIndex(config.lsh_params())
@@ -231,9 +231,9 @@ class PairFinder:
             na[lo:hi] = mine.size
         jac, cont = overlap_arrays(inter, na, nb)
         keep = (jac >= cfg.threshold) | (cont >= cfg.containment) | (cont >= cfg.passage_containment)
-        for i in np.flatnonzero(keep).tolist():
-            rel = classify(float(jac[i]), float(cont[i]), False, cfg)
-            matches.setdefault(query[i], []).append((key[i], rel))
+        idx = np.flatnonzero(keep)
+        for i, j, c in zip(idx.tolist(), jac[idx].tolist(), cont[idx].tolist()):
+            matches.setdefault(query[i], []).append((key[i], classify(j, c, False, cfg)))
         return batch
 
     def sets_for(self, keys: Iterable[int], batch: PairBatch,
@@ -510,13 +510,17 @@ class _Groups:
         conn = store.conn
         info = dict(mine)
         cols = "a.seq, a.id, a.published, f.n_shingles, f.content_hash"
-        for chunk in _chunks(sorted(olds - info.keys())):
-            for r in conn.execute(f"SELECT {cols} FROM articles a JOIN fingerprints f ON f.article_id = a.id"
-                                  f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk):
-                info[r[0]] = _Info(*r)
-        seq_of = {i.id: s for s, i in info.items()}
         canonical: dict[str, str] = {}
-        for chunk in _chunks([info[s].id for s in sorted(olds | mine.keys())]):
+        for chunk in _chunks(sorted(olds - info.keys())):
+            for r in conn.execute(f"SELECT {cols}, d.canonical_id FROM articles a"
+                                  " JOIN fingerprints f ON f.article_id = a.id"
+                                  " LEFT JOIN dup_links d ON d.article_id = a.id"
+                                  f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk):
+                info[r[0]] = _Info(r[0], r[1], r[2], r[3], r[4])
+                if r[5] is not None:
+                    canonical[r[1]] = r[5]
+        seq_of = {i.id: s for s, i in info.items()}
+        for chunk in _chunks([i.id for i in mine.values()]):
             canonical.update(conn.execute("SELECT article_id, canonical_id FROM dup_links"
                                           f" WHERE article_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
         heads = set(canonical.values())
