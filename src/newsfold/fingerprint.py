@@ -413,14 +413,51 @@ def n_common(a: np.ndarray, b: np.ndarray) -> int:
 
 
 def common_counts(a: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
-    """:func:`n_common` of ``a`` with each of ``others``, in one pass (a binary search per value of ``others``)."""
-    if not others or a.size == 0:
-        return np.zeros(len(others), dtype=np.int64)
-    b = np.concatenate(others)
-    idx = a.searchsorted(b)
-    np.minimum(idx, a.size - 1, out=idx)
-    label = np.repeat(np.arange(len(others)), [o.size for o in others])
-    return np.bincount(label[a[idx] == b], minlength=len(others))
+    """How many values ``a`` shares with each of ``others`` (sorted unique uint64 hashes), in one pass.
+
+    ``a`` goes into a direct-mapped table on its top bits (and the few that
+    collide into a second one on the low bits, the rest into a sorted
+    array), so each value of ``others`` costs a lookup rather than a binary
+    search.  Exact: an empty slot holds a value that cannot map to it.
+    """
+    n = len(others)
+    if not n or a.size == 0:
+        return np.zeros(n, dtype=np.int64)
+    bits = min(max(int(a.size).bit_length() + 4, 12), 20)
+    top, low = _empty_tables(bits)
+    shift, mask = np.uint64(64 - bits), np.uint64((1 << bits) - 1)
+    b = np.concatenate(others) if n > 1 else others[0]
+    table = top.copy()
+    slot = a >> shift
+    table[slot] = a
+    hit = table[b >> shift] == b
+    lost = a[table[slot] != a]  # values that lost their slot to another
+    if lost.size:
+        table = low.copy()
+        slot = lost & mask
+        table[slot] = lost
+        hit |= table[b & mask] == b
+        lost = lost[table[slot] != lost]
+        if lost.size:
+            idx = lost.searchsorted(b)
+            np.minimum(idx, lost.size - 1, out=idx)
+            hit |= lost[idx] == b
+    ends = np.cumsum([o.size for o in others])
+    seen = np.zeros(b.size + 1, dtype=np.int64)
+    np.cumsum(hit, out=seen[1:])
+    return np.diff(seen[ends], prepend=0)
+
+
+_EMPTY: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _empty_tables(bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Empty lookup tables: slot ``t`` holds a value whose top (low) bits are ``t + 1``, never ``t``."""
+    got = _EMPTY.get(bits)
+    if got is None:
+        nxt = (np.arange(1 << bits, dtype=np.uint64) + np.uint64(1)) % np.uint64(1 << bits)
+        got = _EMPTY[bits] = (nxt << np.uint64(64 - bits), nxt)
+    return got
 
 
 def overlap_arrays(inter: np.ndarray, na: np.ndarray, nb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
