@@ -428,6 +428,7 @@ class StoryPassagesStage:
         if progress:
             progress(self.name, 0, total)
         copies = {r[0] for r in store.conn.execute("SELECT article_id FROM dup_links")}
+        self._sentences = SentenceCache()  # each text split once per run
         cache: OrderedDict[str, _Members] = OrderedDict()
         while True:
             rows = store.conn.execute(backlog_sql, (self.batch_size,)).fetchall()
@@ -478,9 +479,11 @@ class StoryPassagesStage:
             near = [oid for oid, grams in zip(members.ids, members.grams)
                     if oid != article_id and oid not in done
                     and np.intersect1d(mine, grams, assume_unique=True).size >= self.min_shared]
-            for other in store.get_articles(near):
-                report.details["pairs"] += 1
-                ps = find_passages(me, other, min_similarity=self.min_similarity, min_shared=self.min_shared)
+            others = store.get_articles(near)
+            found = find_passages_many([(me, o) for o in others], min_similarity=self.min_similarity,
+                                       min_shared=self.min_shared, cache=self._sentences)
+            report.details["pairs"] += len(others)
+            for ps in found:
                 store.conn.executemany(
                     "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
                     " VALUES (?,?,?,?,?,?)",
