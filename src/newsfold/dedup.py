@@ -304,6 +304,7 @@ class DedupStage:
     def _reset(self) -> None:
         self._finder: PairFinder | None = None
         self._loaded_upto = 0
+        self._facts = _Facts()
 
     # ------------------------------------------------------- settings
     def _sync_settings(self, store: Store) -> None:
@@ -391,8 +392,7 @@ class DedupStage:
                 with store.atomic():
                     self._process(store, rows, report)
             except BaseException:
-                self._finder = None  # it may hold entries of the rolled-back batch
-                self._loaded_upto = 0
+                self._reset()  # the finder and the facts may hold entries of the rolled-back batch
                 raise
             report.processed += len(rows)
             progress(self.name, report.processed, total)
@@ -440,7 +440,7 @@ class DedupStage:
         the article and its canonical).  The counts in ``report`` are each new
         article's kind against the canonical it joined.
         """
-        groups = _Groups.load(store, mine, {o for olds in copies.values() for o in olds})
+        groups = _Groups.load(store, mine, {o for olds in copies.values() for o in olds}, self._facts)
         joined: list[tuple[int, int]] = []  # (new article, the canonical it joined)
         for new, olds in copies.items():
             best = groups.join(new, olds)
@@ -487,77 +487,96 @@ class DedupStage:
 
 
 @dataclass
+class _Facts:
+    """What never changes about a fingerprinted article (``seq``, id, date, size, content hash), by ``seq``
+    and by id: kept across batches so a group's members are not read again each time its canonical moves."""
+
+    info: dict[int, _Info] = field(default_factory=dict)
+    seq_of: dict[str, int] = field(default_factory=dict)
+    limit: int = 1_000_000
+
+    def add(self, i: _Info) -> None:
+        self.info[i.seq] = i
+        self.seq_of[i.id] = i.seq
+
+    def read(self, store: Store, column: str, keys: Iterable[Any]) -> None:
+        """Read the facts of the articles whose ``column`` (``seq`` or ``id``) is in ``keys``."""
+        for chunk in _chunks(sorted(keys)):
+            for r in store.conn.execute(
+                    "SELECT a.seq, a.id, a.published, f.n_shingles, f.content_hash FROM articles a"
+                    f" JOIN fingerprints f ON f.article_id = a.id WHERE a.{column} IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                self.add(_Info(r[0], r[1], r[2], r[3], r[4]))
+
+    def trim(self) -> None:
+        if len(self.info) > self.limit:
+            self.info.clear()
+            self.seq_of.clear()
+
+
+@dataclass
 class _Groups:
     """``dup_links`` as one batch sees them: read as needed, then kept in step with the batch's own changes.
 
-    ``info`` holds the articles the batch has met (by ``seq``): its new
-    articles, the older ones they copy and those articles' canonicals, read
-    at the start; the members of a group are read when its canonical loses
-    its place (rare: an earlier article joined).  Nothing is written until the
-    batch ends, so what the store holds is the state before the batch.
+    At the start it reads the links of the batch's articles and of the older
+    ones they copy; the members of a group are read when its canonical loses
+    its place (rare: an earlier article joined).  Nothing is written until
+    the batch ends, so what the store holds is the state before the batch.
     """
 
     store: Store
-    info: dict[int, _Info]
-    seq_of: dict[str, int]
+    facts: _Facts
     canonical: dict[str, str]  # article id → canonical id, for the linked articles met so far
-    members: dict[str, set[str]]  # canonical id → the ids linked to it (for canonicals in ``read``)
+    members: dict[str, set[str]] = field(default_factory=dict)  # canonical id → ids linked to it (see ``read``)
     read: set[str] = field(default_factory=set)  # canonicals whose stored members are in ``members``
     moved: dict[str, None] = field(default_factory=dict)  # ids re-linked in this batch, in order
 
     @classmethod
-    def load(cls, store: Store, mine: dict[int, _Info], olds: set[int]) -> "_Groups":
-        conn = store.conn
-        info = dict(mine)
-        cols = "a.seq, a.id, a.published, f.n_shingles, f.content_hash"
+    def load(cls, store: Store, mine: dict[int, _Info], olds: set[int], facts: _Facts) -> "_Groups":
+        facts.trim()
+        for i in mine.values():
+            facts.add(i)
+        facts.read(store, "seq", olds - facts.info.keys())
         canonical: dict[str, str] = {}
-        for chunk in _chunks(sorted(olds - info.keys())):
-            for r in conn.execute(f"SELECT {cols}, d.canonical_id FROM articles a"
-                                  " JOIN fingerprints f ON f.article_id = a.id"
-                                  " LEFT JOIN dup_links d ON d.article_id = a.id"
-                                  f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk):
-                info[r[0]] = _Info(r[0], r[1], r[2], r[3], r[4])
-                if r[5] is not None:
-                    canonical[r[1]] = r[5]
-        seq_of = {i.id: s for s, i in info.items()}
-        for chunk in _chunks([i.id for i in mine.values()]):
-            canonical.update(conn.execute("SELECT article_id, canonical_id FROM dup_links"
-                                          f" WHERE article_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
-        heads = set(canonical.values())
-        for chunk in _chunks(sorted(heads - seq_of.keys())):
-            for r in conn.execute(f"SELECT {cols} FROM articles a JOIN fingerprints f ON f.article_id = a.id"
-                                  f" WHERE a.id IN ({','.join('?' * len(chunk))})", chunk):
-                info[r[0]] = _Info(*r)
-                seq_of[r[1]] = r[0]
-        return cls(store, info, seq_of, canonical, {})
+        for chunk in _chunks([facts.info[s].id for s in sorted(olds | mine.keys())]):
+            canonical.update(store.conn.execute(
+                f"SELECT article_id, canonical_id FROM dup_links WHERE article_id IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall())
+        facts.read(store, "id", set(canonical.values()) - facts.seq_of.keys())
+        return cls(store, facts, canonical)
+
+    @property
+    def info(self) -> dict[int, _Info]:
+        return self.facts.info
 
     def seq(self, article_id: str) -> int:
-        return self.seq_of[article_id]
+        return self.facts.seq_of[article_id]
 
     def _members(self, head: str) -> set[str]:
         """The ids linked to ``head`` now: the stored links not changed in this batch, and this batch's."""
         got = self.members.setdefault(head, set())
         if head not in self.read:
             self.read.add(head)
-            for r in self.store.conn.execute(
-                    "SELECT d.article_id, a.seq, a.published, f.n_shingles, f.content_hash"
-                    " FROM dup_links d JOIN articles a ON a.id = d.article_id"
-                    " LEFT JOIN fingerprints f ON f.article_id = a.id WHERE d.canonical_id = ?", (head,)):
-                aid, seq = r[0], r[1]
+            stored = [r[0] for r in self.store.conn.execute(
+                "SELECT article_id FROM dup_links WHERE canonical_id = ?", (head,))]
+            self.facts.read(self.store, "id", {a for a in stored if a not in self.facts.seq_of})
+            for aid in stored:
                 if aid in self.moved:
                     continue  # re-linked in this batch: ``canonical`` knows where to
+                if aid not in self.facts.seq_of:  # no fingerprint yet: what the store says now
+                    r = self.store.conn.execute("SELECT seq, published FROM articles WHERE id = ?", (aid,)).fetchone()
+                    self.facts.info[r[0]] = _Info(r[0], aid, r[1], 0, "")
+                    self.facts.seq_of[aid] = r[0]
                 self.canonical[aid] = head
                 got.add(aid)
-                if seq not in self.info:
-                    self.info[seq] = _Info(seq, aid, r[2], r[3] or 0, r[4] or "")
-                    self.seq_of[aid] = seq
         return got
 
     def join(self, new: int, olds: list[int]) -> int:
         """Merge ``new`` and the groups of ``olds``; return the canonical's ``seq``."""
-        me = self.info[new]
-        heads = {self.canonical.get(self.info[o].id, self.info[o].id) for o in olds}
-        best = min([me] + [self.info[self.seq_of[c]] for c in heads], key=_Info.canonical_key)
+        info, seq_of = self.facts.info, self.facts.seq_of
+        me = info[new]
+        heads = {self.canonical.get(info[o].id, info[o].id) for o in olds}
+        best = min([me] + [info[seq_of[c]] for c in heads], key=_Info.canonical_key)
         # everyone whose canonical is not ``best`` now: old canonicals, their members, the new article
         moved = {c for c in heads if c != best.id}
         for c in list(moved):
@@ -565,7 +584,7 @@ class _Groups:
         if me.id != best.id:
             moved.add(me.id)
         moved.discard(best.id)
-        for aid in sorted(moved, key=self.seq_of.__getitem__):
+        for aid in sorted(moved, key=seq_of.__getitem__):
             was = self.canonical.get(aid)
             if was is not None and was in self.members:
                 self.members[was].discard(aid)
