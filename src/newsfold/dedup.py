@@ -38,8 +38,7 @@ from typing import Any
 import numpy as np
 
 from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, Fingerprinter, Fingerprints,
-                          blob_to_signature, common_counts, overlap_arrays, overlaps,
-                          signature_to_blob)
+                          blob_to_signature, common_counts, overlap_arrays, signature_to_blob)
 from .lsh import LSHIndex, LSHParams, candidate_jaccard, check_threshold
 from .models import Article, DupKind, DupLink, Passage
 from .passages import SentenceCache, find_passages_many
@@ -452,13 +451,19 @@ class DedupStage:
         self._finder.sets_for({k for p, eq in same.items() if not eq for k in p}, batch,
                               lambda ks: _fetch_texts(store, ks))
         rels = {p: classify(1.0, 1.0, True, self.config) for p, eq in same.items() if eq}
-        by_canonical: dict[int, list[int]] = {}
-        for (a, c), eq in same.items():
-            if not eq:
-                by_canonical.setdefault(c, []).append(a)
-        for c, arts in by_canonical.items():
-            for a, (jac, cont) in zip(arts, overlaps(batch.sets[c], [batch.sets[a] for a in arts])):
-                rels[(a, c)] = classify(jac, cont, False, self.config)
+        scored = sorted((c, a) for (a, c), eq in same.items() if not eq)  # by canonical
+        sets = batch.sets
+        inter = np.zeros(len(scored), dtype=np.int64)
+        lo = 0
+        while lo < len(scored):
+            c, hi = scored[lo][0], lo + 1
+            while hi < len(scored) and scored[hi][0] == c:
+                hi += 1
+            inter[lo:hi] = common_counts(sets[c], [sets[a] for _, a in scored[lo:hi]])
+            lo = hi
+        jac, cont = overlap_arrays(inter, [sets[c].size for c, _ in scored], [sets[a].size for _, a in scored])
+        for (c, a), j, k in zip(scored, jac.tolist(), cont.tolist()):
+            rels[(a, c)] = classify(j, k, False, self.config)
         for p in joined:
             report.details[rels[p].kind or "reprint"] += 1
         store.conn.executemany(

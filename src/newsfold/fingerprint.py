@@ -423,6 +423,8 @@ def common_counts(a: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
     n = len(others)
     if not n or a.size == 0:
         return np.zeros(n, dtype=np.int64)
+    if n == 1:
+        return np.array([n_common(a, others[0])], dtype=np.int64)
     bits = min(max(int(a.size).bit_length() + 4, 12), 20)
     top, low = _empty_tables(bits)
     shift, mask = np.uint64(64 - bits), np.uint64((1 << bits) - 1)
