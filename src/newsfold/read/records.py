@@ -20,40 +20,45 @@ from .decode import read_limited
 KNOWN = {"id", "url", "title", "text", "html", "published", "date", "outlet", "source", "language", "lang"}
 
 
+def _field(rec: dict[str, Any], key: str, alt: str | None = None) -> str | None:
+    """The first of ``key``, ``alt`` that is present and not empty, as text."""
+    v = rec.get(key)
+    if v is not None and v != "":
+        return str(v)
+    if alt is not None:
+        v = rec.get(alt)
+        if v is not None and v != "":
+            return str(v)
+    return None
+
+
 def record_to_raw(rec: Any, ref: str) -> RawDocument:
     """One JSON object / CSV row → RawDocument (``error`` when unusable)."""
     if not isinstance(rec, dict):
         return RawDocument(ref=ref, error=f"expected a JSON object, got {type(rec).__name__}")
-
-    def s(key: str, *alts: str) -> str | None:
-        for k in (key, *alts):
-            v = rec.get(k)
-            if v is not None and v != "":
-                return str(v)
-        return None
-
-    text, html = s("text"), s("html")
+    text, html = _field(rec, "text"), _field(rec, "html")
     if text is None and html is None:
         return RawDocument(ref=ref, error="record has no 'text' or 'html' field")
+    published = _field(rec, "published", "date")
     if html is not None and text is None:
         from .html import extract_html
 
-        raw = extract_html(html, ref=ref, url=s("url"), id=s("id"))
+        raw = extract_html(html, ref=ref, url=_field(rec, "url"), id=_field(rec, "id"))
         if raw.error:
             return raw
         # the record's own fields win over what the page says
-        raw.title = s("title") or raw.title
-        raw.published = s("published", "date") or raw.published
-        raw.outlet = s("outlet", "source") or raw.outlet
-        raw.language = s("language", "lang") or raw.language
+        raw.title = _field(rec, "title") or raw.title
+        raw.published = published or raw.published
+        raw.outlet = _field(rec, "outlet", "source") or raw.outlet
+        raw.language = _field(rec, "language", "lang") or raw.language
         raw.meta.update({k: v for k, v in rec.items() if k not in KNOWN})
         return raw
     meta = {k: v for k, v in rec.items() if k not in KNOWN}
-    if s("published") is not None or s("date") is not None:
+    if published is not None:
         meta.setdefault("_date_from_record", True)
-    return RawDocument(ref=ref, text=text, id=s("id"), title=s("title"), url=s("url"),
-                       published=s("published", "date"), outlet=s("outlet", "source"),
-                       language=s("language", "lang"), meta=meta)
+    return RawDocument(ref=ref, text=text, id=_field(rec, "id"), title=_field(rec, "title"), url=_field(rec, "url"),
+                       published=published, outlet=_field(rec, "outlet", "source"),
+                       language=_field(rec, "language", "lang"), meta=meta)
 
 
 def _open_text(path: str) -> IO[bytes]:
