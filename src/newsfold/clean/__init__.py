@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit, parse_qsl, urlencode
 
 from ..models import Article, DateSource, RawDocument, RemovedLine
-from .byline import Byline, parse_byline, parse_dateline
+from .byline import BYLINE_FIRST, Byline, parse_byline, parse_dateline
 from .dates import date_from_url, find_full_date, is_date_only, parse_date
 from .rules import ANGLE_URL, classify, strip_markdown
 
@@ -132,7 +132,7 @@ class Cleaner:
         text = (raw.text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
         if not text.strip():
             return CleanOutcome(error="empty")
-        lines = [_Line(raw=l, text=strip_markdown(l)) for l in text.split("\n")]
+        lines = [_Line(l, strip_markdown(l)) for l in text.split("\n")]
         found = Byline()
         url = raw.url
         head_seen = 0
@@ -162,7 +162,7 @@ class Cleaner:
                     found.date = found.date or find_full_date(ln.text)
                     ln.removed = "date line"
                     continue
-            if len(ln.text) < 100:
+            if len(ln.text) < 100 and ln.text[0] in BYLINE_FIRST:
                 bl = parse_byline(ln.text)
                 if bl is not None:
                     _merge(found, bl)

@@ -27,7 +27,7 @@ DATELINE = re.compile(
 CAPS_DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z.'\-]{2,}(?:[ ,]+[A-Z][A-Za-z.'\-]{1,}){0,2})\s*[-–—]+\s+(?P<rest>\S.*)$")
 
 # the first characters BYLINE and SOURCE can match (case-insensitive: "ſ" is an "s")
-_BYLINE_FIRST = frozenset("bBsSſvVcCdDfF")
+BYLINE_FIRST = frozenset("bBsSſvVcCdDfF")
 
 
 @dataclass
@@ -52,7 +52,7 @@ def _is_outlet_name(name: str) -> bool:
 def parse_byline(line: str) -> Byline | None:
     """Recognize a byline or source line (whole line)."""
     s = line.strip()
-    if not s or s[0] not in _BYLINE_FIRST:
+    if not s or s[0] not in BYLINE_FIRST:
         return None
     m = BYLINE.match(s)
     if m:
