@@ -92,7 +92,7 @@ class DedupConfig:
                                        self.num_perm)
 
 
-@dataclass
+@dataclass(slots=True)
 class Relation:
     """How two articles relate, measured on their exact shingle sets."""
 
@@ -125,7 +125,7 @@ class DupGroup:
         return 1 + len(self.links)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Info:
     seq: int
     id: str

@@ -98,9 +98,10 @@ class SentenceCache:
     line seen before is looked up, not split again.  Words get integer ids
     and an n-gram is its word ids packed into one 63-bit integer (exact: no
     hashing), so two split texts are matched with numpy.  Bounded: past
-    ``max_words`` words or ``max_lines`` lines everything is forgotten, at
-    the start of a comparison (never in the middle of one); the last
-    ``max_texts`` texts are kept whole.
+    half of ``max_words`` words or past ``max_lines`` lines everything is
+    forgotten, at the start of a comparison (never in the middle of one),
+    and a comparison that needs more words starts again on an empty cache;
+    the last ``max_texts`` texts are kept whole.
     """
 
     def __init__(self, ngram: int = 3, max_words: int = 1 << 20, max_lines: int = 100_000,
