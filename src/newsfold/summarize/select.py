@@ -170,7 +170,13 @@ class SubmodularSelector:
         data = X if X is not None else W
         km = KMeans(n_clusters=k, n_init=1, random_state=self.random_state, max_iter=50)
         # one thread: on a story's few hundred sentences OpenMP threads cost twice the CPU (same partition)
-        with _threadpools().limit(limits=1, user_api="openmp"):
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+
+        with _threadpools().limit(limits=1, user_api="openmp"), warnings.catch_warnings():
+            # repeated sentences (wire copies) leave fewer distinct points than parts: fine, not news to the user
+            warnings.simplefilter("ignore", ConvergenceWarning)
             return km.fit_predict(data).astype(np.int64)
 
     def _value(self, W: np.ndarray, chosen: Sequence[int]) -> float:
