@@ -19,6 +19,7 @@ outlet's footer) once.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -166,7 +167,7 @@ class SentenceCache:
         for s in sents:
             found = _WORDS.findall(s.lower())
             try:
-                w = [words[x] for x in found]
+                w = list(map(words.__getitem__, found))
             except KeyError:
                 w = [self._word_id(x) for x in found]
             if n == 3:
@@ -180,8 +181,7 @@ class SentenceCache:
                     grams.add(g)
             sizes.append(len(grams))
             ids.extend(grams)
-        return (tuple(line if s == line else s for s in sents), np.array(sizes, dtype=np.int64).tobytes(),
-                np.array(ids, dtype=np.int64).tobytes())
+        return tuple(line if s == line else s for s in sents), array("q", sizes).tobytes(), array("q", ids).tobytes()
 
     def _word_id(self, word: str) -> int:
         i = self._words.get(word)
@@ -328,9 +328,15 @@ def _match_split(pairs: list[tuple[SplitText, SplitText]], min_similarity: float
     np.cumsum([b.sizes.size for _, b in pairs[:-1]], out=sent_b[1:])
     sim = shared / np.minimum(size_a[sent_a[pair] + i], size_b[sent_b[pair] + j])
     ok = sim >= min_similarity
-    for p, x, y, v in zip(pair[ok].tolist(), i[ok].tolist(), j[ok].tolist(), sim[ok].tolist()):
-        a, b = pairs[p]
-        out[p].append((a.sentences[x], b.sentences[y], round(v, 4)))
+    pair, i, j, sim = pair[ok], i[ok].tolist(), j[ok].tolist(), sim[ok]
+    values, which = np.unique(sim, return_inverse=True)  # few distinct ratios: round each once
+    rounded = [round(v, 4) for v in values.tolist()]
+    sims = [rounded[k] for k in which.tolist()]
+    bounds = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1], True]).tolist() if pair.size else [0]
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        a, b = pairs[int(pair[lo])]
+        out[int(pair[lo])] = list(zip(map(a.sentences.__getitem__, i[lo:hi]), map(b.sentences.__getitem__, j[lo:hi]),
+                                      sims[lo:hi]))
     return out
 
 
