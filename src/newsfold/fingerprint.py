@@ -415,20 +415,36 @@ def n_common(a: np.ndarray, b: np.ndarray) -> int:
 def common_counts(a: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
     """How many values ``a`` shares with each of ``others`` (sorted unique uint64 hashes), in one pass.
 
-    ``a`` goes into a direct-mapped table on its top bits (and the few that
-    collide into a second one on the low bits, the rest into a sorted
-    array), so each value of ``others`` costs a lookup rather than a binary
-    search.  Exact: an empty slot holds a value that cannot map to it.
+    With many values to look up, ``a`` goes into a direct-mapped table on
+    its top bits (the few that collide into a second one on the low bits,
+    the rest into a sorted array), so each value of ``others`` costs a
+    lookup rather than a binary search; with few, the tables would cost
+    more than they save.  Exact: an empty slot holds a value that cannot
+    map to it.
     """
     n = len(others)
     if not n or a.size == 0:
         return np.zeros(n, dtype=np.int64)
     if n == 1:
         return np.array([n_common(a, others[0])], dtype=np.int64)
+    b = np.concatenate(others)
     bits = min(max(int(a.size).bit_length() + 4, 12), 20)
+    if b.size < 3 << (bits - 1):  # too few lookups to pay for the tables: binary search
+        idx = a.searchsorted(b)
+        np.minimum(idx, a.size - 1, out=idx)
+        hit = a[idx] == b
+    else:
+        hit = _table_hits(a, b, bits)
+    ends = np.cumsum([o.size for o in others])
+    seen = np.zeros(b.size + 1, dtype=np.int64)
+    np.cumsum(hit, out=seen[1:])
+    return np.diff(seen[ends], prepend=0)
+
+
+def _table_hits(a: np.ndarray, b: np.ndarray, bits: int) -> np.ndarray:
+    """``isin(b, a)`` through direct-mapped tables of ``2**bits`` slots (see :func:`common_counts`)."""
     top, low = _empty_tables(bits)
     shift, mask = np.uint64(64 - bits), np.uint64((1 << bits) - 1)
-    b = np.concatenate(others) if n > 1 else others[0]
     table = top.copy()
     slot = a >> shift
     table[slot] = a
@@ -444,10 +460,7 @@ def common_counts(a: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
             idx = lost.searchsorted(b)
             np.minimum(idx, lost.size - 1, out=idx)
             hit |= lost[idx] == b
-    ends = np.cumsum([o.size for o in others])
-    seen = np.zeros(b.size + 1, dtype=np.int64)
-    np.cumsum(hit, out=seen[1:])
-    return np.diff(seen[ends], prepend=0)
+    return hit
 
 
 _EMPTY: dict[int, tuple[np.ndarray, np.ndarray]] = {}
