@@ -402,14 +402,12 @@ def sorted_unique(x: np.ndarray) -> np.ndarray:
 
 
 def n_common(a: np.ndarray, b: np.ndarray) -> int:
-    """How many values two sorted unique arrays share (a binary search per value of the smaller)."""
-    if a.size > b.size:
-        a, b = b, a
-    if a.size == 0:
+    """How many values two sorted unique arrays share: a stable sort of both is a linear merge of two runs."""
+    if a.size == 0 or b.size == 0:
         return 0
-    idx = np.searchsorted(b, a)
-    np.minimum(idx, b.size - 1, out=idx)
-    return int(np.count_nonzero(b[idx] == a))
+    both = np.concatenate((a, b))
+    both.sort(kind="stable")
+    return int(np.count_nonzero(both[1:] == both[:-1]))
 
 
 def common_counts(a: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
@@ -417,24 +415,19 @@ def common_counts(a: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
 
     With many values to look up, ``a`` goes into a direct-mapped table on
     its top bits (the few that collide into a second one on the low bits,
-    the rest into a sorted array), so each value of ``others`` costs a
-    lookup rather than a binary search; with few, the tables would cost
-    more than they save.  Exact: an empty slot holds a value that cannot
-    map to it.
+    the rest into a sorted array), so each value of ``others`` costs one
+    lookup; with few, the tables would cost more than they save and each
+    set is merged with ``a`` (:func:`n_common`).  Exact: an empty slot
+    holds a value that cannot map to it.
     """
     n = len(others)
     if not n or a.size == 0:
         return np.zeros(n, dtype=np.int64)
-    if n == 1:
-        return np.array([n_common(a, others[0])], dtype=np.int64)
-    b = np.concatenate(others)
     bits = min(max(int(a.size).bit_length() + 4, 12), 20)
-    if b.size < 3 << (bits - 1):  # too few lookups to pay for the tables: binary search
-        idx = a.searchsorted(b)
-        np.minimum(idx, a.size - 1, out=idx)
-        hit = a[idx] == b
-    else:
-        hit = _table_hits(a, b, bits)
+    if sum(o.size for o in others) < 3 << (bits - 1):  # too few lookups to pay for the tables: merge each
+        return np.array([n_common(a, o) for o in others], dtype=np.int64)
+    b = np.concatenate(others)
+    hit = _table_hits(a, b, bits)
     ends = np.cumsum([o.size for o in others])
     seen = np.zeros(b.size + 1, dtype=np.int64)
     np.cumsum(hit, out=seen[1:])
