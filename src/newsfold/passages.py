@@ -166,10 +166,9 @@ class SentenceCache:
         sizes, ids = [], []
         for s in sents:
             found = _WORDS.findall(s.lower())
-            try:
-                w = list(map(words.__getitem__, found))
-            except KeyError:
-                w = [self._word_id(x) for x in found]
+            w = list(map(words.get, found))
+            if None in w:  # new words: give them ids
+                w = [self._word_id(x) if i is None else i for i, x in zip(w, found)]
             if n == 3:
                 grams = {(a << bits | b) << bits | c for a, b, c in zip(w, w[1:], w[2:])}
             else:
