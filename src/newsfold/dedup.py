@@ -406,11 +406,10 @@ class DedupStage:
         fps = batch.fingerprints
         report.details["candidates"] += batch.n_candidates
         self._loaded_upto = max(self._loaded_upto, seqs[-1])
-        store.conn.executemany(
-            "INSERT INTO fingerprints (article_id, content_hash, n_shingles, minhash) VALUES (?,?,?,?)",
-            [(r["id"], fps.content_hashes[i], int(fps.n_shingles[i]),
-              signature_to_blob(fps.signatures[i]) if fps.has_signature[i] else None)
-             for i, r in enumerate(rows)])
+        _insert(store, "INSERT INTO fingerprints (article_id, content_hash, n_shingles, minhash)",
+                [(r["id"], fps.content_hashes[i], int(fps.n_shingles[i]),
+                  signature_to_blob(fps.signatures[i]) if fps.has_signature[i] else None)
+                 for i, r in enumerate(rows)])
         copies: dict[int, list[int]] = {}
         sources: dict[int, list[int]] = {}
         for s in seqs:
@@ -466,10 +465,9 @@ class DedupStage:
             rels[(a, c)] = classify(j, k, False, self.config)
         for p in joined:
             report.details[rels[p].kind or "reprint"] += 1
-        store.conn.executemany(
-            "INSERT OR REPLACE INTO dup_links (article_id, canonical_id, kind, similarity) VALUES (?,?,?,?)",
-            [(groups.info[a].id, groups.info[c].id, rels[(a, c)].kind or "reprint", rels[(a, c)].similarity)
-             for a, c in pairs])
+        _insert(store, "INSERT OR REPLACE INTO dup_links (article_id, canonical_id, kind, similarity)",
+                [(groups.info[a].id, groups.info[c].id, rels[(a, c)].kind or "reprint", rels[(a, c)].similarity)
+                 for a, c in pairs])
 
     def _record_passages(self, store: Store, sources: dict[int, list[int]], rows: Sequence[Any]) -> int:
         """Re-used sentences of each new article and its closest matches (in batch order)."""
@@ -485,9 +483,8 @@ class DedupStage:
                                    cache=self._sentences)
         out = [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction)
                for ps in found for p in ps]
-        store.conn.executemany(
-            "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
-            " VALUES (?,?,?,?,?,?)", out)
+        _insert(store, "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)",
+                out)
         return len(out)
 
 
@@ -498,7 +495,7 @@ class _Facts:
 
     info: dict[int, _Info] = field(default_factory=dict)
     seq_of: dict[str, int] = field(default_factory=dict)
-    limit: int = 1_000_000
+    limit: int = 500_000
 
     def add(self, i: _Info) -> None:
         self.info[i.seq] = i
@@ -606,6 +603,19 @@ class _Groups:
     def same_content(self, a: int, b: int) -> bool:
         ha, hb = self.info[a].content_hash, self.info[b].content_hash
         return bool(ha) and ha == hb
+
+
+def _insert(store: Store, head: str, rows: list[tuple[Any, ...]]) -> None:
+    """``head VALUES ...`` for ``rows``, in order, many rows per statement (cheaper than executemany;
+    at most 999 parameters a statement, the oldest SQLite limit)."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per = max(1, 999 // width)
+    one = "(" + ",".join("?" * width) + ")"
+    for i in range(0, len(rows), per):
+        part = rows[i:i + per]
+        store.conn.execute(f"{head} VALUES {','.join([one] * len(part))}", [x for r in part for x in r])
 
 
 def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
