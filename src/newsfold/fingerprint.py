@@ -477,12 +477,6 @@ def overlap_arrays(inter: np.ndarray, na: np.ndarray, nb: np.ndarray) -> tuple[n
     return np.where(both, inter / union, 0.0), np.where(both, inter / small, 0.0)
 
 
-def overlaps(a: np.ndarray, others: Sequence[np.ndarray]) -> list[tuple[float, float]]:
-    """:func:`overlap` of ``a`` with each of ``others``, in one pass."""
-    jac, cont = overlap_arrays(common_counts(a, others), np.full(len(others), a.size), [o.size for o in others])
-    return list(zip(jac.tolist(), cont.tolist()))
-
-
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard of two sorted unique hash arrays (0 when either is empty)."""
     if a.size == 0 or b.size == 0:
