@@ -1,7 +1,7 @@
 """Batch dedup or story folding through each engine on a generated corpus: articles/s per stage, peak memory.
 
     .venv/bin/python bench/scale.py -n 100000 [--engines local,ray] [--cpus 2] [--files 8] [--json]
-    .venv/bin/python bench/scale.py --stage fold -n 20000 [--represent static] [--no-summaries]
+    .venv/bin/python bench/scale.py --stage fold -n 20000 [--encoder static] [--no-summaries]
 
 The corpus comes from ``bench/gen_syndication.py`` (a word-bigram model of
 ECB+, 10% syndicated copies of recent articles, with headlines, trims,
@@ -111,7 +111,7 @@ def run_engine(engine: str, corpus: Path, out: Path, cpus: int, partitions: int 
 
 
 def child(engine: str, corpus: Path, out: Path, cpus: int, partitions: int | None, stage: str = "dedup",
-          represent: str = "static", summaries: bool = True) -> None:
+          encoder: str = "static", summaries: bool = True) -> None:
     import logging
 
     logging.getLogger("ray").setLevel(logging.WARNING)
@@ -128,7 +128,7 @@ def child(engine: str, corpus: Path, out: Path, cpus: int, partitions: int | Non
         if stage == "fold":
             from newsfold.engine.fold import FoldConfig
 
-            cfg = FoldConfig(encoder=represent, summaries=summaries, with_nlp=False)
+            cfg = FoldConfig(encoder=encoder, summaries=summaries, with_nlp=False)
             report = eng.fold([str(corpus)], cfg, Output("parquet", str(out)))
         else:
             report = eng.dedup([str(corpus)], DedupConfig(), Output("parquet", str(out)))
@@ -148,7 +148,7 @@ def main() -> None:
     ap.add_argument("--partitions", type=int, default=None)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--stage", choices=["dedup", "fold"], default="dedup")
-    ap.add_argument("--represent", choices=["minilm", "static", "none"], default="static",
+    ap.add_argument("--encoder", choices=["minilm", "static", "none"], default="static",
                     help="encoder for --stage fold")
     ap.add_argument("--no-summaries", action="store_true", help="--stage fold without briefings")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -156,7 +156,7 @@ def main() -> None:
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        child(a.child, Path(a.corpus), Path(a.out), a.cpus, a.partitions, a.stage, a.represent,
+        child(a.child, Path(a.corpus), Path(a.out), a.cpus, a.partitions, a.stage, a.encoder,
               not a.no_summaries)
         return
     t0 = time.perf_counter()
@@ -164,8 +164,8 @@ def main() -> None:
     gen_s = time.perf_counter() - t0
     size_mb = sum(f.stat().st_size for f in corpus.glob("*.jsonl")) / 2**20
     results = {}
-    prefix = "out" if a.stage == "dedup" else f"fold-{a.represent}"
-    fold_args = ["--stage", a.stage, "--represent", a.represent] + (["--no-summaries"] if a.no_summaries else [])
+    prefix = "out" if a.stage == "dedup" else f"fold-{a.encoder}"
+    fold_args = ["--stage", a.stage, "--encoder", a.encoder] + (["--no-summaries"] if a.no_summaries else [])
     for engine in a.engines.split(","):
         results[engine] = run_engine(engine, corpus, ROOT / ".cache" / "scale" / f"{prefix}-{corpus.name}-{engine}",
                                      a.cpus, a.partitions, fold_args)

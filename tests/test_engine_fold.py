@@ -150,7 +150,7 @@ def test_fold_command_on_ray_equals_local_on_ecbplus(ray_session, local_ecbplus:
     from newsfold.cli import cli
 
     out = tmp_path / "stories"
-    r = CliRunner().invoke(cli, ["-q", "batch", "fold", str(ecbplus_path), "--engine", "ray", "--represent",
+    r = CliRunner().invoke(cli, ["-q", "batch", "fold", str(ecbplus_path), "--engine", "ray", "--encoder",
                                  "static", "--no-nlp", "--partitions", "4", "--out", str(out), "--json"])
     assert r.exit_code == 0, r.output
     report = json.loads(r.stdout)

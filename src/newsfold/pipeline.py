@@ -1,30 +1,118 @@
 """The pipeline: ingest, then every post-ingest stage catches up, in order.
 
-Stages are looked up by name so that the pipeline runs whatever stages the
-installed package has: dedup → stories → summaries.
+:data:`STAGES` is the pipeline, written out: each stage class with the
+stages it needs.  Skipping a stage skips every stage that needs it, so
+``add --no-dedup`` leaves out dedup and everything built on it without a
+hand-written list.  :data:`SETTINGS` are the knobs a user may turn, as data
+(name, default, help, the stages that take it): the CLI's ``--setting`` and
+``newsfold settings`` read them from here.
+
+This module imports every stage (and so numpy, scikit-learn, ONNX Runtime
+on first use): import it where articles are processed, not in listings.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from .dedup import DEFAULT_CONTAINMENT, DEFAULT_THRESHOLD, DedupStage
 from .ingest import IngestProgress, IngestReport, Ingester
+from .passages import StoryPassagesStage
+from .represent import ENCODERS
 from .stages import ProgressFn, Stage, StageReport, no_progress
+from .stories import RefoldStage, StoriesStage
 from .store import Store
+from .summarize.stage import SummariesStage
 
-log = logging.getLogger(__name__)
 
-# (stage name, module, class)
-STAGES: list[tuple[str, str, str]] = [
-    ("dedup", "newsfold.dedup", "DedupStage"),
-    ("stories", "newsfold.stories", "StoriesStage"),
-    ("refold", "newsfold.stories", "RefoldStage"),
-    ("passages", "newsfold.passages", "StoryPassagesStage"),
-    ("summaries", "newsfold.summarize", "SummariesStage"),
-]
+@dataclass(frozen=True)
+class StageSpec:
+    """One step of the pipeline: its stage class and the stages whose output it reads."""
+
+    name: str
+    factory: type
+    requires: tuple[str, ...] = ()
+
+
+STAGES: tuple[StageSpec, ...] = (
+    StageSpec("dedup", DedupStage),
+    StageSpec("stories", StoriesStage, requires=("dedup",)),
+    StageSpec("refold", RefoldStage, requires=("stories",)),
+    StageSpec("passages", StoryPassagesStage, requires=("stories",)),
+    StageSpec("summaries", SummariesStage, requires=("stories",)),
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A user-facing knob: ``stages`` maps each stage that takes it to its keyword there."""
+
+    name: str
+    default: Any
+    help: str
+    stages: Mapping[str, str]
+    choices: tuple[str, ...] = ()
+
+    def parse(self, raw: str) -> Any:
+        """``raw`` (from the command line) as this setting's type; ValueError says what is allowed."""
+        if self.choices:
+            if raw not in self.choices:
+                raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, not {raw!r}")
+            return raw
+        kind = type(self.default)
+        if kind is bool:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"{self.name} takes true or false, not {raw!r}")
+        try:
+            return kind(raw)
+        except ValueError:
+            what = {int: "a whole number", float: "a number"}.get(kind, kind.__name__)
+            raise ValueError(f"{self.name} takes {what}, not {raw!r}") from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("encoder", "minilm", "Dense representation of each article for the same-story decision.",
+            {"stories": "encoder", "refold": "encoder"}, choices=tuple(ENCODERS)),
+    Setting("dedup_threshold", DEFAULT_THRESHOLD, "Jaccard similarity of word shingles above which two articles are near-copies.",
+            {"dedup": "threshold"}),
+    Setting("dedup_containment", DEFAULT_CONTAINMENT, "Share of an article found in an older one above which it is a reprint.",
+            {"dedup": "containment"}),
+    Setting("quiet_days", 7, "Days without a new article after which a story stops taking new ones.",
+            {"stories": "quiet_days"}),
+    Setting("refold_limit", 1000, "Largest store (placed articles) that is refolded in batch after each add.",
+            {"refold": "limit"}),
+    Setting("summary_words", 100, "Length of each briefing's summary, in words.", {"summaries": "max_words"}),
+    Setting("briefing_nlp", True, "Entities, aligned quotes and discrepancies in briefings (spaCy; slower).",
+            {"summaries": "with_nlp"}),
+)
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def stage_options(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Settings by name → keyword arguments per stage.  Unknown names raise KeyError."""
+    options: dict[str, dict[str, Any]] = {}
+    for name, value in values.items():
+        for stage, keyword in SETTINGS_BY_NAME[name].stages.items():
+            options.setdefault(stage, {})[keyword] = value
+    return options
+
+
+def closure(skip: Iterable[str]) -> set[str]:
+    """``skip`` and every stage that needs, directly or not, a skipped one."""
+    names = {s.name for s in STAGES}
+    out = set(skip)
+    unknown = out - names
+    if unknown:
+        raise KeyError(f"unknown stage(s) {', '.join(sorted(unknown))}; the stages are {', '.join(names)}")
+    for spec in STAGES:  # in pipeline order, so a need is decided before its users
+        if any(r in out for r in spec.requires):
+            out.add(spec.name)
+    return out
 
 
 @dataclass
@@ -33,41 +121,24 @@ class PipelineReport:
     stages: list[StageReport] = field(default_factory=list)
 
 
-def load_stage(name: str, **options: object) -> Stage | None:
-    """The stage called ``name``, or None when this build does not have it."""
-    for stage_name, module, cls in STAGES:
-        if stage_name == name:
-            try:
-                mod = importlib.import_module(module)
-            except ModuleNotFoundError as e:
-                if e.name == module:
-                    return None
-                raise
-            factory = getattr(mod, cls, None)
-            return factory(**options) if factory is not None else None
-    raise KeyError(f"unknown stage {name!r}")
-
-
 def catch_up(store: Store, *, skip: Iterable[str] = (), progress: ProgressFn = no_progress,
-             options: dict[str, dict[str, object]] | None = None) -> list[StageReport]:
-    """Run every stage's catch-up; each finds its own backlog in the store."""
-    skip = set(skip)
+             options: Mapping[str, Mapping[str, object]] | None = None) -> list[StageReport]:
+    """Run every stage's catch-up in order; each finds its own backlog in the store."""
+    skipped = closure(skip)
     options = options or {}
     reports = []
-    for name, _, _ in STAGES:
-        if name in skip:
+    for spec in STAGES:
+        if spec.name in skipped:
             continue
-        stage = load_stage(name, **options.get(name, {}))
-        if stage is None:
-            log.debug("stage %s is not available", name)
-            continue
+        stage: Stage = spec.factory(**options.get(spec.name, {}))
         reports.append(stage.catch_up(store, progress))
     return reports
 
 
 def run_pipeline(store: Store, paths: Iterable[str], *, skip: Iterable[str] = (),
                  on_ingest_progress: IngestProgress | None = None, progress: ProgressFn = no_progress,
-                 options: dict[str, dict[str, object]] | None = None, **ingest_kw: object) -> PipelineReport:
+                 options: Mapping[str, Mapping[str, object]] | None = None, **ingest_kw: object) -> PipelineReport:
+    """Ingest ``paths`` into ``store``, then let every stage not in ``skip`` (nor needing one) catch up."""
     ingester = Ingester(store, **ingest_kw)  # type: ignore[arg-type]
     rep = ingester.ingest_paths(paths, on_progress=on_ingest_progress)
     return PipelineReport(ingest=rep, stages=catch_up(store, skip=skip, progress=progress, options=options))

@@ -16,15 +16,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from .common import cli  # noqa: E402
 
-# command modules register themselves on import
-from . import ingest  # noqa: E402,F401
-
-for _optional in ("dedup", "stories", "summaries", "web", "engine"):
-    try:
-        __import__(f"{__name__}.{_optional}")
-    except ModuleNotFoundError as _e:  # a command group not written yet
-        if _e.name != f"{__name__}.{_optional}":
-            raise
+# command modules register themselves on :data:`cli` when imported
+from . import dedup, engine, ingest, stories, summaries, web  # noqa: E402,F401
 
 
 def main() -> None:

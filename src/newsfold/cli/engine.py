@@ -2,7 +2,7 @@
 
     newsfold batch dedup crawl/*.jsonl --db out.db
     newsfold batch dedup s3://bucket/crawl/ --engine ray --ray-address ray://head:10001 --out groups/
-    newsfold batch fold crawl/ --engine ray --represent static --out stories/
+    newsfold batch fold crawl/ --engine ray --encoder static --out stories/
 
 The engine decides where the work runs; the result is the same.
 """
@@ -116,7 +116,7 @@ def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitio
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out_dir", default=None, metavar="DIR",
               help="Write Parquet tables (articles/, stories/, links/) here instead of the SQLite store.")
-@click.option("--represent", "encoder", type=click.Choice(["minilm", "static", "none"]), default="minilm",
+@click.option("--encoder", type=click.Choice(["minilm", "static", "none"]), default="minilm",
               show_default=True, help="Dense vectors: MiniLM (most accurate), its static distillation (fast), none.")
 @click.option("--window-days", type=click.IntRange(1), default=14, show_default=True,
               help="Length of a time window, in days of the published date.")

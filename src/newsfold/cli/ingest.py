@@ -24,24 +24,29 @@ def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--no-dedup", is_flag=True, help="Load raw: skip duplicate detection (and so stories and summaries).")
-@click.option("--no-stories", is_flag=True, help="Skip story folding (and so summaries).")
+@click.option("--no-dedup", is_flag=True, help="Load raw: skip duplicate detection (and every stage built on it).")
+@click.option("--no-stories", is_flag=True, help="Skip story folding (and every stage built on it).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any input is rejected.")
 @click.option("--max-bytes", type=int, default=MAX_BYTES, show_default=True, help="Largest single article file.")
 @click.option("--batch-size", type=int, default=500, show_default=True, help="Inputs per transaction.")
-@click.option("--encoder", type=ENCODER_CHOICE, default="minilm", show_default=True, help=ENCODER_HELP)
+@click.option("--encoder", type=ENCODER_CHOICE, default=None, help=ENCODER_HELP + "  [default: minilm]")
+@click.option("--setting", "settings", type=(str, str), multiple=True, metavar="NAME VALUE",
+              help="Set a pipeline setting for this run (repeatable); `newsfold settings` lists them.")
 @db_option
 @json_option
 @pass_ctx
 def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, strict: bool, max_bytes: int,
-        batch_size: int, encoder: str, as_json: bool) -> None:
+        batch_size: int, encoder: str | None, settings: tuple[tuple[str, str], ...], as_json: bool) -> None:
     """Add articles: files, directories (recursive), globs, or - for JSONL on stdin.
 
     Every input gets a ledger entry: accepted, duplicate or rejected with a reason.
     """
     from ..ingest import Ingester
-    from ..pipeline import catch_up
+    from ..pipeline import catch_up, stage_options
 
+    values = parse_settings(settings)
+    if encoder is not None:
+        values["encoder"] = encoder
     store = ctx.store()
     ingester = Ingester(store, batch_size=batch_size, max_bytes=max_bytes)
     if ctx.interactive:
@@ -58,13 +63,10 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
             report = ingester.ingest_paths(paths, on_progress=on_progress)
     else:
         report = ingester.ingest_paths(paths)
-    skip = set()
-    if no_dedup:
-        skip |= {"dedup", "stories", "refold", "passages", "summaries"}
+    skip = {"dedup"} if no_dedup else set()
     if no_stories:
-        skip |= {"stories", "refold", "passages", "summaries"}
-    options: dict[str, dict[str, object]] = {"stories": {"encoder": encoder}, "refold": {"encoder": encoder}}
-    stages = catch_up(store, skip=skip, progress=stage_progress(ctx), options=options)
+        skip.add("stories")
+    stages = catch_up(store, skip=skip, progress=stage_progress(ctx), options=stage_options(values))
     if as_json:
         echo_json({"run_id": report.run_id, "accepted": report.accepted, "duplicate": report.duplicate,
                    "rejected": report.rejected, "rejections": report.rejections,
@@ -78,6 +80,38 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
         click.echo(report.summary())
     if strict and report.rejected:
         sys.exit(1)
+
+
+def parse_settings(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """``--setting NAME VALUE`` pairs, checked against the pipeline's settings; a bad one is a usage error."""
+    from ..pipeline import SETTINGS_BY_NAME
+
+    values: dict[str, Any] = {}
+    for name, raw in pairs:
+        setting = SETTINGS_BY_NAME.get(name)
+        if setting is None:
+            raise click.BadParameter(f"no setting {name!r}; `newsfold settings` lists them", param_hint="--setting")
+        try:
+            values[name] = setting.parse(raw)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--setting") from None
+    return values
+
+
+@cli.command("settings")
+@json_option
+def settings_command(as_json: bool) -> None:
+    """List the pipeline's settings (for ``add --setting NAME VALUE``) with their defaults."""
+    from ..pipeline import SETTINGS
+
+    rows = [{"name": s.name, "default": s.default, "choices": list(s.choices), "stages": sorted(s.stages),
+             "help": s.help} for s in SETTINGS]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        choices = f" ({'|'.join(r['choices'])})" if r["choices"] else ""
+        click.echo(f"{r['name']} = {r['default']}{choices}  [{', '.join(r['stages'])}]\n    {r['help']}")
 
 
 @cli.command()

@@ -23,12 +23,11 @@ import pyarrow.parquet as pq
 
 from ..dedup import DedupConfig
 from ..models import DupLink, Passage
+from ..stages import ProgressFn, no_progress
 from ..store import Store
 
 log = logging.getLogger(__name__)
 
-# progress(stage, done, total): the CLI draws it, the library only calls it
-ProgressFn = Callable[[str, int, int], None]
 
 LINK_SCHEMA = pa.schema([("article_id", pa.string()), ("canonical_id", pa.string()), ("kind", pa.string()),
                          ("similarity", pa.float64())])
@@ -37,10 +36,6 @@ PASSAGE_SCHEMA = pa.schema([("article_id", pa.string()), ("source_id", pa.string
                             ("direction", pa.string())])
 ARTICLE_SCHEMA = pa.schema([("key", pa.int64()), ("id", pa.string()), ("published", pa.string()),
                             ("content_hash", pa.string()), ("n_shingles", pa.int64())])
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 class EngineError(RuntimeError):

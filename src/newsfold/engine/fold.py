@@ -134,7 +134,7 @@ def embed(articles: Sequence[Article], encoder: Encoder) -> Embedded:
     return Embedded(skip, day, dense)
 
 
-def features(articles: Sequence[Article], encoder_name: str, dense: np.ndarray) -> list[ArticleFeatures]:
+def features(articles: Sequence[Article], dense: np.ndarray) -> list[ArticleFeatures]:
     """The stage's features of ``articles``, with their vectors computed earlier."""
     vectors = {a.id: dense[i] for i, a in enumerate(articles)} if dense.shape[1] else {}
     return Featurizer(NoEncoder()).featurize(list(articles), vectors)
@@ -272,7 +272,7 @@ def fold_local(keys: np.ndarray, articles: Sequence[Article], cfg: FoldConfig,
     us, vs = [], []
     for w in sorted(by_window):
         members = by_window[w]
-        feats = features([articles[i] for i in members], enc.name, emb.dense[members])
+        feats = features([articles[i] for i in members], emb.dense[members])
         k, root = fold_window(keys[members], feats, w, cfg)
         us.append(k)
         vs.append(root)

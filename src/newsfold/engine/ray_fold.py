@@ -87,7 +87,7 @@ def _fold_window(b: Batch, cfg: fold.FoldConfig) -> Batch:
     window = int(b["window"][0])
     arts = _articles(b)
     dense = b["dense"] if cfg.encoder != "none" else np.zeros((len(arts), 0), dtype=np.float32)
-    feats = fold.features(arts, cfg.encoder, np.asarray(dense, dtype=np.float32))
+    feats = fold.features(arts, np.asarray(dense, dtype=np.float32))
     keys, roots = fold.fold_window(b["key"].astype(np.int64), feats, window, cfg)
     keep = keys != roots
     return {"u": keys[keep], "v": roots[keep]}
