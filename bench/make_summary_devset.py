@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsfold.summarize.text import split_text  # noqa: E402
+from newsfold.sentences import split_sentences  # noqa: E402
 
 MIN_ARTICLES = 5
 MAX_REFS = 3
@@ -40,7 +40,7 @@ REF_WORDS = 100
 def lead(text: str, words: int = REF_WORDS) -> str:
     out: list[str] = []
     n = 0
-    for s, _ in split_text(text):
+    for s in split_sentences(text):
         if len(s.split()) < 4:
             continue
         out.append(s)

@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from newsfold.summarize.evaluate import Cluster, evaluate, load_clusters, newsfold_summarizer  # noqa: E402
-from newsfold.summarize.text import content_terms, split_text, term_matrix  # noqa: E402
+from newsfold.sentences import split_sentences  # noqa: E402
+from newsfold.summarize.text import content_terms, term_matrix  # noqa: E402
 
 BUDGET = 100
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -47,7 +48,7 @@ class SplitterTokenizer:
     language = "english"
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
-        return tuple(s for s, _ in split_text(paragraph))
+        return tuple(split_sentences(paragraph))
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         return tuple(_WORD.findall(sentence))
@@ -99,7 +100,7 @@ def sumy_system(name: str) -> Callable[[Cluster], str]:
 
 
 def centroid(c: Cluster) -> str:
-    sents = [s for d in c.docs for s, _ in split_text(d.text) if len(s.split()) >= 5]
+    sents = [s for d in c.docs for s in split_sentences(d.text) if len(s.split()) >= 5]
     if not sents:
         return ""
     tm = term_matrix(sents)

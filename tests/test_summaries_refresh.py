@@ -19,7 +19,7 @@ from newsfold.pipeline import run_pipeline
 from newsfold.store import Store
 from newsfold.summarize import SummariesStage, load_briefing, render_briefing_text
 from newsfold.summarize.sample import NLP_SAMPLE, Member, choose_sample, nlp_sample
-from newsfold.summarize.text import paragraphs
+from newsfold.sentences import paragraphs
 from newsfold.summarize.stage import story_version
 from nfpaths import ECBPLUS, EXAMPLES
 

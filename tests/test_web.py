@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from newsfold.query import split_sentences
+from newsfold.sentences import sentences
 from newsfold.web import create_app
 from test_web_data import LOOKALIKE, SEED_STORY, build_seed_store, story_of
 
@@ -81,7 +81,8 @@ def test_story_page_cites_sentences_that_are_in_the_cited_articles(client: TestC
     cites = re.findall(r'<a class="cite" href="/articles/([^"#]+)#s-(\d+)" title="([^"]*)"', page)
     assert cites, "the summary carries citation links to sentence anchors"
     story = client.get(f"/api/stories/{sid}").json()
-    assert story["summary"] and all(s["citations"] for s in story["summary"])
+    summary = story["briefing"]["summary"]
+    assert summary and all(story_cites(story, s["text"]) for s in summary)
     for aid, n, title in cites[:6]:
         art = client.get(f"/articles/{aid}")
         assert art.status_code == 200
@@ -89,10 +90,15 @@ def test_story_page_cites_sentences_that_are_in_the_cited_articles(client: TestC
         assert m, f"article {aid} has the anchor s-{n}"
         # hovering shows the same sentence the anchor highlights
         assert unescape(m.group(1)) in unescape(title)
-    for sent in story["summary"]:
-        first = sent["citations"][0]
+    for sent in summary:
+        first = story_cites(story, sent["text"])[0]
         text = client.get(f"/api/articles/{first['article_id']}").json()["text"]
         assert first["anchor"] is not None and first["sentence"] in text
+
+
+def story_cites(story: dict, text: str) -> list[dict]:
+    """The citations of one text of a story's briefing (``/api/stories/ID``), in the briefing's article order."""
+    return [c for c in story["citations"] if c["text"] == text]
 
 
 def test_article_page_shows_removed_lines_and_reused_passages(client: TestClient) -> None:
@@ -110,7 +116,7 @@ def test_article_page_shows_removed_lines_and_reused_passages(client: TestClient
         src_page = client.get(f"/articles/{SEED_STORY[2]}").text
         assert "Its sentences re-used by" in src_page
     # sentence anchors are numbered from the cleaned text, the same way everywhere
-    assert len(a["sentences"]) == len(split_sentences(a["text"]))
+    assert len(a["sentences"]) == len(sentences(a["text"]))
 
 
 def test_search_finds_articles_with_highlighted_snippets(client: TestClient) -> None:

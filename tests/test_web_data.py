@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from newsfold.query import split_sentences
+from newsfold.sentences import sentences
 from newsfold.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def add_seed_story_rows(store: Store, story_id: str | None = None) -> None:
     With ``story_id`` (stories exist, summaries do not) only the briefing is added.
     """
     arts = {a.id: a for a in store.get_articles(SEED_STORY + [LOOKALIKE])}
-    sents = {aid: [s.text for s in split_sentences(a.text) if len(s.text.split()) >= 6] for aid, a in arts.items()}
+    sents = {aid: [s.text for s in sentences(a.text) if len(s.text.split()) >= 6] for aid, a in arts.items()}
     sid_main = story_id or "s-seeds"
     with store.atomic() as c:
         for sid, ids, first, last in (("s-seeds", SEED_STORY, "2018-12-30T08:00:00+00:00", "2018-12-30T14:30:00+00:00"),

@@ -40,7 +40,7 @@ import numpy as np
 from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, Fingerprinter, Fingerprints,
                           blob_to_signature, common_counts, overlap_arrays, signature_to_blob)
 from .lsh import LSHIndex, LSHParams, candidate_jaccard, check_threshold
-from .models import Article, DupKind, DupLink, Passage
+from .models import Article, DupGroup, DupKind, DupLink, Passage
 from .passages import SentenceCache, find_passages_many
 from .stages import ProgressFn, StageReport, no_progress
 from .store import Store
@@ -111,18 +111,6 @@ def classify(jac: float, cont: float, same_content: bool, config: DedupConfig) -
     if cont >= config.containment:
         return Relation("reprint", round(cont, 4), jac, cont)
     return Relation(None, round(max(jac, cont), 4), jac, cont)
-
-
-@dataclass
-class DupGroup:
-    """A canonical article and the links of its copies."""
-
-    canonical_id: str
-    links: list[DupLink] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return 1 + len(self.links)
 
 
 @dataclass(slots=True)

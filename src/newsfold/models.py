@@ -8,10 +8,29 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 DateSource = Literal["metadata", "url", "dateline", "text", "none"]
 Outcome = Literal["accepted", "duplicate", "rejected"]
 DupKind = Literal["exact", "near-duplicate", "reprint"]
+
+
+UNKNOWN_OUTLET = "unknown outlet"
+
+
+def outlet_label(outlet: str | None, url: str | None = None) -> str:
+    """How an article's outlet is shown: its outlet, else its site (the host of its URL), else "unknown outlet"."""
+    if outlet and outlet.strip():
+        return outlet.strip()
+    if url:
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return UNKNOWN_OUTLET
+        host = (parts.hostname or "") if parts.scheme.lower() in ("http", "https") else ""
+        if host:
+            return host[4:] if host.startswith("www.") else host
+    return UNKNOWN_OUTLET
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -103,6 +122,18 @@ class DupLink:
     canonical_id: str
     kind: DupKind
     similarity: float
+
+
+@dataclass
+class DupGroup:
+    """A canonical article and the links of its copies."""
+
+    canonical_id: str
+    links: list[DupLink] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return 1 + len(self.links)
 
 
 @dataclass

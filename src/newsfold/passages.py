@@ -18,7 +18,6 @@ outlet's footer) once.
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
@@ -29,12 +28,11 @@ import numpy as np
 
 from .models import Article, Passage
 from .sentences import split_sentences
+from .sentences import words as split_words  # `words` names the word-id map below
 
 if TYPE_CHECKING:
     from .stages import ProgressFn, StageReport
     from .store import Store
-
-_WORDS = re.compile(r"[^\W_]+")
 
 
 @dataclass
@@ -50,7 +48,7 @@ def _sentences(text: str, n: int) -> list[_Sentence]:
     out = []
     sents = split_sentences(text[: MAX_SENTENCES * 400]) if len(text) > MAX_SENTENCES * 400 else split_sentences(text)
     for s in sents[:MAX_SENTENCES]:
-        w = _WORDS.findall(s.lower())
+        w = split_words(s)
         out.append(_Sentence(s, {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}))
     return out
 
@@ -165,7 +163,7 @@ class SentenceCache:
         sents = split_sentences(line)
         sizes, ids = [], []
         for s in sents:
-            found = _WORDS.findall(s.lower())
+            found = split_words(s)
             w = list(map(words.get, found))
             if None in w:  # new words: give them ids
                 w = [self._word_id(x) if i is None else i for i, x in zip(w, found)]
@@ -511,6 +509,6 @@ class _Members:
 
 def _gram_hashes(text: str) -> np.ndarray:
     """The article's word trigrams as sorted unique 64-bit hashes (a compact screen for shared wording)."""
-    w = _WORDS.findall(text.lower())
+    w = split_words(text)
     return np.unique(np.fromiter((hash((w[i], w[i + 1], w[i + 2])) for i in range(len(w) - 2)),
                                  dtype=np.int64, count=max(len(w) - 2, 0)))

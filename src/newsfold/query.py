@@ -1,31 +1,42 @@
-"""Read-side queries shared by the web app and the CLI.
+"""The read model: the queries behind the CLI's listings, the JSON API and the web pages.
+
+The CLI (``newsfold stories``, ``newsfold story ID``), the API
+(``/api/stories``, ``/api/stories/ID``, ``/api/articles/ID``) and the pages
+call the same functions here and print the same dataclasses: ``newsfold
+story ID --json`` is ``/api/stories/ID``.  A story's briefing is the
+summarizer's own :class:`~newsfold.summarize.briefing.Briefing`, read with
+``Briefing.from_dict``.
 
 Every function takes a plain ``sqlite3.Connection`` (row_factory ``Row``) so a
 caller can use one connection per thread while an ingest writes elsewhere
-(WAL: readers never wait for the writer).  Results are dataclasses; turn them
-into JSON with :func:`to_jsonable`.  Queries are indexed and paged: nothing
-here scans the whole corpus per request except :func:`source_stats`, which
-is cached against the store's change markers.
+(WAL: readers never wait for the writer).  Turn results into JSON with
+:func:`to_jsonable`.  Queries are indexed and paged: nothing here scans the
+whole corpus per request except :func:`source_stats`, which is cached against
+the store's change markers.  Listing imports no numerical or ML library: the
+briefing and citation modules are imported by :func:`story_detail` alone.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
+import os
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .citations import (Anchors, ArticleRef, Citation, CitedSentence, Discrepancy, Entity, OutletAddition,
-                        QuoteGroup, Sentence, additions, as_list, cited, discrepancy, entity, first, locate, quote,
-                        split_sentences)
-from .models import to_jsonable
+from .models import DupGroup, DupLink, outlet_label, to_jsonable
+from .sentences import Sentence, locate, sentences, words
 
-__all__ = ["ArticleRef", "Citation", "CitedSentence", "Discrepancy", "Entity", "OutletAddition", "QuoteGroup",
-           "Sentence", "locate", "split_sentences", "to_jsonable"]
+if TYPE_CHECKING:
+    from .citations import Citation
+    from .summarize.briefing import Briefing, TimelineEntry
+
+__all__ = ["ArticleDetail", "ArticleRef", "DupMember", "SearchResults", "StoryDetail", "StoryFilter", "StoryList",
+           "StorySummaryRow", "article_detail", "list_stories", "search", "source_stats", "story_detail",
+           "to_jsonable"]
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +45,34 @@ MAX_PAGE = 200
 
 # ------------------------------------------------------------------ data
 @dataclass
+class ArticleRef:
+    """A short reference to an article: enough to link and label it.
+
+    ``outlet`` is what the article is shown under (its outlet, else its
+    site, else "unknown outlet"); in a story, ``score`` and ``reason`` say
+    why the article joined it.
+    """
+
+    id: str
+    title: str | None
+    outlet: str
+    published: str | None
+    url: str | None = None
+    score: float | None = None
+    reason: str | None = None
+
+
+def _ref(r: sqlite3.Row) -> ArticleRef:
+    return ArticleRef(r["id"], r["title"], outlet_label(r["outlet"], r["url"]), r["published"], r["url"])
+
+
+@dataclass
 class StoryFilter:
     """Filters and paging for the story list.
 
     ``since``/``until`` bound a story's latest activity (``last_published``),
     as ISO date prefixes (``2018``, ``2018-12``, ``2018-12-30``), both inclusive.
+    ``include_merged`` also lists stories a refold merged into others.
     """
 
     since: str | None = None
@@ -48,6 +82,7 @@ class StoryFilter:
     max_size: int | None = None
     limit: int = 30
     offset: int = 0
+    include_merged: bool = False
 
 
 @dataclass
@@ -61,6 +96,7 @@ class StorySummaryRow:
     first_published: str | None
     last_published: str | None
     outlets: list[str] = field(default_factory=list)
+    article_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -72,23 +108,9 @@ class StoryList:
 
 
 @dataclass
-class TimelinePoint:
-    article_id: str
-    outlet: str | None
-    title: str | None
-    published: str | None
-
-
-@dataclass
-class DupGroup:
-    """A canonical article and the copies folded onto it."""
-
-    canonical: ArticleRef
-    members: list["DupMember"] = field(default_factory=list)
-
-
-@dataclass
 class DupMember:
+    """The other article of a copy link, seen from one article."""
+
     article: ArticleRef
     kind: str
     similarity: float
@@ -96,6 +118,14 @@ class DupMember:
 
 @dataclass
 class StoryDetail:
+    """Everything known about one story: its articles and history, its stored briefing and its citations.
+
+    ``briefing`` is None until the summaries stage wrote one; ``stale`` says
+    the story's articles changed since.  ``citations`` give, for every
+    ``(article, text)`` the briefing cites, the article's sentence stating it
+    (the anchor ``#s-N`` of the article page).
+    """
+
     id: str
     headline: str
     state: str
@@ -104,15 +134,22 @@ class StoryDetail:
     last_published: str | None
     outlets: list[str]
     articles: list[ArticleRef]
-    summary: list[CitedSentence]
-    summary_note: str | None
-    entities: list[Entity]
-    additions: list[OutletAddition]
-    quotes: list[QuoteGroup]
-    discrepancies: list[Discrepancy]
-    timeline: list[TimelinePoint]
+    events: list[dict[str, Any]]
+    briefing: Briefing | None
+    stale: bool
+    citations: list[Citation]
+    timeline: list[TimelineEntry]
     duplicates: list[DupGroup]
-    has_briefing: bool
+
+    def cites(self, article_ids: list[str] | str, text: str) -> list[Citation]:
+        """The citations of ``text`` in ``article_ids`` (one id or several), in that order."""
+        by_key = {(c.article_id, c.text): c for c in self.citations}
+        ids = [article_ids] if isinstance(article_ids, str) else article_ids
+        return [by_key[(i, text)] for i in ids if (i, text) in by_key]
+
+    def article(self, article_id: str) -> ArticleRef:
+        """The story's article ``article_id`` (a bare reference when it is not one of them)."""
+        return next((a for a in self.articles if a.id == article_id), None) or _unknown(article_id)
 
 
 @dataclass
@@ -138,7 +175,7 @@ class RemovedLineView:
 class ArticleDetail:
     id: str
     title: str | None
-    outlet: str | None
+    outlet: str
     url: str | None
     published: str | None
     published_source: str
@@ -197,7 +234,7 @@ def list_stories(conn: sqlite3.Connection, flt: StoryFilter) -> StoryList:
     """Stories, newest activity first, filtered and paged."""
     limit = max(1, min(int(flt.limit), MAX_PAGE))
     offset = max(0, int(flt.offset))
-    where, args = ["s.state != 'merged'"], []
+    where, args = ["1" if flt.include_merged else "s.state != 'merged'"], []
     if flt.since:
         where.append("s.last_published >= ?")
         args.append(flt.since)
@@ -227,30 +264,31 @@ def list_stories(conn: sqlite3.Connection, flt: StoryFilter) -> StoryList:
                                state=r["state"], first_published=r["first_published"],
                                last_published=r["last_published"]) for r in rows]
     _fill_outlets_and_headlines(conn, stories, {r["id"]: r["updated_at"] for r in rows})
-    total = _story_total(conn)
+    total = _story_total(conn, flt.include_merged)
     return StoryList(stories=stories, filter=StoryFilter(flt.since, flt.until, flt.outlet, flt.min_size,
-                                                         flt.max_size, limit, offset),
+                                                         flt.max_size, limit, offset, flt.include_merged),
                      total=total, has_more=has_more)
 
 
-_totals: dict[str, tuple[float, int]] = {}
+_totals: dict[tuple[str, bool], tuple[float, int]] = {}
 
 
-def _story_total(conn: sqlite3.Connection, ttl: float = 5.0) -> int:
+def _story_total(conn: sqlite3.Connection, include_merged: bool = False, ttl: float = 5.0) -> int:
     """How many live stories there are; a full count is a table scan, so it is reused for ``ttl`` seconds."""
-    key = _db_key(conn)
+    key = (_db_key(conn), include_merged)
     hit = _totals.get(key)
     now = time.monotonic()
     if hit and now - hit[0] < ttl:
         return hit[1]
-    n = int(conn.execute("SELECT count(*) FROM stories WHERE state != 'merged'").fetchone()[0])
+    n = int(conn.execute("SELECT count(*) FROM stories" + ("" if include_merged else " WHERE state != 'merged'"))
+            .fetchone()[0])
     _totals[key] = (now, n)
     return n
 
 
 def _fill_outlets_and_headlines(conn: sqlite3.Connection, stories: list[StorySummaryRow],
                                versions: dict[str, Any]) -> None:
-    """Each listed story's outlets (most articles first) and a fallback headline.
+    """Each listed story's articles, its outlets (most articles first) and a fallback headline.
 
     Cached per story version (``updated_at``, size, last activity): the list
     pages through the same stories again and again.
@@ -261,24 +299,28 @@ def _fill_outlets_and_headlines(conn: sqlite3.Connection, stories: list[StorySum
     keys = {s.id: (db, s.id, versions.get(s.id), s.size, s.last_published) for s in stories}
     outlets: dict[str, dict[str, int]] = {}
     titles: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
     todo = []
     for s in stories:
         hit = _outlet_cache.get(keys[s.id])
         if hit is None:
             todo.append(s.id)
         else:
-            outlets[s.id], titles[s.id] = hit
+            outlets[s.id], titles[s.id], members[s.id] = hit
     if todo:
         marks = ",".join("?" * len(todo))
         for r in conn.execute(
-                "SELECT sa.story_id AS sid, a.outlet AS outlet, count(*) AS n, min(a.title) AS title"
+                "SELECT sa.story_id AS sid, a.id AS id, a.outlet AS outlet, a.url AS url, a.title AS title"
                 f" FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id IN ({marks})"
-                " GROUP BY sa.story_id, a.outlet", todo):
-            outlets.setdefault(r["sid"], {})[r["outlet"] or "unknown"] = r["n"]
+                " ORDER BY a.seq", todo):
+            counts = outlets.setdefault(r["sid"], {})
+            label = outlet_label(r["outlet"], r["url"])
+            counts[label] = counts.get(label, 0) + 1
+            members.setdefault(r["sid"], []).append(r["id"])
             if r["title"] and not titles.get(r["sid"]):
                 titles[r["sid"]] = r["title"]
         for sid in todo:
-            _outlet_cache.put(keys[sid], (outlets.get(sid, {}), titles.get(sid, "")))
+            _outlet_cache.put(keys[sid], (outlets.get(sid, {}), titles.get(sid, ""), members.get(sid, [])))
     missing = [s.id for s in stories if not s.headline]
     briefing_heads: dict[str, str] = {}
     if missing:
@@ -289,6 +331,7 @@ def _fill_outlets_and_headlines(conn: sqlite3.Connection, stories: list[StorySum
     for s in stories:
         counts = outlets.get(s.id, {})
         s.outlets = sorted(counts, key=lambda o: (-counts[o], o))
+        s.article_ids = list(members.get(s.id, []))
         if not s.headline:
             s.headline = briefing_heads.get(s.id) or titles.get(s.id) or f"Story {s.id}"
 
@@ -328,22 +371,22 @@ _outlet_cache = _LRU(8192)
 
 
 def story_detail(conn: sqlite3.Connection, story_id: str, *, cache: bool = True) -> StoryDetail | None:
-    """Everything the story page shows, or None for an unknown id.
+    """One story (``newsfold story ID --json`` and ``/api/stories/ID``), or None for an unknown id.
 
-    Resolved pages are cached against the story's and its summary's
+    Resolved stories are cached against the story's and its summary's
     ``updated_at`` and the store file, so a read never recomputes what did not change.
     """
     row = conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
     if row is None:
         return None
-    srow = conn.execute("SELECT briefing_json, updated_at FROM summaries WHERE story_id = ?",
+    srow = conn.execute("SELECT briefing_json, story_version, updated_at FROM summaries WHERE story_id = ?",
                         (story_id,)).fetchone()
     key = (_db_key(conn), story_id, row["updated_at"], row["size"], srow["updated_at"] if srow else None)
     if cache:
         hit = _story_cache.get(key)
         if hit is not None:
             return hit
-    detail = _build_story(conn, row, srow["briefing_json"] if srow else None)
+    detail = _build_story(conn, row, srow)
     if cache:
         _story_cache.put(key, detail)
     return detail
@@ -356,67 +399,66 @@ def _db_key(conn: sqlite3.Connection) -> str:
         return str(id(conn))
 
 
-def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, briefing_json: str | None) -> StoryDetail:
+def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row | None) -> StoryDetail:
+    # the summarizer's schema and the citation finder are needed here only (listings stay light)
+    from .citations import briefing_citations
+    from .summarize.briefing import Briefing, TimelineEntry
+    from .summarize.stage import story_version
+
     story_id = row["id"]
-    arts = [ArticleRef(id=r["id"], title=r["title"], outlet=r["outlet"], published=r["published"], url=r["url"])
-            for r in conn.execute(
-                "SELECT a.id, a.title, a.outlet, a.published, a.url FROM story_articles sa"
-                " JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?"
-                " ORDER BY a.published IS NULL, a.published, a.seq", (story_id,))]
-    by_id = {a.id: a for a in arts}
-    try:
-        briefing = json.loads(briefing_json) if briefing_json else {}
-    except ValueError:
-        log.warning("story %s has an unreadable briefing", story_id)
-        briefing = {}
-    if not isinstance(briefing, dict):
-        briefing = {}
-    resolver = Anchors(conn, by_id)
-    summary = [cited(item, resolver) for item in as_list(first(briefing, "summary", "sentences"))]
-    summary = [s for s in summary if s.text]
-    note = first(briefing, "summary_note", "reason", "note", "empty_reason")
-    entities = [entity(e) for e in as_list(first(briefing, "entities"))]
-    adds = additions(first(briefing, "additions", "per_source", "per_outlet", "outlet_additions"), resolver)
-    quotes = [quote(q, resolver) for q in as_list(first(briefing, "quotes", "aligned_quotes"))]
-    discrepancies = [discrepancy(d, resolver) for d in as_list(first(briefing, "discrepancies"))]
-    timeline = [TimelinePoint(a.id, a.outlet, a.title, a.published) for a in arts]
+    arts = []
+    for r in conn.execute(
+            "SELECT a.id, a.title, a.outlet, a.published, a.url, sa.score, sa.reason FROM story_articles sa"
+            " JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?"
+            " ORDER BY a.published IS NULL, a.published, a.seq", (story_id,)):
+        ref = _ref(r)
+        ref.score, ref.reason = r["score"], r["reason"]
+        arts.append(ref)
+    events = [{"kind": e["kind"], "at": e["at"], **_json_object(e["detail_json"])} for e in conn.execute(
+        "SELECT kind, detail_json, at FROM story_events WHERE story_id = ? ORDER BY seq", (story_id,))]
+    briefing = None
+    if srow is not None:
+        try:
+            briefing = Briefing.from_dict(json.loads(srow["briefing_json"]))
+        except (ValueError, TypeError, AttributeError) as e:
+            log.warning("story %s has an unreadable briefing (%s); run `newsfold summarize` to rewrite it", story_id, e)
     outlet_counts: dict[str, int] = {}
     for a in arts:
-        outlet_counts[a.outlet or "unknown"] = outlet_counts.get(a.outlet or "unknown", 0) + 1
-    headline = row["headline"] or str(briefing.get("headline") or "") or \
+        outlet_counts[a.outlet] = outlet_counts.get(a.outlet, 0) + 1
+    headline = row["headline"] or (briefing.headline if briefing else "") or \
         next((a.title for a in arts if a.title), "") or f"Story {story_id}"
     return StoryDetail(
         id=story_id, headline=headline, state=row["state"], size=len(arts) or int(row["size"] or 0),
         first_published=row["first_published"], last_published=row["last_published"],
-        outlets=sorted(outlet_counts, key=lambda o: (-outlet_counts[o], o)), articles=arts,
-        summary=summary, summary_note=str(note) if note and not summary else None,
-        entities=[e for e in entities if e.name], additions=adds, quotes=[q for q in quotes if q.renderings],
-        discrepancies=[d for d in discrepancies if d.values], timeline=timeline,
-        duplicates=_dup_groups(conn, [a.id for a in arts]), has_briefing=bool(briefing))
+        outlets=sorted(outlet_counts, key=lambda o: (-outlet_counts[o], o)), articles=arts, events=events,
+        briefing=briefing, stale=srow is None or srow["story_version"] != story_version(a.id for a in arts),
+        citations=briefing_citations(conn, briefing) if briefing else [],
+        timeline=[TimelineEntry(published=a.published, outlet=a.outlet, article_id=a.id, title=a.title)
+                  for a in arts],
+        duplicates=_dup_groups(conn, [a.id for a in arts]))
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        d = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return d if isinstance(d, dict) else {}
 
 
 def _dup_groups(conn: sqlite3.Connection, ids: list[str]) -> list[DupGroup]:
-    if not ids:
-        return []
-    rows: list[sqlite3.Row] = []
+    """The copy groups among ``ids``: each canonical with its copies' links, most similar first."""
+    rows: dict[tuple[str, str], sqlite3.Row] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         marks = ",".join("?" * len(chunk))
-        rows += conn.execute(f"SELECT * FROM dup_links WHERE article_id IN ({marks}) OR canonical_id IN ({marks})",
-                             chunk + chunk).fetchall()
-    if not rows:
-        return []
-    seen = {(r["article_id"], r["canonical_id"]) for r in rows}
-    refs = _refs(conn, {x for pair in seen for x in pair})
+        for r in conn.execute(f"SELECT * FROM dup_links WHERE article_id IN ({marks}) OR canonical_id IN ({marks})",
+                              chunk + chunk):
+            rows[(r["article_id"], r["canonical_id"])] = r
     groups: dict[str, DupGroup] = {}
-    for r in sorted(rows, key=lambda r: (r["canonical_id"], -r["similarity"], r["article_id"])):
-        if (r["article_id"], r["canonical_id"]) not in seen:
-            continue
-        seen.discard((r["article_id"], r["canonical_id"]))
-        can = refs.get(r["canonical_id"]) or ArticleRef(r["canonical_id"], None, None, None)
-        g = groups.setdefault(r["canonical_id"], DupGroup(canonical=can))
-        g.members.append(DupMember(article=refs.get(r["article_id"]) or ArticleRef(r["article_id"], None, None, None),
-                                   kind=r["kind"], similarity=float(r["similarity"])))
+    for r in sorted(rows.values(), key=lambda r: (r["canonical_id"], -r["similarity"], r["article_id"])):
+        groups.setdefault(r["canonical_id"], DupGroup(r["canonical_id"])).links.append(
+            DupLink(r["article_id"], r["canonical_id"], r["kind"], float(r["similarity"])))
     return list(groups.values())
 
 
@@ -427,8 +469,20 @@ def _refs(conn: sqlite3.Connection, ids: set[str]) -> dict[str, ArticleRef]:
         chunk = lst[i:i + 500]
         for r in conn.execute("SELECT id, title, outlet, published, url FROM articles"
                               f" WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-            out[r["id"]] = ArticleRef(r["id"], r["title"], r["outlet"], r["published"], r["url"])
+            out[r["id"]] = _ref(r)
     return out
+
+
+def _unknown(article_id: str) -> ArticleRef:
+    return ArticleRef(article_id, None, outlet_label(None), None)
+
+
+def public_ref(source_ref: str | None) -> str:
+    """An input reference without the server's folders: ``/srv/up/x.jsonl:17`` → ``x.jsonl:17``."""
+    ref = source_ref or ""
+    if "://" in ref.split("#")[0]:  # a URL (a feed) names no local folder
+        return ref
+    return os.path.basename(ref.replace("\\", "/"))
 
 
 # --------------------------------------------------------------- articles
@@ -438,7 +492,7 @@ def article_detail(conn: sqlite3.Connection, article_id: str) -> ArticleDetail |
     if r is None:
         return None
     text = r["text"] or ""
-    sentences = split_sentences(text)
+    sents = sentences(text)
     try:
         removed = [RemovedLineView(line=str(x.get("line", "")), reason=str(x.get("reason", "")))
                    for x in json.loads(r["removed_json"] or "[]") if isinstance(x, dict)]
@@ -463,10 +517,10 @@ def article_detail(conn: sqlite3.Connection, article_id: str) -> ArticleDetail |
     copies = []
     for link in links:
         if link["article_id"] == article_id and link["canonical_id"] != article_id:
-            dup_of = DupMember(refs.get(link["canonical_id"]) or ArticleRef(link["canonical_id"], None, None, None),
+            dup_of = DupMember(refs.get(link["canonical_id"]) or _unknown(link["canonical_id"]),
                                link["kind"], float(link["similarity"]))
         elif link["canonical_id"] == article_id and link["article_id"] != article_id:
-            copies.append(DupMember(refs.get(link["article_id"]) or ArticleRef(link["article_id"], None, None, None),
+            copies.append(DupMember(refs.get(link["article_id"]) or _unknown(link["article_id"]),
                                     link["kind"], float(link["similarity"])))
     others: dict[str, tuple[str, list[Sentence]]] = {}
 
@@ -474,24 +528,24 @@ def article_detail(conn: sqlite3.Connection, article_id: str) -> ArticleDetail |
         if oid not in others:
             row = conn.execute("SELECT text FROM articles WHERE id = ?", (oid,)).fetchone()
             t = row["text"] if row else ""
-            others[oid] = (t, split_sentences(t))
+            others[oid] = (t, sentences(t))
         return others[oid]
 
     def passage(p: sqlite3.Row, mine: str, theirs: str, other_id: str) -> ReusedPassage:
         ot, os_ = other_sents(other_id)
         return ReusedPassage(
-            sentence_index=locate(text, sentences, p[mine]), sentence=p[mine],
-            other=refs.get(other_id) or ArticleRef(other_id, None, None, None), other_sentence=p[theirs],
+            sentence_index=locate(text, sents, p[mine]), sentence=p[mine],
+            other=refs.get(other_id) or _unknown(other_id), other_sentence=p[theirs],
             other_anchor=locate(ot, os_, p[theirs]), similarity=float(p["similarity"]), direction=p["direction"])
 
     reused_from = _unique([passage(p, "sentence", "source_sentence", p["source_id"]) for p in p_from])
     reused_by = _unique([passage(p, "source_sentence", "sentence", p["article_id"]) for p in p_by])
     return ArticleDetail(
-        id=r["id"], title=r["title"], outlet=r["outlet"], url=r["url"], published=r["published"],
-        published_source=r["published_source"], language=r["language"], text=text, sentences=sentences,
+        id=r["id"], title=r["title"], outlet=outlet_label(r["outlet"], r["url"]), url=r["url"], published=r["published"],
+        published_source=r["published_source"], language=r["language"], text=text, sentences=sents,
         removed=removed, story_id=st["id"] if st else None, story_headline=story_headline,
         duplicate_of=dup_of, copies=copies, reused_from=reused_from, reused_by=reused_by,
-        source_ref=r["source_ref"], added_at=r["added_at"])
+        source_ref=public_ref(r["source_ref"]), added_at=r["added_at"])
 
 
 def _unique(ps: list[ReusedPassage]) -> list[ReusedPassage]:
@@ -507,11 +561,11 @@ def _unique(ps: list[ReusedPassage]) -> list[ReusedPassage]:
 # ----------------------------------------------------------------- search
 def fts_query(q: str) -> str:
     """A user's words as a safe FTS5 query: every word must match (prefix on the last)."""
-    words = [w for w in re.findall(r"\w+", q, re.UNICODE) if w]
-    if not words:
+    words_ = words(q)
+    if not words_:
         return ""
-    parts = ['"' + w.replace('"', '') + '"' for w in words[:20]]
-    if len(words[-1]) >= 3:
+    parts = ['"' + w.replace('"', '') + '"' for w in words_[:20]]
+    if len(words_[-1]) >= 3:
         parts[-1] += "*"
     return " ".join(parts)
 
@@ -525,14 +579,14 @@ def search(conn: sqlite3.Connection, q: str, *, limit: int = 20, offset: int = 0
     limit = max(1, min(limit, MAX_PAGE))
     try:
         for r in conn.execute(
-                "SELECT a.id, a.title, a.outlet, a.published, sa.story_id,"
+                "SELECT a.id, a.title, a.outlet, a.url, a.published, sa.story_id,"
                 f" snippet(articles_fts, 1, '{MARK_START}', '{MARK_END}', ' … ', 24) AS snip,"
                 " bm25(articles_fts, 4.0, 1.0) AS rank"
                 " FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid"
                 " LEFT JOIN story_articles sa ON sa.article_id = a.id"
                 " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?", (fq, limit, offset)):
             res.articles.append(SearchHit(kind="article", id=r["id"], title=r["title"] or r["id"], snippet=r["snip"] or "",
-                                          outlet=r["outlet"], published=r["published"], story_id=r["story_id"],
+                                          outlet=outlet_label(r["outlet"], r["url"]), published=r["published"], story_id=r["story_id"],
                                           rank=float(r["rank"])))
         for r in conn.execute(
                 "SELECT f.story_id AS id, f.headline AS headline, s.last_published AS lp,"

@@ -3,7 +3,7 @@
 A briefing's entities, quotes and discrepancies are computed from these
 records, never from spaCy docs kept around: the parse is the expensive part
 (tens of milliseconds per article).  It is done per paragraph (an article's
-non-blank lines, :func:`.text.paragraphs`): each distinct paragraph is
+non-blank lines, :func:`newsfold.sentences.paragraphs`): each distinct paragraph is
 parsed once, whatever article it appears in, so reprints and wire copies
 that share paragraphs cost nothing.  A :class:`ParagraphAnalysis` is stored
 in ``paragraph_analyses`` (key: a hash of the paragraph's text; ``model``
@@ -39,11 +39,11 @@ from collections.abc import MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ..models import Article
+from ..sentences import paragraphs
 from .discrepancies import Fact, extract_facts
 from .entities import entity_mentions
 from .nlp import model_version, parse
 from .quotes import Quotation, Statement, attribute, extract_quotations
-from .text import paragraphs
 
 log = logging.getLogger(__name__)
 

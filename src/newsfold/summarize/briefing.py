@@ -52,7 +52,7 @@ class SummarySentence:
 
 
 @dataclass
-class EntityCount:
+class Entity:
     """A named entity (spaCy label: PERSON, ORG, GPE, …), its mentions and the articles naming it."""
 
     name: str
@@ -141,7 +141,7 @@ class Briefing:
 
     headline: str
     summary: list[SummarySentence]
-    entities: list[EntityCount] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
     additions: list[OutletAdditions] = field(default_factory=list)
     quotes: list[AlignedQuote] = field(default_factory=list)
     discrepancies: list[Discrepancy] = field(default_factory=list)
@@ -174,7 +174,7 @@ class Briefing:
 
         d = dict(d)
         d["summary"] = [build(SummarySentence, s) for s in d.get("summary") or []]
-        d["entities"] = [build(EntityCount, e) for e in d.get("entities") or []]
+        d["entities"] = [build(Entity, e) for e in d.get("entities") or []]
         adds = []
         for a in d.get("additions") or []:
             a = dict(a)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
-from ..models import Article, Passage
+from ..models import UNKNOWN_OUTLET, Article, Passage, outlet_label
 from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 from .select import SubmodularSelector
@@ -231,7 +231,15 @@ def citations(sel: Selection, passages: Sequence[Passage] = ()) -> dict[int, lis
 
 
 def outlet_of(a: Article) -> str:
-    return a.outlet or a.id
+    """The outlet an article is shown under: its outlet, else its site, else "unknown outlet"."""
+    return outlet_label(a.outlet, a.url)
+
+
+def _source_of(a: Article) -> str:
+    """The source an article's additions are grouped by: its outlet or site; an article of unknown
+    outlet is a source of its own (it is not known to share an outlet with any other article)."""
+    label = outlet_label(a.outlet, a.url)
+    return "\0" + a.id if label == UNKNOWN_OUTLET else label
 
 
 def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[str, set[str]] | None = None,
@@ -252,14 +260,14 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
                 quoted.setdefault(r.article_id, []).append(_norm(r.text))
     outlets: dict[str, list[str]] = {}
     for a in articles:
-        outlets.setdefault(outlet_of(a), []).append(a.id)
+        outlets.setdefault(_source_of(a), []).append(a.id)
     if len(outlets) < 2:
         return []
     units = sel.units
     n = len(units)
     X = sel.terms.X[:n]
     tm_units = TermMatrix(X=X, vocab=sel.terms.vocab, idf=sel.terms.idf, terms=sel.terms.terms[:n])
-    outlet_of_article = {a.id: outlet_of(a) for a in articles}
+    outlet_of_article = {a.id: _source_of(a) for a in articles}
     unit_outlet = np.asarray([outlet_of_article[u.article_id] for u in units], dtype=object)
     # which eligible sentences have a near-statement in another outlet (row blocks keep memory flat)
     rows = [i for i, u in enumerate(units) if u.eligible and len(set(sel.terms.terms[i])) >= 3]
@@ -272,8 +280,9 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
             other = unit_outlet != unit_outlet[i]
             if other.any() and (cos[k, other].max() >= NOVEL_COS or contain[k, other].max() >= NOVEL_CONTAIN):
                 echoed[i] = True
-    unread = [(outlet_of(a), (a.text or "").lower()) for a in articles
+    unread = [(_source_of(a), (a.text or "").lower()) for a in articles
               if entity_names is not None and a.id not in entity_names]
+    by_id = {a.id: a for a in articles}
     result = []
     for outlet, ids in outlets.items():
         found: list[AddedSentence] = []
@@ -292,14 +301,14 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
         ents: list[str] = []
         if entity_names is not None:
             mine = set().union(*(entity_names.get(i, set()) for i in ids))
-            theirs = set().union(*(entity_names.get(a.id, set()) for a in articles if outlet_of(a) != outlet))
+            theirs = set().union(*(entity_names.get(a.id, set()) for a in articles if _source_of(a) != outlet))
             theirs_low = {t.lower() for t in theirs}
             ents = sorted(e for e in mine if e.lower() not in theirs_low)
             if ents and unread:
                 texts = [t for o, t in unread if o != outlet]
                 ents = [e for e in ents if not any(_named_in(e, t) for t in texts)]
         if found or ents:
-            result.append(OutletAdditions(outlet=outlet, article_ids=ids, sentences=found[:MAX_ADDITIONS_SHOWN],
+            result.append(OutletAdditions(outlet=outlet_of(by_id[ids[0]]), article_ids=ids, sentences=found[:MAX_ADDITIONS_SHOWN],
                                           entities=ents, n_sentences=len(found)))
     result.sort(key=lambda o: (-o.n_sentences, o.outlet))
     return result
@@ -417,21 +426,9 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
 
 
 def _find_passages(articles: Sequence[Article], max_articles: int = 30) -> list[Passage]:
-    try:
-        from ..passages import find_passages
-    except ImportError:
-        try:
-            from ..dedup import find_passages  # type: ignore[attr-defined,no-redef]
-        except ImportError:
-            return []
+    """Re-used passages between the articles (none looked for in a story of more than ``max_articles``)."""
+    from ..passages import find_passages
+
     if len(articles) > max_articles:
         return []
-    out: list[Passage] = []
-    for i, a in enumerate(articles):
-        for b in articles[i + 1:]:
-            try:
-                out.extend(find_passages(a, b))
-            except Exception as e:  # the dedup helper's failure must not lose the briefing
-                log.warning("find_passages(%s, %s) failed: %s", a.id, b.id, e)
-                return out
-    return out
+    return [p for i, a in enumerate(articles) for b in articles[i + 1:] for p in find_passages(a, b)]

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..models import Article
-from .briefing import EntityCount
+from .briefing import Entity
 
 if TYPE_CHECKING:
     from .analysis import ArticleAnalysis
@@ -52,7 +52,7 @@ def entity_mentions(doc: Any) -> list[tuple[str, str]]:
 
 
 def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
-                   limit: int = 40) -> list[EntityCount]:
+                   limit: int = 40) -> list[Entity]:
     """Entities with mention counts and the articles naming them, most widely reported first."""
     found: list[tuple[str, str, str]] = []  # (name, label, article id)
     for a in articles:
@@ -68,7 +68,7 @@ def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleA
         counts[key] += 1
         if aid not in arts[key]:
             arts[key].append(aid)
-    out = [EntityCount(name=k[0], label=k[1], count=c, article_ids=arts[k]) for k, c in counts.items()]
+    out = [Entity(name=k[0], label=k[1], count=c, article_ids=arts[k]) for k, c in counts.items()]
     out.sort(key=lambda e: (-len(e.article_ids), -e.count, e.name))
     return out[:limit]
 

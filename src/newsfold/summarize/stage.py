@@ -195,7 +195,7 @@ class SummariesStage:
         and only the paragraphs with none are parsed.
         """
         from .analysis import ArticleAnalysis, ParagraphAnalysis, analyse, model_key, paragraph_key  # noqa: F811
-        from .text import paragraphs
+        from ..sentences import paragraphs
 
         key = model_key()
         have: dict[str, ArticleAnalysis] = {}

@@ -1,7 +1,8 @@
 """Sentence units and the lexical representation the summarizer works on.
 
-Articles are split into paragraphs (lines) and sentences
-(``newsfold.sentences.split_sentences``, the splitter dedup uses too).
+Articles are split into paragraphs (lines) and sentences by
+:func:`newsfold.sentences.sentences`, the one splitter dedup, citations and the
+article page use too.
 Each sentence becomes a :class:`SentenceUnit`; ``eligible`` says whether it
 may appear in a summary (a complete sentence of reasonable length, not a
 heading, link or fragment).  Words are lower-cased, stop words dropped and
@@ -22,7 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from ..models import Article
-from ..sentences import split_sentences
+from ..sentences import sentences
 
 log = logging.getLogger(__name__)
 
@@ -47,31 +48,6 @@ class SentenceUnit:
     words: int
     eligible: bool
     n_in_article: int = 0
-
-
-def paragraphs(text: str) -> list[str]:
-    """The paragraphs of ``text``: its non-blank lines, stripped, in order (what :func:`split_text` splits)."""
-    return [p for p in (line.strip() for line in text.split("\n")) if p]
-
-
-def split_text(text: str) -> list[tuple[str, int]]:
-    """Sentences of ``text`` with their character offsets; paragraphs never merge."""
-    out: list[tuple[str, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        start_line = pos
-        pos += len(line) + 1
-        if not line.strip():
-            continue
-        cursor = 0
-        for s in split_sentences(line):
-            at = line.find(s, cursor)
-            if at < 0:
-                at = cursor
-            else:
-                cursor = at + len(s)
-            out.append((s, start_line + at))
-    return out
 
 
 def is_summary_worthy(sentence: str) -> bool:
@@ -103,11 +79,11 @@ def sentence_units(articles: Sequence[Article]) -> list[SentenceUnit]:
     """All sentences of ``articles``, in article order."""
     units: list[SentenceUnit] = []
     for a in articles:
-        sents = split_text(a.text or "")
+        sents = sentences(a.text or "")
         first = len(units)
-        for i, (s, start) in enumerate(sents):
-            units.append(SentenceUnit(article_id=a.id, index=i, text=s, start=start,
-                                      words=len(_VISIBLE_WORD.findall(s)), eligible=is_summary_worthy(s)))
+        for s in sents:
+            units.append(SentenceUnit(article_id=a.id, index=s.index, text=s.text, start=s.start,
+                                      words=len(_VISIBLE_WORD.findall(s.text)), eligible=is_summary_worthy(s.text)))
         for u in units[first:]:
             u.n_in_article = len(sents)
     return units

@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import query as q
 from ..store import Store
 from .jobs import IngestFn, Job, JobManager, records_to_jsonl
-from .render import article_paragraphs, safe_url, short_date, snippet_html, timeline_svg
+from .render import article_paragraphs, idq, safe_url, short_date, snippet_html, timeline_svg
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,7 @@ def _env() -> Environment:
     env.filters["snippet"] = snippet_html
     env.filters["safe_url"] = safe_url
     env.filters["date"] = short_date
+    env.filters["idq"] = idq
     env.globals["timeline_svg"] = timeline_svg
     env.globals["article_paragraphs"] = article_paragraphs
     return env
@@ -305,13 +306,14 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
             raise NotFound("story with this id")
         return d
 
-    @app.get("/stories/{story_id}", response_class=HTMLResponse, summary="Story page (HTML)")
+    # ids may hold "/", "?", "#" or "%": links percent-encode them (``idq``) and the routes take the whole path
+    @app.get("/stories/{story_id:path}", response_class=HTMLResponse, summary="Story page (HTML)")
     async def story_page(story_id: str) -> HTMLResponse:
         d = load_story(story_id)
         numbers = {a.id: i + 1 for i, a in enumerate(d.articles)}
-        return page("story.html", s=d, numbers=numbers, api=f"/api/stories/{story_id}", nav="stories")
+        return page("story.html", s=d, numbers=numbers, api=f"/api/stories/{idq(story_id)}", nav="stories")
 
-    @app.get("/api/stories/{story_id}", summary="One story with its briefing")
+    @app.get("/api/stories/{story_id:path}", summary="One story with its briefing and citations")
     async def api_story(story_id: str) -> dict[str, Any]:
         return q.to_jsonable(load_story(story_id))
 
@@ -323,12 +325,12 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
             raise NotFound("article with this id")
         return d
 
-    @app.get("/articles/{article_id}", response_class=HTMLResponse, summary="Article page (HTML)")
+    @app.get("/articles/{article_id:path}", response_class=HTMLResponse, summary="Article page (HTML)")
     async def article_page(article_id: str) -> HTMLResponse:
         d = load_article(article_id)
-        return page("article.html", a=d, api=f"/api/articles/{article_id}", nav="")
+        return page("article.html", a=d, api=f"/api/articles/{idq(article_id)}", nav="")
 
-    @app.get("/api/articles/{article_id}", summary="One article: cleaned text, removed lines, copies, passages")
+    @app.get("/api/articles/{article_id:path}", summary="One article: cleaned text, removed lines, copies, passages")
     async def api_article(article_id: str) -> dict[str, Any]:
         return q.to_jsonable(load_article(article_id))
 

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
-from ..query import MARK_END, MARK_START, ArticleDetail, ReusedPassage, Sentence, TimelinePoint
+from ..query import MARK_END, MARK_START, ArticleDetail, ReusedPassage, Sentence
+
+if TYPE_CHECKING:
+    from ..summarize.briefing import TimelineEntry
+
+
+def idq(article_or_story_id: str) -> str:
+    """An id as one URL path segment: ``/``, ``?``, ``#`` and ``%`` (and the rest) percent-encoded."""
+    return quote(str(article_or_story_id), safe="")
 
 
 def snippet_html(s: str) -> Markup:
@@ -55,13 +64,13 @@ def _parse(iso: str | None) -> datetime | None:
     return None
 
 
-def timeline_svg(points: list[TimelinePoint], width: int = 760) -> Markup:
+def timeline_svg(points: list[TimelineEntry], width: int = 760) -> Markup:
     """Who published what and when: one row per outlet, one dot per article (hover for the title)."""
     dated = [(p, _parse(p.published)) for p in points]
     dated = [(p, d) for p, d in dated if d is not None]
     if not dated:
         return Markup('<p class="muted">No article in this story carries a publication date.</p>')
-    outlets = list(dict.fromkeys(p.outlet or "unknown" for p, _ in sorted(dated, key=lambda x: x[1])))
+    outlets = list(dict.fromkeys(p.outlet for p, _ in sorted(dated, key=lambda x: x[1])))
     row_h, left, right, top = 26, 150, 20, 12
     height = top + row_h * len(outlets) + 34
     t0 = min(d for _, d in dated)
@@ -90,9 +99,9 @@ def timeline_svg(points: list[TimelinePoint], width: int = 760) -> Markup:
         out.append(f'<text x="{x(t):.1f}" y="{axis_y + 18}" text-anchor="{anchor}" class="tl-tick">'
                    f'{escape(t.strftime(fmt))}</text>')
     for p, d in dated:
-        y = top + row_h * outlets.index(p.outlet or "unknown") + row_h / 2
-        tip = f"{p.outlet or 'unknown'} · {short_date(p.published)} · {p.title or p.article_id}"
-        out.append(f'<a href="/articles/{escape(p.article_id)}"><circle cx="{x(d):.1f}" cy="{y:.1f}" r="6" '
+        y = top + row_h * outlets.index(p.outlet) + row_h / 2
+        tip = f"{p.outlet} · {short_date(p.published)} · {p.title or p.article_id}"
+        out.append(f'<a href="/articles/{escape(idq(p.article_id))}"><circle cx="{x(d):.1f}" cy="{y:.1f}" r="6" '
                    f'class="tl-dot"><title>{escape(tip)}</title></circle></a>')
     out.append("</svg>")
     undated = len(points) - len(dated)
@@ -134,8 +143,8 @@ def article_paragraphs(a: ArticleDetail) -> list[ParagraphView]:
     def add(p: ReusedPassage, kind: str) -> None:
         if p.sentence_index is None:
             return
-        who = p.other.outlet or p.other.id[:10]
-        href = f"/articles/{p.other.id}" + (f"#s-{p.other_anchor}" if p.other_anchor is not None else "")
+        who = p.other.outlet
+        href = f"/articles/{idq(p.other.id)}" + (f"#s-{p.other_anchor}" if p.other_anchor is not None else "")
         verb = ("Copied from" if p.direction == "copied" else "Shared with") if kind == "from" else "Re-used by"
         by_index.setdefault(p.sentence_index, []).append(
             PassageLink(label=who if kind == "from" else f"→ {who}", href=href,
