@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..models import to_jsonable
 from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo_json, eval_group, json_option, pass_ctx,
                      stage_progress)
 
@@ -35,19 +36,39 @@ def _print_stories(store: Any, views: list[Any]) -> None:
 
 @cli.command()
 @click.option("--all", "include_merged", is_flag=True, help="Also list stories merged into others.")
+@click.option("--since", default=None, metavar="DATE", help="Only stories active on or after this ISO date (2018-12).")
+@click.option("--until", default=None, metavar="DATE", help="Only stories active on or before this ISO date.")
+@click.option("--outlet", default=None, help="Only stories with an article from this outlet.")
+@click.option("--min-size", type=click.IntRange(0), default=None, help="At least this many articles.")
+@click.option("--max-size", type=click.IntRange(0), default=None, help="At most this many articles.")
+@click.option("--limit", type=click.IntRange(1, 200), default=30, show_default=True, help="Stories per page.")
+@click.option("--page", "page_no", type=click.IntRange(1), default=1, show_default=True)
 @json_option
 @db_option
 @pass_ctx
-def stories(ctx: Context, include_merged: bool, as_json: bool) -> None:
-    """List stories, newest activity first: id, state, size, outlets, first/last published, headline."""
-    from ..stories import list_stories
+def stories(ctx: Context, include_merged: bool, since: str | None, until: str | None, outlet: str | None,
+            min_size: int | None, max_size: int | None, limit: int, page_no: int, as_json: bool) -> None:
+    """List stories, newest activity first: id, state, size, outlets, first/last published, headline.
 
-    store = ctx.store()
-    views = list_stories(store, include_merged=include_merged)
+    The JSON is the API's ``/api/stories`` with the same filters and page.
+    """
+    from ..query import StoryFilter, list_stories
+
+    flt = StoryFilter(since=since, until=until, outlet=outlet, min_size=min_size, max_size=max_size, limit=limit,
+                      offset=(page_no - 1) * limit, include_merged=include_merged)
+    data = list_stories(ctx.store().conn, flt)
     if as_json:
-        echo_json({"stories": [_story_json(store, s) for s in views]})
-    else:
-        _print_stories(store, views)
+        echo_json({**to_jsonable(data), "page": page_no})
+        return
+    if not data.stories:
+        click.echo("No stories match these filters." if page_no > 1 or since or until or outlet or min_size or max_size
+             else "No stories yet. Add articles with `newsfold add PATH...`.")
+        return
+    for s in data.stories:
+        dates = f"{(s.first_published or '?')[:10]} → {(s.last_published or '?')[:10]}"
+        click.echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
+    if data.has_more:
+        click.echo(f"… {data.total} stories in all; the next ones: `newsfold stories --page {page_no + 1}`", err=True)
 
 
 @cli.command()
@@ -56,25 +77,35 @@ def stories(ctx: Context, include_merged: bool, as_json: bool) -> None:
 @db_option
 @pass_ctx
 def story(ctx: Context, story_id: str, as_json: bool) -> None:
-    """Show one story: its articles, why each joined, and its history (merges, splits, dormancy)."""
-    from ..stories import get_story, story_text_sections
+    """Show one story: its articles, why each joined, its history, and its briefing.
 
-    store = ctx.store()
-    view = get_story(store, story_id)
-    if view is None:
+    The JSON is the API's ``/api/stories/ID``.
+    """
+    from ..query import story_detail
+
+    d = story_detail(ctx.store().conn, story_id, cache=False)
+    if d is None:
         raise click.ClickException(f"no story {story_id!r}. List story ids with `newsfold stories`.")
-    from ..summarize import load_briefing, render_briefing_text  # the briefing (summaries engineer)
-
-    briefing = load_briefing(store, story_id)
     if as_json:
-        echo_json({**asdict(view), "briefing": briefing.to_dict() if briefing else None})
+        echo_json(d)
         return
-    for title, lines in story_text_sections(store, view):
-        if title:
-            click.echo(f"\n{title}")
-        for line in lines:
-            click.echo(f"  {line}" if title else line)
-    click.echo("\n" + (render_briefing_text(briefing) if briefing else "No briefing yet: run `newsfold summarize`."))
+    from ..summarize.render import render_briefing_text
+
+    click.echo(f"{d.id}  [{d.state}]  {d.headline}")
+    click.echo(f"{d.size} articles, {len(d.outlets)} outlets, {d.first_published or '?'} → {d.last_published or '?'}")
+    click.echo("\nArticles")
+    for a in d.articles:
+        why = f"  ({a.reason})" if a.reason else ""
+        click.echo(f"  {a.published or '????-??-??'}  {a.id}  {a.outlet}  {a.title or ''}{why}")
+    if d.events:
+        click.echo("\nHistory")
+        for e in d.events:
+            click.echo(f"  {e['at']}  {e['kind']}: {e.get('reason', '')}")
+    if d.briefing is None:
+        click.echo("\nNo briefing yet: run `newsfold summarize`.")
+    else:
+        click.echo("\n" + render_briefing_text(d.briefing)
+             + ("\n\n(the story changed since: run `newsfold summarize`)" if d.stale else ""))
 
 
 @cli.command()
