@@ -9,7 +9,6 @@ import sys
 from html import unescape
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -18,19 +17,10 @@ from newsfold.ingest import ingest_paths
 from newsfold.store import Store
 from newsfold.summarize.stage import SummariesStage
 from newsfold.web import create_app
-from test_web_data import EXAMPLES, SEED_STORY, build_seed_store, story_of
+from test_web import seeded  # noqa: F401  (the seed store of the web tests, a fixture)
+from test_web_data import EXAMPLES, SEED_STORY
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    db = tmp_path_factory.mktemp("rm") / "seeds.db"
-    store = build_seed_store(db, pipeline=False)
-    sid = story_of(store, SEED_STORY[0])
-    store.close()
-    assert sid
-    return db, sid
 
 
 def _cli_json(db: Path, *args: str) -> dict:

@@ -370,8 +370,11 @@ _story_cache = _LRU()
 _outlet_cache = _LRU(8192)
 
 
-def story_detail(conn: sqlite3.Connection, story_id: str, *, cache: bool = True) -> StoryDetail | None:
+def story_detail(conn: sqlite3.Connection, story_id: str, *, cache: bool = True,
+                 citations: bool = True) -> StoryDetail | None:
     """One story (``newsfold story ID --json`` and ``/api/stories/ID``), or None for an unknown id.
+
+    ``citations=False`` leaves ``citations`` empty (no article text is read: reports number sources only).
 
     Resolved stories are cached against the story's and its summary's
     ``updated_at`` and the store file, so a read never recomputes what did not change.
@@ -381,12 +384,12 @@ def story_detail(conn: sqlite3.Connection, story_id: str, *, cache: bool = True)
         return None
     srow = conn.execute("SELECT briefing_json, story_version, updated_at FROM summaries WHERE story_id = ?",
                         (story_id,)).fetchone()
-    key = (_db_key(conn), story_id, row["updated_at"], row["size"], srow["updated_at"] if srow else None)
+    key = (_db_key(conn), story_id, row["updated_at"], row["size"], srow["updated_at"] if srow else None, citations)
     if cache:
         hit = _story_cache.get(key)
         if hit is not None:
             return hit
-    detail = _build_story(conn, row, srow)
+    detail = _build_story(conn, row, srow, citations)
     if cache:
         _story_cache.put(key, detail)
     return detail
@@ -399,7 +402,8 @@ def _db_key(conn: sqlite3.Connection) -> str:
         return str(id(conn))
 
 
-def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row | None) -> StoryDetail:
+def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row | None,
+                 with_citations: bool) -> StoryDetail:
     # the summarizer's schema and the citation finder are needed here only (listings stay light)
     from .citations import briefing_citations
     from .summarize.briefing import Briefing, TimelineEntry
@@ -432,7 +436,7 @@ def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row |
         first_published=row["first_published"], last_published=row["last_published"],
         outlets=sorted(outlet_counts, key=lambda o: (-outlet_counts[o], o)), articles=arts, events=events,
         briefing=briefing, stale=srow is None or srow["story_version"] != story_version(a.id for a in arts),
-        citations=briefing_citations(conn, briefing) if briefing else [],
+        citations=briefing_citations(conn, briefing) if briefing and with_citations else [],
         timeline=[TimelineEntry(published=a.published, outlet=a.outlet, article_id=a.id, title=a.title)
                   for a in arts],
         duplicates=_dup_groups(conn, [a.id for a in arts]))
