@@ -26,6 +26,9 @@ BLOCK_REASONS = {"related-articles block", "related headline with timestamp", "c
                  "share/follow/subscribe prompt", "related-article link", "link to another article", "site credit",
                  "advertisement marker", "original/source URL line", "bare URL"}
 _BLANK_RUN = re.compile(r"\n{3,}")
+# C0 control characters but tab and newline (carriage returns are newlines by then), and DEL
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_REASON = "control characters removed"
 HEAD_ZONE = 4  # bylines, datelines and date lines are looked for in the first lines
 _EN_STOP = frozenset("the of and to in a is that for on was with as by at from his he it said has have are be an "
                      "were which but not this had their they its after who will been".split())
@@ -130,11 +133,17 @@ class Cleaner:
         if raw.error:
             return CleanOutcome(error=raw.error)
         text = (raw.text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+        controls: list[RemovedLine] = []
+        if _CONTROL.search(text):
+            text = _strip_controls(text, controls)
         if not text.strip():
             return CleanOutcome(error="empty")
+        fields = {k: _strip_controls(v, controls, k) if v and _CONTROL.search(v) else v
+                  for k, v in (("title", raw.title), ("outlet", raw.outlet), ("url", raw.url),
+                               ("published", raw.published), ("language", raw.language))}
         lines = [_Line(l, strip_markdown(l)) for l in text.split("\n")]
         found = Byline()
-        url = raw.url
+        url = fields["url"]
         head_seen = 0
         for ln in lines:
             if not ln.text:
@@ -177,8 +186,8 @@ class Cleaner:
                 ln.weak = v.reason
         _spread_blocks(lines)
         # the title repeated as the first line of the text
-        if raw.title:
-            tnorm = normalize_text(raw.title)
+        if fields["title"]:
+            tnorm = normalize_text(fields["title"])
             for ln in lines:
                 if ln.text and not ln.removed:
                     if normalize_text(ln.text) == tnorm:
@@ -200,26 +209,26 @@ class Cleaner:
         body = body.strip()
         if len(body) < self.min_chars:
             return CleanOutcome(error="no article text left after removing boilerplate" if removed else "empty")
-        published, source = self._date(raw, url, found, body)
+        published, source = self._date(fields["published"], url, found, body)
         meta = dict(raw.meta)
-        if raw.published and published is None:
-            meta["unparsed_date"] = raw.published
+        if fields["published"] and published is None:
+            meta["unparsed_date"] = fields["published"]
         meta.pop("_date_from_record", None)
         if found.author:
             meta.setdefault("author", found.author)
-        outlet = raw.outlet or found.outlet or _domain(url)
+        outlet = fields["outlet"] or found.outlet or _domain(url)
         digest = content_hash(body)
         art = Article(
-            id=article_id_for(raw, body, digest), text=body, title=(raw.title or "").strip() or None, outlet=outlet,
-            url=url, published=published, published_source=source,
-            language=raw.language or guess_language(body), place=found.place, removed=removed,
+            id=article_id_for(raw, body, digest), text=body, title=(fields["title"] or "").strip() or None,
+            outlet=outlet, url=url, published=published, published_source=source,
+            language=fields["language"] or guess_language(body), place=found.place, removed=controls + removed,
             content_hash=digest, source_ref=raw.ref, meta=meta)
         return CleanOutcome(article=art, removed_count=len(removed))
 
     @staticmethod
-    def _date(raw: RawDocument, url: str | None, found: Byline, body: str) -> tuple[str | None, DateSource]:
-        if raw.published:
-            d = parse_date(raw.published)
+    def _date(given: str | None, url: str | None, found: Byline, body: str) -> tuple[str | None, DateSource]:
+        if given:
+            d = parse_date(given)
             if d:
                 return d, "metadata"
         d = date_from_url(url)
@@ -232,6 +241,19 @@ class Cleaner:
         if d:
             return d, "text"
         return None, "none"
+
+
+def _strip_controls(text: str, removed: list[RemovedLine], field: str | None = None) -> str:
+    """``text`` without control characters; each line that had some is recorded in ``removed``, the
+    characters shown as their Unicode control pictures (NUL as ␀, ESC as ␛)."""
+    out = []
+    for line in text.split("\n"):
+        if _CONTROL.search(line):
+            shown = _CONTROL.sub(lambda m: chr(0x2421 if m.group() == "\x7f" else 0x2400 + ord(m.group())), line)
+            removed.append(RemovedLine(f"{field}: {shown}" if field else shown.strip(), _CONTROL_REASON))
+            line = _CONTROL.sub("", line)
+        out.append(line)
+    return "\n".join(out)
 
 
 def _merge(into: Byline, new: Byline) -> None:

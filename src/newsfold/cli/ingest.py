@@ -26,9 +26,12 @@ def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--no-dedup", is_flag=True, help="Load raw: skip duplicate detection (and every stage built on it).")
 @click.option("--no-stories", is_flag=True, help="Skip story folding (and every stage built on it).")
-@click.option("--strict", is_flag=True, help="Exit 1 when any input is rejected.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any input is rejected or kept under a new id after an id conflict.")
 @click.option("--max-bytes", type=int, default=MAX_BYTES, show_default=True, help="Largest single article file.")
 @click.option("--batch-size", type=int, default=500, show_default=True, help="Inputs per transaction.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Read symbolic links in folders and globs that point outside them (not followed by default).")
 @click.option("--encoder", type=ENCODER_CHOICE, default=None, help=ENCODER_HELP + "  [default: minilm]")
 @click.option("--setting", "settings", type=(str, str), multiple=True, metavar="NAME VALUE",
               help="Set a pipeline setting for this run (repeatable); `newsfold settings` lists them.")
@@ -36,10 +39,12 @@ def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
 @json_option
 @pass_ctx
 def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, strict: bool, max_bytes: int,
-        batch_size: int, encoder: str | None, settings: tuple[tuple[str, str], ...], as_json: bool) -> None:
+        batch_size: int, follow_symlinks: bool, encoder: str | None, settings: tuple[tuple[str, str], ...],
+        as_json: bool) -> None:
     """Add articles: files, directories (recursive), globs, or - for JSONL on stdin.
 
     Every input gets a ledger entry: accepted, duplicate or rejected with a reason.
+    FIFOs, devices and broken links are rejected without being opened.
     """
     from ..ingest import Ingester
     from ..pipeline import catch_up, stage_options
@@ -48,7 +53,7 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     if encoder is not None:
         values["encoder"] = encoder
     store = ctx.store()
-    ingester = Ingester(store, batch_size=batch_size, max_bytes=max_bytes)
+    ingester = Ingester(store, batch_size=batch_size, max_bytes=max_bytes, follow_symlinks=follow_symlinks)
     if ctx.interactive:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -69,16 +74,18 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     stages = catch_up(store, skip=skip, progress=stage_progress(ctx), options=stage_options(values))
     if as_json:
         echo_json({"run_id": report.run_id, "accepted": report.accepted, "duplicate": report.duplicate,
-                   "rejected": report.rejected, "rejections": report.rejections,
+                   "rejected": report.rejected, "rejections": report.rejections, "conflicts": report.conflicts,
                    "stages": [{"stage": s.stage, "processed": s.processed, **s.details} for s in stages]})
     else:
         for e in report.rejections:
             click.echo(f"rejected {e.ref}: {e.reason}", err=True)
+        for e in report.conflicts:
+            click.echo(f"{e.ref}: {e.reason}", err=True)
         for s in stages:
             if not ctx.quiet:
                 click.echo(f"{s.stage}: {s.processed} processed", err=True)
         click.echo(report.summary())
-    if strict and report.rejected:
+    if strict and (report.rejected or report.conflicts):
         sys.exit(1)
 
 

@@ -20,6 +20,26 @@ _MAGIC = [
 ]
 
 
+# byte order marks of the encodings whose text holds NUL bytes (UTF-32 first: its LE mark starts with UTF-16's)
+_BOMS = [
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+]
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.0f} MB" if n >= 1_000_000 else f"{n:,} bytes"
+
+
+def too_large(max_bytes: int, size: int | None = None) -> str:
+    """The rejection reason for an input over the per-article limit (``size`` when it is known)."""
+    what = f"{size / 1e6:.1f} MB is over" if size is not None and size >= 1_000_000 else \
+        f"{size:,} bytes are over" if size is not None else "over"
+    return f"too large: {what} the {_size(max_bytes)} limit for one article (raise it with --max-bytes)"
+
+
 @dataclass
 class Decoded:
     text: str | None
@@ -38,7 +58,15 @@ def sniff_binary(data: bytes) -> str | None:
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
-    """Decode ``data`` as UTF-8, else as its declared or detected charset."""
+    """Decode ``data`` as UTF-8 (or UTF-16/32 with a byte order mark), else as its declared or detected charset."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)  # the codec reads the mark and drops it
+            except UnicodeDecodeError:
+                name = codec.upper()
+                return Decoded(None, f"not text: starts with a {name} byte order mark but is not {name}")
+            return Decoded(text, encoding=codec) if text.strip() else Decoded(None, "empty")
     if not data.strip():
         return Decoded(None, "empty")
     binary = sniff_binary(data)
@@ -73,13 +101,15 @@ def read_limited(path: str, max_bytes: int) -> tuple[bytes | None, str | None]:
     except OSError as e:
         return None, f"cannot read file: {e.strerror}"
     if size > max_bytes:
-        return None, (f"too large: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit for one "
-                      f"article (raise it with --max-bytes)")
+        return None, too_large(max_bytes, size)
     try:
         with open(path, "rb") as fh:
-            return fh.read(), None
+            data = fh.read(max_bytes + 1)  # the file may have grown since
     except OSError as e:
         return None, f"cannot read file: {e.strerror}"
+    if len(data) > max_bytes:
+        return None, too_large(max_bytes)
+    return data, None
 
 
 def read_text(path: str, max_bytes: int) -> Decoded:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from html import unescape
+from typing import Any
 
 from ..models import RawDocument
-from .decode import read_limited
+from .decode import read_limited, too_large
 
 
 def looks_like_feed(path: str) -> bool:
@@ -33,39 +35,51 @@ def read_feed(path: str, *, max_bytes: int) -> Iterator[RawDocument]:
         yield RawDocument(ref=path, error=err)
         return
     assert data is not None
-    feed = feedparser.parse(data)
+    try:
+        feed = feedparser.parse(data)
+    except Exception as e:  # noqa: BLE001 - a file feedparser cannot take is a rejection, never a crash
+        yield RawDocument(ref=path, error=f"not a readable RSS/Atom file ({type(e).__name__}: {e})")
+        return
     if not feed.entries:
         reason = "no entries found in feed"
         if feed.get("bozo"):
             reason += f" (not a valid RSS/Atom file: {feed.get('bozo_exception')})"
         yield RawDocument(ref=path, error=reason)
         return
-    site = feed.feed.get("title") or None
     for i, e in enumerate(feed.entries):
         ref = f"{path}#{i}"
-        body = ""
-        if e.get("content"):
-            body = max((c.get("value", "") for c in e.content), key=len)
-        body = body or e.get("summary", "") or e.get("description", "")
-        guid = e.get("id") or None
-        if guid and re.match(r"^(https?:|urn:|tag:)", guid):
-            guid = None  # a URL-like guid: the id comes from the normalized link instead
-        common = dict(ref=ref, id=guid, title=e.get("title") or None, url=e.get("link") or None,
-                      published=_iso(e.get("published_parsed") or e.get("updated_parsed")),
-                      outlet=site, language=feed.feed.get("language") or None)
-        if not body.strip():
-            yield RawDocument(**common, error="feed entry has no content or summary")
-        elif re.search(r"<(p|div|br|span|a)\b", body, re.I):
-            from .html import extract_html
+        try:
+            yield _entry(feed, e, ref, max_bytes)
+        except Exception as ex:  # noqa: BLE001 - one bad entry is a rejection, never a crash
+            yield RawDocument(ref=ref, error=f"unreadable feed entry ({type(ex).__name__}: {ex})")
 
-            doc = extract_html(f"<html><body><article>{body}</article></body></html>", ref=ref, url=common["url"])
-            if doc.error:
-                # short summaries defeat trafilatura's extractor: fall back to tag stripping
-                from html import unescape
 
-                text = unescape(re.sub(r"<[^>]+>", " ", body))
-                yield RawDocument(**common, text=re.sub(r"[ \t]+", " ", text).strip(), meta={"format": "feed"})
-            else:
-                yield RawDocument(**common, text=doc.text, meta={"format": "feed"})
-        else:
-            yield RawDocument(**common, text=body, meta={"format": "feed"})
+def _entry(feed: Any, e: Any, ref: str, max_bytes: int) -> RawDocument:
+    body, btype = "", ""
+    if e.get("content"):
+        best = max(e.content, key=lambda c: len(c.get("value", "")))
+        body, btype = best.get("value", ""), best.get("type", "")
+    if not body:
+        detail = e.get("summary_detail") or {}
+        body, btype = e.get("summary", "") or e.get("description", ""), detail.get("type", "")
+    guid = e.get("id") or None
+    if guid and re.match(r"^(https?:|urn:|tag:)", guid):
+        guid = None  # a URL-like guid: the id comes from the normalized link instead
+    common = dict(ref=ref, id=guid, title=e.get("title") or None, url=e.get("link") or None,
+                  published=_iso(e.get("published_parsed") or e.get("updated_parsed")),
+                  outlet=feed.feed.get("title") or None, language=feed.feed.get("language") or None)
+    if not body.strip():
+        return RawDocument(**common, error="feed entry has no content or summary")
+    if len(body) > max_bytes:
+        return RawDocument(**common, error=too_large(max_bytes, len(body.encode("utf-8"))))
+    if re.search(r"<(p|div|br|span|a)\b", body, re.I):
+        from .html import extract_html
+
+        doc = extract_html(f"<html><body><article>{body}</article></body></html>", ref=ref, url=common["url"])
+        if not doc.error:
+            return RawDocument(**common, text=doc.text, meta={"format": "feed"})
+        # short summaries defeat trafilatura's extractor: fall back to tag stripping
+    if "html" in btype or re.search(r"<(p|div|br|span|a)\b", body, re.I):
+        # feedparser hands HTML content over as HTML: tags go, and entities are decoded once
+        body = re.sub(r"[ \t]+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+    return RawDocument(**common, text=body, meta={"format": "feed"})

@@ -11,24 +11,43 @@ import csv
 import gzip
 import io
 import json
+import math
 from collections.abc import Iterator
 from typing import IO, Any
 
 from ..models import RawDocument
-from .decode import read_limited
+from .decode import MAX_BYTES, read_limited, too_large
 
 KNOWN = {"id", "url", "title", "text", "html", "published", "date", "outlet", "source", "language", "lang"}
 
 
-def _field(rec: dict[str, Any], key: str, alt: str | None = None) -> str | None:
-    """The first of ``key``, ``alt`` that is present and not empty, as text."""
-    v = rec.get(key)
-    if v is not None and v != "":
-        return str(v)
-    if alt is not None:
-        v = rec.get(alt)
-        if v is not None and v != "":
+class BadField(ValueError):
+    """A known field holds a value that is not text (an object, a list, NaN, true)."""
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, float) and not math.isfinite(v):
+        return repr(v)
+    return {dict: "an object", list: "a list", int: "a number", float: "a number"}.get(type(v), type(v).__name__)
+
+
+def _field(rec: dict[str, Any], key: str, alt: str | None = None, *, strict: bool = False) -> str | None:
+    """The first of ``key``, ``alt`` that is present and not empty, as text.
+
+    Numbers are text here (an ``id`` of 17), except where ``strict`` (the body
+    fields); objects, lists, true/false and NaN are never: :class:`BadField`.
+    """
+    for k in (key, alt) if alt is not None else (key,):
+        v = rec.get(k)
+        if v is None or v == "":
+            continue
+        if isinstance(v, str):
+            return v
+        if not strict and isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
             return str(v)
+        raise BadField(f"field {k!r} must be {'a string' if strict else 'text or a number'}, not {_kind(v)}")
     return None
 
 
@@ -36,7 +55,14 @@ def record_to_raw(rec: Any, ref: str) -> RawDocument:
     """One JSON object / CSV row → RawDocument (``error`` when unusable)."""
     if not isinstance(rec, dict):
         return RawDocument(ref=ref, error=f"expected a JSON object, got {type(rec).__name__}")
-    text, html = _field(rec, "text"), _field(rec, "html")
+    try:
+        return _record_to_raw(rec, ref)
+    except BadField as e:
+        return RawDocument(ref=ref, error=str(e))
+
+
+def _record_to_raw(rec: dict[str, Any], ref: str) -> RawDocument:
+    text, html = _field(rec, "text", strict=True), _field(rec, "html", strict=True)
     if text is None and html is None:
         return RawDocument(ref=ref, error="record has no 'text' or 'html' field")
     published = _field(rec, "published", "date")
@@ -61,42 +87,93 @@ def record_to_raw(rec: Any, ref: str) -> RawDocument:
                        language=_field(rec, "language", "lang"), meta=meta)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_json(data: bytes | str) -> tuple[Any, str | None]:
+    """A JSON document, or why it is not one: never raises (deep nesting, huge numbers and NaN included).
+
+    The reason is "not UTF-8", or what is wrong with the JSON (to follow "invalid JSON").
+    """
+    try:
+        return json.loads(data, parse_constant=_no_constant), None
+    except UnicodeDecodeError:
+        return None, "not UTF-8"
+    except json.JSONDecodeError as e:
+        return None, f"{e.msg.removesuffix(' at')} at line {e.lineno} column {e.colno}"
+    except RecursionError:
+        return None, "nested too deeply"
+    except ValueError as e:
+        return None, "a number of more than 4300 digits" if "integer string conversion" in str(e) else str(e)
+    except Exception as e:  # noqa: BLE001 - one bad record is a rejection, never a crash
+        return None, f"{type(e).__name__}: {e}"
+
+
 def _open_text(path: str) -> IO[bytes]:
     return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
 
 
-def read_jsonl_stream(stream: IO[bytes], ref: str) -> Iterator[RawDocument]:
-    """One document per line; a broken line is rejected on its own."""
+def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None, int]]:
+    """(number, line, size) for each line; ``line`` is None for a line over ``limit`` bytes, never held whole."""
+    n = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            size = len(line)
+            while True:  # skip the rest of the long line, a megabyte at a time
+                more = stream.readline(1 << 20)
+                size += len(more)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield n, None, size
+        else:
+            yield n, line, len(line)
+
+
+def read_jsonl_stream(stream: IO[bytes], ref: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]:
+    """One document per line; a broken, too large or unreadable line is rejected on its own."""
     n = 0
     try:
-        for n, line in enumerate(stream, start=1):
+        for n, line, size in _lines(stream, max_bytes):
             r = f"{ref}:{n}"
+            if line is None:
+                yield RawDocument(ref=r, error=f"line {n}: {too_large(max_bytes, size)}")
+                continue
             if not line.strip():
                 continue
-            try:
-                rec = json.loads(line)
-            except UnicodeDecodeError:
-                yield RawDocument(ref=r, error=f"line {n}: not UTF-8")
+            rec, err = parse_json(line)
+            if err:
+                err = err if err == "not UTF-8" else f"invalid JSON ({err.replace(' at line 1 column', ' at column')})"
+                yield RawDocument(ref=r, error=f"line {n}: {err}")
                 continue
-            except json.JSONDecodeError as e:
-                yield RawDocument(ref=r, error=f"line {n}: invalid JSON ({e.msg} at column {e.colno})")
-                continue
-            yield record_to_raw(rec, r)
-    except (OSError, EOFError) as e:
+            yield _guarded(rec, r, f"line {n}: ")
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
         yield RawDocument(ref=f"{ref}:{n + 1}", error=f"file is truncated or unreadable after line {n}: {e}")
 
 
-def read_jsonl(path: str) -> Iterator[RawDocument]:
+def _guarded(rec: Any, ref: str, where: str = "") -> RawDocument:
+    """``record_to_raw`` that turns any failure into this record's rejection."""
+    try:
+        return record_to_raw(rec, ref)
+    except Exception as e:  # noqa: BLE001 - one bad record is a rejection, never a crash
+        return RawDocument(ref=ref, error=f"{where}unreadable record ({type(e).__name__}: {e})")
+
+
+def read_jsonl(path: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]:
     try:
         stream = _open_text(path)
     except OSError as e:
         yield RawDocument(ref=path, error=f"cannot read file: {e.strerror}")
         return
     with stream:
-        yield from read_jsonl_stream(stream, ref=path)
+        yield from read_jsonl_stream(stream, ref=path, max_bytes=max_bytes)
 
 
-def read_json(path: str, *, max_bytes: int) -> Iterator[RawDocument]:
+def read_json(path: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]:
     data, err = read_limited(path, max_bytes * 10)
     if err:
         yield RawDocument(ref=path, error=err)
@@ -105,19 +182,15 @@ def read_json(path: str, *, max_bytes: int) -> Iterator[RawDocument]:
     if not data.strip():
         yield RawDocument(ref=path, error="empty")
         return
-    try:
-        obj = json.loads(data)
-    except UnicodeDecodeError:
-        yield RawDocument(ref=path, error="not UTF-8")
-        return
-    except json.JSONDecodeError as e:
-        yield RawDocument(ref=path, error=f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}")
+    obj, err = parse_json(data)
+    if err:
+        yield RawDocument(ref=path, error=err if err == "not UTF-8" else f"invalid JSON: {err}")
         return
     if isinstance(obj, list):
         for i, rec in enumerate(obj):
-            yield record_to_raw(rec, f"{path}#{i}")
+            yield _guarded(rec, f"{path}#{i}")
     else:
-        raw = record_to_raw(obj, path)
+        raw = _guarded(obj, path)
         if raw.id is None and not raw.error:
             from pathlib import Path
 
@@ -125,19 +198,24 @@ def read_json(path: str, *, max_bytes: int) -> Iterator[RawDocument]:
         yield raw
 
 
-def read_csv(path: str) -> Iterator[RawDocument]:
-    csv.field_size_limit(64 * 1024 * 1024)
+def read_csv(path: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]:
+    csv.field_size_limit(max_bytes)
     try:
         fh = io.TextIOWrapper(_open_text(path), encoding="utf-8-sig", newline="")
     except OSError as e:
         yield RawDocument(ref=path, error=f"cannot read file: {e.strerror}")
         return
     with fh:
+        i = 1
         try:
             reader = csv.DictReader(fh)
             for i, row in enumerate(reader, start=2):
-                yield record_to_raw({k: v for k, v in row.items() if k is not None}, f"{path}:{i}")
+                yield _guarded({k: v for k, v in row.items() if k is not None}, f"{path}:{i}")
         except UnicodeDecodeError:
             yield RawDocument(ref=path, error="not UTF-8 (CSV files must be UTF-8)")
         except csv.Error as e:
-            yield RawDocument(ref=path, error=f"invalid CSV: {e}")
+            if "field limit" in str(e):
+                yield RawDocument(ref=f"{path}:{i + 1}", error=f"row {i + 1}: {too_large(max_bytes)}; "
+                                                                f"the rows after it were not read")
+            else:
+                yield RawDocument(ref=path, error=f"invalid CSV: {e}")

@@ -99,15 +99,21 @@ def save_into(directory: Path, name: str | None, data: bytes) -> Path:
 
 
 def records_to_jsonl(body: bytes) -> bytes:
-    """A JSON object, a JSON list of objects, or JSONL, as JSONL bytes (raises ValueError)."""
-    text = body.decode("utf-8-sig")
+    """A JSON object, a JSON list of objects, or JSONL, as JSONL bytes.
+
+    Raises ValueError with a message for the client (never anything else:
+    deep nesting, huge numbers and NaN are bad JSON like any other).
+    """
+    from ..read.records import parse_json
+
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"the body is not UTF-8 (byte {e.start}); send JSON as UTF-8 text") from None
     stripped = text.strip()
     if not stripped:
         raise ValueError("the body is empty: send a JSON object, a list of objects, or JSON lines")
-    try:
-        doc = json.loads(stripped)
-    except ValueError:
-        doc = None
+    doc, _ = parse_json(stripped)
     if isinstance(doc, dict):
         rows: list[Any] = [doc]
     elif isinstance(doc, list):
@@ -117,17 +123,24 @@ def records_to_jsonl(body: bytes) -> bytes:
         for i, line in enumerate(stripped.splitlines(), start=1):
             if not line.strip():
                 continue
-            try:
-                rows.append(json.loads(line))
-            except ValueError as e:
-                raise ValueError(f"line {i} is not JSON ({e.msg}); send one JSON object per line") from None
+            rec, err = parse_json(line)
+            if err:
+                raise ValueError(f"line {i} is not JSON ({err.replace(' at line 1 column', ' at column')}); "
+                                 "send one JSON object per line")
+            rows.append(rec)
     bad = [i for i, r in enumerate(rows) if not isinstance(r, dict)]
     if bad:
         raise ValueError(f"item {bad[0]} is not a JSON object; each article is an object like"
                          ' {"title": ..., "text": ..., "outlet": ..., "url": ..., "published": ...}')
     if not rows:
         raise ValueError("no articles in the body")
-    return ("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n").encode("utf-8")
+    out = []
+    for i, r in enumerate(rows):
+        try:
+            out.append(json.dumps(r, ensure_ascii=False))
+        except (ValueError, RecursionError) as e:
+            raise ValueError(f"item {i} cannot be stored ({type(e).__name__}: {e})") from None
+    return ("\n".join(out) + "\n").encode("utf-8")
 
 
 def default_ingest(store: Store, paths: list[Path], progress: ProgressFn) -> IngestOutcome:
