@@ -19,6 +19,7 @@ from typing import Any
 
 from .dedup import DEFAULT_CONTAINMENT, DEFAULT_THRESHOLD, DedupStage
 from .ingest import IngestProgress, IngestReport, Ingester
+from .lock import writer_lock
 from .passages import StoryPassagesStage
 from .represent import ENCODERS
 from .stages import ProgressFn, Stage, StageReport, no_progress
@@ -123,22 +124,30 @@ class PipelineReport:
 
 def catch_up(store: Store, *, skip: Iterable[str] = (), progress: ProgressFn = no_progress,
              options: Mapping[str, Mapping[str, object]] | None = None) -> list[StageReport]:
-    """Run every stage's catch-up in order; each finds its own backlog in the store."""
+    """Run every stage's catch-up in order; each finds its own backlog in the store.
+
+    Holds the store's writer lock throughout (waiting for another writer first).
+    """
     skipped = closure(skip)
     options = options or {}
     reports = []
-    for spec in STAGES:
-        if spec.name in skipped:
-            continue
-        stage: Stage = spec.factory(**options.get(spec.name, {}))
-        reports.append(stage.catch_up(store, progress))
+    with writer_lock(store.path):
+        for spec in STAGES:
+            if spec.name in skipped:
+                continue
+            stage: Stage = spec.factory(**options.get(spec.name, {}))
+            reports.append(stage.catch_up(store, progress))
     return reports
 
 
 def run_pipeline(store: Store, paths: Iterable[str], *, skip: Iterable[str] = (),
                  on_ingest_progress: IngestProgress | None = None, progress: ProgressFn = no_progress,
                  options: Mapping[str, Mapping[str, object]] | None = None, **ingest_kw: object) -> PipelineReport:
-    """Ingest ``paths`` into ``store``, then let every stage not in ``skip`` (nor needing one) catch up."""
-    ingester = Ingester(store, **ingest_kw)  # type: ignore[arg-type]
-    rep = ingester.ingest_paths(paths, on_progress=on_ingest_progress)
-    return PipelineReport(ingest=rep, stages=catch_up(store, skip=skip, progress=progress, options=options))
+    """Ingest ``paths`` into ``store``, then let every stage not in ``skip`` (nor needing one) catch up.
+
+    Holds the store's writer lock (:mod:`newsfold.lock`) throughout, as the CLI and the web worker do.
+    """
+    with writer_lock(store.path):
+        ingester = Ingester(store, **ingest_kw)  # type: ignore[arg-type]
+        rep = ingester.ingest_paths(paths, on_progress=on_ingest_progress)
+        return PipelineReport(ingest=rep, stages=catch_up(store, skip=skip, progress=progress, options=options))

@@ -1,8 +1,18 @@
-"""Shared pieces of the CLI: the root group, --db/--json/--quiet, output."""
+"""Shared pieces of the CLI: the root group, --db/--json/--quiet, the writer lock, output.
+
+Output: every command prints through :func:`echo`, :func:`print_table` and
+:func:`echo_json`, never ``click.echo``/``print`` of stored text directly.
+Article text (titles, outlets, ids, file names) comes from anyone, so
+:func:`echo` drops the characters a terminal acts on (C0 controls except
+newline and tab, DEL, C1 controls, bidi overrides and isolates), tables
+put cells in as plain ``rich.text.Text`` (never parsed as Rich markup), and
+JSON writes those characters as ``\\uXXXX`` escapes (the same JSON value).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,6 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..lock import writer_lock
 from ..lsh import check_threshold
 from ..models import to_jsonable
 from ..store import Store, StoreError, default_path
@@ -25,13 +36,30 @@ class Context:
         self.quiet = quiet
         self._store: Store | None = None
 
-    def store(self) -> Store:
+    def store(self, *, write: bool = False) -> Store:
+        """The store; ``write=True`` first takes its writer lock for the rest of the command."""
+        if write:
+            self.hold_writer_lock(self.db)
         if self._store is None:
             try:
                 self._store = Store(self.db)
             except StoreError as e:
                 raise click.ClickException(str(e)) from e
         return self._store
+
+    def hold_writer_lock(self, db_path: str) -> None:
+        """Hold the writer lock of ``db_path`` until the command ends (one writer per store, CLI and web alike).
+
+        When another writer holds it, says so once on stderr and waits.
+        """
+        def waiting(message: str) -> None:
+            if not self.quiet:
+                echo(f"newsfold: {message} …", err=True)
+
+        try:
+            click.get_current_context().with_resource(writer_lock(db_path, on_wait=waiting))
+        except StoreError as e:
+            raise click.ClickException(str(e)) from e
 
     @property
     def interactive(self) -> bool:
@@ -82,8 +110,43 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
 
 
+# what a terminal may act on: C0 controls but newline and tab, DEL, C1 controls, bidi embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069)
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# json.dumps escapes C0 itself; these it writes raw when ensure_ascii=False (also U+2028/9, odd in JS)
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: object) -> str:
+    """``text`` as a string without the characters a terminal would act on."""
+    return _UNSAFE.sub("", text if isinstance(text, str) else str(text))
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True, bold: bool = False) -> None:
+    """Print a line that may hold stored text: control and bidi characters dropped first."""
+    text = clean(message)
+    click.echo(click.style(text, bold=True) if bold else text, err=err, nl=nl)
+
+
+def print_table(headers: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    """A borderless table on stdout; cells are plain text (never Rich markup) with controls dropped."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(*headers, box=None)
+    for row in rows:
+        t.add_row(*(Text(clean(v)) for v in row))
+    Console().print(t)
+
+
+def json_text(text: str) -> str:
+    """JSON text with the characters json.dumps leaves raw (C1, bidi controls) written as \\u escapes."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def echo_json(obj: Any) -> None:
-    click.echo(json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, default=str))
+    click.echo(json_text(json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, default=str)))
 
 
 @contextmanager

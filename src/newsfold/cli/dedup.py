@@ -13,7 +13,7 @@ import click
 from ..dedup import DupGroup, DedupStage, list_groups, stored_settings
 from ..models import Article
 from ..store import Store
-from .common import (Context, cli, db_option, echo_json, share_callback, json_option, pass_ctx,
+from .common import (Context, cli, db_option, echo, echo_json, share_callback, json_option, pass_ctx,
                      stage_progress)
 
 
@@ -25,12 +25,12 @@ def group_json(g: DupGroup) -> dict[str, Any]:
 
 def _print_groups(groups: list[DupGroup], titles: dict[str, str]) -> None:
     if not groups:
-        click.echo("No duplicate groups.")
+        echo("No duplicate groups.")
         return
     for g in groups:
-        click.echo(f"{g.canonical_id}  ({g.size} articles)  {titles.get(g.canonical_id, '')[:70]}")
+        echo(f"{g.canonical_id}  ({g.size} articles)  {titles.get(g.canonical_id, '')[:70]}")
         for link in g.links:
-            click.echo(f"  {link.kind:<15} {link.similarity:6.3f}  {link.article_id}  "
+            echo(f"  {link.kind:<15} {link.similarity:6.3f}  {link.article_id}  "
                        f"{titles.get(link.article_id, '')[:60]}")
 
 
@@ -110,12 +110,12 @@ def dedup(ctx: Context, threshold: float | None, containment: float | None, inpu
                 else:
                     _print_groups(groups, _titles(store, groups))
                     if skipped:
-                        click.echo(f"{len(skipped)} lines skipped (use --json to see why).", err=True)
+                        echo(f"{len(skipped)} lines skipped (use --json to see why).", err=True)
             finally:
                 store.close()
         return
 
-    store = ctx.store()
+    store = ctx.store(write=True)  # catches up (or rebuilds) before listing: a writer
     stored = stored_settings(store)
     if rebuild:
         stage = DedupStage(
@@ -127,7 +127,7 @@ def dedup(ctx: Context, threshold: float | None, containment: float | None, inpu
         DedupStage().catch_up(store, stage_progress(ctx))
         for name, value in (("threshold", threshold), ("containment", containment)):
             if value is not None and stored.get(name) and value < float(stored[name]):
-                click.echo(f"note: links were built with {name} {stored[name]}; showing only what they hold. "
+                echo(f"note: links were built with {name} {stored[name]}; showing only what they hold. "
                            f"Run `newsfold dedup --rebuild --{name} {value}` to find looser copies.", err=True)
     groups = list_groups(store, threshold=threshold, containment=containment, kinds=kinds or None, limit=limit)
     if as_json:

@@ -94,6 +94,8 @@ def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitio
     """Run one batch job on the chosen engine and print its report (shared by every batch command)."""
     eng = _engine_module()
     output = eng.Output("parquet", out_dir) if out_dir else eng.Output("store", ctx.db)
+    if output.kind == "store":
+        ctx.hold_writer_lock(output.path)
     engine = make_engine(ctx, engine_name, ray_address, partitions)
     try:
         report = run(engine, output, stage_progress(ctx))

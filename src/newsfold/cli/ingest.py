@@ -9,8 +9,8 @@ import click
 
 from ..models import Article
 from ..read import MAX_BYTES
-from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo_json, json_option, pass_ctx,
-                     stage_progress)
+from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
+                     print_table, stage_progress)
 
 
 def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     values = parse_settings(settings)
     if encoder is not None:
         values["encoder"] = encoder
-    store = ctx.store()
+    store = ctx.store(write=True)  # waits (and says so) while another add or the web's ingest writes
     ingester = Ingester(store, batch_size=batch_size, max_bytes=max_bytes, follow_symlinks=follow_symlinks)
     if ctx.interactive:
         from rich.console import Console
@@ -78,13 +78,13 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
                    "stages": [{"stage": s.stage, "processed": s.processed, **s.details} for s in stages]})
     else:
         for e in report.rejections:
-            click.echo(f"rejected {e.ref}: {e.reason}", err=True)
+            echo(f"rejected {e.ref}: {e.reason}", err=True)
         for e in report.conflicts:
-            click.echo(f"{e.ref}: {e.reason}", err=True)
+            echo(f"{e.ref}: {e.reason}", err=True)
         for s in stages:
             if not ctx.quiet:
-                click.echo(f"{s.stage}: {s.processed} processed", err=True)
-        click.echo(report.summary())
+                echo(f"{s.stage}: {s.processed} processed", err=True)
+        echo(report.summary())
     if strict and (report.rejected or report.conflicts):
         sys.exit(1)
 
@@ -134,13 +134,8 @@ def articles(ctx: Context, limit: int, offset: int, outlet: str | None, as_json:
     if as_json:
         echo_json([article_json(a, full=False) for a in rows])
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    t = Table("id", "published", "outlet", "title", box=None)
-    for a in rows:
-        t.add_row(a.id, a.published or "-", a.outlet or "-", (a.title or a.text[:70]).replace("\n", " "))
-    Console().print(t)
+    print_table(("id", "published", "outlet", "title"),
+                [(a.id, a.published or "-", a.outlet or "-", (a.title or a.text[:70]).replace("\n", " ")) for a in rows])
 
 
 @cli.command()
@@ -163,23 +158,23 @@ def article(ctx: Context, article_id: str, as_json: bool) -> None:
         d["passages"] = passages
         echo_json(d)
         return
-    click.echo(click.style(a.title or "(no title)", bold=True))
-    click.echo(f"id {a.id} · outlet {a.outlet or '?'} · published {a.published or 'unknown'} "
+    echo(a.title or "(no title)", bold=True)
+    echo(f"id {a.id} · outlet {a.outlet or '?'} · published {a.published or 'unknown'} "
                f"({a.published_source}) · {a.url or 'no url'}" + (f" · story {story[0]}" if story else ""))
-    click.echo("")
-    click.echo(a.text)
+    echo("")
+    echo(a.text)
     if a.removed:
-        click.echo("\nremoved lines:")
+        echo("\nremoved lines:")
         for r in a.removed:
-            click.echo(f"  [{r.reason}] {r.line}")
+            echo(f"  [{r.reason}] {r.line}")
     if links:
-        click.echo("\nduplicates:")
+        echo("\nduplicates:")
         for link in links:
-            click.echo(f"  {link['article_id']} → {link['canonical_id']} ({link['kind']}, {link['similarity']:.2f})")
+            echo(f"  {link['article_id']} → {link['canonical_id']} ({link['kind']}, {link['similarity']:.2f})")
     if passages:
-        click.echo("\nre-used passages:")
+        echo("\nre-used passages:")
         for p in passages:
-            click.echo(f"  from {p['source_id']} ({p['direction']}, {p['similarity']:.2f}): {p['sentence']}")
+            echo(f"  from {p['source_id']} ({p['direction']}, {p['similarity']:.2f}): {p['sentence']}")
 
 
 def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -206,4 +201,4 @@ def ledger(ctx: Context, rejected: bool, run_id: str | None, limit: int | None, 
     for r in rows:
         tail = f" {r['article_id']}" if r["article_id"] else ""
         reason = f" — {r['reason']}" if r["reason"] else ""
-        click.echo(f"{r['outcome']:9} {r['ref']}{tail}{reason}")
+        echo(f"{r['outcome']:9} {r['ref']}{tail}{reason}")

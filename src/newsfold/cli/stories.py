@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from ..models import to_jsonable
-from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo_json, eval_group, json_option, pass_ctx,
-                     stage_progress)
+from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, eval_group, json_option,
+                     pass_ctx, stage_progress)
 
 
 
@@ -27,11 +27,11 @@ def _story_json(store: Any, s: Any) -> dict[str, Any]:
 
 def _print_stories(store: Any, views: list[Any]) -> None:
     if not views:
-        click.echo("No stories yet. Add articles with `newsfold add PATH...`.")
+        echo("No stories yet. Add articles with `newsfold add PATH...`.")
         return
     for s in views:
         dates = f"{(s.first_published or '?')[:10]} → {(s.last_published or '?')[:10]}"
-        click.echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
+        echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
 
 
 @cli.command()
@@ -61,14 +61,14 @@ def stories(ctx: Context, include_merged: bool, since: str | None, until: str | 
         echo_json({**to_jsonable(data), "page": page_no})
         return
     if not data.stories:
-        click.echo("No stories match these filters." if page_no > 1 or since or until or outlet or min_size or max_size
+        echo("No stories match these filters." if page_no > 1 or since or until or outlet or min_size or max_size
              else "No stories yet. Add articles with `newsfold add PATH...`.")
         return
     for s in data.stories:
         dates = f"{(s.first_published or '?')[:10]} → {(s.last_published or '?')[:10]}"
-        click.echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
+        echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
     if data.has_more:
-        click.echo(f"… {data.total} stories in all; the next ones: `newsfold stories --page {page_no + 1}`", err=True)
+        echo(f"… {data.total} stories in all; the next ones: `newsfold stories --page {page_no + 1}`", err=True)
 
 
 @cli.command()
@@ -91,20 +91,20 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
         return
     from ..summarize.render import render_briefing_text
 
-    click.echo(f"{d.id}  [{d.state}]  {d.headline}")
-    click.echo(f"{d.size} articles, {len(d.outlets)} outlets, {d.first_published or '?'} → {d.last_published or '?'}")
-    click.echo("\nArticles")
+    echo(f"{d.id}  [{d.state}]  {d.headline}")
+    echo(f"{d.size} articles, {len(d.outlets)} outlets, {d.first_published or '?'} → {d.last_published or '?'}")
+    echo("\nArticles")
     for a in d.articles:
         why = f"  ({a.reason})" if a.reason else ""
-        click.echo(f"  {a.published or '????-??-??'}  {a.id}  {a.outlet}  {a.title or ''}{why}")
+        echo(f"  {a.published or '????-??-??'}  {a.id}  {a.outlet}  {a.title or ''}{why}")
     if d.events:
-        click.echo("\nHistory")
+        echo("\nHistory")
         for e in d.events:
-            click.echo(f"  {e['at']}  {e['kind']}: {e.get('reason', '')}")
+            echo(f"  {e['at']}  {e['kind']}: {e.get('reason', '')}")
     if d.briefing is None:
-        click.echo("\nNo briefing yet: run `newsfold summarize`.")
+        echo("\nNo briefing yet: run `newsfold summarize`.")
     else:
-        click.echo("\n" + render_briefing_text(d.briefing)
+        echo("\n" + render_briefing_text(d.briefing)
              + ("\n\n(the story changed since: run `newsfold summarize`)" if d.stale else ""))
 
 
@@ -131,6 +131,8 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
     explicit = db_path or click.get_current_context().find_root().params.get("db")
     tmp = None if explicit else tempfile.TemporaryDirectory(prefix="newsfold-fold-")
     path = explicit or str(Path(tmp.name) / "fold.db")  # type: ignore[union-attr]
+    if explicit:
+        ctx.hold_writer_lock(path)
     store = Store(path)
     try:
         rep = run_pipeline(store, list(paths), skip=["summaries", "stories"], progress=stage_progress(ctx))
@@ -145,7 +147,7 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
         else:
             _print_stories(store, views)
             for s in skips:
-                click.echo(f"no story for {s['article_id']}: {s['reason']}", err=True)
+                echo(f"no story for {s['article_id']}: {s['reason']}", err=True)
     finally:
         store.close()
         if tmp is not None:

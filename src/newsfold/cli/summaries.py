@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import (Context, cli, db_option, echo_json, eval_group, json_option, pass_ctx,
+from .common import (Context, cli, db_option, echo, echo_json, eval_group, json_option, json_text, pass_ctx,
                      stage_progress)
 
 
@@ -38,8 +38,10 @@ def report(ctx: Context, stories: tuple[str, ...], fmt: str, output: str | None,
         Path(output).write_text(text, encoding="utf-8")
         if not ctx.quiet:
             click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text)
+    elif fmt == "json":  # exact JSON, C1 and bidi controls as \u escapes
+        click.echo(json_text(text))
+    else:  # HTML and Markdown without the characters a terminal acts on
+        echo(text)
 
 
 @cli.command()
@@ -51,7 +53,7 @@ def summarize(ctx: Context, max_words: int, as_json: bool) -> None:
     """Write the briefing of every story whose articles changed since its last briefing."""
     from ..summarize.stage import SummariesStage
 
-    rep = SummariesStage(max_words=max_words).catch_up(ctx.store(), stage_progress(ctx))
+    rep = SummariesStage(max_words=max_words).catch_up(ctx.store(write=True), stage_progress(ctx))
     if as_json:
         echo_json(rep)
     else:

@@ -16,7 +16,6 @@ and one ``{"job": ID, "event": "done", "outcome": {...}}`` or
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -24,6 +23,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
+
+from ..lock import writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ def serve(db_path: str, inp: IO[str], out: IO[str]) -> None:
     for line in inp:
         if not line.strip():
             continue
-        lock = _writer_lock(db_path)
         try:
             req = json.loads(line)
             job_id, paths = str(req["job"]), [Path(p) for p in req.get("paths", [])]
@@ -51,23 +51,23 @@ def serve(db_path: str, inp: IO[str], out: IO[str]) -> None:
         def progress(stage: str, done: int, total: int, _job: str = job_id) -> None:
             send({"job": _job, "event": "progress", "stage": stage, "done": int(done), "total": int(total)})
 
+        def waiting(message: str, _job: str = job_id) -> None:  # shown on the job page while a CLI run writes
+            log.warning("job %s: %s", _job, message)
+            progress("waiting for another writer", 0, 0)
+
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one writer even when several server processes each have a worker
-            store = Store(db_path)
-            try:
-                outcome = default_ingest(store, paths, progress)
-            finally:
-                store.close()
+            # the store's one writer lock, the CLI's too: this job waits while `newsfold add` (or another
+            # server process's worker) writes, instead of interleaving its stages with theirs
+            with writer_lock(db_path, on_wait=waiting):
+                store = Store(db_path)
+                try:
+                    outcome = default_ingest(store, paths, progress)
+                finally:
+                    store.close()
             send({"job": job_id, "event": "done", "outcome": asdict(outcome)})
         except Exception as e:  # reported to the job page; the worker keeps serving
             log.exception("ingest job %s failed", job_id)
             send({"job": job_id, "event": "failed", "error": f"{type(e).__name__}: {e}"})
-        finally:
-            lock.close()
-
-
-def _writer_lock(db_path: str) -> IO[bytes]:
-    return open(f"{db_path}.ingest-lock", "ab")
 
 
 def main() -> None:
