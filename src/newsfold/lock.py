@@ -136,7 +136,11 @@ def _holder(fd: int) -> str:
 
 def _write_holder(fd: int) -> None:
     """Record who holds the lock, for the message a waiting writer prints (best effort)."""
-    cmd = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv[:4]))
+    argv = list(sys.argv[:4])
+    if argv:  # the program's name: `newsfold` for both the script and `python -m newsfold`
+        head, name = os.path.split(argv[0])
+        argv[0] = os.path.basename(head) if name == "__main__.py" else name
+    cmd = " ".join(argv)
     text = f"pid {os.getpid()}" + (f": {cmd}" if cmd else "")
     text = "".join(c if c.isprintable() else "?" for c in text)[:200]
     try:
