@@ -5,9 +5,9 @@ Articles are split into paragraphs (lines) and sentences by
 article page use too.
 Each sentence becomes a :class:`SentenceUnit`; ``eligible`` says whether it
 may appear in a summary (a complete sentence of reasonable length, not a
-heading, link or fragment).  Words are lower-cased, stop words dropped and
-Porter-stemmed, as ROUGE does, and weighted by TF-IDF over the story's
-sentences.
+heading, link or fragment).  Words (:func:`newsfold.sentences.words`, the one
+tokenizer) are Porter-stemmed, as ROUGE does, stop words dropped, and weighted
+by TF-IDF over the story's sentences.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from ..models import Article
-from ..sentences import sentences
+from ..sentences import sentences, words
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,6 @@ MIN_WORDS = 6
 MAX_WORDS = 70
 _TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$|[\"”’]$")
 _LINKISH = re.compile(r"https?://|www\.|\]\(|\[[^\]]*\]|<[a-z]+://|@\w+\.\w+")
-_WORD = re.compile(r"[a-z0-9]+")
 # "… can be found here." / "Click here to …": a pointer to a link, not content
 _POINTER = re.compile(r"\b(?:click|tap|found|read|see|watch|listen|available|go|sign up)\b[^.!?]{0,40}\bhere\b", re.I)
 _VISIBLE_WORD = re.compile(r"\S+")
@@ -113,9 +112,9 @@ def stem(word: str) -> str:
 
 
 def content_terms(text: str) -> list[str]:
-    """Lower-cased, stemmed words without stop words (ROUGE's tokenisation plus stop-word removal)."""
+    """Lower-cased, stemmed words (:func:`newsfold.sentences.words`) without stop words."""
     stops = _stop_words()
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in stops]
+    return [stem(w) for w in words(text) if w not in stops]
 
 
 @dataclass
