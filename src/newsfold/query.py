@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .models import DupGroup, DupLink, outlet_label, to_jsonable
+from .models import UNKNOWN_OUTLET, DupGroup, DupLink, outlet_label, to_jsonable
 from .sentences import Sentence, locate, sentences, words
 
 if TYPE_CHECKING:
@@ -626,26 +626,27 @@ def source_stats(conn: sqlite3.Connection, *, min_age: float = 30.0) -> list[Sou
         if hit is not None and (hit[0] == marker or time.monotonic() - hit[1] < min_age):
             return hit[2]
     stats: dict[str, SourceStat] = {}
-    for r in conn.execute("SELECT coalesce(outlet, 'unknown') AS o, count(*) AS n, min(published) AS f,"
-                          " max(published) AS l FROM articles GROUP BY 1"):
+    for r in conn.execute("SELECT coalesce(outlet, ?) AS o, count(*) AS n, min(published) AS f,"
+                          " max(published) AS l FROM articles GROUP BY 1", (UNKNOWN_OUTLET,)):
         stats[r["o"]] = SourceStat(outlet=r["o"], articles=r["n"], first_seen=r["f"], last_seen=r["l"],
                                    stories=0, reprints=0, reprinted_by_others=0, reused_passages=0)
-    for r in conn.execute("SELECT coalesce(a.outlet, 'unknown') AS o, count(DISTINCT sa.story_id) AS n"
-                          " FROM story_articles sa JOIN articles a ON a.id = sa.article_id GROUP BY 1"):
+    for r in conn.execute("SELECT coalesce(a.outlet, ?) AS o, count(DISTINCT sa.story_id) AS n"
+                          " FROM story_articles sa JOIN articles a ON a.id = sa.article_id GROUP BY 1", (UNKNOWN_OUTLET,)):
         if r["o"] in stats:
             stats[r["o"]].stories = r["n"]
     for r in conn.execute(
-            "SELECT coalesce(a.outlet, 'unknown') AS o, coalesce(c.outlet, 'unknown') AS co, count(*) AS n"
+            "SELECT coalesce(a.outlet, ?) AS o, coalesce(c.outlet, ?) AS co, count(*) AS n"
             " FROM dup_links d JOIN articles a ON a.id = d.article_id JOIN articles c ON c.id = d.canonical_id"
-            " WHERE coalesce(a.outlet, '') != coalesce(c.outlet, '') GROUP BY 1, 2"):
+            " WHERE coalesce(a.outlet, '') != coalesce(c.outlet, '') GROUP BY 1, 2", (UNKNOWN_OUTLET, UNKNOWN_OUTLET)):
         if r["o"] in stats:
             stats[r["o"]].reprints += r["n"]
         if r["co"] in stats:
             stats[r["co"]].reprinted_by_others += r["n"]
     for r in conn.execute(
-            "SELECT coalesce(a.outlet, 'unknown') AS o, count(*) AS n FROM passages p"
+            "SELECT coalesce(a.outlet, ?) AS o, count(*) AS n FROM passages p"
             " JOIN articles a ON a.id = p.article_id JOIN articles s ON s.id = p.source_id"
-            " WHERE coalesce(a.outlet, '') != coalesce(s.outlet, '') AND p.direction = 'copied' GROUP BY 1"):
+            " WHERE coalesce(a.outlet, '') != coalesce(s.outlet, '') AND p.direction = 'copied' GROUP BY 1",
+            (UNKNOWN_OUTLET,)):
         if r["o"] in stats:
             stats[r["o"]].reused_passages = r["n"]
     out = sorted(stats.values(), key=lambda s: (-s.articles, s.outlet))
