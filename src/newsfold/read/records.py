@@ -91,13 +91,19 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+# one decoder for every record (json.loads with options would build one per call)
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
 def parse_json(data: bytes | str) -> tuple[Any, str | None]:
     """A JSON document, or why it is not one: never raises (deep nesting, huge numbers and NaN included).
 
     The reason is "not UTF-8", or what is wrong with the JSON (to follow "invalid JSON").
     """
     try:
-        return json.loads(data, parse_constant=_no_constant), None
+        if isinstance(data, bytes):  # as json.loads reads bytes: UTF-8 (a BOM allowed), UTF-16 or UTF-32
+            data = data.decode(json.detect_encoding(data), "surrogatepass")
+        return _DECODER.decode(data), None
     except UnicodeDecodeError:
         return None, "not UTF-8"
     except json.JSONDecodeError as e:
