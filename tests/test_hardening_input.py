@@ -205,6 +205,16 @@ def test_gzip_jsonl_line_over_the_limit_is_skipped_without_being_held(store, tmp
                           "(raise it with --max-bytes)")
 
 
+def test_json_list_record_over_the_limit_is_rejected_and_the_others_stored(store, tmp_path):
+    recs = [{"id": "j1", "text": FLOOD}, {"id": "big", "text": "The storm moved north. " * 3000},
+            {"id": "j2", "text": FIRE}]
+    (tmp_path / "list.json").write_text(json.dumps(recs))
+    rep = Ingester(store, max_bytes=20_000).ingest_paths([str(tmp_path / "list.json")])
+    assert {a.id for a in store.list_articles()} == {"j1", "j2"}
+    assert [e.reason for e in rep.rejections] == [
+        "too large: 69,000 bytes are over the 20,000 bytes limit for one article (raise it with --max-bytes)"]
+
+
 def test_feed_entry_over_the_limit_is_rejected(store, tmp_path):
     long = "The storm moved north. " * 3000
     feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'

@@ -51,20 +51,26 @@ def _field(rec: dict[str, Any], key: str, alt: str | None = None, *, strict: boo
     return None
 
 
-def record_to_raw(rec: Any, ref: str) -> RawDocument:
-    """One JSON object / CSV row → RawDocument (``error`` when unusable)."""
+def record_to_raw(rec: Any, ref: str, *, max_bytes: int = MAX_BYTES) -> RawDocument:
+    """One JSON object / CSV row → RawDocument (``error`` when unusable, or its body is over ``max_bytes``)."""
     if not isinstance(rec, dict):
         return RawDocument(ref=ref, error=f"expected a JSON object, got {type(rec).__name__}")
     try:
-        return _record_to_raw(rec, ref)
+        return _record_to_raw(rec, ref, max_bytes)
     except BadField as e:
         return RawDocument(ref=ref, error=str(e))
 
 
-def _record_to_raw(rec: dict[str, Any], ref: str) -> RawDocument:
+def _record_to_raw(rec: dict[str, Any], ref: str, max_bytes: int) -> RawDocument:
     text, html = _field(rec, "text", strict=True), _field(rec, "html", strict=True)
     if text is None and html is None:
         return RawDocument(ref=ref, error="record has no 'text' or 'html' field")
+    body = text if text is not None else html
+    assert body is not None
+    if len(body) > max_bytes // 4:  # (a character is at most 4 bytes)
+        size = len(body.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            return RawDocument(ref=ref, error=too_large(max_bytes, size))
     published = _field(rec, "published", "date")
     if html is not None and text is None:
         from .html import extract_html
@@ -161,10 +167,10 @@ def read_jsonl_stream(stream: IO[bytes], ref: str, *, max_bytes: int = MAX_BYTES
         yield RawDocument(ref=f"{ref}:{n + 1}", error=f"file is truncated or unreadable after line {n}: {e}")
 
 
-def _guarded(rec: Any, ref: str, where: str = "") -> RawDocument:
+def _guarded(rec: Any, ref: str, where: str = "", max_bytes: int = MAX_BYTES) -> RawDocument:
     """``record_to_raw`` that turns any failure into this record's rejection."""
     try:
-        return record_to_raw(rec, ref)
+        return record_to_raw(rec, ref, max_bytes=max_bytes)
     except Exception as e:  # noqa: BLE001 - one bad record is a rejection, never a crash
         return RawDocument(ref=ref, error=f"{where}unreadable record ({type(e).__name__}: {e})")
 
@@ -194,9 +200,9 @@ def read_json(path: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]
         return
     if isinstance(obj, list):
         for i, rec in enumerate(obj):
-            yield _guarded(rec, f"{path}#{i}")
+            yield _guarded(rec, f"{path}#{i}", max_bytes=max_bytes)
     else:
-        raw = _guarded(obj, path)
+        raw = _guarded(obj, path, max_bytes=max_bytes)
         if raw.id is None and not raw.error:
             from pathlib import Path
 
