@@ -14,7 +14,8 @@ import pytest
 from newsfold.dedup import DedupConfig
 from newsfold.engine import EngineError, Output, get_engine, groups_of, read_links
 from newsfold.engine import kernels
-from newsfold.engine.inputs import InputError, expand, plan, read_all, read_split
+from newsfold.engine.inputs import InputError, expand, plan, read_split
+from newsfold.read import read_path
 
 
 def _ecb(ecbplus_path: Path, n: int) -> list[dict]:
@@ -23,18 +24,19 @@ def _ecb(ecbplus_path: Path, n: int) -> list[dict]:
 
 
 def test_jsonl_splits_read_every_line_once(tmp_path: Path, ecbplus_path: Path) -> None:
-    """Cutting a file into byte ranges loses and repeats no record, and keys follow line order."""
+    """Cutting a file into byte ranges loses and repeats no record, and each record keeps the ref
+    (``path:line``) and the rejection message `add` gives it."""
     f = tmp_path / "a.jsonl"
     rows = _ecb(ecbplus_path, 120)
-    f.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows), encoding="utf-8")
-    files = expand([str(f)])
-    whole = pa.concat_tables(read_all(plan(files)))
-    pieces = plan(files, split_bytes=4096)
+    lines = [json.dumps({"id": r["id"], "text": r["text"]}) for r in rows]
+    lines[50] = "not json"
+    f.write_text("\n".join(lines[:70]) + "\n\n" + "\n".join(lines[70:]) + "\n", encoding="utf-8")
+    whole = [(d.ref, d.id, d.error) for d in read_path(str(f))]
+    pieces = plan(expand([str(f)]), split_bytes=4096)
     assert len(pieces) > 10
-    cut = pa.concat_tables([read_split(s) for s in pieces])
-    assert cut.column("id").to_pylist() == whole.column("id").to_pylist() == [r["id"] for r in rows]
-    keys = cut.column("key").to_pylist()
-    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    cut = [(d.ref, d.id, d.error) for s in pieces for d in read_split(s)]
+    assert cut == whole
+    assert len(cut) == 120 and cut[50][2].startswith("line 51: invalid JSON") and cut[-1][0] == f"{f}:121"
 
 
 def test_inputs_dirs_globs_parquet_and_bad_lines(tmp_path: Path, ecbplus_path: Path) -> None:
@@ -45,15 +47,16 @@ def test_inputs_dirs_globs_parquet_and_bad_lines(tmp_path: Path, ecbplus_path: P
         + "not json\n" + json.dumps({"id": "x"}) + "\n", encoding="utf-8")
     pq.write_table(pa.Table.from_pylist([{"id": r["id"], "text": r["text"]} for r in rows[10:]]),
                    tmp_path / "d" / "a.parquet", row_group_size=4)
+    (tmp_path / "d" / "c.txt").write_text("A headline here\n\n" + rows[0]["text"], encoding="utf-8")
     by_dir = expand([str(tmp_path / "d")])
     by_glob = expand([str(tmp_path / "d" / "*.*")])
     assert [f.path for f in by_dir] == [f.path for f in by_glob]
-    assert [f.format for f in by_dir] == ["parquet", "jsonl"]
-    from newsfold.engine.inputs import ReadStats
-    stats = ReadStats()
-    t = pa.concat_tables(read_all(plan(by_dir, split_bytes=1), stats))
-    assert sorted(t.column("id").to_pylist()) == sorted(r["id"] for r in rows)
-    assert stats.skipped == 2 and any("not JSON" in r for r in stats.reasons)
+    splits = plan(by_dir, split_bytes=1)
+    assert [s.kind for s in splits][:5] == ["parquet"] * 5 and splits[-1].kind == "file"
+    docs = [d for s in splits for d in read_split(s)]
+    assert sorted(d.id for d in docs if not d.error) == sorted([r["id"] for r in rows] + ["c"])
+    bad = [d.error for d in docs if d.error]
+    assert len(bad) == 2 and "invalid JSON" in bad[0] and "no 'text'" in bad[1]
     with pytest.raises(InputError, match="no such file"):
         expand([str(tmp_path / "missing.jsonl")])
 

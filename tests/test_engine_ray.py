@@ -84,7 +84,7 @@ def test_ray_equals_local_on_generated_corpus(ray_engine, generated: Path, tmp_p
     local, remote = Output("parquet", str(tmp_path / "local")), Output("parquet", str(tmp_path / "ray"))
     lr = get_engine("local").dedup([str(generated / "*.jsonl")], cfg, local)
     rr = ray_engine.dedup([str(generated)], cfg, remote)
-    assert lr.articles == rr.articles > 3000
+    assert lr.articles == rr.articles > 2900
     assert rr.groups == lr.groups > 300
     _same(local, remote)
 

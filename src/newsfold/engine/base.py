@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -121,6 +123,14 @@ class ParquetOutput:
 
     def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@contextmanager
+def working_store(output: Output) -> Iterator[Store]:
+    """The store a batch run builds: the output store, or a temporary one for Parquet output."""
+    with tempfile.TemporaryDirectory(prefix="newsfold-batch-") as tmp:
+        with Store(output.path if output.kind == "store" else str(Path(tmp) / "batch.db")) as store:
+            yield store
 
 
 def write_settings(store: Store, config: DedupConfig) -> None:

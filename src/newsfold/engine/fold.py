@@ -1,8 +1,11 @@
 """Batch story folding by time window: the procedure both engines run, and its pure steps.
 
-The stories stage folds a whole corpus with one :class:`~newsfold.cluster.BatchClusterer`,
-whose similarity is ``n × n``: fine for thousands of articles, not for
-millions.  A batch fold therefore cuts the corpus into time windows:
+A batch fold first stores the inputs through ``add``'s ingest
+(:func:`~newsfold.engine.inputs.ingest`) and runs the dedup stage, so the
+store holds what ``add`` would hold.  The stories stage folds a whole
+corpus with one :class:`~newsfold.cluster.BatchClusterer`, whose
+similarity is ``n × n``: fine for thousands of articles, not for millions.
+A batch fold therefore cuts the corpus into time windows:
 
 1. **Features**: each article's :class:`~newsfold.represent.ArticleFeatures`
    (the stage's own :class:`~newsfold.represent.Featurizer`).  Dense vectors
@@ -16,19 +19,24 @@ millions.  A batch fold therefore cuts the corpus into time windows:
    **Articles without a published date all go to one extra window**
    (:data:`UNDATED`), folded together.  A date found in the text (a
    dateline) stays evidence inside the clusterer but does not route an
-   article: the first date in a text is often another event's (on ECB+,
-   routing by datelines scattered 772 articles over 106 windows and cut
-   B-cubed F1 from 0.90 to 0.77).  ECB+ has no published dates: it is one
-   window, folded exactly as ``newsfold eval`` folds it.
+   article.  A corpus of at most ``whole_limit`` foldable articles (1,000,
+   as the pipeline's ``refold_limit``) is one window: folded whole, as
+   ``add`` refolds a store of that size.  Copies that dedup linked to a usable canonical are not folded:
+   they join their canonical's story, as the stories stage places them.
 3. **Fold each window**: ``BatchClusterer.for_encoder(encoder).fit`` on the
-   window's articles in key order (the input order).
+   window's articles in key order (the input order; the key is the
+   article's ``seq`` in the store).
 4. **Merge across windows**: a window's story links each member to its
    first member (smallest key); stories that share an article across two
    windows are thereby one story: the connected components of those links
    (:func:`~newsfold.engine.kernels.large_star` /
    :func:`~newsfold.engine.kernels.small_star`, the dedup engine's
    components step).  A story is named after its smallest key.
-5. **Summaries**: :func:`~newsfold.summarize.summarize_story` per story.
+5. **The store left ready for ``add``** (:func:`write_stories`): stories,
+   memberships, skips, the document frequencies (``story_df``) and each
+   story's online profile and centroid, then the passages and summaries
+   stages' own ``catch_up``.  A later ``add`` places new articles into
+   these stories.
 
 Articles with no usable text (:func:`~newsfold.represent.usable_text`) are
 not folded; they are written as skips with the reason.
@@ -37,7 +45,6 @@ not folded; they are written as skips with the reason.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -53,11 +60,14 @@ from . import kernels
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
-    from .base import Output
+    from ..stages import ProgressFn
+    from ..store import Store
+    from .base import Output, ParquetOutput
 
 log = logging.getLogger(__name__)
 
 UNDATED = -1  # the window of every article without a date
+WHOLE = -2  # the one window of a corpus folded whole (at most ``FoldConfig.whole_limit`` articles)
 MAX_CC_ROUNDS = 64
 
 
@@ -75,6 +85,7 @@ class FoldConfig:
     days: int = 14
     step: int = 7
     max_window: int = 20_000
+    whole_limit: int = 1_000  # as the pipeline's refold_limit: a corpus this small is folded whole, as `add` does
     summaries: bool = True
     with_nlp: bool = True
     max_words: int = 100
@@ -141,9 +152,12 @@ def features(articles: Sequence[Article], dense: np.ndarray) -> list[ArticleFeat
 
 
 # ------------------------------------------------------------- windows
-def windows_of(day: np.ndarray, cfg: FoldConfig) -> tuple[np.ndarray, np.ndarray]:
-    """``(row index, window)`` for every window each article falls in (undated: :data:`UNDATED`)."""
+def windows_of(day: np.ndarray, cfg: FoldConfig, whole: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(row index, window)`` for every window each article falls in (undated: :data:`UNDATED`;
+    every article in :data:`WHOLE` when the corpus is folded ``whole``)."""
     day = np.asarray(day, dtype=np.int64)
+    if whole:
+        return np.arange(day.size), np.full(day.size, WHOLE, dtype=np.int64)
     dated = day != UNDATED
     last = np.where(dated, day // cfg.step, UNDATED)
     first = np.where(dated, np.maximum((day - cfg.days) // cfg.step + 1, 0), UNDATED)
@@ -155,6 +169,8 @@ def windows_of(day: np.ndarray, cfg: FoldConfig) -> tuple[np.ndarray, np.ndarray
 
 def window_span(window: int, cfg: FoldConfig) -> str:
     """A window as text: ``2019-03-04..2019-03-17`` or ``undated``."""
+    if window == WHOLE:
+        return "the whole corpus"
     if window == UNDATED:
         return "undated"
     start = dt.date.fromordinal(max(1, window * cfg.step))
@@ -210,46 +226,44 @@ def story_id(root_key: int) -> str:
     return f"b{int(root_key):016x}"
 
 
-# ------------------------------------------------------------ summaries
+# ---------------------------------------------------------- the corpus
 @dataclass
-class StoryRow:
-    """One folded story, as written out."""
+class Corpus:
+    """The stored articles a fold works on, in ``seq`` order, and dedup's copy links."""
 
-    story_id: str
-    headline: str
-    size: int
-    first_published: str | None
-    last_published: str | None
-    version: str
-    summary: str
-    briefing_json: str
+    keys: np.ndarray  # seq of each article
+    articles: list[Article]
+    canonical: dict[str, str]  # copy id -> its canonical's id
+
+    def usable(self) -> np.ndarray:
+        """True for each article with text to cluster (:func:`~newsfold.represent.usable_text`)."""
+        return np.array([usable_text(a) is None for a in self.articles], dtype=bool)
+
+    def followers(self) -> np.ndarray:
+        """True for each usable copy whose canonical is usable: it joins the canonical's story, unfolded
+        (as the stories stage places a copy)."""
+        usable = {a.id for a, ok in zip(self.articles, self.usable().tolist()) if ok}
+        return np.array([a.id in usable and self.canonical.get(a.id) in usable for a in self.articles], dtype=bool)
+
+    def folded(self) -> int:
+        """How many articles the windows fold (usable, not followers)."""
+        return int((self.usable() & ~self.followers()).sum())
 
 
-def summarize(sid: str, articles: list[Article], cfg: FoldConfig) -> StoryRow:
-    """The story row (headline, dates, briefing) of one story's articles."""
-    from ..summarize.stage import story_version
-
-    ids = sorted(a.id for a in articles)
-    dates = sorted(a.published for a in articles if a.published)
-    version = story_version(ids)
-    headline, summary, brief = "", "", "{}"
-    if cfg.summaries:
-        from ..summarize import summarize_story
-
-        b = summarize_story(list(articles), max_words=cfg.max_words, passages=None, story_id=sid, version=version,
-                            with_nlp=cfg.with_nlp)
-        headline, summary, brief = b.headline, b.summary_text, json.dumps(b.to_dict(), ensure_ascii=False)
-    if not headline:
-        first = min(articles, key=lambda a: (a.published is None, a.published or "", a.id))
-        headline = (first.title or next((ln.strip() for ln in first.text.splitlines() if ln.strip()), ""))[:200]
-    return StoryRow(sid, headline, len(articles), dates[0] if dates else None, dates[-1] if dates else None,
-                    version, summary, brief)
+def load_corpus(store: "Store") -> Corpus:
+    """Every stored article and every dedup link of ``store``."""
+    rows = store.conn.execute("SELECT seq, id FROM articles ORDER BY seq").fetchall()
+    articles: list[Article] = []
+    for i in range(0, len(rows), 500):
+        articles.extend(store.get_articles([r[1] for r in rows[i:i + 500]]))
+    canonical = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, canonical_id FROM dup_links")}
+    return Corpus(np.array([r[0] for r in rows], dtype=np.int64), articles, canonical)
 
 
 # ------------------------------------------------------------ in process
 @dataclass
 class FoldResult:
-    """The local fold: every usable article's story root, the skips, and counts."""
+    """A fold: every usable article's story root, the skips, and counts."""
 
     root: dict[int, int]  # key -> smallest key of its story
     skipped: dict[int, str]  # key -> reason
@@ -257,15 +271,24 @@ class FoldResult:
     edges: int
 
 
-def fold_local(keys: np.ndarray, articles: Sequence[Article], cfg: FoldConfig,
-               encoder: Encoder | None = None) -> tuple[FoldResult, Embedded]:
-    """The windowed fold of ``articles`` (with input ``keys``) in this process."""
+def follow_copies(corpus: Corpus, root: dict[int, int]) -> dict[int, int]:
+    """``root`` with every follower (:meth:`Corpus.followers`) in its canonical's story."""
+    key_of = {a.id: int(k) for k, a in zip(corpus.keys.tolist(), corpus.articles)}
+    out = dict(root)
+    for k, a, f in zip(corpus.keys.tolist(), corpus.articles, corpus.followers().tolist()):
+        if f:
+            out[int(k)] = root[key_of[corpus.canonical[a.id]]]
+    return out
+
+
+def fold_local(corpus: Corpus, cfg: FoldConfig, encoder: Encoder | None = None) -> tuple[FoldResult, np.ndarray]:
+    """The windowed fold of ``corpus`` in this process; the result and every article's vector."""
     enc = encoder or make_encoder(cfg.encoder)
-    keys = np.asarray(keys, dtype=np.int64)
+    keys, articles = corpus.keys, corpus.articles
     emb = embed(articles, enc)
     ok = np.array([not s for s in emb.skip], dtype=bool)
-    idx = np.flatnonzero(ok)
-    rows, wins = windows_of(emb.day[idx], cfg)
+    idx = np.flatnonzero(ok & ~corpus.followers())
+    rows, wins = windows_of(emb.day[idx], cfg, whole=corpus.folded() <= cfg.whole_limit)
     by_window: dict[int, list[int]] = defaultdict(list)
     for r, w in zip(rows.tolist(), wins.tolist()):
         by_window[int(w)].append(int(idx[r]))
@@ -279,18 +302,96 @@ def fold_local(keys: np.ndarray, articles: Sequence[Article], cfg: FoldConfig,
     u = np.concatenate(us) if us else np.zeros(0, np.int64)
     v = np.concatenate(vs) if vs else np.zeros(0, np.int64)
     a, b = components(u, v)
-    root = {int(k): int(k) for k in keys[ok].tolist()}
+    root = {int(k): int(k) for k in keys[idx].tolist()}
     root.update(zip(a.tolist(), b.tolist()))
     skipped = {int(k): s for k, s in zip(keys.tolist(), emb.skip) if s}
-    return FoldResult(root, skipped, len(by_window), int((u != v).sum())), emb
+    return FoldResult(follow_copies(corpus, root), skipped, len(by_window), int((u != v).sum())), emb.dense
+
+
+# ---------------------------------------------------------- the store
+SUSPECT_STORY_SIZE = 2_000  # more articles than any real event gets: a story this big is probably a chain
+
+
+def check_store(path: str) -> None:
+    """A fold writes a store's first stories: refuse one that already has stories."""
+    from ..store import Store
+    from .base import EngineError
+
+    with Store(path) as store:
+        if int(store.conn.execute("SELECT count(*) FROM stories").fetchone()[0]):
+            raise EngineError(f"{path} already holds stories; a batch fold writes a store's first stories. Use "
+                              "`newsfold stories` (incremental) on it, or choose a new --db.")
+
+
+def write_stories(store: "Store", corpus: Corpus, res: FoldResult, dense: np.ndarray, cfg: FoldConfig) -> dict[str, int]:
+    """The fold's stories into ``store`` as the stories stage keeps them; ``{story id: size}``.
+
+    Stories, memberships and skips; the document frequencies of the placed
+    articles' terms (``story_df``) and each story's profile and centroid
+    (saved by the stage's own ``_save_profile``), so that online placement
+    continues from them.
+    """
+    from collections import Counter
+
+    from ..cluster import OnlineClusterer
+    from ..stories import StoriesStage, refresh_stories
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, k in enumerate(corpus.keys.tolist()):
+        if k in res.root:
+            members[res.root[k]].append(i)
+    order = sorted(members)
+    placed = [i for r in order for i in members[r]]
+    feats = dict(zip(placed, features([corpus.articles[i] for i in placed], dense[placed]))) if placed else {}
+    reason = f"batch fold ({cfg.days}-day windows every {cfg.step} days)"
+    follows = corpus.followers()
+    df: Counter[str] = Counter()
+    oc = OnlineClusterer()
+    with store.atomic():
+        for n, r in enumerate(order):
+            sid = story_id(r)
+            first = corpus.articles[members[r][0]]
+            headline = (first.title or next((ln.strip() for ln in first.text.splitlines() if ln.strip()), ""))
+            store.conn.execute("INSERT INTO stories (id, headline, state) VALUES (?, ?, 'active')",
+                               (sid, headline.strip()[:200]))
+            rows = []
+            for i in members[r]:
+                a = corpus.articles[i]
+                rows.append((a.id, sid, f"copy of {corpus.canonical[a.id]}" if follows[i] else reason))
+                oc.add_to_story(n, feats[i])
+                df.update(feats[i].terms.keys())
+            store.conn.executemany("INSERT INTO story_articles (article_id, story_id, score, reason) "
+                                   "VALUES (?, ?, NULL, ?)", rows)
+            StoriesStage._save_profile(store, oc, n, sid)
+        store.conn.executemany("INSERT OR REPLACE INTO story_skips (article_id, reason) VALUES (?, ?)",
+                               [(corpus.articles[i].id, res.skipped[k])
+                                for i, k in enumerate(corpus.keys.tolist()) if k in res.skipped])
+        store.conn.executemany("INSERT INTO story_df (term, df) VALUES (?, ?) "
+                               "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df", list(df.items()))
+        refresh_stories(store, {story_id(r) for r in order})
+    return {story_id(r): len(members[r]) for r in order}
+
+
+def finish(store: "Store", cfg: FoldConfig, progress: "ProgressFn") -> dict[str, int]:
+    """The passages and summaries stages' own catch-up on the folded store; what each processed."""
+    from ..passages import StoryPassagesStage
+
+    done = {"passages": StoryPassagesStage().catch_up(store, progress).processed}
+    if cfg.summaries:
+        from ..summarize.stage import SummariesStage
+
+        done["summaries"] = SummariesStage(max_words=cfg.max_words, with_nlp=cfg.with_nlp).catch_up(
+            store, progress).processed
+    return done
+
+
+def suspects(sizes: dict[str, int]) -> list[dict[str, object]]:
+    """Stories bigger than any real event (:data:`SUSPECT_STORY_SIZE`), largest first."""
+    return [{"story_id": s, "size": n} for s, n in sorted(sizes.items(), key=lambda x: -x[1])
+            if n > SUSPECT_STORY_SIZE]
 
 
 # --------------------------------------------------------------- output
-ARTICLE_COLUMNS = ("key", "id", "published", "story_id", "skip_reason")
-STORY_COLUMNS = ("story_id", "headline", "size", "first_published", "last_published", "version", "summary",
-                 "briefing_json")
-
-
 def fold_schemas() -> dict[str, "pa.Schema"]:
     """The Parquet tables a fold writes: ``articles``, ``stories``, ``links`` (story membership)."""
     import pyarrow as pa
@@ -303,40 +404,27 @@ def fold_schemas() -> dict[str, "pa.Schema"]:
             "links": pa.schema([("article_id", s), ("story_id", s)])}
 
 
-def check_store(path: str) -> None:
-    """A fold writes a new store's stories: refuse one that already has stories."""
-    from ..store import Store
-    from .base import EngineError
+def export_parquet(store: "Store", out: "ParquetOutput") -> None:
+    """A folded store's articles, stories (with their briefings) and memberships as Parquet tables."""
+    from pathlib import Path
 
-    with Store(path) as store:
-        if int(store.conn.execute("SELECT count(*) FROM stories").fetchone()[0]):
-            raise EngineError(f"{path} already holds stories; a batch fold writes a new store. Use "
-                              "`newsfold stories` (incremental) on it, or choose a new --db.")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-
-def write_store(path: str, tables: "Sequence[pa.Table] | object", links: list[tuple[str, str]],
-                skips: list[tuple[str, str]], stories: list[StoryRow], cfg: FoldConfig) -> None:
-    """Articles, stories, memberships, skips and briefings into the store, in one transaction."""
-    from ..store import Store
-    from .inputs import ReadStats
-    from .local import insert_tables
-
-    with Store(path) as store, store.atomic():
-        insert_tables(store, tables, ReadStats())  # type: ignore[arg-type]
-        store.conn.executemany(
-            "INSERT INTO stories (id, headline, state, size, first_published, last_published) "
-            "VALUES (?, ?, 'active', ?, ?, ?)",
-            [(s.story_id, s.headline, s.size, s.first_published, s.last_published) for s in stories])
-        reason = f"batch fold ({cfg.days}-day windows every {cfg.step} days)"
-        store.conn.executemany("INSERT INTO story_articles (article_id, story_id, score, reason) VALUES (?,?,NULL,?)",
-                               [(a, s, reason) for a, s in links])
-        store.conn.executemany("INSERT OR REPLACE INTO story_skips (article_id, reason) VALUES (?,?)", skips)
-        if cfg.summaries:
-            store.conn.executemany(
-                "INSERT INTO summaries (story_id, briefing_json, story_version) VALUES (?,?,?)",
-                [(s.story_id, s.briefing_json, s.version) for s in stories])
-            store.conn.executemany("INSERT INTO stories_fts (story_id, headline, summary) VALUES (?,?,?)",
-                                   [(s.story_id, s.headline, s.summary) for s in stories])
+    schemas = fold_schemas()
+    queries = {
+        "articles": "SELECT a.seq, a.id, a.published, sa.story_id, sk.reason FROM articles a"
+                    " LEFT JOIN story_articles sa ON sa.article_id = a.id"
+                    " LEFT JOIN story_skips sk ON sk.article_id = a.id ORDER BY a.seq",
+        "stories": "SELECT s.id, s.headline, s.size, s.first_published, s.last_published, m.story_version,"
+                   " f.summary, m.briefing_json FROM stories s LEFT JOIN summaries m ON m.story_id = s.id"
+                   " LEFT JOIN stories_fts f ON f.story_id = s.id ORDER BY s.id",
+        "links": "SELECT article_id, story_id FROM story_articles ORDER BY article_id"}
+    for name, q in queries.items():
+        names = schemas[name].names
+        rows = [dict(zip(names, r)) for r in store.conn.execute(q)]
+        pq.write_table(pa.Table.from_pylist(rows, schema=schemas[name]),
+                       Path(out.table_dir(name)) / "part-00000.parquet")
 
 
 def read_partition(output: "Output") -> dict[str, frozenset[str]]:

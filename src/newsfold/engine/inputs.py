@@ -1,38 +1,38 @@
-"""Batch inputs: JSONL and Parquet files, directories and globs, on any pyarrow filesystem.
+"""Batch inputs: what ``newsfold add`` reads, cut into splits that tasks read in parallel.
 
-Both engines read the same :class:`Split` objects with the same
-:func:`read_split`, so they see the same records with the same keys:
+Every format ``add`` reads (txt/md, HTML, JSON/JSONL/CSV, WARC, feeds;
+files, directories, globs) is read by the library's own readers
+(:mod:`newsfold.read`), and every record goes record → ``RawDocument`` →
+:class:`~newsfold.clean.Cleaner` → the :class:`~newsfold.ingest.Ingester`,
+so a batch gives the ids and the cleaning ``add`` gives.  What is the
+engine's own:
 
-* a file is cut into splits (a byte range of a JSONL file, cut at line
-  starts; a run of row groups of a Parquet file);
-* every record gets an integer ``key`` = ``file index << 40 | position``
-  (the byte offset of its line, or its row number), so keys follow the
-  order of the sorted file list and of the records inside each file: the
-  order the local engine inserts them into its store;
-* a record without a ``text`` string is skipped and counted, never silently
-  dropped; a record without an ``id`` is named ``path@position``.
+* **splits**: an uncompressed JSONL file is cut into byte ranges (cut at
+  line starts; each range knows the number of its first line, so records
+  keep the ``path:line`` refs ``add`` gives them), a Parquet file into runs
+  of row groups (``add`` does not read Parquet; its rows are records), any
+  other file is one split;
+* **ingest**: splits are read and cleaned in any order (in parallel on Ray),
+  then handed to the Ingester in input order, which decides ids (conflicts,
+  repeats) and strips learned boilerplate exactly as ``add`` does, and
+  stores them.  An article's integer key is its ``seq`` in the store: the
+  input order, the same on every engine.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import json
-import logging
-import posixpath
-from dataclasses import dataclass, field
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
-import pyarrow as pa
-import pyarrow.fs as pafs
-import pyarrow.parquet as pq
+from ..clean import Cleaner, CleanOutcome
+from ..ingest import Ingester, IngestReport
+from ..models import RawDocument
+from ..read import InputPath, expand_inputs, read_path
+from ..read.records import read_jsonl_stream, record_to_raw
+from ..store import Store
 
-log = logging.getLogger(__name__)
-
-KEY_SHIFT = 40  # a file of up to 1 TiB; up to 2**23 files
 DEFAULT_SPLIT_BYTES = 64 << 20
-COLUMNS = ("key", "id", "text", "title", "published", "url", "outlet")
-SCHEMA = pa.schema([("key", pa.int64()), ("id", pa.string()), ("text", pa.string()), ("title", pa.string()),
-                    ("published", pa.string()), ("url", pa.string()), ("outlet", pa.string())])
 
 
 class InputError(ValueError):
@@ -40,195 +40,196 @@ class InputError(ValueError):
 
 
 @dataclass(frozen=True)
-class InputFile:
-    """One input file: where it is and how to read it."""
-
-    index: int
-    uri: str
-    path: str
-    format: str  # "jsonl" | "parquet"
-    size: int
-
-
-@dataclass(frozen=True)
 class Split:
-    """A piece of one input file that one task reads."""
+    """A piece of one input file that one task reads: all of it (``file``), a byte range of a JSONL
+    file (``jsonl``; ``line`` is the number of its first line) or row groups of a Parquet file."""
 
-    file: InputFile
-    start: int  # byte offset (JSONL) or first row group (Parquet)
-    end: int  # exclusive
-
-
-@dataclass
-class ReadStats:
-    """What a read accepted and skipped (with why, for the first few)."""
-
-    records: int = 0
-    skipped: int = 0
-    reasons: list[str] = field(default_factory=list)
+    path: InputPath
+    kind: str  # "file" | "jsonl" | "parquet"
+    start: int = 0
+    end: int = 0
+    line: int = 1
 
 
-def _format_of(path: str) -> str | None:
-    p = path.lower()
-    for suffix in (".gz", ".bz2", ".zst"):
-        if p.endswith(suffix):
-            p = p[: -len(suffix)]
-    if p.endswith((".jsonl", ".ndjson", ".json")):
-        return "jsonl"
-    if p.endswith((".parquet", ".pq")):
-        return "parquet"
-    return None
+def _is_jsonl(path: str) -> bool:
+    return path.lower().endswith((".jsonl", ".ndjson"))
 
 
-def expand(paths: Sequence[str]) -> list[InputFile]:
-    """The readable files named by ``paths`` (files, directories, globs, URIs), sorted, numbered."""
-    found: list[tuple[str, str, int, pafs.FileSystem]] = []
-    for raw in paths:
-        try:
-            fs, path = pafs.FileSystem.from_uri(raw) if "://" in raw else (pafs.LocalFileSystem(),
-                                                                          posixpath.abspath(raw))
-        except (pa.ArrowInvalid, ValueError) as e:
-            raise InputError(f"cannot open {raw}: {e}. Use a local path or a URI pyarrow understands.") from None
-        prefix = raw.split("://", 1)[0] + "://" if "://" in raw else ""
-        if any(c in path for c in "*?["):
-            base = path[: min(path.index(c) for c in "*?[" if c in path)].rsplit("/", 1)[0] or "/"
-            infos = fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
-            hits = [i for i in infos if i.type == pafs.FileType.File and fnmatch.fnmatch(i.path, path)]
-        else:
-            info = fs.get_file_info(path)
-            if info.type == pafs.FileType.NotFound:
-                raise InputError(f"{raw}: no such file or directory. Check the path.")
-            if info.type == pafs.FileType.Directory:
-                hits = [i for i in fs.get_file_info(pafs.FileSelector(path, recursive=True))
-                        if i.type == pafs.FileType.File and _format_of(i.path)]
-            else:
-                hits = [info]
-        for i in hits:
-            found.append((prefix + i.path if prefix else i.path, i.path, int(i.size or 0), fs))
-    files: list[InputFile] = []
-    for uri, path, size, _ in sorted(set((u, p, s, None) for u, p, s, _fs in found)):
-        fmt = _format_of(path)
-        if fmt is None:
-            raise InputError(f"{uri}: not JSONL or Parquet (by its name). Batch commands read *.jsonl and "
-                             "*.parquet; use `newsfold add` for other formats.")
-        files.append(InputFile(len(files), uri, path, fmt, size))
-    if not files:
-        raise InputError(f"no JSONL or Parquet files in {', '.join(paths)}.")
+def _is_parquet(path: str) -> bool:
+    return path.lower().endswith((".parquet", ".pq"))
+
+
+def expand(inputs: Sequence[str]) -> list[InputPath]:
+    """The input files named by ``inputs`` (files, directories, globs), in ``add``'s order."""
+    for raw in inputs:
+        if "://" in raw:
+            raise InputError(f"{raw}: batch inputs are local or mounted paths; copy the files here or mount "
+                             "the bucket.")
+        if not os.path.lexists(raw) and not any(c in raw for c in "*?["):
+            raise InputError(f"{raw}: no such file or directory. Check the path.")
+    files = list(expand_inputs(inputs))
+    if not files or all(not os.path.lexists(f.path) for f in files):
+        raise InputError(f"no input files in {', '.join(inputs)}.")
     return files
 
 
-def _fs(f: InputFile) -> tuple[pafs.FileSystem, str]:
-    if "://" in f.uri:
-        return pafs.FileSystem.from_uri(f.uri)
-    return pafs.LocalFileSystem(), f.path
-
-
-def plan(files: Sequence[InputFile], split_bytes: int = DEFAULT_SPLIT_BYTES) -> list[Split]:
-    """Cut files into splits of about ``split_bytes`` (compressed JSONL is one split)."""
-    out: list[Split] = []
-    for f in files:
-        if f.format == "parquet":
-            fs, path = _fs(f)
-            with fs.open_input_file(path) as fh:
-                meta = pq.ParquetFile(fh).metadata
-            groups, size, first = meta.num_row_groups, 0, 0
-            for g in range(groups):
-                size += meta.row_group(g).total_byte_size
-                if size >= split_bytes or g == groups - 1:
-                    out.append(Split(f, first, g + 1))
-                    first, size = g + 1, 0
-            if groups == 0:
-                out.append(Split(f, 0, 0))
-        elif f.path.endswith((".gz", ".bz2", ".zst")) or f.size <= split_bytes:
-            out.append(Split(f, 0, max(f.size, 1)))
-        else:
-            out.extend(Split(f, s, min(s + split_bytes, f.size)) for s in range(0, f.size, split_bytes))
+def _newlines_before(path: str, offsets: Sequence[int]) -> list[int]:
+    """The number of newlines in ``path`` before each of the ascending ``offsets``."""
+    out, count, pos = [], 0, 0
+    with open(path, "rb") as fh:
+        for off in offsets:
+            while pos < off:
+                chunk = fh.read(min(1 << 20, off - pos))
+                if not chunk:
+                    break
+                count += chunk.count(b"\n")
+                pos += len(chunk)
+            out.append(count)
     return out
 
 
-def _text_or_none(v: object) -> str | None:
-    return None if v is None else str(v)
+def plan(files: Sequence[InputPath], split_bytes: int = DEFAULT_SPLIT_BYTES) -> list[Split]:
+    """Cut ``files`` into splits of about ``split_bytes`` (in input order)."""
+    out: list[Split] = []
+    for f in files:
+        if f.error or not os.path.isfile(f.path):
+            out.append(Split(f, "file"))
+        elif _is_jsonl(f.path):
+            size = os.path.getsize(f.path)
+            starts = list(range(0, max(size, 1), split_bytes))
+            # a range begins at the first line that starts at or after its offset
+            lines = _newlines_before(f.path, [max(s - 1, 0) for s in starts])
+            for s, n in zip(starts, lines):
+                out.append(Split(f, "jsonl", s, min(s + split_bytes, size), n + 1 + (s > 0)))
+        elif _is_parquet(f.path):
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(f.path).metadata
+            first, size, row = 0, 0, 0
+            for g in range(meta.num_row_groups):
+                size += meta.row_group(g).total_byte_size
+                if size >= split_bytes or g == meta.num_row_groups - 1:
+                    out.append(Split(f, "parquet", first, g + 1, row))
+                    row += sum(meta.row_group(i).num_rows for i in range(first, g + 1))
+                    first, size = g + 1, 0
+        else:
+            out.append(Split(f, "file"))
+    return out
 
 
-def _jsonl_records(split: Split, stats: ReadStats) -> Iterator[dict[str, object]]:
-    f = split.file
-    fs, path = _fs(f)
-    compression = "detect" if f.path.endswith((".gz", ".bz2", ".zst")) else None
-    with fs.open_input_stream(path, compression=compression) as fh:
-        pos = 0
-        if split.start > 0:  # start at the first line that begins at or after split.start
-            fh.read(split.start - 1)
-            pos = split.start - 1
-            while True:
-                b = fh.read(1)
-                pos += 1
-                if not b or b == b"\n":
-                    break
-        buf = b""
-        while True:
-            nl = buf.find(b"\n")
-            while nl < 0:
-                more = fh.read(1 << 20)
-                if not more:
-                    break
-                buf += more
-                nl = buf.find(b"\n")
-            if nl < 0 and not buf:
-                return
-            line, buf = (buf[:nl], buf[nl + 1:]) if nl >= 0 else (buf, b"")
-            at = pos
-            pos += len(line) + 1
-            if compression is None and at >= split.end:
-                return
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as e:
-                stats.skipped += 1
-                if len(stats.reasons) < 20:
-                    stats.reasons.append(f"{f.uri}@{at}: not JSON ({e})")
-                continue
-            yield _record(d, f, at, stats)
+class _Range:
+    """The lines of a file that start in ``[start, end)``, as a stream (``readline`` only)."""
+
+    def __init__(self, path: str, start: int, end: int) -> None:
+        self.fh = open(path, "rb")
+        self.end = end
+        self.pos = start
+        if start > 0:  # to the first line that starts at or after ``start``
+            self.fh.seek(start - 1)
+            self.pos = start - 1 + len(self.fh.readline())
+        self.fh.seek(self.pos)
+        self.at_start = True
+
+    def readline(self, limit: int = -1) -> bytes:
+        if self.at_start and self.pos >= self.end:
+            return b""
+        line = self.fh.readline(limit)
+        self.pos += len(line)
+        self.at_start = line.endswith(b"\n")
+        return line
+
+    def close(self) -> None:
+        self.fh.close()
 
 
-def _record(d: object, f: InputFile, at: int, stats: ReadStats) -> dict[str, object]:
-    if not isinstance(d, dict) or not isinstance(d.get("text"), str):
-        stats.skipped += 1
-        if len(stats.reasons) < 20:
-            stats.reasons.append(f"{f.uri}@{at}: no \"text\" string field")
-        return {}
-    return {"key": (f.index << KEY_SHIFT) | at,
-            "id": str(d["id"]) if d.get("id") is not None else f"{f.uri}@{at}",
-            "text": d["text"], "title": _text_or_none(d.get("title")),
-            "published": _text_or_none(d.get("published")) or None,
-            "url": _text_or_none(d.get("url")), "outlet": _text_or_none(d.get("outlet"))}
+def _renumber(raw: RawDocument, path: str, first: int) -> RawDocument:
+    """A record of a range read as if the file were read whole: its ref and message name its line."""
+    local = int(raw.ref.rsplit(":", 1)[1])
+    line = local + first - 1
+    raw.ref = f"{path}:{line}"
+    if raw.error and raw.error.startswith(f"line {local}"):
+        raw.error = f"line {line}" + raw.error[len(f"line {local}"):]
+    return raw
 
 
-def _parquet_records(split: Split, stats: ReadStats) -> Iterator[dict[str, object]]:
-    f = split.file
-    fs, path = _fs(f)
-    with fs.open_input_file(path) as fh:
-        pf = pq.ParquetFile(fh)
-        row = sum(pf.metadata.row_group(g).num_rows for g in range(split.start))
+def read_split(split: Split) -> Iterator[RawDocument]:
+    """The documents of one split, as the library's readers give them (rejections included)."""
+    f = split.path
+    if split.kind == "file":
+        yield from read_path(f)
+    elif split.kind == "jsonl":
+        stream = _Range(f.path, split.start, split.end)
+        try:
+            for raw in read_jsonl_stream(stream, ref=f.path):  # type: ignore[arg-type]
+                yield _renumber(raw, f.path, split.line)
+        finally:
+            stream.close()
+    else:
+        import pyarrow.parquet as pq
+
+        row = split.line
+        pf = pq.ParquetFile(f.path)
         for g in range(split.start, split.end):
-            for d in pf.read_row_group(g).to_pylist():
-                rec = _record(d, f, row, stats)
+            for rec in pf.read_row_group(g).to_pylist():
+                yield record_to_raw(rec, f"{f.path}#{row}")
                 row += 1
-                if rec:
-                    yield rec
 
 
-def read_split(split: Split, stats: ReadStats | None = None) -> pa.Table:
-    """The records of one split, as a table with :data:`SCHEMA`."""
-    stats = stats if stats is not None else ReadStats()
-    gen = _jsonl_records(split, stats) if split.file.format == "jsonl" else _parquet_records(split, stats)
-    rows = [r for r in gen if r]
-    stats.records += len(rows)
-    return pa.Table.from_pylist(rows, schema=SCHEMA)
+def clean_split(split: Split) -> list[tuple[RawDocument, CleanOutcome]]:
+    """Every document of ``split`` with what the cleaner made of it (the work a Ray task does)."""
+    cleaner = Cleaner()
+    out = []
+    for raw in read_split(split):
+        try:
+            outcome = cleaner.clean(raw)
+        except Exception as e:  # noqa: BLE001 - as the Ingester words it: one document, never the run
+            outcome = CleanOutcome(error=f"internal error while cleaning ({type(e).__name__}: {e}); please report")
+        out.append((RawDocument(ref=raw.ref, error=raw.error), outcome))
+    return out
 
 
-def read_all(splits: Sequence[Split], stats: ReadStats | None = None) -> Iterator[pa.Table]:
-    """Every split's table, in key order (what the local engine reads)."""
-    for s in splits:
-        yield read_split(s, stats)
+class _Cleaned:
+    """A cleaner that hands the Ingester the outcomes computed earlier (by the tasks)."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[int, CleanOutcome] = {}
+
+    def clean(self, raw: RawDocument) -> CleanOutcome:
+        return self.outcomes.pop(id(raw))
+
+
+def ingest(store: Store, splits: Sequence[Split],
+           cleaned: Callable[[Sequence[Split]], Iterable[list[tuple[RawDocument, CleanOutcome]]]] | None = None,
+           on_split: Callable[[int, int], None] | None = None) -> IngestReport:
+    """Store every document of ``splits`` through the Ingester, in input order.
+
+    ``cleaned`` gives each split's cleaned documents in split order (the
+    Ray engine's tasks); without it the Ingester cleans them here.
+    """
+    if cleaned is None:
+        ingester = Ingester(store)
+
+        def docs() -> Iterator[RawDocument]:
+            for i, s in enumerate(splits):
+                yield from read_split(s)
+                if on_split:
+                    on_split(i + 1, len(splits))
+
+        return ingester.ingest_documents(docs())
+    pre = _Cleaned()
+    ingester = Ingester(store, cleaner=pre)  # type: ignore[arg-type]
+
+    def pairs() -> Iterator[RawDocument]:
+        for i, rows in enumerate(cleaned(splits)):
+            for raw, outcome in rows:
+                pre.outcomes[id(raw)] = outcome
+                yield raw
+            if on_split:
+                on_split(i + 1, len(splits))
+
+    return ingester.ingest_documents(pairs())
+
+
+def skip_reasons(report: IngestReport, n: int = 5) -> list[str]:
+    """The first ``n`` rejections, as ``ref: reason``."""
+    return [f"{e.ref}: {e.reason}" for e in report.rejections[:n]]

@@ -6,8 +6,8 @@ per partition running a :mod:`~newsfold.engine.kernels` function):
 =================  ===============================  =========================================
 step               partitioned by                   runs
 =================  ===============================  =========================================
-read               input split (no shuffle)         :func:`~newsfold.engine.inputs.read_split`
-unique ids         article id (``id``, ``key``)     the first record of an id wins
+read, clean        input split (no shuffle)         :func:`~newsfold.engine.inputs.clean_split`
+ingest             the driver, in input order       ``add``'s Ingester (ids, learned boilerplate)
 fingerprint        input block (no shuffle)         ``Fingerprinter`` (``map_batches``)
 exact copies       content hash                     first key of a hash; only it enters LSH
 LSH buckets        (band, band hash)                pairs inside a bucket
@@ -24,9 +24,13 @@ the pair (or edge) list is built on the workers, OR-ed on the driver (10
 bits per key) and applied to the articles, so only articles that have a
 pair move their text (a semi-join).
 
-Only counts, one digest per connected-components round, the Bloom filters
-and the keys of records that repeat an earlier id come back to the driver; the SQLite output is written from the driver (SQLite is one
-file on one machine), Parquet output by the workers into a temporary
+Splits are read and cleaned by tasks; the cleaned documents come back to
+the driver, which stores them through ``add``'s Ingester (a temporary
+store for Parquet output), so ids and cleaning are ``add``'s; the articles
+go back out from the store with their ``seq`` as key.  After that only
+counts, one digest per connected-components round and the Bloom filters
+come back to the driver; the SQLite output is written from the driver
+(SQLite is one file on one machine), Parquet output by the workers into a temporary
 directory that is renamed when complete.  Ray retries a task whose worker
 dies (``max_retries``); every step is a pure function of its input, so a
 retry gives the same rows.
@@ -36,7 +40,6 @@ retry gives the same rows.
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -49,14 +52,15 @@ from ..dedup import DedupConfig
 from ..fingerprint import signature_to_blob
 from ..store import Store
 from . import kernels
-from .base import BatchReport, EngineError, Output, ParquetOutput, ProgressFn, no_progress, write_settings
-from .inputs import ReadStats, Split, expand, plan, read_all, read_split
-from .local import insert_tables
+from .base import BatchReport, EngineError, Output, ParquetOutput, ProgressFn, no_progress, working_store, write_settings
+from .fold import FoldConfig
+from .inputs import expand, plan
+from .local import store_inputs
+from .ray_common import Batch, Clock, cleaned_on_ray, stored_articles, typed
+from .ray_fold import fold_on_ray
 
 if TYPE_CHECKING:  # pragma: no cover
     import ray.data
-
-    from .fold import FoldConfig
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +79,7 @@ def _require_ray() -> Any:
 
 
 # ---------------------------------------------------------------- UDFs (run on workers)
-Batch = dict[str, np.ndarray]
 
-
-def _typed(fn: Callable[..., Batch]) -> Callable[..., Batch]:
-    """Give empty string columns a string type (an empty object array would become a float column,
-    and blocks of one dataset must agree on their schema)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Batch:
-        out = fn(*args, **kwargs)
-        return {k: (np.array([], dtype="U1") if v.dtype == object and v.size == 0 else v) for k, v in out.items()}
-
-    return wrapper
 
 def _hash_strings(values: np.ndarray) -> np.ndarray:
     import pandas as pd
@@ -95,30 +87,14 @@ def _hash_strings(values: np.ndarray) -> np.ndarray:
     return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
 
 
-@_typed
+@typed
 def _with_part(batch: dict[str, np.ndarray], col: str, n: int) -> dict[str, np.ndarray]:
     v = batch[col]
     batch["_part"] = kernels.partition_of(_hash_strings(v) if v.dtype.kind in "OUS" else v, n)
     return batch
 
 
-def _read_task(split: Split) -> tuple[pa.Table, ReadStats]:
-    stats = ReadStats()
-    return read_split(split, stats), stats
-
-
-@_typed
-def _first_of_id(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    keys = b["key"].astype(np.int64)
-    first = kernels.first_of_hash(keys, b["id"])
-    return {"key": keys[first != keys]}
-
-
-def _drop_keys(t: pa.Table, keys: np.ndarray) -> pa.Table:
-    return t.filter(pa.array(~np.isin(t.column("key").to_numpy(), keys)))
-
-
-@_typed
+@typed
 def _fingerprint(b: dict[str, np.ndarray], config: DedupConfig,
                  before_batch: Callable[[], None] | None) -> dict[str, np.ndarray]:
     if before_batch is not None:
@@ -129,45 +105,45 @@ def _fingerprint(b: dict[str, np.ndarray], config: DedupConfig,
             "sig": fp.signature}
 
 
-@_typed
+@typed
 def _exact(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keys = b["key"].astype(np.int64)
     first = kernels.first_of_hash(keys, b["content_hash"])
     return {"key": keys, "rep": first, "has_sig": b["has_sig"], "sig": b["sig"]}
 
 
-@_typed
+@typed
 def _with_words(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keep = b["content_hash"] != ""
     return {k: v[keep] for k, v in b.items()}
 
 
-@_typed
+@typed
 def _exact_edges(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keep = b["key"] != b["rep"]
     return {"u": b["key"][keep].astype(np.int64), "v": b["rep"][keep].astype(np.int64)}
 
 
-@_typed
+@typed
 def _lsh_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keep = (b["key"] == b["rep"]) & b["has_sig"].astype(bool)
     return {"key": b["key"][keep], "sig": b["sig"][keep]}
 
 
-@_typed
+@typed
 def _bands(b: dict[str, np.ndarray], config: DedupConfig, max_bucket: int) -> dict[str, np.ndarray]:
     bh, keys = kernels.band_rows(b["key"], np.asarray(list(b["sig"]) if b["sig"].dtype == object else b["sig"]),
                                  config, max_bucket)
     return {"bh": bh, "key": keys}
 
 
-@_typed
+@typed
 def _buckets(b: dict[str, np.ndarray], max_bucket: int) -> dict[str, np.ndarray]:
     new, old = kernels.bucket_pairs(b["bh"].astype(np.uint64), b["key"].astype(np.int64), max_bucket)
     return {"j": new, "other": old, "text": np.full(new.size, "", dtype=object)}
 
 
-@_typed
+@typed
 def _attach_new(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Unique pairs ``(new, old)`` with the text of ``new`` (rows tagged ``other == -1`` are articles)."""
     is_art = b["other"] < 0
@@ -176,7 +152,7 @@ def _attach_new(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"j": old, "other": new, "text": np.array([text[k] for k in new.tolist()], dtype=object)}
 
 
-@_typed
+@typed
 def _verify(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarray]:
     is_art = b["other"] < 0
     text = dict(zip(b["j"][is_art].tolist(), b["text"][is_art].tolist()))
@@ -187,13 +163,13 @@ def _verify(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarr
     return {"u": new[keep], "v": old[keep], "code": code[keep], "cont": cont[keep]}
 
 
-@_typed
+@typed
 def _copies(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keep = b["code"] > 0
     return {"u": b["u"][keep].astype(np.int64), "v": b["v"][keep].astype(np.int64)}
 
 
-@_typed
+@typed
 def _passage_pair_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     n = b["u"].size
     blank = np.full(n, "", dtype=object)
@@ -201,14 +177,14 @@ def _passage_pair_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "text": blank, "id": blank, "title": blank, "published": blank}
 
 
-@_typed
+@typed
 def _passage_article_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = _article_rows(b, True)
     out["cont"] = np.zeros(b["key"].size, dtype=np.float64)
     return out
 
 
-@_typed
+@typed
 def _pick_sources(b: dict[str, np.ndarray], max_sources: int) -> dict[str, np.ndarray]:
     """Per later article, its most contained matches, carrying that article's fields to the source's partition."""
     is_art = b["other"] < 0
@@ -220,7 +196,7 @@ def _pick_sources(b: dict[str, np.ndarray], max_sources: int) -> dict[str, np.nd
             "text": b["text"][src], "id": b["id"][src], "title": b["title"][src], "published": b["published"][src]}
 
 
-@_typed
+@typed
 def _passages(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     from ..models import Article
     from ..passages import find_passages
@@ -247,7 +223,7 @@ def _passages(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=types.get(k, object)) for k, v in cols.items()}
 
 
-@_typed
+@typed
 def _bloom(b: dict[str, np.ndarray], cols: tuple[str, ...], m: int) -> dict[str, np.ndarray]:
     keys = np.concatenate([b[c].astype(np.int64) for c in cols])
     return {"bits": kernels.bloom_bits(keys, m)[None, :]}
@@ -258,35 +234,35 @@ def _in_bloom(t: pa.Table, packed: np.ndarray, m: int) -> pa.Table:
     return t.filter(pa.array(kernels.bloom_contains(t.column("key").to_numpy(), packed, m)))
 
 
-@_typed
+@typed
 def _both_ways(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"a": np.concatenate([b["u"], b["v"]]), "b": np.concatenate([b["v"], b["u"]])}
 
 
-@_typed
+@typed
 def _oriented(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"a": np.maximum(b["u"], b["v"]), "b": np.minimum(b["u"], b["v"])}
 
 
-@_typed
+@typed
 def _large(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     u, v = kernels.large_star(b["a"], b["b"])
     return {"u": u, "v": v}
 
 
-@_typed
+@typed
 def _small(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     u, v = kernels.small_star(b["a"], b["b"])
     return {"u": u, "v": v}
 
 
-@_typed
+@typed
 def _digest(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"n": np.array([b["u"].size], dtype=np.int64),
             "h": np.array([kernels.edge_digest(b["u"], b["v"])], dtype=np.int64)}
 
 
-@_typed
+@typed
 def _member_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Star edges ``(member, root)`` as tagged rows: each member and each root, with its root."""
     j = np.concatenate([b["u"], b["v"]])
@@ -296,7 +272,7 @@ def _member_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "published": blank}
 
 
-@_typed
+@typed
 def _article_rows(b: dict[str, np.ndarray], with_meta: bool) -> dict[str, np.ndarray]:
     n = b["key"].size
     out = {"j": b["key"].astype(np.int64), "other": np.full(n, -1, dtype=np.int64), "text": b["text"]}
@@ -307,7 +283,7 @@ def _article_rows(b: dict[str, np.ndarray], with_meta: bool) -> dict[str, np.nda
     return out
 
 
-@_typed
+@typed
 def _members(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Each article in a component, with its component (the smallest key in it)."""
     is_art = b["other"] < 0
@@ -321,7 +297,7 @@ def _members(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "id": b["id"][idx_a], "text": b["text"][idx_a], "published": b["published"][idx_a]}
 
 
-@_typed
+@typed
 def _links(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarray]:
     pub = np.array([p or None for p in b["published"].tolist()], dtype=object)
     rows = kernels.component_links(b["comp"].astype(np.int64), b["key"].astype(np.int64), b["id"], b["text"], pub,
@@ -420,30 +396,18 @@ class RayEngine:
         ray = self._ray()
         report = BatchReport(self.name)
         splits = plan(expand(inputs), self.split_bytes)
+        with working_store(output) as store:
+            # read and clean on Ray, store through add's Ingester here: keys are the articles' seq
+            store_inputs(store, splits, report, cleaned_on_ray(ray, self.max_retries))
+            arts = stored_articles(ray, store).materialize()
+            self._dedup(ray, store, arts, config, output, report, progress)
+        return report
+
+    def _dedup(self, ray: Any, store: Store, arts: "ray.data.Dataset", config: DedupConfig, output: Output,
+               report: BatchReport, progress: ProgressFn) -> None:
         n = self._n_parts(ray)
-        steps = ["read", "fingerprint", "exact", "lsh", "verify", "components", "groups", "passages", "write"]
-        clock = _Clock(report, progress, steps)
-
-        # read: one task per split, tables stay in the object store
-        read = ray.remote(_read_task).options(num_returns=2, max_retries=self.max_retries)
-        refs = [read.remote(s) for s in splits]
-        stats = ray.get([r[1] for r in refs])
-        arts = ray.data.from_arrow_refs([r[0] for r in refs])
-        n_read = sum(s.records for s in stats)
-        report.skipped = sum(s.skipped for s in stats)
-        reasons = [r for s in stats for r in s.reasons][:5]
-        ids = self._shuffle(arts.select_columns(["id", "key"]), "id", n, _first_of_id)
-        dropped = np.array([k for b in ids.iter_batches(batch_format="numpy") for k in b["key"].tolist()],
-                           dtype=np.int64)
-        if dropped.size:
-            arts = arts.map_batches(_drop_keys, fn_kwargs={"keys": dropped}, batch_format="pyarrow")
-            report.skipped += int(dropped.size)
-            reasons.append(f"{dropped.size} records repeat an earlier id")
-        arts = arts.materialize()
-        report.articles = n_read - int(dropped.size)
-        report.details["skip_reasons"] = reasons
-        clock.done("read")
-
+        steps = ["fingerprint", "exact", "lsh", "verify", "components", "groups", "passages", "write"]
+        clock = Clock(report, progress, steps)
         fps = arts.map_batches(_fingerprint, fn_kwargs={"config": config, "before_batch": self.before_batch},
                                batch_size=self.batch_size, batch_format="numpy").materialize()
         clock.done("fingerprint")
@@ -501,16 +465,15 @@ class RayEngine:
                     out.table_dir("articles"))
                 out.commit()
         else:
-            self._write_store(output.path, splits, fps, links, passages, config)
+            self._write_store(store, fps, links, passages, config)
         clock.done("write")
-        return report
 
-    def fold(self, inputs: Sequence[str], config: "FoldConfig", output: Output,
+    def fold(self, inputs: Sequence[str], config: FoldConfig, output: Output,
              progress: ProgressFn = no_progress) -> BatchReport:
         """Stories of every article in ``inputs`` by windowed batch folding (see :mod:`.ray_fold`)."""
-        from .ray_fold import fold_on_ray
-
-        return fold_on_ray(self, inputs, config, output, progress)
+        ray = self._ray()
+        splits = plan(expand(inputs), self.split_bytes)
+        return fold_on_ray(self, ray, splits, config, output, cleaned_on_ray(ray, self.max_retries), progress)
 
     def _only_keys(self, arts: "ray.data.Dataset", rows: "ray.data.Dataset",
                    cols: tuple[str, ...]) -> "ray.data.Dataset":
@@ -543,11 +506,10 @@ class RayEngine:
         raise EngineError(f"connected components did not converge in {MAX_CC_ROUNDS} rounds")
 
     @staticmethod
-    def _write_store(path: str, splits: list[Split], fps: "ray.data.Dataset", links: "ray.data.Dataset",
+    def _write_store(store: Store, fps: "ray.data.Dataset", links: "ray.data.Dataset",
                      passages: "ray.data.Dataset", config: DedupConfig) -> None:
-        """Articles, fingerprints, links and settings into the store, in one transaction."""
-        with Store(path) as store, store.atomic():
-            insert_tables(store, read_all(splits, ReadStats()), ReadStats())
+        """Fingerprints, links, passages and settings into the store, in one transaction."""
+        with store.atomic():
             for b in fps.iter_batches(batch_format="numpy", batch_size=5000):
                 store.conn.executemany(
                     "INSERT INTO fingerprints (article_id, content_hash, n_shingles, minhash) VALUES (?,?,?,?)",
@@ -566,19 +528,3 @@ class RayEngine:
                     "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
                     " VALUES (?,?,?,?,?,?)", list(zip(*(b[c].tolist() for c in PASSAGE_COLUMNS))))
             write_settings(store, config)
-
-
-class _Clock:
-    """Wall seconds per step, and newsfold's own progress per step."""
-
-    def __init__(self, report: BatchReport, progress: ProgressFn, steps: list[str]) -> None:
-        self.report, self.progress, self.steps = report, progress, steps
-        self.t = time.perf_counter()
-        progress("ray", 0, len(steps))
-
-    def done(self, step: str) -> None:
-        now = time.perf_counter()
-        self.report.seconds[step] = now - self.t
-        self.t = now
-        self.progress("ray", self.steps.index(step) + 1, len(self.steps))
-        log.info("ray %s: %.2fs", step, self.report.seconds[step])
