@@ -18,6 +18,7 @@ from scipy import sparse
 
 from ..models import UNKNOWN_OUTLET, Article, Passage, outlet_label
 from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
+from .align import Alignment
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 from .select import SubmodularSelector
 from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix
@@ -38,6 +39,8 @@ MAX_CANDIDATES = 1500    # candidate sentences (the earliest in their articles f
 SIMILARITY = "cosine"
 SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merely adding sentences
 MAX_ADDITIONS_SHOWN = 8
+MEANING_PREFILTER = 0.08  # a pair is asked of the encoder (:mod:`.align`) only when it shares this much (cosine)
+MEANING_PER_ARTICLE = 2   # ... and only the article's (outlet's) most similar sentences
 
 
 @dataclass
@@ -197,8 +200,29 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s.lower()).strip()
 
 
-def citations(sel: Selection, passages: Sequence[Passage] = ()) -> dict[int, list[str]]:
-    """For each chosen unit, the ids of every article stating it (its own article first)."""
+def alignment(sel: Selection) -> Alignment:
+    """The story's restatement-by-meaning tests over its sentence units (one per briefing, shared)."""
+    return Alignment([u.text for u in sel.units])
+
+
+def _by_meaning(align: Alignment | None, i: int, sims: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Of the units ``pool``, those that restate unit ``i`` by meaning: the most similar few, asked of ``align``."""
+    if align is None or pool.size == 0:
+        return pool[:0]
+    pool = pool[sims[pool] >= MEANING_PREFILTER]
+    pool = pool[np.argsort(-sims[pool], kind="stable")][:MEANING_PER_ARTICLE]
+    return pool[align.restates(i, pool.tolist())] if pool.size else pool
+
+
+def citations(sel: Selection, passages: Sequence[Passage] = (), align: Alignment | None = None,
+              ) -> dict[int, list[str]]:
+    """For each chosen unit, the ids of every article stating it (its own article first).
+
+    An article states a sentence when one of its sentences is lexically
+    close to it (the ``CITE_*`` tests), when dedup found it re-used there
+    (``passages``), or, with ``align``, when one of its sentences restates it
+    in other words (:mod:`.align`).
+    """
     units = sel.units
     n = len(units)
     if not sel.chosen:
@@ -226,8 +250,21 @@ def citations(sel: Selection, passages: Sequence[Passage] = ()) -> dict[int, lis
         for aid in by_text.get((own, _norm(units[i].text)), []):
             if aid not in cited:
                 cited.append(aid)
+        if align is not None:
+            for aid, pool in _units_by_article(units).items():
+                if aid not in cited and _by_meaning(align, i, cos[row], pool).size:
+                    cited.append(aid)
         out[i] = cited
     return out
+
+
+def _units_by_article(units: Sequence[SentenceUnit]) -> dict[str, np.ndarray]:
+    """Each article's eligible units (indices), in article order."""
+    out: dict[str, list[int]] = {}
+    for j, u in enumerate(units):
+        if u.eligible:
+            out.setdefault(u.article_id, []).append(j)
+    return {a: np.asarray(js, dtype=np.int64) for a, js in out.items()}
 
 
 def outlet_of(a: Article) -> str:
@@ -243,12 +280,14 @@ def _source_of(a: Article) -> str:
 
 
 def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[str, set[str]] | None = None,
-              shared_quotes: Sequence[AlignedQuote] = ()) -> list[OutletAdditions]:
+              shared_quotes: Sequence[AlignedQuote] = (), align: Alignment | None = None) -> list[OutletAdditions]:
     """Per outlet, its sentences (and entities) that no other outlet of the story reports.
 
     A sentence is the outlet's own when no sentence of another outlet is
-    similar to it or contains most of its content words, and it does not
-    carry a quote that other articles render too (``shared_quotes``).  An
+    similar to it or contains most of its content words, none restates it in
+    other words (``align``, :mod:`.align`: a paraphrase or a translation is
+    no addition), and it does not carry a quote that other articles render
+    too (``shared_quotes``).  An
     entity is the outlet's own when no other outlet's article names it:
     by ``entity_names`` for the articles it covers (the ones the entities
     were read from), by the name appearing in the text for the others.
@@ -272,6 +311,7 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
     # which eligible sentences have a near-statement in another outlet (row blocks keep memory flat)
     rows = [i for i, u in enumerate(units) if u.eligible and len(set(sel.terms.terms[i])) >= 3]
     echoed = np.zeros(n, dtype=bool)
+    later: list[tuple[int, np.ndarray]] = []  # (unit, its cosines): no lexical echo, asked by meaning after
     for b0 in range(0, len(rows), 500):
         blk = rows[b0:b0 + 500]
         cos = (X[blk] @ X.T).toarray()
@@ -280,6 +320,16 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
             other = unit_outlet != unit_outlet[i]
             if other.any() and (cos[k, other].max() >= NOVEL_COS or contain[k, other].max() >= NOVEL_CONTAIN):
                 echoed[i] = True
+            elif align is not None:
+                later.append((i, cos[k]))
+    if align is not None:  # by meaning: the articles' earliest sentences first, within the encoder's budget
+        eligible = np.flatnonzero([u.eligible for u in units])
+        for i, sims in sorted(later, key=lambda x: units[x[0]].index):
+            for outlet in {o for o in unit_outlet[eligible] if o != unit_outlet[i]}:
+                pool = eligible[unit_outlet[eligible] == outlet]
+                if _by_meaning(align, i, sims, pool).size:
+                    echoed[i] = True
+                    break
     unread = [(_source_of(a), (a.text or "").lower()) for a in articles
               if entity_names is not None and a.id not in entity_names]
     by_id = {a.id: a for a in articles}
@@ -394,7 +444,8 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
     sel = select_summary(articles, max_words=max_words)
     if passages is None:
         passages = _find_passages(articles)
-    cites = citations(sel, passages)
+    align = alignment(sel)
+    cites = citations(sel, passages, align)
     brief.summary = [SummarySentence(text=sel.units[i].text, article_ids=cites.get(i, [sel.units[i].article_id]),
                                      source_id=sel.units[i].article_id, position=sel.units[i].index,
                                      words=sel.units[i].words) for i in sel.chosen]
@@ -421,7 +472,7 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         names = entity_names_by_article(nlp_articles, found)
         brief.quotes = align_quotes(nlp_articles, found, {a.id: outlet_of(a) for a in nlp_articles})
         brief.discrepancies = find_discrepancies(nlp_articles, found)
-    brief.additions = additions(articles, sel, names, brief.quotes)
+    brief.additions = additions(articles, sel, names, brief.quotes, align)
     return brief
 
 

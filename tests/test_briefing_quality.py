@@ -1,0 +1,101 @@
+"""Briefings an editor would sign: citations that survive paraphrase, additions that are really new."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsfold.ingest import ingest_paths
+from newsfold.models import Article
+from newsfold.store import Store
+from newsfold.summarize import Briefing, SummariesStage, load_briefing
+from newsfold.summarize.align import RESTATE, score, vectors
+from newsfold.summarize.core import additions, alignment, citations, select_summary
+from nfpaths import EXAMPLES
+
+PAIRS = Path(__file__).parent / "data" / "restatement_pairs.jsonl"
+
+
+@pytest.fixture(scope="module")
+def seed_story(tmp_path_factory: pytest.TempPathFactory) -> tuple[Briefing, dict[str, str], Store]:
+    """The seeds through ingest and the Summaries stage: 000–003 one story, 004 (a year earlier) another."""
+    store = Store(tmp_path_factory.mktemp("quality") / "seeds.db")
+    ingest_paths(store, [str(EXAMPLES)])
+    seed = {a.id: a.source_ref.split("/")[-1][:3] for _, a in store.iter_articles()}
+    with store.atomic() as c:
+        for sid, members in (("s1", [i for i, n in seed.items() if n != "004"]),
+                             ("s2", [i for i, n in seed.items() if n == "004"])):
+            c.execute("INSERT INTO stories (id, size) VALUES (?, ?)", (sid, len(members)))
+            c.executemany("INSERT INTO story_articles (article_id, story_id) VALUES (?, ?)",
+                          [(i, sid) for i in members])
+    SummariesStage().catch_up(store)
+    b = load_briefing(store, "s1")
+    assert b is not None
+    return b, seed, store
+
+
+def test_seed_kremlin_statement_cites_the_translation_and_is_not_its_addition(seed_story) -> None:
+    b, seed, _ = seed_story
+    statement = [s for s in b.summary if "strategic stability" in s.text or "dialogue" in s.text]
+    assert statement, b.summary_text
+    for s in statement:
+        assert {"000", "001", "002"} <= {seed[i] for i in s.article_ids}, (s.text, s.article_ids)
+    translation = [a for a in b.additions if {seed[i] for i in a.article_ids} == {"001"}]
+    for a in translation:
+        for x in a.sentences:
+            assert "strategic stability" not in x.text and "open to dialogue" not in x.text, x.text
+
+
+def test_seed_other_outlets_letters_are_still_an_addition(seed_story) -> None:
+    b, seed, _ = seed_story
+    for name in ("Macron", "Merkel", "Pope", "Guterres", "Lagarde", "Infantino"):
+        who = [a for a in b.additions
+               if any(name in x.text for x in a.sentences) or any(name in e for e in a.entities)]
+        assert [{seed[i] for i in a.article_ids} for a in who] == [{"003"}], name
+
+
+def test_seed_briefing_has_no_fact_of_the_previous_year(seed_story) -> None:
+    b, seed, store = seed_story
+    old = store.get_articles([i for i, n in seed.items() if n == "004"])[0]
+    assert "2017" not in b.summary_text and "2017" not in json.dumps([s.text for s in b.summary])
+    assert not any(s.text in old.text for s in b.summary)
+    assert not any(d for d in b.discrepancies if any("2017" in v.value for v in d.values))
+
+
+def _story() -> list[Article]:
+    a = Article(id="wire", outlet="Wire One", text=(
+        "Health officials said the outbreak had sickened 40 people in three counties since early May.\n"
+        "Inspectors traced the illness to a salad supplier whose lettuce was sold at several grocery chains.\n"
+        "The supplier has recalled its products and suspended shipments while tests continue."))
+    b = Article(id="local", outlet="Valley Daily", text=(
+        "Since the beginning of May, 40 residents of three counties have fallen ill in the outbreak, "
+        "according to health authorities.\n"
+        "A high school cafeteria closed for two days last week as a precaution, the principal said.\n"
+        "Parents were told to watch for fever and stomach cramps and to call a doctor."))
+    return [a, b]
+
+
+def test_a_paraphrase_is_cited_and_is_no_addition() -> None:
+    arts = _story()
+    sel = select_summary(arts)
+    lead = next(i for i, u in enumerate(sel.units) if u.text.startswith("Health officials"))
+    para = next(u.text for u in sel.units if u.text.startswith("Since the beginning"))
+    sel.chosen = [lead]
+    # the words differ too much for the lexical tests: only meaning finds it
+    assert citations(sel)[lead] == ["wire"]
+    assert citations(sel, align=alignment(sel))[lead] == ["wire", "local"]
+    added = {x.text for o in additions(arts, sel, align=alignment(sel)) for x in o.sentences}
+    assert para not in added and "Parents were told to watch for fever and stomach cramps and to call a doctor." in added
+
+
+def test_restatement_threshold_holds_on_the_labelled_pairs() -> None:
+    """The bundled hand-labelled pairs: the chosen threshold keeps precision and recall (seeds and ECB+)."""
+    rows = [json.loads(line) for line in PAIRS.open(encoding="utf-8")]
+    assert len(rows) >= 150 and {r["label"] for r in rows} == {0, 1}
+    va, vb = vectors([r["a"] for r in rows]), vectors([r["b"] for r in rows])
+    said = [score(float(x @ y), r["a"], r["b"]) >= RESTATE for r, x, y in zip(rows, va, vb)]
+    tp = sum(s and r["label"] == 1 for s, r in zip(said, rows))
+    precision, recall = tp / max(1, sum(said)), tp / sum(r["label"] == 1 for r in rows)
+    assert precision >= 0.8 and recall >= 0.7, (precision, recall)
