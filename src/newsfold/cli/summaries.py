@@ -74,7 +74,9 @@ def eval_summaries(ctx: Context, file: str, max_words: int, save: str | None, pe
                    as_json: bool) -> None:
     """ROUGE-1/2 recall and F1 (stemmed, at MAX_WORDS) on clusters with reference summaries.
 
-    FILE is JSON lines: {id, docs: [{id, text, title?, published?}], references: [str, ...]}.
+    FILE is JSON lines: {id, docs: [{id, text, title?, published?}], references: [str, ...],
+    citations?: [{doc, sentence, states: {doc id: 1|0}}]}; with citations, their precision and recall
+    are reported too.  tests/data/summary_checked.jsonl is a small hand-checked set.
     """
     from ..summarize.evaluate import EvalInputError, evaluate, load_clusters, newsfold_summarizer
 
@@ -97,6 +99,10 @@ def eval_summaries(ctx: Context, file: str, max_words: int, save: str | None, pe
     click.echo(f"{res.n_clusters} clusters, summaries cut at {max_words} words, ROUGE with Porter stemming")
     click.echo(f"  ROUGE-1  recall {res.rouge1_recall:.4f}  F1 {res.rouge1_f1:.4f}")
     click.echo(f"  ROUGE-2  recall {res.rouge2_recall:.4f}  F1 {res.rouge2_f1:.4f}")
+    if res.citation_recall is not None:
+        cp = f"{res.citation_precision:.3f}" if res.citation_precision is not None else "n/a"
+        click.echo(f"  citations precision {cp}  recall {res.citation_recall:.3f}"
+                   f" ({res.citations_judged} hand-judged sentences)")
     click.echo(f"  {res.clusters_per_second:.2f} clusters/s ({res.seconds:.1f} s summarizing)")
     if save and not ctx.quiet:
         click.echo(f"summaries written to {save}", err=True)

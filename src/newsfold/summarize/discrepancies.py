@@ -1,13 +1,17 @@
-"""Numbers and dates that articles state differently for the same fact.
+"""Numbers and dates that articles state differently for the same quantity of the same event.
 
 Every number (spaCy CARDINAL, MONEY, PERCENT, QUANTITY) and full calendar
 date (DATE that parses to a day) in a complete sentence is a *fact* keyed by
-what it is about: the word the value attaches to ("23 diplomats" →
-diplomat, "estimated at $1 million" → at).  Two facts of different articles
-conflict when they have the same kind and key, sentences that say the same
-thing otherwise (content-word Dice ≥ 0.45), values that share no number
-(``$1 million`` = ``one-million dollars``; a range overlapping a value is no
-conflict), and neither article states the other's value anywhere.
+what it is about: the quantity the words next to it name (deaths, injured,
+a magnitude, … :data:`QUANTITIES`), else the word the value attaches to
+("23 diplomats" → diplomat, "estimated at $1 million" → at).  Facts are
+aligned before they are compared (:func:`find_discrepancies`): two facts of
+different articles are about the same thing when they have the same kind
+and key, their sentences name no different year and the same people and
+places, and the sentences report the same event (MiniLM, :mod:`.align`, or
+shared content words).  Aligned facts conflict when their values share no
+number (``$1 million`` = ``one-million dollars``; a range overlapping a
+value is no conflict) and neither article states the other's value anywhere.
 Conflicts are grouped by key and shown side by side.  An article's facts
 are extracted once (:func:`extract_facts`, from its spaCy doc) and stored
 with its analysis (:mod:`.analysis`); a story compares the stored facts.
@@ -19,11 +23,14 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ..clean.dates import parse_date
 from ..models import Article
+from ..sentences import words
 from .briefing import Discrepancy, DiscrepantValue
 from .nlp import coarse_pos, doc_text, sentence_span
 from .text import content_terms, stem
@@ -35,6 +42,7 @@ log = logging.getLogger(__name__)
 
 NUMBER_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
 SENTENCE_DICE = 0.45
+MAX_ENCODED = 200  # sentences of stated figures encoded per story, at most
 _SMALL = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
@@ -67,6 +75,9 @@ class _Fact:
     article_id: str
     sentence: str
     terms: set[str]
+    what: str = ""
+    names: frozenset[str] = frozenset()
+    years: set[str] = field(default_factory=set)
 
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
@@ -154,25 +165,106 @@ def _is_statement(text: str) -> bool:
     return "\n" not in text and 5 <= len(text.split()) <= 120 and text.rstrip("\"'”’)").endswith((".", "!", "?"))
 
 
+# what a count is of, by the words next to it (Porter stems): the quantities a news report's readers compare
+QUANTITIES = {
+    "deaths": {"kill", "dead", "die", "death", "toll", "fatal", "fatality", "bodi", "perish"},
+    "injured": {"injur", "wound", "hurt", "hospit", "hospitalis", "hospitaliz"},
+    "missing": {"miss", "unaccount"},
+    "magnitude": {"magnitud", "richter"},
+    "arrested": {"arrest", "detain"},
+    "evacuated": {"evacu", "displac", "homeless"},
+}
+# a count of one of those is a count of people (or the cue word itself is what the figure attaches to)
+COUNTED = {"peopl", "person", "victim", "resid", "civilian", "soldier", "worker", "passeng", "child", "children",
+           "student", "men", "women", "miner", "tourist", "migrant", "officer", "polic", "protest", "demonstr",
+           "member", "patient", "inmat", "prison", "suspect", "fan", "local", "pedestrian", "famili"}
+WINDOW = 4            # words either side of a figure that say what it counts
+SAME_EVENT_COS = 0.6  # two sentences giving a known quantity (deaths, …) report the same event
+SAME_FACT_COS = 0.7   # two sentences giving any other figure state the same fact
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def quantity_of(sentence: str, entity: str, head: str = "") -> str | None:
+    """What the figure ``entity`` counts in ``sentence`` (a :data:`QUANTITIES` name), from the nearest telling word.
+
+    ``head``: the stem of the word the figure attaches to; a count (deaths,
+    injured, …) must count people (:data:`COUNTED`) or attach to the telling
+    word itself; a magnitude is a number with a decimal point or the word
+    "magnitude" next to it.
+    """
+    at = sentence.find(entity)
+    if at < 0:
+        return None
+    head_counts = not head or head in COUNTED or any(head in cues for cues in QUANTITIES.values())
+    before = [stem(w) for w in words(sentence[:at])][-WINDOW:]
+    after = [stem(w) for w in words(sentence[at + len(entity):])][:WINDOW + 1]
+    best: tuple[int, str] | None = None
+    integer = not re.search(r"\d[.,]\d", entity) or re.search(r"\d,\d{3}", entity)
+    for dist, w in [(len(before) - k, w) for k, w in enumerate(before)] + [(k + 1.5, w) for k, w in enumerate(after)]:
+        for name, cues in QUANTITIES.items():
+            if name != "magnitude" and not (integer and head_counts):
+                continue
+            if w in cues and (best is None or dist < best[0]):
+                best = (dist, name)
+    return best[1] if best else None
+
+
+def _years(text: str, value: str) -> set[str]:
+    """The years a sentence names besides its figure's own."""
+    return set(_YEAR.findall(text)) - set(_YEAR.findall(value))
+
+
+def _same_thing(f: "_Fact", g: "_Fact", cos: float | None) -> bool:
+    """Whether two stated figures are about the same quantity of the same event (before comparing values)."""
+    if f.what != g.what:
+        return False
+    if f.years != g.years:  # one sentence dates its figure to a year the other does not: another time's event
+        return False
+    if f.names and g.names and len(f.names & g.names) < 0.5 * min(len(f.names), len(g.names)):
+        return False  # about different people, places or teams
+    inter = len(f.terms & g.terms)
+    dice = 2 * inter / (len(f.terms) + len(g.terms)) if f.terms and g.terms else 0.0
+    if f.what in QUANTITIES:
+        return dice >= SENTENCE_DICE or (cos is not None and cos >= SAME_EVENT_COS)
+    return dice >= SENTENCE_DICE and (cos is None or cos >= SAME_FACT_COS)
+
+
 def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
                        limit: int = 10) -> list[Discrepancy]:
-    """Facts stated with different values by different articles, grouped by what they are about."""
+    """Figures stated with different values by different articles for the same quantity of the same event.
+
+    Facts are aligned first: the same kind of quantity (what a count is of
+    by the words next to it, :func:`quantity_of`: deaths, injured, a
+    magnitude, …, else the word the figure attaches to), the same years
+    named (a year in one sentence only is another time's event), the same
+    names, and sentences that report the same event (a known quantity: MiniLM cosine ≥
+    ``SAME_EVENT_COS`` or content-word Dice ≥ ``SENTENCE_DICE``) or state
+    the same fact (any other figure: both).  Then aligned facts are compared:
+    values sharing no number, neither article stating the other's value.
+    """
+    from .align import anchors, vectors
+
     facts: list[_Fact] = []
     stated: dict[str, set[str]] = defaultdict(set)  # article -> all normalised values it states
     for a in articles:
         an = analyses.get(a.id)
         if an is None:
             continue
-        fs = [_Fact(kind=f.kind, key=f.key, value=f.value, shown=f.shown, article_id=a.id, sentence=f.sentence,
-                    terms=set(content_terms(f.sentence)) - set(content_terms(f.entity))) for f in an.facts]
+        fs = []
+        for f in an.facts:
+            head = f.key.split(":", 1)[-1]
+            what = (f"date:{f.key}" if f.kind == "date" else quantity_of(f.sentence, f.entity, head)) or f.key
+            names = anchors(f.sentence.replace(f.entity, " "))[0]
+            fs.append(_Fact(kind=f.kind, key=what, value=f.value, shown=f.shown, article_id=a.id,
+                            sentence=f.sentence, terms=set(content_terms(f.sentence)) - set(content_terms(f.entity)),
+                            what=what, names=names, years=_years(f.sentence, f.entity)))
         facts.extend(fs)
         stated[a.id].update(f.value for f in fs)
     by_key: dict[str, list[_Fact]] = defaultdict(list)
     for f in facts:
         by_key[f.key].append(f)
-    out: list[tuple[int, Discrepancy]] = []
-    for key, fs in by_key.items():
-        conflicting: list[_Fact] = []
+    pairs: list[tuple[_Fact, _Fact]] = []
+    for fs in by_key.values():
         for i, f in enumerate(fs):
             for g in fs[i + 1:]:
                 if f.article_id == g.article_id or f.value == g.value:
@@ -182,12 +274,34 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "Arti
                 if f.kind == "number" and (numbers_in(f.value) & numbers_in(g.value)
                                            or not numbers_in(f.value) or not numbers_in(g.value)):
                     continue
-                inter = len(f.terms & g.terms)
-                dice = 2 * inter / (len(f.terms) + len(g.terms)) if f.terms and g.terms else 0.0
-                if dice >= SENTENCE_DICE:
-                    conflicting.extend(x for x in (f, g) if x not in conflicting)
-        if not conflicting:
-            continue
+                pairs.append((f, g))
+    vec: dict[str, np.ndarray] = {}
+    if pairs:
+        texts = list(dict.fromkeys(x.sentence for p in pairs for x in p))[:MAX_ENCODED]
+        got = vectors(texts)
+        if got is not None:
+            vec = dict(zip(texts, got))
+    # a discrepancy is a connected group of aligned, conflicting facts (not every fact sharing a key)
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    ids = {id(f): f for p in pairs for f in p}
+    order = {id(f): k for k, f in enumerate(facts)}
+    for f, g in pairs:
+        cos = float(vec[f.sentence] @ vec[g.sentence]) if f.sentence in vec and g.sentence in vec else None
+        if _same_thing(f, g, cos):
+            parent[root(id(f))] = root(id(g))
+    groups: dict[int, list[_Fact]] = defaultdict(list)
+    for k in parent:
+        groups[root(k)].append(ids[k])
+    out: list[tuple[int, Discrepancy]] = []
+    for conflicting in groups.values():
+        key = conflicting[0].key
+        conflicting.sort(key=lambda f: order[id(f)])
         values: dict[str, DiscrepantValue] = {}
         for f in conflicting:
             v = values.setdefault(f.value, DiscrepantValue(value=f.value, article_ids=[], sentences=[]))
@@ -197,7 +311,7 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "Arti
                 v.sentences.append(f.sentence)
         if len(values) < 2:
             continue
-        subject = conflicting[0].shown
+        subject = key if key in QUANTITIES else conflicting[0].shown
         out.append((-sum(len(v.article_ids) for v in values.values()),
                     Discrepancy(kind=conflicting[0].kind, subject=subject, values=list(values.values()))))
     out.sort(key=lambda x: x[0])

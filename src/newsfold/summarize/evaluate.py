@@ -9,6 +9,18 @@ at ``max_words`` words (the DUC convention: a system may fill its budget and
 the last sentence is cut), and scored with ``rouge-score`` (ROUGE-1 and
 ROUGE-2, Porter stemming) against each reference; scores are averaged over
 the references of a cluster, then over clusters.
+
+A cluster may also carry hand-judged citations::
+
+    "citations": [{"doc": "<doc id>", "sentence": "<a sentence of that doc>",
+                   "states": {"<other doc id>": 1 | 0, …}}]
+
+Each judged sentence is cited as the briefing would cite it
+(:func:`.core.citations`, meaning included) and the cited documents are
+compared with the judgements: precision over the judged documents it cites,
+recall over the documents judged to state it (a citation of an unjudged
+document counts neither way).  ``tests/data/summary_checked.jsonl`` is such
+a set (``bench/summary_checked.py`` says how it was made).
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ class Cluster:
     id: str
     docs: list[Article]
     references: list[str]
+    citations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +64,9 @@ class RougeResult:
     n_clusters: int
     seconds: float
     clusters_per_second: float
+    citation_precision: float | None = None
+    citation_recall: float | None = None
+    citations_judged: int = 0
     per_cluster: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self, with_clusters: bool = False) -> dict[str, Any]:
@@ -83,7 +99,12 @@ def load_clusters(path: str | Path) -> list[Cluster]:
             refs = obj.get("references") or []
             if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
                 raise EvalInputError(f"{path}:{n}: 'references' must be a list of strings")
-            clusters.append(Cluster(id=cid, docs=docs, references=refs))
+            cites = obj.get("citations") or []
+            if not isinstance(cites, list) or not all(
+                    isinstance(c, dict) and isinstance(c.get("sentence"), str) and isinstance(c.get("states"), dict)
+                    for c in cites):
+                raise EvalInputError(f"{path}:{n}: 'citations' must be a list of {{doc, sentence, states}}")
+            clusters.append(Cluster(id=cid, docs=docs, references=refs, citations=cites))
     return clusters
 
 
@@ -99,6 +120,29 @@ def newsfold_summarizer(max_words: int = 100) -> Callable[[Cluster], str]:
             for i in range(3)]
     summary_text(warm, max_words=max_words, fill=True)
     return lambda c: summary_text(c.docs, max_words=max_words, fill=True)
+
+
+def citation_counts(c: Cluster) -> tuple[int, int, int]:
+    """(cited and judged to state it, cited among the judged, judged to state it) over a cluster's judged sentences."""
+    from .core import alignment, citations, select_summary
+
+    if not c.citations:
+        return 0, 0, 0
+    sel = select_summary(c.docs)
+    where = {(u.article_id, u.text): i for i, u in enumerate(sel.units)}
+    align = alignment(sel)
+    tp = cited = gold = 0
+    for j in c.citations:
+        states = {str(k): int(v) for k, v in j["states"].items()}
+        gold += sum(states.values())
+        i = where.get((str(j.get("doc")), j["sentence"].strip()))
+        if i is None:
+            continue  # not a sentence of the cluster as split here: its positives count as missed
+        sel.chosen = [i]
+        got = set(citations(sel, (), align).get(i, [])[1:])
+        cited += sum(1 for d in got if d in states)
+        tp += sum(1 for d in got if states.get(d) == 1)
+    return tp, cited, gold
 
 
 def evaluate(clusters: Sequence[Cluster], summarize: Callable[[Cluster], str], *, system: str = "newsfold",
@@ -132,8 +176,14 @@ def evaluate(clusters: Sequence[Cluster], summarize: Callable[[Cluster], str], *
             sums[key] += mean[key]
         scored += 1
     d = max(scored, 1)
+    tp = cited = gold = 0
+    for c in clusters:
+        a, b, g = citation_counts(c)
+        tp, cited, gold = tp + a, cited + b, gold + g
     res = RougeResult(system=system, rouge1_recall=sums["r1r"] / d, rouge1_f1=sums["r1f"] / d,
                       rouge2_recall=sums["r2r"] / d, rouge2_f1=sums["r2f"] / d, n_clusters=len(clusters),
                       seconds=spent, clusters_per_second=len(clusters) / spent if spent > 0 else 0.0,
-                      per_cluster=per)
+                      per_cluster=per, citation_precision=tp / cited if cited else None,
+                      citation_recall=tp / gold if gold else None, citations_judged=sum(len(c.citations)
+                                                                                        for c in clusters))
     return res, rows
