@@ -120,7 +120,7 @@ def make(encoder: str, max_tokens: int | None):  # type: ignore[no-untyped-def]
 
 def run_one(size: str, encoder: str, sample: int, max_tokens: int | None = None) -> dict:
     from newsfold.ingest import Ingester
-    from newsfold.pipeline import STAGES, load_stage
+    from newsfold.pipeline import STAGES
     from newsfold.store import Store
 
     with tempfile.TemporaryDirectory(prefix="nf-pipeline-") as tmpd:
@@ -135,8 +135,9 @@ def run_one(size: str, encoder: str, sample: int, max_tokens: int | None = None)
         rep = Ingester(store).ingest_paths([str(path)])
         rows.append({"stage": "ingest (read, clean, store)", "seconds": time.perf_counter() - t0,
                      "processed": rep.accepted})
-        for name, _, _ in STAGES:
-            stage = load_stage(name, **options.get(name, {}))
+        for spec in STAGES:
+            name = spec.name
+            stage = spec.factory(**options.get(name, {}))
             t0 = time.perf_counter()
             r = stage.catch_up(store)
             rows.append({"stage": name, "seconds": time.perf_counter() - t0, "processed": r.processed,

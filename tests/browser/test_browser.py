@@ -105,23 +105,20 @@ def test_upload_with_token_and_see_it_folded(server, page, test_output, tmp_path
     status = (page.locator("#job-status").text_content() or "").strip()
     assert status == "done", page.content()[-3000:]
     assert page.locator(".ledger td.status-accepted").count() == 1
-    if _has_stage("stories"):  # the result says where the upload was folded
-        assert page.locator(f'.ledger a.folded[href="/stories/{server.seed_story}"]').count() == 1
+    # the result says where the upload was folded
+    assert page.locator(f'.ledger a.folded[href="/stories/{server.seed_story}"]').count() == 1
     shot(page, test_output, "07-job-done")
 
     # open the new article from the ledger: it sits in the seeds' story
     page.locator(".ledger a[href^='/articles/']").first.click()
     page.wait_for_url("**/articles/*")
     story_link = page.locator(f'header a[href="/stories/{server.seed_story}"]')
-    has_stories_stage = _has_stage("stories")
-    if has_stories_stage:
-        assert story_link.count() == 1, "the reprint folded into the seeds' story"
+    assert story_link.count() == 1, "the reprint folded into the seeds' story"
     shot(page, test_output, "08-uploaded-article")
-    if has_stories_stage:
-        story_link.click()
-        page.wait_for_url(f"**/stories/{server.seed_story}")
-        assert page.locator("#sources li").count() == before + 1
-        shot(page, test_output, "09-story-after-upload")
+    story_link.click()
+    page.wait_for_url(f"**/stories/{server.seed_story}")
+    assert page.locator("#sources li").count() == before + 1
+    shot(page, test_output, "09-story-after-upload")
 
 
 def test_pages_work_with_javascript_off(server, browser, test_output) -> None:
@@ -136,12 +133,3 @@ def test_pages_work_with_javascript_off(server, browser, test_output) -> None:
     assert "404" in page.content()
     shot(page, test_output, "10-no-js-404")
     ctx.close()
-
-
-def _has_stage(name: str) -> bool:
-    from newsfold.pipeline import load_stage
-
-    try:
-        return load_stage(name) is not None
-    except ImportError:
-        return False
