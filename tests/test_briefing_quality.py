@@ -163,3 +163,25 @@ def test_eval_summaries_reports_rouge_and_citations_on_the_bundled_set(tmp_path)
     bad.write_text('{"id": "x", "docs": [{"text": "One sentence here."}], "citations": [{"doc": "a"}]}\n')
     res = CliRunner().invoke(cli, ["eval", "summaries", str(bad)])
     assert res.exit_code == 1 and "'citations' must be" in res.output and "Traceback" not in res.output
+
+
+# ------------------------------------------------------------ consensus
+def test_consensus_counts_the_other_articles_that_state_a_fact_wire_copies_once() -> None:
+    from newsfold.summarize.core import consensus
+    from newsfold.summarize.text import sentence_units
+
+    lone = "A cafeteria at a high school closed for two days last week as a precaution, the principal said."
+    arts = _story() + [
+        Article(id="third", text="Health authorities say 40 people in three counties have been sickened by the "
+                                 "outbreak since early May.\nThe recall covers bagged salads sold since April."),
+        Article(id="copy", text=_story()[0].text),  # a wire copy of the first report
+    ]
+    arts[1].text = arts[1].text.replace(
+        "A high school cafeteria closed for two days last week as a precaution, the principal said.", lone)
+    units = sentence_units(arts)
+    copy_units = {i for i, u in enumerate(units) if u.article_id == "copy"}
+    candidates = [i for i, u in enumerate(units) if u.eligible and i not in copy_units]  # copies fold into originals
+    got = consensus(units, candidates)
+    shared = next(i for i in candidates if units[i].text.startswith("Health officials"))
+    alone = next(i for i in candidates if units[i].text == lone)
+    assert got[shared] >= 2 / 3 > got[alone] == 0.0

@@ -130,6 +130,10 @@ class Alignment:
             self.encoded += len(want)
         return self._vec
 
+    def can_ask(self, i: int) -> bool:
+        """Whether a question about sentence ``i`` can still be answered by meaning (budget left, or it is encoded)."""
+        return self.max_encoded > 0 and (i in self._vec or self.encoded < self.max_encoded)
+
     def restates(self, i: int, js: Sequence[int]) -> np.ndarray:
         out = np.zeros(len(js), dtype=bool)
         if not len(js) or self.max_encoded <= 0:

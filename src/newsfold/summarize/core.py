@@ -39,6 +39,8 @@ MAX_CANDIDATES = 1500    # candidate sentences (the earliest in their articles f
 SIMILARITY = "cosine"
 SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merely adding sentences
 MAX_ADDITIONS_SHOWN = 8
+CONSENSUS_COS = 0.7      # two sentences of different articles state the same fact, for consensus (MiniLM cosine)
+MAX_CONSENSUS = 160       # candidates encoded for consensus, at most (their articles' earliest first)
 MEANING_PREFILTER = 0.08  # a pair is asked of the encoder (:mod:`.align`) only when it shares this much (cosine)
 MEANING_PER_ARTICLE = 2   # ... and only the article's (outlet's) most similar sentences
 
@@ -115,8 +117,13 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
     sel = selector or SubmodularSelector(max_words=max_words)
     sel.max_words = max_words
     concepts, cweights = _concepts(units, tm, space, n_units)
+    agree = None
+    if sel.consensus_weight > 0:
+        agree = np.zeros(len(space))
+        for c, v in consensus(units, candidates).items():
+            agree[index[c]] = v
     sel.fit(W, costs, [index[c] for c in candidates], positions=positions, X=Xs, concepts=concepts,
-            concept_weights=cweights)
+            concept_weights=cweights, consensus=agree)
     picked = [space[k] for k in sel.selected_]
     extra_unit = None
     if fill:
@@ -127,6 +134,33 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
                                           order[units[i].article_id][1], units[i].index))
     return Selection(units=units, terms=tm, chosen=shown, gain_order=picked, objective=sel.objective_,
                      extra=extra_unit)
+
+
+def consensus(units: Sequence[SentenceUnit], candidates: Sequence[int]) -> dict[int, float]:
+    """For each candidate (unit index), the share of the story's other articles that state its fact.
+
+    Candidates are already folded (a wire copy's sentences are its
+    original's), so each article counts once per fact.  Two sentences state
+    the same fact when their MiniLM cosine is at least ``CONSENSUS_COS``; at
+    most ``MAX_CONSENSUS`` candidates are encoded (earliest in their
+    articles first), the others get 0.  Without the encoder: all 0.
+    """
+    from .align import vectors
+
+    n_articles = len({u.article_id for u in units})
+    chosen = sorted(candidates, key=lambda i: (units[i].index, i))[:MAX_CONSENSUS]
+    if n_articles < 2 or len(chosen) < 2:
+        return {}
+    V = vectors([units[i].text for i in chosen])
+    if V is None:
+        return {}
+    S = V @ V.T
+    art = np.asarray([units[i].article_id for i in chosen], dtype=object)
+    out = {}
+    for k, i in enumerate(chosen):
+        hit = (S[k] >= CONSENSUS_COS) & (art != art[k])
+        out[i] = len(set(art[hit])) / (n_articles - 1)
+    return out
 
 
 def _concepts(units: Sequence[SentenceUnit], tm: TermMatrix, space: Sequence[int], n_units: int,
@@ -324,10 +358,12 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
                 later.append((i, cos[k]))
     if align is not None:  # by meaning: the articles' earliest sentences first, within the encoder's budget
         eligible = np.flatnonzero([u.eligible for u in units])
+        pools = {o: eligible[unit_outlet[eligible] == o] for o in dict.fromkeys(unit_outlet[eligible])}
         for i, sims in sorted(later, key=lambda x: units[x[0]].index):
-            for outlet in {o for o in unit_outlet[eligible] if o != unit_outlet[i]}:
-                pool = eligible[unit_outlet[eligible] == outlet]
-                if _by_meaning(align, i, sims, pool).size:
+            if not align.can_ask(i):
+                continue
+            for outlet, pool in pools.items():
+                if outlet != unit_outlet[i] and _by_meaning(align, i, sims, pool).size:
                     echoed[i] = True
                     break
     unread = [(_source_of(a), (a.text or "").lower()) for a in articles

@@ -6,6 +6,7 @@ story's sentences with pairwise TF-IDF cosine similarities w_ij, is
     F(S) = sum_i omega_i * min(C_i(S), alpha * C_i(V))          coverage
          + lambda * sum_k sqrt(sum_{j in S ∩ P_k} r_j)            diversity
          + mu * sum_{u in concepts(S)} weight_u                   concept coverage
+         + nu * sum_{j in S} consensus_j                         consensus
 
 * coverage: C_i(S) = sum_{j in S} w_ij is how well S covers sentence i; it
   saturates at a share alpha = a / N of what the whole story gives it, so a
@@ -17,9 +18,14 @@ story's sentences with pairwise TF-IDF cosine similarities w_ij, is
   taken from it, so S spreads over the story's sub-topics;
 * concept coverage (Gillick & Favre, 2009): content-word bigrams that at
   least two articles state, each counted once, weighted by how many
-  articles state it.
+  articles state it;
+* consensus (modular): how many other articles restate sentence j by
+  meaning (:func:`.core.consensus`, MiniLM, wire copies counted once).
+  Its weight (2.0) and cosine (0.7) were chosen on half of the development
+  set and checked on the other half (``bench/summary_consensus.py``):
+  ROUGE-1 recall 0.4414 against 0.4400 without it, about even.
 
-All three terms are monotone submodular.  Under a word budget B, the
+All four terms are monotone submodular.  Under a word budget B, the
 modified greedy of Lin & Bilmes (2010) adds the sentence with the best gain
 per cost^r and finally compares with the best single sentence; with r = 1
 it is a (1 - 1/sqrt(e))-approximation.  We run the scaled greedy (r = 0.3,
@@ -65,6 +71,7 @@ class SubmodularSelector:
 
     def __init__(self, max_words: int = 100, *, a: float = 10.0, lam: float = 6.0, cluster_ratio: float = 0.2,
                  scale: float = 0.3, position_weight: float = 5.0, concept_weight: float = 2.0,
+                 consensus_weight: float = 2.0,
                  guarantee: bool = True, random_state: int = 0) -> None:
         self.max_words = max_words
         self.a = a
@@ -73,19 +80,23 @@ class SubmodularSelector:
         self.scale = scale
         self.position_weight = position_weight
         self.concept_weight = concept_weight
+        self.consensus_weight = consensus_weight
         self.guarantee = guarantee
         self.random_state = random_state
 
     # ------------------------------------------------------------ fit
     def fit(self, W: np.ndarray, costs: Sequence[int], candidates: Sequence[int],
             positions: Sequence[int] | None = None, X: object | None = None,
-            concepts: object | None = None, concept_weights: np.ndarray | None = None) -> "SubmodularSelector":
+            concepts: object | None = None, concept_weights: np.ndarray | None = None,
+            consensus: np.ndarray | None = None) -> "SubmodularSelector":
         """``W``: N×N similarities; ``costs``: words per sentence; ``candidates``: indices that may be chosen.
 
         ``concepts`` (N×U sparse 0/1) and ``concept_weights`` (U) add a
         weighted concept-coverage term (each concept counts once, Gillick &
         Favre style), scaled so that all concepts together weigh
-        ``concept_weight`` times the whole coverage term.
+        ``concept_weight`` times the whole coverage term.  ``consensus`` (N,
+        in [0, 1]) adds ``consensus_weight`` times a sentence's share of the
+        coverage term's mean per candidate for each sentence chosen.
         """
         n = W.shape[0]
         costs_ = np.asarray(costs, dtype=np.float64)
@@ -102,6 +113,10 @@ class SubmodularSelector:
         self.cap_ = (self.a / n) * W.sum(axis=1)
         self.r_ = W.sum(axis=0) / n
         self.parts_ = self._partition(W, X, n)
+        self.bonus_ = np.zeros(n)
+        if consensus is not None and self.consensus_weight > 0:
+            per = float((self.omega_ * self.cap_).sum()) / max(1, cand.size)
+            self.bonus_ = self.consensus_weight * per * np.clip(np.asarray(consensus, dtype=np.float64), 0.0, 1.0)
         self.concepts_ = None
         if concepts is not None and concept_weights is not None and self.concept_weight > 0 and len(concept_weights):
             from scipy import sparse
@@ -185,7 +200,7 @@ class SubmodularSelector:
         idx = np.asarray(chosen)
         cov = np.minimum(W[:, idx].sum(axis=1), self.cap_)
         part_sums = np.bincount(self.parts_[idx], weights=self.r_[idx], minlength=int(self.parts_.max()) + 1)
-        val = float((self.omega_ * cov).sum() + self.lam * np.sqrt(part_sums).sum())
+        val = float((self.omega_ * cov).sum() + self.lam * np.sqrt(part_sums).sum() + self.bonus_[idx].sum())
         if self.concepts_ is not None:
             covered = np.asarray(self.concepts_[idx].sum(axis=0)).ravel() > 0
             val += float(self.cweights_[covered].sum())
@@ -233,7 +248,7 @@ class SubmodularSelector:
         cov_gain = (self.omega_[:, None] * (new - base[:, None])).sum(axis=0)
         ps = part_sums[self.parts_[rem]]
         div_gain = np.sqrt(ps + self.r_[rem]) - np.sqrt(ps)
-        gain = cov_gain + self.lam * div_gain
+        gain = cov_gain + self.lam * div_gain + self.bonus_[rem]
         if self.concepts_ is not None and getattr(self, "_uncovered", None) is not None:
             gain = gain + (self.concepts_ @ (self.cweights_ * self._uncovered))[rem]
         return gain
