@@ -20,9 +20,8 @@ Protocol (gold labels are read only to make training pairs and to score):
   held-out pairs that land together exactly when people say same story;
 - **cross-set**: fit on ECB+ alone → SemEval pairs right; fit on SemEval
   alone → ECB+ B-cubed F1;
-- ``--grid``: the SemEval weight and the batch cut are chosen by the mean of
-  the two CV figures (ECB+ batch F1 and SemEval right), then the online cut by
-  the ECB+ online CV figure;
+- ``--grid``: the SemEval weight, the regularisation and the two cuts are
+  chosen by the mean of the two CV figures (ECB+ batch F1 and SemEval right);
 - ``--refit``: fit on everything with the chosen settings and print the
   constants for ``samestory.py``.
 
@@ -197,10 +196,9 @@ def main() -> None:
     all_topics = set(topics)
     online_x, online_y, online_topic = ecb_online(ecb, gold, topic, all_topics)
 
-    def run(weight: float, c: float, cut: float, ocut: float, online: bool,
-            ocuts: tuple[float, ...] = ()) -> dict[str, float]:
+    def run(weight: float, c: float, cut: float, ocut: float, online: bool) -> dict[str, float]:
         r = np.random.default_rng(0)
-        ecb_b, ecb_o, ecb_grid = [], [], []
+        ecb_b, ecb_o = [], []
         for rep in range(args.repeats):
             perm = r.permutation(topics)
             halves = [set(perm[: len(perm) // 2]), set(perm[len(perm) // 2:])]
@@ -214,8 +212,6 @@ def main() -> None:
                 ecb_b.append(b3(gold, batch_labels(ecb, m, cut), test))
                 if online:
                     ecb_o.append(b3(gold, online_labels(ecb, m, ocut), test))
-                if ocuts:
-                    ecb_grid.append([b3(gold, online_labels(ecb, m, oc), test) for oc in ocuts])
         xp, yp = ecb_pairs(ecb, gold, topic, all_topics, r)
         xo, yo = online_x, online_y
         folds = np.random.default_rng(1).permutation(np.arange(len(same)) % 5)
@@ -225,8 +221,6 @@ def main() -> None:
             m = fit([(xp, yp, (1 - weight) / 2), (xo, yo, (1 - weight) / 2), (sem_x[tr], same[tr].astype(int), weight)],
                     c)
             sem_cv.append(pairs_right(batch_labels(sem, m, cut), ij, same, ~tr) * (~tr).sum())
-        if ocuts:
-            return {f"ecb_cv_online@{oc}": float(v) for oc, v in zip(ocuts, np.mean(ecb_grid, axis=0))}
         m_ecb = fit([(xp, yp, 0.5), (xo, yo, 0.5)], c)
         m_sem = fit([(sem_x, same.astype(int), 1.0)], c)
         out = {"ecb_cv_batch": float(np.mean(ecb_b)), "ecb_cv_online": float(np.mean(ecb_o)) if ecb_o else float("nan"),
@@ -249,8 +243,6 @@ def main() -> None:
                     if best is None or score > best[0]:
                         best = (score, weight, c, ct)
         print(f"chosen: SemEval weight {best[1]}, C {best[2]}, batch cut {best[3]}")
-        r = run(best[1], best[2], best[3], ocut, False, ocuts=(0.3, 0.4, 0.5))
-        print("online (ECB+ CV): " + "  ".join(f"{k} {v:.4f}" for k, v in r.items()))
         return
     r = run(args.semeval_weight, args.c, cut, ocut, not args.no_online)
     print(f"\n| figure (`python bench/cluster_cv.py`, {args.repeats}×2 topic halvings) | value |")

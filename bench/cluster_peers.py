@@ -458,8 +458,7 @@ def print_pairs(rows: list[dict[str, object]], path: Path) -> None:
         star = "*" if r["oracle"] else " "
         extra = (f"  split {r['same_split']} same-story pairs, fused {r['different_fused']} different"
                  if "same_split" in r else "")
-        right = float(r["right"])  # type: ignore[arg-type]
-        print(f"{str(r['method']) + star:<38} {str(r['setting']):<40} {right:.3f}{extra}")
+        print(f"{str(r['method']) + star:<38} {str(r['setting']):<40} {float(r['right']):.3f}{extra}")  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ running

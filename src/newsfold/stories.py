@@ -530,7 +530,7 @@ class RefoldStage:
     """After online placement, refold a small store in batch so that ``add`` gives what ``fold`` gives.
 
     Online placement sees one article at a time and can fuse look-alike
-    events that the batch fold (every pair weighed at once) keeps apart.  While the store
+    events that the two-level batch clusterer keeps apart.  While the store
     holds at most ``limit`` placed articles (the batch clusterer compares
     every pair, and re-encodes every article), each run that placed new
     articles ends with a batch refold, whose merges and splits are recorded

@@ -158,8 +158,7 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--encoder", type=ENCODER_CHOICE, default="minilm", show_default=True)
 @click.option("--mode", type=click.Choice(["batch", "online"]), default="batch", show_default=True,
-              help="batch: the pairwise same-story fold (what `newsfold fold` ends with); "
-                   "online: one article at a time.")
+              help="batch: the two-level refold (what `newsfold fold` ends with); online: one article at a time.")
 @json_option
 @pass_ctx
 def eval_clustering(ctx: Context, file: str, encoder: str, mode: str, as_json: bool) -> None:
