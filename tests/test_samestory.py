@@ -139,19 +139,3 @@ def test_eval_pairs_counts_the_pairs_right(tmp_path: Path) -> None:
     bad.write_text('{"text1": "a"}\n', encoding="utf-8")
     res = CliRunner().invoke(cli, ["eval", "pairs", str(bad)])
     assert res.exit_code != 0 and "same_story" in res.output and "Traceback" not in res.output
-
-
-def test_one_article_against_stories_scores_as_the_batch_matrices_do(encoder: MiniLMEncoder) -> None:
-    """Online placement's fast path (one article, a few stories) computes exactly the batch features."""
-    import numpy as np
-
-    from newsfold.cluster import profile_of
-    from newsfold.samestory import SMALL, feature_matrices
-
-    feats = Featurizer(encoder).featurize(_seed_articles(EXAMPLES))
-    profs = [profile_of(f) for f in feats]
-    idf = BatchClusterer.idf(feats)
-    fast = feature_matrices(profs[:1], profs[1:], idf)
-    slow = feature_matrices(profs[:1], profs[1:] * (SMALL // 4 + 1), idf)
-    for f, s in zip(fast, slow):
-        assert np.allclose(f, s[:, : len(profs) - 1])

@@ -137,34 +137,6 @@ def _field_matrix(dicts: Sequence[dict[str, float]], vocab: dict[str, int], idf:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ m)
 
 
-SMALL = 64  # one article against at most this many sides: plain dictionaries beat building sparse matrices
-
-
-def _cosines_one(a: Profile, b: Sequence[Profile], idf: IdfFn) -> list[np.ndarray]:
-    """The TF-IDF cosines of :data:`FIELDS` for one side against each of ``b`` (``1 × len(b)`` each)."""
-    cache: dict[str, float] = {}
-
-    def weigh(d: dict[str, float]) -> tuple[dict[str, float], float]:
-        out = {}
-        for t, w in d.items():
-            f = cache.get(t)
-            if f is None:
-                f = cache[t] = idf(t)
-            out[t] = w * f
-        return out, math.sqrt(sum(v * v for v in out.values())) or 1.0
-
-    rows = []
-    for name in FIELDS:
-        wa, na = weigh(getattr(a, name))
-        row = np.zeros((1, len(b)))
-        for k, p in enumerate(b):
-            wb, nb = weigh(getattr(p, name))
-            small, big = (wa, wb) if len(wa) < len(wb) else (wb, wa)
-            row[0, k] = sum(v * big.get(t, 0.0) for t, v in small.items()) / (na * nb)
-        rows.append(row)
-    return rows
-
-
 def _dense(ps: Sequence[Profile], dim: int) -> np.ndarray:
     out = np.zeros((len(ps), dim))
     for i, p in enumerate(ps):
@@ -220,9 +192,7 @@ def feature_matrices(a: Sequence[Profile], b: Sequence[Profile], idf: IdfFn, ctx
     article in ``a``, both may instead hold one row per member of ``b`` (a context per comparison).
     """
     out = []
-    if len(a) == 1 and len(b) <= SMALL:
-        out += _cosines_one(a[0], b, idf)
-    for name in FIELDS if not out else ():
+    for name in FIELDS:
         vocab: dict[str, int] = {}
         ma = _field_matrix([getattr(p, name) for p in a], vocab, idf)
         mb = _field_matrix([getattr(p, name) for p in b], vocab, idf)
