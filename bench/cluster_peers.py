@@ -1,7 +1,6 @@
 """Compare newsfold's story clustering with the peers a user would otherwise pick.
 
-Run:  .venv/bin/python bench/cluster_peers.py [--input FILE.jsonl] [--pairs PAIRS.jsonl] [--json] [--within-topic]
-      [--fresh]
+Run:  .venv/bin/python bench/cluster_peers.py [--input FILE.jsonl] [--json] [--within-topic] [--fresh]
 
 On one JSONL file of ``{text, event, [title]}`` rows (default: the ECB+
 developers' set), in one run, every method clusters the same text (``title``
@@ -23,11 +22,6 @@ newsfold's batch row is ``newsfold eval clustering`` itself (its defaults,
 through ``newsfold.stories.evaluate_clustering``); its online row feeds the
 same features to ``OnlineClusterer`` in the single-pass peer's order.  Both MiniLM paths feed the
 model identical tokens on ECB+ (it truncates at 256; checked).
-
-``--pairs`` (default: the SemEval-2022 task 8 development pairs in
-``/work/shared/data``, read here only, never bundled): the second development
-set, scored as pairs right (``newsfold eval pairs``) beside pair-cosine and
-average-linkage peers with hindsight thresholds.
 
 ``--within-topic`` (analysis for the clustering work, not a peer): how well
 simple methods separate the look-alike events of one topic when told which
@@ -391,76 +385,6 @@ def newsfold_rows(corpus: Corpus, path: Path, order: Sequence[int],
     return rows
 
 
-# ------------------------------------------------------------------ pairs (the second development set)
-
-DEFAULT_PAIRS = Path("/work/shared/data/semeval8/semeval8-train-en.jsonl")  # development only: never bundled
-
-
-def load_pairs(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Distinct texts, the (i, j) text indices of each labelled pair, and people's same-story verdicts."""
-    rows = [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
-    rows = [r for r in rows if r.get("same_story") is not None]
-    index: dict[str, int] = {}
-    for r in rows:
-        for k in ("text1", "text2"):
-            index.setdefault(r[k], len(index))
-    ij = np.array([(index[r["text1"]], index[r["text2"]]) for r in rows])
-    return list(index), ij, np.array([bool(r["same_story"]) for r in rows])
-
-
-def pairs_right(together: np.ndarray, same: np.ndarray) -> float:
-    return float((together == same).mean())
-
-
-def pairs_rows(path: Path, log: Callable[[str], None]) -> list[dict[str, object]]:
-    """Every method on a pairs file: the share of pairs that land together exactly when people say same story.
-
-    newsfold rows are ``newsfold eval pairs`` itself (all texts folded together); the peers threshold a
-    pair's cosine directly (best threshold of a sweep: oracle) or fold all texts with average linkage
-    (best cut of a sweep: oracle).
-    """
-    from newsfold.represent import make_encoder
-    from newsfold.stories import DEFAULT_ENCODER, evaluate_pairs
-
-    texts, ij, same = load_pairs(path)
-    out: list[dict[str, object]] = []
-    enc = CachedEncoder(make_encoder(DEFAULT_ENCODER))
-    for mode in ("batch", "online"):
-        t0 = time.perf_counter()
-        res = evaluate_pairs(str(path), encoder=enc, mode=mode)
-        out.append({"method": f"newsfold {mode} fold", "setting": "defaults, all texts together", "oracle": False,
-                    "right": res["right"], "same_split": res["same_split"], "different_fused": res["different_fused"],
-                    "seconds": time.perf_counter() - t0})
-    log(f"pairs: newsfold {out[0]['right']:.3f} batch, {out[1]['right']:.3f} online")
-    emb, _, _ = minilm_embeddings(texts)
-    X, _ = tfidf_matrix(texts)
-    sims = {"MiniLM": emb @ emb.T, "TF-IDF": (X @ X.T).toarray()}
-    for name, S in sims.items():
-        cos = S[ij[:, 0], ij[:, 1]]
-        best = max((pairs_right(cos >= t, same), t) for t in np.round(np.arange(0.05, 0.96, 0.01), 2))
-        out.append({"method": f"{name} cosine threshold", "setting": f"pair cosine >= {best[1]}", "oracle": True,
-                    "right": best[0], "seconds": 0.0})
-        D = np.clip(1.0 - S, 0.0, 2.0)
-        np.fill_diagonal(D, 0.0)
-        fold = []
-        for t in np.round(np.arange(0.1, 0.96, 0.05), 2):
-            lab = agglomerative_labels(D, float(t))
-            fold.append((pairs_right(lab[ij[:, 0]] == lab[ij[:, 1]], same), t))
-        b = max(fold)
-        out.append({"method": f"{name} average linkage", "setting": f"all texts folded, cut at distance {b[1]}",
-                    "oracle": True, "right": b[0], "seconds": 0.0})
-    return out
-
-
-def print_pairs(rows: list[dict[str, object]], path: Path) -> None:
-    print(f"\n{path.name}: pairs right (the two texts in one story exactly when people say same story)")
-    for r in rows:
-        star = "*" if r["oracle"] else " "
-        extra = (f"  split {r['same_split']} same-story pairs, fused {r['different_fused']} different"
-                 if "same_split" in r else "")
-        print(f"{str(r['method']) + star:<38} {str(r['setting']):<40} {float(r['right']):.3f}{extra}")  # type: ignore[arg-type]
-
-
 # ------------------------------------------------------------------ running
 
 
@@ -698,8 +622,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="also print the oracle-topic analysis (reads topic; analysis only)")
     ap.add_argument("--bertopic-sizes", default="2,3,5,10",
                     help="min_topic_size values to try for BERTopic (default 2,3,5,10)")
-    ap.add_argument("--pairs", default=str(DEFAULT_PAIRS) if DEFAULT_PAIRS.exists() else "",
-                    help="a pairs file ({text1, text2, same_story}) scored beside the clustering file; '' skips")
     ap.add_argument("--fresh", action="store_true",
                     help="re-encode instead of using cached embeddings, so every time is measured now")
     args = ap.parse_args(argv)
@@ -718,16 +640,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.within_topic:
         extra = within_topic(corpus, log)
         split = error_split(corpus, {r.method: r.labels for r in rows if r.labels is not None})
-    pairs = pairs_rows(Path(args.pairs), log) if args.pairs else []
     if args.json:
-        print(json.dumps({"input": str(args.input), "machine": machine(), "pairs_input": args.pairs, "pairs": pairs,
+        print(json.dumps({"input": str(args.input), "machine": machine(),
                           "n_articles": len(corpus.texts), "n_events": len(set(corpus.events)),
                           "rows": [r.to_dict(len(corpus.texts)) for r in rows],
                           "within_topic": extra, "error_split": split}, indent=2))
     else:
         print_table(rows, corpus, args.input)
-        if pairs:
-            print_pairs(pairs, Path(args.pairs))
         if extra:
             print("\nwithin-topic analysis (oracle: told each article's topic, split it in two):")
             for e in extra:
