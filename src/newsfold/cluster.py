@@ -1,44 +1,92 @@
 """Cluster: articles → stories, in batch (:class:`BatchClusterer`) and online (:class:`OnlineClusterer`).
 
-Both decide with one learned, calibrated model (:mod:`newsfold.samestory`):
-the probability that two sides (articles or stories) report the same event,
-from their headline, lead and body TF-IDF cosines, shared names and numbers,
-the dense cosine, the gap between their event dates and the story's size.
+Two events of the same kind (two earthquakes, two rehab check-ins) share most
+of their vocabulary, so one global similarity threshold cannot keep them
+apart.  The batch clusterer therefore decides in two levels:
 
-- **Batch**: the model's probability for every pair of articles, then
-  average-linkage agglomeration cut where the average probability between
-  two groups falls below :data:`~newsfold.samestory.BATCH_CUT`.
-- **Online**: an article is compared with the candidate stories that share
-  its rarest names or numbers (an inverted index, so cost does not grow with
-  the number of stories) and joins the most probable one when its
-  probability reaches :data:`~newsfold.samestory.ONLINE_CUT`; else it starts
-  a new story.
+1. **Topic groups.**  Average-linkage agglomeration on a combined similarity
+   (dense cosine + TF-IDF cosine with names and numbers up-weighted), cut at
+   a loose threshold: articles about the same *kind* of event fall together.
+2. **Events inside a group.**  Inside each group the shared topic is
+   removed: dense vectors are centred on the group mean, and the TF-IDF is
+   re-weighted by a *local* IDF over names and numbers that occur in at least
+   two of the group's articles (what the articles share with only some of
+   their group: who, where, how many).  Articles with dates close together
+   attract, far apart repel.  The group's dendrogram is then split top-down
+   while the two halves are less similar to each other than ``split_ratio``
+   times their own cohesion; fragments smaller than ``min_event`` are put
+   back into the closest event.
 
-Every decision keeps its probability and its top reasons in words.
+Every story carries a reason saying which level produced it.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import heapq
 import logging
 import math
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .represent import ArticleFeatures, DocFreq, is_evidence
-from .samestory import (BATCH_CUT, FEATURES, ONLINE_CUT, IdfFn, Profile, SameStoryModel, article_profile,
-                        context_means, day_gap, feature_matrices, idf_from, story_context)
 
 log = logging.getLogger(__name__)
 
 
-def profile_of(f: ArticleFeatures) -> Profile:
-    """The same-story model's side for one article."""
-    return article_profile(f.terms, f.title_terms, f.lead_terms, f.dense, f.event_date)
+# ------------------------------------------------------------ matrices
+def _term_matrix(feats: list[ArticleFeatures]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Sparse (articles × terms) sublinear tf, the global IDF, and the evidence flag per term."""
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for i, f in enumerate(feats):
+        for t, w in f.terms.items():
+            j = vocab.setdefault(t, len(vocab))
+            rows.append(i)
+            cols.append(j)
+            vals.append(w)
+    m = sp.csr_matrix((vals, (rows, cols)), shape=(len(feats), len(vocab)), dtype=np.float64)
+    df = np.asarray((m > 0).sum(axis=0)).ravel()
+    idf = np.log((len(feats) + 1) / (df + 1)) + 1.0
+    names = [None] * len(vocab)
+    for t, j in vocab.items():
+        names[j] = t
+    evidence = np.array([is_evidence(t) for t in names], dtype=bool)
+    return m, idf, evidence
+
+
+def _cosine_rows(m: sp.spmatrix | np.ndarray) -> np.ndarray:
+    """Cosine similarity matrix of the rows of ``m``."""
+    if sp.issparse(m):
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        x = sp.diags(1.0 / norms) @ m
+        return (x @ x.T).toarray()
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    x = m / norms
+    return x @ x.T
+
+
+def _dense_matrix(feats: list[ArticleFeatures]) -> np.ndarray | None:
+    if not feats or any(f.dense is None for f in feats):
+        return None
+    return np.vstack([f.dense for f in feats]).astype(np.float64)
+
+
+def _date_matrix(feats: list[ArticleFeatures], close_days: int, far_days: int) -> np.ndarray:
+    """+1 for two dated articles within ``close_days``, -1 beyond ``far_days``, else 0."""
+    n = len(feats)
+    ords = np.array([f.date.toordinal() if f.date else np.nan for f in feats], dtype=float)
+    gap = np.abs(ords[:, None] - ords[None, :])
+    out = np.zeros((n, n))
+    out[gap <= close_days] = 1.0
+    out[gap > far_days] = -1.0
+    return out
 
 
 # ---------------------------------------------------------- dendrogram
@@ -62,97 +110,271 @@ def cut_threshold(sim: np.ndarray, threshold: float) -> np.ndarray:
     return fcluster(_average_linkage(sim), t=1.0 - threshold, criterion="distance") - 1
 
 
-# -------------------------------------------------------------- batch
 @dataclass
-class BatchClusterer:
-    """The pairwise same-story probability, cut by average linkage (see the module docstring); sklearn-style.
+class GroupSims:
+    """The similarities one topic group is split on (all ``n × n`` over the group's articles).
 
-    ``fit(features)`` sets ``labels_`` (one story number per article),
-    ``reasons_`` (one line per story number), and per article ``prob_`` (its
-    average probability with the rest of its story; for a story of one, its
-    best probability with any other article) and ``why_`` (that decision's
-    top reasons).
+    ``event``: centred dense + local-IDF names/numbers + dates (builds the dendrogram);
+    ``evidence``: local-IDF names/numbers only, uncentred; ``topic``: the level-1 similarity.
     """
 
-    model: SameStoryModel = field(default_factory=SameStoryModel)
-    cut: float = BATCH_CUT
+    event: np.ndarray
+    evidence: np.ndarray
+    topic: np.ndarray
+
+
+@dataclass
+class Split:
+    """The evidence for splitting one node of a group's dendrogram into two events.
+
+    Each ``*_ratio`` is the mean similarity between the two halves divided by
+    their mean cohesion (1 = the halves are as alike as their own members;
+    near 0 = nothing in common); ``between``/``cohesion`` are on the centred
+    event similarity.
+    """
+
+    evidence_ratio: float
+    topic_ratio: float
+    between: float
+    cohesion: float
+    sizes: tuple[int, int] = (0, 0)
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.evidence_ratio, self.topic_ratio, self.between, self.cohesion])
+
+
+@dataclass
+class SplitModel:
+    """A linear decision on :meth:`Split.vector`: split when ``p > 0.5``, i.e. ``w·x + b > 0``.
+
+    The default splits when the two halves are, on the centred event
+    similarity, less alike than an average pair of the group (``between <
+    0``).  ``bench/cluster_cv.py`` chooses the rule ``between + a·ratio < τ``
+    by cross-validation across topics (fit on half the topics, score the
+    other half) and prints both scores.
+    """
+
+    weights: tuple[float, ...] = (0.0, 0.0, -1.0, 0.0)
+    bias: float = 0.0
+
+    def p_split(self, s: Split) -> float:
+        z = float(np.dot(self.weights, s.vector())) + self.bias
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def _ratio(m: np.ndarray, a: list[int], b: list[int]) -> float:
+    def coh(x: list[int]) -> float:
+        sub = m[np.ix_(x, x)]
+        return float((sub.sum() - np.trace(sub)) / (len(x) * (len(x) - 1)))
+
+    inner = (coh(a) * len(a) + coh(b) * len(b)) / (len(a) + len(b))
+    between = float(m[np.ix_(a, b)].mean())
+    return float(np.clip(between / inner, 0.0, 3.0)) if inner > 1e-9 else 3.0
+
+
+def split_stats(sims: GroupSims, a: list[int], b: list[int]) -> Split:
+    """The :class:`Split` evidence for halves ``a`` and ``b`` of a group."""
+    ev = sims.event
+    def coh(x: list[int]) -> float:
+        sub = ev[np.ix_(x, x)]
+        return float((sub.sum() - np.trace(sub)) / (len(x) * (len(x) - 1)))
+
+    return Split(evidence_ratio=_ratio(sims.evidence, a, b), topic_ratio=_ratio(sims.topic, a, b),
+                 between=float(ev[np.ix_(a, b)].mean()),
+                 cohesion=(coh(a) * len(a) + coh(b) * len(b)) / (len(a) + len(b)), sizes=(len(a), len(b)))
+
+
+def candidate_splits(sims: GroupSims, min_event: int,
+                     decide: Callable[[Split], bool] | None = None,
+                     ) -> tuple[list[list[int]], list[int], list[tuple[list[int], list[int], Split]]]:
+    """Walk a group's dendrogram top-down.
+
+    Fragments smaller than ``min_event`` are peeled off as strays; at every
+    node with two halves of at least ``min_event`` articles, ``decide``
+    says whether to split (``None`` explores every node, for fitting).
+    Returns the events, the strays, and every ``(a, b, Split)`` examined.
+    """
+    n = len(sims.event)
+    z = _average_linkage(sims.event)
+    kids: dict[int, tuple[int, int]] = {}
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    for k, (a, b, _, _) in enumerate(z):
+        kids[n + k] = (int(a), int(b))
+        members[n + k] = members[int(a)] + members[int(b)]
+    events: list[list[int]] = []
+    stray: list[int] = []
+    seen: list[tuple[list[int], list[int], Split]] = []
+    stack = [2 * n - 2]
+    while stack:
+        node = stack.pop()
+        if node < n:
+            stray.append(node)
+            continue
+        a, b = kids[node]
+        ma, mb = members[a], members[b]
+        if min(len(ma), len(mb)) < min_event:
+            small, big = (a, b) if len(ma) < len(mb) else (b, a)
+            if len(members[big]) < min_event:
+                events.append(members[node])
+            else:
+                stray.extend(members[small])
+                stack.append(big)
+            continue
+        s = split_stats(sims, ma, mb)
+        seen.append((ma, mb, s))
+        if decide is not None and not decide(s):
+            events.append(members[node])
+            continue
+        stack.extend([a, b])
+    return events, stray, seen
+
+
+def split_events(sims: GroupSims, model: SplitModel, min_event: int,
+                 refine: int = 0) -> tuple[np.ndarray, list[Split]]:
+    """Split one topic group into events (see the module docstring); strays join the closest event."""
+    n = len(sims.event)
+    if n < 2 * min_event:
+        return np.zeros(n, dtype=int), []
+    events, stray, seen = candidate_splits(sims, min_event, lambda s: model.p_split(s) > 0.5)
+    if not events:
+        return np.zeros(n, dtype=int), []
+    labels = np.full(n, -1, dtype=int)
+    for c, m in enumerate(events):
+        labels[m] = c
+    for s in stray:
+        labels[s] = int(np.argmax([sims.event[s, m].mean() for m in events]))
+    labels = _refine(sims.event, labels, refine)
+    made = [s for _, _, s in seen if model.p_split(s) > 0.5]
+    return labels, made
+
+
+def _refine(sim: np.ndarray, labels: np.ndarray, rounds: int) -> np.ndarray:
+    """Move each article to the event it is on average most similar to (a few k-means-like rounds)."""
+    k = int(labels.max()) + 1
+    if k < 2:
+        return labels
+    for _ in range(rounds):
+        off = sim - np.diag(np.diag(sim))
+        onehot = np.eye(k)[labels]
+        counts = onehot.sum(axis=0) - onehot  # per article: the sizes of the events without itself
+        mean = (off @ onehot) / np.maximum(counts, 1)
+        new = mean.argmax(axis=1)
+        if (new == labels).all() or len(np.unique(new)) < k:
+            break
+        labels = new
+    return labels
+
+
+# -------------------------------------------------------------- batch
+# level-1 thresholds per representation, chosen on ECB+ dev (see bench/ and `newsfold eval clustering`)
+TOPIC_THRESHOLDS: dict[str, dict[str, float]] = {
+    "minilm": {"topic_threshold": 0.25},
+    "static": {"topic_threshold": 0.45},
+    "none": {"topic_threshold": 0.15},
+}
+
+
+@dataclass
+class BatchClusterer:
+    """Two-level batch clustering (see the module docstring); sklearn-style.
+
+    ``fit(features)`` sets ``labels_`` (one story number per article) and
+    ``reasons_`` (one line per story number).
+    """
+
+    topic_threshold: float = 0.25
+    split_model: SplitModel = field(default_factory=SplitModel)
+    min_event: int = 3
+    dense_weight: float = 0.5
+    local_dense_weight: float = 0.3
+    date_weight: float = 0.2
+    evidence_boost: float = 1.0
+    close_days: int = 14
+    far_days: int = 365
+    small_threshold: float = 0.2
+    refine: int = 0
 
     labels_: np.ndarray = field(init=False, repr=False)
     reasons_: list[str] = field(init=False, repr=False)
-    prob_: np.ndarray = field(init=False, repr=False)
-    why_: list[str] = field(init=False, repr=False)
-    evidence_: list[dict[str, float]] = field(init=False, repr=False)
 
     @classmethod
     def for_encoder(cls, name: str, **params: Any) -> "BatchClusterer":
-        """The shipped model (fitted with MiniLM vectors; other encoders get the same coefficients)."""
-        return cls(**params)
+        """Defaults measured on ECB+ for each representation (cosines differ in scale between encoders)."""
+        base: dict[str, Any] = dict(TOPIC_THRESHOLDS.get(name, {}))
+        base.update(params)
+        return cls(**base)
 
-    @staticmethod
-    def idf(feats: list[ArticleFeatures]) -> IdfFn:
-        df: Counter[str] = Counter()
-        for f in feats:
-            df.update(f.terms.keys())
-        return idf_from(dict(df), len(feats))
+    def similarity(self, feats: list[ArticleFeatures]) -> np.ndarray:
+        """Level-1 similarity: dense cosine mixed with TF-IDF cosine (names and numbers boosted)."""
+        m, idf, ev = _term_matrix(feats)
+        tfidf = _cosine_rows(m @ sp.diags(idf * (1.0 + self.evidence_boost * ev)))
+        self._plain = _cosine_rows(m @ sp.diags(idf))
+        dense = _dense_matrix(feats)
+        if dense is None:
+            return tfidf
+        return self.dense_weight * (dense @ dense.T) + (1 - self.dense_weight) * tfidf
 
-    @staticmethod
-    def profiles(feats: list[ArticleFeatures]) -> list[Profile]:
-        return [profile_of(f) for f in feats]
+    def group_sims(self, feats: list[ArticleFeatures], topic: np.ndarray) -> GroupSims:
+        """Inside one group: what its articles share with only *some* of the group."""
+        m, gidf, ev = _term_matrix(feats)
+        n = len(feats)
+        ldf = np.asarray((m > 0).sum(axis=0)).ravel()
+        w = gidf * np.log((n + 1) / (ldf + 1)) * (ldf >= 2) * ev
+        x = (m @ sp.diags(w)).toarray()
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        x = x / norms
+        evidence = x @ x.T
+        dense = _dense_matrix(feats)
+        if dense is not None and self.local_dense_weight > 0:
+            c = dense - dense.mean(axis=0)
+            cn = np.linalg.norm(c, axis=1, keepdims=True)
+            cn[cn == 0] = 1.0
+            c = c / cn
+            sim = self.local_dense_weight * (c @ c.T) + (1 - self.local_dense_weight) * evidence
+        else:
+            sim = evidence.copy()
+        if self.date_weight:
+            sim = sim + self.date_weight * _date_matrix(feats, self.close_days, self.far_days)
+        return GroupSims(event=sim, evidence=evidence, topic=topic)
 
-    def probabilities(self, feats: list[ArticleFeatures]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The ``n × n`` same-story probabilities and the feature matrices behind them."""
-        mats = self.features(feats)
-        return self.model.prob(mats), mats
-
-    def features(self, feats: list[ArticleFeatures]) -> list[np.ndarray]:
-        """The ``n × n`` matrix of each of the model's features (each article's context: its nearest articles)."""
-        profs = self.profiles(feats)
-        ctx = None
-        if feats and all(f.dense is not None and len(f.dense) for f in feats):
-            vecs = np.vstack([f.dense for f in feats]).astype(np.float64)
-            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-            ctx = context_means(vecs)
-        return feature_matrices(profs, profs, self.idf(feats), ctx, ctx)
+    def groups(self, feats: list[ArticleFeatures]) -> np.ndarray:
+        """Level 1: topic groups."""
+        self._s1 = self.similarity(feats)
+        return cut_threshold(self._s1, self.topic_threshold)
 
     def fit(self, feats: list[ArticleFeatures]) -> "BatchClusterer":
         n = len(feats)
-        self.labels_, self.reasons_ = np.zeros(n, dtype=int), []
-        self.prob_, self.why_, self.evidence_ = np.zeros(n), [], []
         if n == 0:
+            self.labels_, self.reasons_ = np.zeros(0, dtype=int), []
             return self
-        p, mats = self.probabilities(feats)
-        np.fill_diagonal(p, 1.0)
-        labels = cut_threshold(p, self.cut)
-        self.labels_ = labels
-        k = int(labels.max()) + 1
-        profs = [dataclasses.replace(profile_of(f), dense=None) for f in feats]
-        for c in range(k):
-            idx = np.where(labels == c)[0]
-            if len(idx) == 1:
-                self.reasons_.append("alone: no other article is probably the same story "
-                                     f"(average probability ≥ {self.cut:.2f})")
+        groups = self.groups(feats)
+        labels = np.full(n, -1, dtype=int)
+        reasons: list[str] = []
+        for g in np.unique(groups):
+            idx = np.where(groups == g)[0]
+            sub = [feats[i] for i in idx]
+            small = len(idx) < 2 * self.min_event
+            if small:  # too few articles to tell events apart statistically: plain TF-IDF cut
+                local, splits = cut_threshold(self._plain[np.ix_(idx, idx)], self.small_threshold), []
             else:
-                sub = p[np.ix_(idx, idx)]
-                mean = (sub.sum() - len(idx)) / (len(idx) * (len(idx) - 1))
-                self.reasons_.append(f"{len(idx)} articles, average same-story probability {mean:.2f} "
-                                     f"(cut {self.cut:.2f})")
-        for i in range(n):
-            row = p[i].copy()
-            row[i] = -1.0
-            mates = np.where(labels == labels[i])[0]
-            mates = mates[mates != i]
-            j = int(mates[np.argmax(row[mates])]) if len(mates) else int(np.argmax(row)) if n > 1 else i
-            self.prob_[i] = float(row[mates].mean()) if len(mates) else float(max(row.max(), 0.0))
-            if j == i:
-                self.why_.append("the only article")
-                self.evidence_.append({})
-                continue
-            x = [float(m[i, j]) for m in mats]
-            gap = day_gap(profs[i], profs[j])
-            lead = "closest story-mate" if len(mates) else "closest other article"
-            self.why_.append(f"{lead}: p={p[i, j]:.2f}, {self.model.reasons(x, gap)}")
-            self.evidence_.append({**{k: round(v, 4) for k, v in zip(FEATURES, x)},
-                                   **({"gap_days": gap} if gap is not None else {})})
+                sims = self.group_sims(sub, self._s1[np.ix_(idx, idx)])
+                local, splits = split_events(sims, self.split_model, self.min_event, self.refine)
+            k = int(local.max()) + 1
+            for c in range(k):
+                labels[idx[local == c]] = len(reasons)
+                if small:
+                    reasons.append(f"part {c + 1} of {k} of a small topic group of {len(idx)} articles "
+                                   f"(TF-IDF average similarity ≥ {self.small_threshold})")
+                elif k == 1:
+                    reasons.append(f"one topic group of {len(idx)} articles, no event split")
+                else:
+                    s = splits[0]
+                    reasons.append(f"event {c + 1} of {k} in a topic group of {len(idx)} articles "
+                                   f"(the halves share {s.evidence_ratio:.0%} of their names/numbers cohesion "
+                                   f"and {s.topic_ratio:.0%} of their topic cohesion)")
+        self.labels_ = labels
+        self.reasons_ = reasons
         return self
 
     def fit_predict(self, feats: list[ArticleFeatures]) -> np.ndarray:
@@ -162,32 +384,53 @@ class BatchClusterer:
 # ------------------------------------------------------------- online
 @dataclass
 class Placement:
-    """Where one article went: an existing story (``new`` False) or a new one, with the probability."""
+    """Where one article went: an existing story (``new`` False) or a new one, with the score."""
 
     story: int
     new: bool
     score: float
     reason: str
     candidates: int = 0
-    evidence: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _StoryState:
+    terms: dict[int, float]
+    size: int = 0
+    first: dt.date | None = None
+    last: dt.date | None = None
+    norm: float = 0.0
+
+
+# join thresholds per representation, chosen on ECB+ dev fed in file order (`newsfold eval clustering --mode online`)
+ONLINE_THRESHOLDS: dict[str, float] = {"minilm": 0.35, "static": 0.5, "none": 0.25}
 
 
 class OnlineClusterer:
-    """One article at a time: join the most probable candidate story or start a new one.
+    """One article at a time: join the best matching story or start a new one.
 
     Candidates come from an inverted index on each story's rarest names and
-    numbers; the ``max_scored`` closest by dense cosine are scored with the
-    same-story model (article → story profile: summed term weights, summed
-    dense vector, event-date range, size); the best joins when its
-    probability is at least ``threshold``.
+    numbers (so placement cost does not grow with the number of stories).  A
+    candidate's score mixes dense cosine with the story centroid and TF-IDF
+    cosine with the story's term profile; when both the article and the
+    story are dated, an article outside the story's moving window
+    ``[first - window, last + window]`` pays a penalty that grows with the
+    gap (a year apart needs much stronger evidence); undated articles are
+    judged on content alone.
     """
 
-    def __init__(self, threshold: float = ONLINE_CUT, model: SameStoryModel | None = None,
-                 key_terms: int = 24, max_postings: int = 5000, max_candidates: int = 200,
-                 max_scored: int = 24) -> None:
+    def __init__(self, threshold: float = 0.35, dense_weight: float = 0.5, evidence_boost: float = 1.0,
+                 window_days: int = 14, date_penalty: float = 0.12, max_penalty: float = 0.5,
+                 key_terms: int = 24, profile_terms: int = 48, max_postings: int = 5000,
+                 max_candidates: int = 200, max_scored: int = 24) -> None:
         self.threshold = threshold
-        self.model = model or SameStoryModel()
+        self.dense_weight = dense_weight
+        self.evidence_boost = evidence_boost
+        self.window_days = window_days
+        self.date_penalty = date_penalty
+        self.max_penalty = max_penalty
         self.key_terms = key_terms
+        self.profile_terms = profile_terms
         self.max_postings = max_postings
         self.max_candidates = max_candidates
         self.max_scored = max_scored
@@ -195,8 +438,9 @@ class OnlineClusterer:
         self._dnorm = np.zeros(0, dtype=np.float32)
         self.df_ = DocFreq()
         self.vocab_: dict[str, int] = {}
-        self.stories_: list[Profile] = []
+        self.stories_: list[_StoryState] = []
         self.postings_: dict[int, list[int]] = {}
+        self._names: list[str] = []
 
     # ---- helpers
     def _evidence(self, terms: dict[str, float]) -> list[tuple[str, float, bool, int]]:
@@ -209,21 +453,55 @@ class OnlineClusterer:
             out.append((t, math.log(n1 / (d + 1)) + 1.0, is_evidence(t), d))
         return out
 
+    def _weights(self, terms: dict[str, float], ev: list[tuple[str, float, bool, int]]) -> dict[int, float]:
+        vocab, boost = self.vocab_, self.evidence_boost
+        out = {}
+        for t, idf, e, _ in ev:
+            j = vocab.get(t)
+            if j is None:
+                j = vocab[t] = len(vocab)
+            out[j] = terms[t] * idf * (1.0 + boost * e)
+        norm = math.sqrt(sum(v * v for v in out.values())) or 1.0
+        return {j: v / norm for j, v in out.items()}
+
     def _keys(self, ev: list[tuple[str, float, bool, int]]) -> list[int]:
         """The rarest names and numbers that some other article also has (hapaxes find nothing)."""
         cand = [(idf, t) for t, idf, e, d in ev if e and d >= 2]
         if len(cand) < self.key_terms:
             cand += [(idf, t) for t, idf, e, d in ev if not e and d >= 2]
-        vocab = self.vocab_
-        return [vocab[t] for _, t in heapq.nlargest(self.key_terms, cand) if t in vocab]
+        return [self.vocab_[t] for _, t in heapq.nlargest(self.key_terms, cand)]
 
     def _index_keys(self, ev: list[tuple[str, float, bool, int]]) -> list[int]:
         """The terms a story is found by: the article's rarest names and numbers."""
         cand = [(idf, t) for t, idf, e, _ in ev if e] or [(idf, t) for t, idf, _, _ in ev]
         return [self.vocab_.setdefault(t, len(self.vocab_)) for _, t in heapq.nlargest(self.key_terms, cand)]
 
-    def idf(self) -> IdfFn:
-        return idf_from(self.df_.df, self.df_.n_docs)
+    def _penalty(self, d: dt.date | None, s: _StoryState) -> float:
+        if d is None or s.first is None or s.last is None:
+            return 0.0
+        lo = s.first - dt.timedelta(days=self.window_days)
+        hi = s.last + dt.timedelta(days=self.window_days)
+        gap = (lo - d).days if d < lo else (d - hi).days if d > hi else 0
+        if gap <= 0:
+            return 0.0
+        return min(self.max_penalty, self.date_penalty * math.log2(1 + gap / self.window_days))
+
+    def score(self, f: ArticleFeatures, weights: dict[int, float], story: int) -> float:
+        """The evidence that ``f`` reports the event of ``story`` (before the date penalty)."""
+        s = self.stories_[story]
+        if not s.norm:
+            self._norms(s)
+        small, big = (weights, s.terms) if len(weights) < len(s.terms) else (s.terms, weights)
+        get = big.get  # the dot product walks the shorter of the two term lists
+        sparse = sum(w * get(j, 0.0) for j, w in small.items()) / s.norm
+        if f.dense is None or self._dmat is None or not self._dnorm[story]:
+            return sparse
+        dense = float(f.dense @ self._dmat[story]) / float(self._dnorm[story])
+        return self.dense_weight * dense + (1 - self.dense_weight) * sparse
+
+    @staticmethod
+    def _norms(s: _StoryState) -> None:
+        s.norm = math.sqrt(sum(v * v for v in s.terms.values())) or 1.0
 
     def dense_sum(self, sid: int) -> np.ndarray | None:
         """Story ``sid``'s summed dense vectors (None when it has none)."""
@@ -272,64 +550,49 @@ class OnlineClusterer:
             return [s for s, _ in heapq.nlargest(self.max_candidates, seen.items(), key=lambda x: x[1])]
         return list(seen)
 
-    def _story_side(self, sid: int) -> Profile:
-        return dataclasses.replace(self.stories_[sid], dense=self.dense_sum(sid))
-
-    def context(self, vec: np.ndarray | None, cands: list[int], sids: list[int]) -> np.ndarray | None:
-        """The context of the article's comparison with each of ``sids``, among ``cands`` (see
-        :func:`~newsfold.samestory.story_context`)."""
-        if vec is None or self._dmat is None or not cands:
-            return None
-        idx = np.array(sorted(set(c for c in cands + sids if c < len(self._dnorm))), dtype=np.int64)
-        sizes = np.array([self.stories_[c].size for c in idx], dtype=float)
-        each = story_context(vec.astype(np.float64), self._dmat[idx].astype(np.float64), sizes)
-        row = {int(c): k for k, c in enumerate(idx)}
-        return np.vstack([each[row[s]] for s in sids])
-
-    def probabilities(self, side: Profile, sids: list[int],
-                      ctx: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The model's probability that ``side`` reports the story of each of ``sids``, with the features;
-        ``ctx``: one context row per story, taken by both sides of that comparison."""
-        mats = feature_matrices([side], [self._story_side(s) for s in sids], self.idf(), ctx, ctx)
-        return self.model.prob(mats)[0], [m[0] for m in mats]
-
     # ---- the API
     def place(self, f: ArticleFeatures) -> Placement:
-        """Place one article; updates the index and returns where it went and why."""
+        """Place one article; updates the index and returns where it went."""
         self.df_.add(f.terms)
         ev = self._evidence(f.terms)
+        weights = self._weights(f.terms, ev)
         cands = self.candidates(self._keys(ev))
         keys = self._index_keys(ev)
-        side = profile_of(f)
-        short = self._shortlist(f, cands)
-        best, best_p, why, evid = -1, 0.0, "", {}
-        if short:
-            p, mats = self.probabilities(side, short, self.context(f.dense, cands, short))
-            k = int(np.argmax(p))
-            best, best_p = short[k], float(p[k])
-            x = [float(m[k]) for m in mats]
-            gap = day_gap(side, self.stories_[best])
-            why = self.model.reasons(x, gap)
-            evid = {n: round(v, 4) for n, v in zip(FEATURES, x)}
-            if gap is not None:
-                evid["gap_days"] = gap
-        if best >= 0 and best_p >= self.threshold:
-            self._add(best, f, side, keys)
-            return Placement(best, False, best_p, f"joined: same-story probability {best_p:.2f} "
-                             f"≥ {self.threshold:.2f} ({why})", len(cands), evid)
+        best, best_score, best_pen = -1, -1.0, 0.0
+        for c in self._shortlist(f, cands):
+            pen = self._penalty(f.date, self.stories_[c])
+            sc = self.score(f, weights, c) - pen
+            if sc > best_score:
+                best, best_score, best_pen = c, sc, pen
+        if best >= 0 and best_score >= self.threshold:
+            reason = f"joined: similarity {best_score:.2f} ≥ {self.threshold:.2f}"
+            if best_pen:
+                reason += f" (after a date penalty of {best_pen:.2f})"
+            self._add(best, f, weights, keys)
+            return Placement(best, False, best_score, reason, len(cands))
         sid = len(self.stories_)
-        self.stories_.append(Profile(size=0))
-        self._add(sid, f, side, keys)
+        self.stories_.append(_StoryState(terms={}))
+        self._add(sid, f, weights, keys)
         if best >= 0:
-            reason = f"new story: best candidate only {best_p:.2f} < {self.threshold:.2f} ({why})"
+            reason = f"new story: best candidate only {best_score:.2f} < {self.threshold:.2f}"
         else:
             reason = "new story: no candidate story shares a rare name or number"
-        return Placement(sid, True, best_p, reason, len(cands), evid)
+        return Placement(sid, True, max(best_score, 0.0), reason, len(cands))
 
-    def _add(self, sid: int, f: ArticleFeatures, side: Profile, keys: list[int]) -> None:
+    def _add(self, sid: int, f: ArticleFeatures, weights: dict[int, float], keys: list[int]) -> None:
+        s = self.stories_[sid]
         if f.dense is not None:
             self._set_dense(sid, f.dense.astype(np.float32), add=True)
-        self.stories_[sid].add(dataclasses.replace(side, dense=None))
+        prof = s.terms
+        for j, w in weights.items():
+            prof[j] = prof.get(j, 0.0) + w
+        if len(prof) > self.profile_terms:
+            s.terms = dict(heapq.nlargest(self.profile_terms, prof.items(), key=lambda x: x[1]))
+        s.size += 1
+        s.norm = 0.0
+        if f.date is not None:
+            s.first = f.date if s.first is None or f.date < s.first else s.first
+            s.last = f.date if s.last is None or f.date > s.last else s.last
         for j in keys:
             post = self.postings_.setdefault(j, [])
             if not post or post[-1] != sid:
@@ -337,32 +600,36 @@ class OnlineClusterer:
                     continue
                 post.append(sid)
 
-    def load_story(self, dense_sum: np.ndarray | None, saved: dict[str, Any]) -> int:
+    def load_story(self, dense_sum: np.ndarray | None, terms: dict[str, float], size: int,
+                   first: dt.date | None, last: dt.date | None) -> int:
         """Restore a story saved with :meth:`profile` (the index rebuilds from a store); returns its number."""
         sid = len(self.stories_)
-        prof = Profile.from_json(saved, None)
-        self.stories_.append(prof)
+        prof = {self.vocab_.setdefault(t, len(self.vocab_)): w for t, w in terms.items()}
+        self.stories_.append(_StoryState(terms=prof, size=size, first=first, last=last))
         if dense_sum is not None:
             self._set_dense(sid, dense_sum.astype(np.float32), add=False)
-        for j in self._index_keys(self._evidence(prof.body)):
+        for j in self._index_keys(self._evidence(terms)):
             self.postings_.setdefault(j, []).append(sid)
         return sid
 
-    def profile(self, sid: int) -> dict[str, Any]:
-        """Story ``sid``'s profile as JSON (what :meth:`load_story` takes back)."""
-        return self.stories_[sid].to_json()
+    def profile(self, sid: int) -> dict[str, float]:
+        """Story ``sid``'s term profile keyed by term (what :meth:`load_story` takes back)."""
+        if len(self._names) != len(self.vocab_):
+            self._names = [t for t, _ in sorted(self.vocab_.items(), key=lambda x: x[1])]
+        return {self._names[j]: round(w, 5) for j, w in self.stories_[sid].terms.items()}
 
     def add_to_story(self, sid: int, f: ArticleFeatures) -> None:
         """Put ``f`` into story ``sid`` without deciding (used to rebuild the index from a store)."""
         self.df_.add(f.terms)
         while len(self.stories_) <= sid:
-            self.stories_.append(Profile(size=0))
+            self.stories_.append(_StoryState(terms={}))
         ev = self._evidence(f.terms)
-        self._add(sid, f, profile_of(f), self._index_keys(ev))
+        self._add(sid, f, self._weights(f.terms, ev), self._index_keys(ev))
 
     @classmethod
     def for_encoder(cls, name: str, **params: Any) -> "OnlineClusterer":
-        """The shipped model and cut (fitted with MiniLM vectors; other encoders get the same)."""
+        """The measured join threshold for representation ``name`` (other parameters as given)."""
+        params.setdefault("threshold", ONLINE_THRESHOLDS.get(name, 0.35))
         return cls(**params)
 
     def fit(self, feats: list[ArticleFeatures]) -> "OnlineClusterer":

@@ -99,22 +99,6 @@ def usable_text(article: Article) -> str | None:
     return None
 
 
-LEAD_CHARS = 400
-
-
-def title_and_lead(article: Article, body: str) -> tuple[str, str]:
-    """The headline (the title, else a short first line) and the lead (the next ``LEAD_CHARS`` characters)."""
-    title = (article.title or "").strip()
-    rest = body
-    if title and body.startswith(title):
-        rest = body[len(title):]
-    elif not title:
-        first, _, after = body.lstrip().partition("\n")
-        if len(first) <= 200 and after.strip():
-            title, rest = first.strip(), after
-    return title, rest.strip()[:LEAD_CHARS]
-
-
 def article_body(article: Article) -> str:
     """Title and text, the title first unless the text already starts with it."""
     title = (article.title or "").strip()
@@ -194,10 +178,6 @@ class ArticleFeatures:
     date: dt.date | None = None
     date_source: str = "none"
     n_words: int = 0
-    title_terms: dict[str, float] = field(default_factory=dict)
-    lead_terms: dict[str, float] = field(default_factory=dict)
-    event_date: dt.date | None = None
-    event_date_source: str = "none"
 
     @property
     def evidence_terms(self) -> dict[str, float]:
@@ -440,8 +420,6 @@ class Featurizer:
                 if keys[k] in known:
                     self.encoded_[articles[i].id] = known[keys[k]]
                     self.input_keys_[articles[i].id] = keys[k]
-        from .eventdate import event_date
-
         out = []
         for a, body in zip(articles, bodies):
             d, src = article_date(a, body)
@@ -449,9 +427,6 @@ class Featurizer:
             vec = vectors.get(a.id)
             if vec is None:
                 vec = self.encoded_.get(a.id)
-            title, lead = title_and_lead(a, body)
-            ev, ev_src = event_date(body, d)
             out.append(ArticleFeatures(id=a.id, terms=terms, dense=vec, date=d, date_source=src,
-                                       n_words=len(terms), title_terms=term_weights(title),
-                                       lead_terms=term_weights(lead), event_date=ev, event_date_source=ev_src))
+                                       n_words=len(terms)))
         return out

@@ -277,19 +277,21 @@ class StoriesStage:
                 store.conn.executemany("INSERT OR REPLACE INTO story_df (term, df) VALUES (?, ?)",
                                        list(oc.df_.df.items()))
         ids: list[str] = []
-        for r in store.conn.execute("SELECT id, size, centroid, meta_json FROM stories WHERE state != 'merged' "
-                                    "ORDER BY id"):
+        for r in store.conn.execute("SELECT id, size, centroid, meta_json, first_published, last_published "
+                                    "FROM stories WHERE state != 'merged' ORDER BY id"):
             meta = json.loads(r["meta_json"] or "{}")
             dense = np.frombuffer(r["centroid"], dtype=np.float32).copy() if r["centroid"] else None
-            saved = meta.get("profile") or {"body": meta.get("terms", {}), "first": meta.get("first_date"),
-                                            "last": meta.get("last_date")}  # a store from before the model
-            oc.load_story(dense, {**saved, "size": int(r["size"])})
+            first = parse_date(meta.get("first_date"))
+            last = parse_date(meta.get("last_date"))
+            oc.load_story(dense, meta.get("terms", {}), int(r["size"]), first, last)
             ids.append(r["id"])
         return oc, ids
 
     @staticmethod
     def _save_profile(store: Store, oc: OnlineClusterer, sid: int, story_id: str) -> None:
-        meta = {"profile": oc.profile(sid)}
+        s = oc.stories_[sid]
+        meta = {"terms": oc.profile(sid), "first_date": s.first.isoformat() if s.first else None,
+                "last_date": s.last.isoformat() if s.last else None}
         dense = oc.dense_sum(sid)
         blob = dense.astype(np.float32).tobytes() if dense is not None else None
         store.conn.execute("UPDATE stories SET centroid = ?, meta_json = ? WHERE id = ?",
@@ -319,7 +321,7 @@ class StoriesStage:
             touched: set[str] = set()
             placed_now: set[str] = set()
             links = self._links(store, [a.id for a in ok])
-            rows: list[tuple[Any, ...]] = []
+            rows: list[tuple[str, str, float, str]] = []
             with store.atomic():
                 keep_vectors(store, featurizer)
                 for a in chunk:
@@ -330,8 +332,8 @@ class StoriesStage:
                         report.details["skipped"] += 1
                         continue
                     f = feats[a.id]
-                    story_id, score, reason, is_new, evid = self._place_one(oc, pos, ids, f, n_stories,
-                                                                            links.get(a.id), placed)
+                    story_id, score, reason, is_new = self._place_one(oc, pos, ids, f, n_stories, links.get(a.id),
+                                                                      placed)
                     if is_new:
                         n_stories += 1
                         ids.append(story_id)
@@ -347,14 +349,12 @@ class StoriesStage:
                             _event(store, story_id, "revived", reason=reason, article_id=a.id)
                             report.details["revived"] += 1
                         report.details["copies" if reason.startswith("copy of") else "joined"] += 1
-                    rows.append((a.id, story_id, float(score), reason, float(score) if evid else None,
-                                 json.dumps(evid) if evid else None,
-                                 f.event_date.isoformat() if f.event_date else None))
+                    rows.append((a.id, story_id, float(score), reason))
                     placed[a.id] = story_id
                     touched.add(story_id)
                     placed_now.add(a.id)
-                store.conn.executemany("INSERT INTO story_articles (article_id, story_id, score, reason, probability, "
-                                       "evidence_json, event_date) VALUES (?,?,?,?,?,?,?)", rows)
+                store.conn.executemany("INSERT INTO story_articles (article_id, story_id, score, reason) "
+                                       "VALUES (?,?,?,?)", rows)
                 terms: Counter[str] = Counter()
                 for a in chunk:
                     if a.id in feats and a.id in placed_now:
@@ -386,20 +386,18 @@ class StoriesStage:
 
     def _place_one(self, oc: OnlineClusterer, pos: dict[str, int], ids: list[str], f: ArticleFeatures,
                    n_stories: int, link: tuple[str, str, str | None] | None,
-                   placed: dict[str, str]) -> tuple[str, float, str, bool, dict[str, float] | None]:
-        """Decide one article's story: ``(story id, score, reason, is new, the model's evidence)``.
-
-        A copy joins its canonical's story (no model decision: evidence ``None``)."""
+                   placed: dict[str, str]) -> tuple[str, float, str, bool]:
+        """Decide one article's story: ``(story id, score, reason, is new)``; a copy joins its canonical's."""
         if link is not None:
             canonical, kind, story = link
             story = story or placed.get(canonical)
             if story in pos:
                 oc.add_to_story(pos[story], f)
-                return story, 1.0, f"copy of {canonical} ({kind})", False, None
+                return story, 1.0, f"copy of {canonical} ({kind})", False
         p = oc.place(f)
         if p.new:
-            return _new_story_id(n_stories), p.score, p.reason, True, p.evidence
-        return ids[p.story], p.score, p.reason, False, p.evidence
+            return _new_story_id(n_stories), p.score, p.reason, True
+        return ids[p.story], p.score, p.reason, False
 
 
 # -------------------------------------------------------------- batch
@@ -438,7 +436,6 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
     bc = (clusterer or BatchClusterer.for_encoder(enc.name)).fit(feats)
     progress("refold", len(articles), len(articles))
     label = {a.id: int(l) for a, l in zip(articles, bc.labels_)}
-    index = {a.id: k for k, a in enumerate(articles)}
 
     def root(i: str) -> str:
         seen = set()
@@ -487,17 +484,9 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
                     _event(store, o, "merged_into", reason=f"refold folded it into {sid}", into=sid)
                     rep.merged += 1
             for i in members:
-                if i in canon and canon[i] in placed:
-                    store.conn.execute("UPDATE story_articles SET story_id = ?, reason = ?, score = NULL, "
-                                       "probability = NULL, evidence_json = NULL WHERE article_id = ?",
-                                       (sid, "copy of " + canon[i], i))
-                    continue
-                k = index[i]
-                store.conn.execute("UPDATE story_articles SET story_id = ?, reason = ?, score = ?, probability = ?, "
-                                   "evidence_json = ?, event_date = ? WHERE article_id = ?",
-                                   (sid, f"refold: {bc.reasons_[c]}; {bc.why_[k]}", float(bc.prob_[k]),
-                                    float(bc.prob_[k]), json.dumps(bc.evidence_[k]),
-                                    feats[k].event_date.isoformat() if feats[k].event_date else None, i))
+                why = "copy of " + canon[i] if i in canon and canon[i] in placed else f"refold: {bc.reasons_[c]}"
+                store.conn.execute("UPDATE story_articles SET story_id = ?, reason = ?, score = NULL "
+                                   "WHERE article_id = ?", (sid, why, i))
         # an old story whose articles now sit in several stories was split
         spread: dict[str, set[str]] = defaultdict(set)
         for i in all_ids:
@@ -615,56 +604,3 @@ def evaluate_clustering(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mod
             "articles": len(rows), "events": len(set(gold)), "stories": len(set(labels)),
             "scores": asdict(scores), "represent_s": t1 - t0, "cluster_s": t2 - t1,
             "articles_per_s": len(rows) / max(t2 - t0, 1e-9), "labels": labels}
-
-
-def evaluate_pairs(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mode: str = "batch",
-                   clusterer: BatchClusterer | OnlineClusterer | None = None) -> dict[str, Any]:
-    """Fold every text of a pairs file together and count the pairs people judged right.
-
-    Each line: ``{"text1": ..., "text2": ..., "same_story": true|false|null}`` (``title1``/``title2``,
-    ``published1``/``published2`` when present).  Pairs with ``same_story`` null are skipped.  A pair is
-    right when its two texts land in one story exactly when people say same story.  Identical texts are
-    folded once.
-    """
-    pairs = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{n} is not JSON ({e.msg})") from None
-            if not isinstance(row, dict) or "text1" not in row or "text2" not in row or "same_story" not in row:
-                raise ValueError(f"{path}:{n} has no `text1`, `text2` or `same_story`")
-            if row["same_story"] is not None:
-                pairs.append(row)
-    if not pairs:
-        raise ValueError(f"{path} has no pair with a true/false `same_story`")
-    index: dict[tuple[str, str | None, str | None], int] = {}
-    for p in pairs:
-        for k in ("1", "2"):
-            index.setdefault((str(p[f"text{k}"]), p.get(f"title{k}"), p.get(f"published{k}")), len(index))
-    articles = [Article(id=f"t{i}", text=t, title=title, published=pub) for (t, title, pub), i in index.items()]
-    enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
-    feats = Featurizer(enc).featurize(articles)
-    if mode == "online":
-        oc = clusterer if isinstance(clusterer, OnlineClusterer) else OnlineClusterer.for_encoder(enc.name)
-        labels = [oc.place(f).story for f in feats]
-    else:
-        bc = clusterer if isinstance(clusterer, BatchClusterer) else BatchClusterer.for_encoder(enc.name)
-        labels = [int(x) for x in bc.fit_predict(feats)]
-    counts: Counter[tuple[str, str]] = Counter()
-    for p in pairs:
-        a = index[(str(p["text1"]), p.get("title1"), p.get("published1"))]
-        b = index[(str(p["text2"]), p.get("title2"), p.get("published2"))]
-        together = labels[a] == labels[b]
-        same = bool(p["same_story"])
-        counts[("same" if same else "different", "together" if together else "apart")] += 1
-    right = counts[("same", "together")] + counts[("different", "apart")]
-    return {"file": path, "mode": mode, "encoder": getattr(enc, "name", type(enc).__name__), "pairs": len(pairs),
-            "texts": len(articles), "stories": len(set(labels)), "right": right / len(pairs),
-            "same_pairs": counts[("same", "together")] + counts[("same", "apart")],
-            "same_split": counts[("same", "apart")],
-            "different_pairs": counts[("different", "together")] + counts[("different", "apart")],
-            "different_fused": counts[("different", "together")]}
