@@ -199,11 +199,4 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (hash, model)
     ) WITHOUT ROWID;
     """,
-    # 11: stories — every placement keeps the same-story model's probability, its evidence (feature values,
-    #     the event-date gap) and the article's event date (the day it reports, not the day it was published)
-    """
-    ALTER TABLE story_articles ADD COLUMN probability REAL;
-    ALTER TABLE story_articles ADD COLUMN evidence_json TEXT;
-    ALTER TABLE story_articles ADD COLUMN event_date TEXT;
-    """,
 ]
