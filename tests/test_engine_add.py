@@ -153,3 +153,16 @@ def test_add_after_batch_fold_processes_only_the_new_articles(ecbplus_path: Path
     _add(ref, _jsonl(tmp_path / "late.jsonl", late), settings=online)
     after_batch, after_add = _joined(db, late, event), _joined(ref, late, event)
     assert after_batch >= after_add >= len(late) // 2, (after_batch, after_add)
+
+
+def test_a_story_bigger_than_any_event_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's summary names stories over the suspect size, in the CLI output and in --json."""
+    from newsfold.engine import fold
+
+    monkeypatch.setattr(fold, "SUSPECT_STORY_SIZE", 3)  # the five seeds are one story of five
+    args = ["-q", "batch", "fold", str(EXAMPLES), *FAST, "--no-nlp", "--db"]
+    r = CliRunner().invoke(cli, [*args, str(tmp_path / "s.db")])
+    assert r.exit_code == 0, r.output
+    assert "Suspect: 1 stories hold more than 3 articles" in r.stderr and "(5 articles)" in r.stderr
+    rj = CliRunner().invoke(cli, [*args, str(tmp_path / "j.db"), "--json"])
+    assert [s["size"] for s in json.loads(rj.stdout)["details"]["suspect_stories"]] == [5]

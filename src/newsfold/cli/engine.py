@@ -58,7 +58,7 @@ def make_engine(ctx: Context, name: str, address: str | None, partitions: int | 
 
 @cli.group()
 def batch() -> None:
-    """Batch stages over input files (JSONL, Parquet; files, directories, globs, URIs)."""
+    """Batch stages over input files: what `add` reads (and Parquet); files, directories, globs."""
 
 
 @batch.command("dedup")
@@ -77,9 +77,10 @@ def batch_dedup(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, thre
                 engine_name: str, ray_address: str | None, partitions: int | None, as_json: bool) -> None:
     """Duplicate groups of every article in INPUTS, written to the store or to Parquet.
 
-    Records need a "text" field; "id", "title", "published", "url" and
-    "outlet" are used when present.  The output holds the same groups
-    whichever engine computes them.
+    INPUTS are read and cleaned as `newsfold add` reads them (text,
+    Markdown, HTML, JSON/JSONL/CSV, WARC, feeds; and Parquet records), with
+    the same ids.  The output holds the same groups whichever engine
+    computes them.
     """
     cfg = DedupConfig(threshold=threshold, containment=containment)
     _run_batch(ctx, engine_name, ray_address, partitions, out_dir, as_json,
@@ -110,6 +111,14 @@ def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitio
     click.echo(f"{what(report)} -> {where}  [{report.engine}, {sum(report.seconds.values()):.1f}s]")
     if report.skipped:
         click.echo(f"{report.skipped} records skipped (use --json to see why).", err=True)
+    suspects = report.details.get("suspect_stories") or []
+    if suspects:
+        from ..engine.fold import SUSPECT_STORY_SIZE
+
+        shown = ", ".join(f"{s['story_id']} ({s['size']} articles)" for s in suspects[:5])
+        click.echo(f"Suspect: {len(suspects)} stories hold more than {SUSPECT_STORY_SIZE:,} articles, more than "
+                   f"any real event: {shown}. Inspect them with `newsfold story ID`; windows that are too long "
+                   "(--window-days) or a corpus without events can cause this.", err=True)
     if output.kind == "store":
         click.echo(f"List them with: {list_command} --db {output.path}", err=True)
 

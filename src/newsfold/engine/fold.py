@@ -26,12 +26,14 @@ A batch fold therefore cuts the corpus into time windows:
 3. **Fold each window**: ``BatchClusterer.for_encoder(encoder).fit`` on the
    window's articles in key order (the input order; the key is the
    article's ``seq`` in the store).
-4. **Merge across windows**: a window's story links each member to its
-   first member (smallest key); stories that share an article across two
-   windows are thereby one story: the connected components of those links
-   (:func:`~newsfold.engine.kernels.large_star` /
-   :func:`~newsfold.engine.kernels.small_star`, the dedup engine's
-   components step).  A story is named after its smallest key.
+4. **Merge across windows**: two stories of consecutive windows that share
+   an article are one story only when the same-story decision that joins
+   groups inside a window joins them (:func:`stitch`); the connected
+   components of those joins (:func:`~newsfold.engine.kernels.large_star`
+   / :func:`~newsfold.engine.kernels.small_star`, the dedup engine's
+   components step) are the stories, and each article takes the story of
+   its home window (:func:`home_window`).  A story is named after its
+   smallest key; one bigger than :data:`SUSPECT_STORY_SIZE` is reported.
 5. **The store left ready for ``add``** (:func:`write_stories`): stories,
    memberships, skips, the document frequencies (``story_df``) and each
    story's online profile and centroid, then the passages and summaries
@@ -288,24 +290,116 @@ def fold_local(corpus: Corpus, cfg: FoldConfig, encoder: Encoder | None = None) 
     emb = embed(articles, enc)
     ok = np.array([not s for s in emb.skip], dtype=bool)
     idx = np.flatnonzero(ok & ~corpus.followers())
-    rows, wins = windows_of(emb.day[idx], cfg, whole=corpus.folded() <= cfg.whole_limit)
+    whole = corpus.folded() <= cfg.whole_limit
+    rows, wins = windows_of(emb.day[idx], cfg, whole)
     by_window: dict[int, list[int]] = defaultdict(list)
     for r, w in zip(rows.tolist(), wins.tolist()):
         by_window[int(w)].append(int(idx[r]))
-    us, vs = [], []
+    folded: dict[int, tuple[np.ndarray, np.ndarray, list[ArticleFeatures]]] = {}
+    home_keys, home_nodes = [], []
     for w in sorted(by_window):
         members = by_window[w]
         feats = features([articles[i] for i in members], emb.dense[members])
+        order = np.argsort(keys[members], kind="stable")
         k, root = fold_window(keys[members], feats, w, cfg)
-        us.append(k)
-        vs.append(root)
-    u = np.concatenate(us) if us else np.zeros(0, np.int64)
-    v = np.concatenate(vs) if vs else np.zeros(0, np.int64)
-    a, b = components(u, v)
-    root = {int(k): int(k) for k in keys[idx].tolist()}
-    root.update(zip(a.tolist(), b.tolist()))
+        folded[w] = (k, root, [feats[i] for i in order.tolist()])
+        home = home_window(emb.day[np.array(members, dtype=np.int64)[order]], cfg, whole) == w
+        home_keys.append(k[home])
+        home_nodes.append(node_id(w, root[home]))
+    eu, ev = [], []
+    for w in sorted(folded):
+        if w + 1 in folded and w >= 0:
+            a, b = stitch(folded[w], folded[w + 1], cfg)
+            eu.append(node_id(w, a))
+            ev.append(node_id(w + 1, b))
+    u = np.concatenate(eu) if eu else np.zeros(0, np.int64)
+    v = np.concatenate(ev) if ev else np.zeros(0, np.int64)
+    su, sv = components(u, v)
+    hk = np.concatenate(home_keys) if home_keys else np.zeros(0, np.int64)
+    hn = np.concatenate(home_nodes) if home_nodes else np.zeros(0, np.int64)
+    root = story_roots(hk, hn, su, sv)
     skipped = {int(k): s for k, s in zip(keys.tolist(), emb.skip) if s}
-    return FoldResult(follow_copies(corpus, root), skipped, len(by_window), int((u != v).sum())), emb.dense
+    return FoldResult(follow_copies(corpus, root), skipped, len(by_window), int(u.size)), emb.dense
+
+
+# ------------------------------------------------------- across windows
+NODE_SHIFT = 40  # a window story is a node: (window + 2) << 40 | its first key (keys are seq < 2**40)
+
+
+def node_id(window: int | np.ndarray, roots: np.ndarray) -> np.ndarray:
+    """The graph node of each window story (window ``window``, first key ``roots``)."""
+    return ((np.asarray(window, dtype=np.int64) + 2) << NODE_SHIFT) | np.asarray(roots, dtype=np.int64)
+
+
+def home_window(day: np.ndarray, cfg: FoldConfig, whole: bool = False) -> np.ndarray:
+    """The window an article's story is read from: the last window that holds its day (its first
+    ``step`` days); :data:`UNDATED` or :data:`WHOLE` for the others."""
+    day = np.asarray(day, dtype=np.int64)
+    if whole:
+        return np.full(day.size, WHOLE, dtype=np.int64)
+    return np.where(day != UNDATED, day // cfg.step, UNDATED)
+
+
+def stitch(left: tuple[np.ndarray, np.ndarray, Sequence[ArticleFeatures]],
+           right: tuple[np.ndarray, np.ndarray, Sequence[ArticleFeatures]],
+           cfg: FoldConfig) -> tuple[np.ndarray, np.ndarray]:
+    """``(left root, right root)`` of the stories of two consecutive windows that are one story.
+
+    Each side is a window's ``(keys, roots, features)`` (keys ascending).
+    Two stories that share an article are one when the same-story decision
+    that joins groups inside a window joins them: the batch clusterer's
+    average probability over their pairs of articles (computed among both
+    windows' articles, so with their IDF) reaches its cut.  A
+    story inside the other is one with it.  Stories that share an article
+    but not the event stay apart, so windows never chain unrelated events.
+    """
+    from ..cluster import BatchClusterer
+
+    lk, lr, lf = left
+    rk, rr, rf = right
+    lroot, rroot = dict(zip(lk.tolist(), lr.tolist())), dict(zip(rk.tolist(), rr.tolist()))
+    cands = sorted({(lroot[k], rroot[k]) for k in lroot.keys() & rroot.keys()})
+    lmem: dict[int, list[int]] = defaultdict(list)
+    rmem: dict[int, list[int]] = defaultdict(list)
+    for i, r in enumerate(lr.tolist()):
+        lmem[r].append(i)
+    for i, r in enumerate(rr.tolist()):
+        rmem[r].append(i)
+    clusterer = BatchClusterer.for_encoder(cfg.encoder)
+    # the probabilities in the context of both windows (their IDF), as inside a window
+    feats = {**dict(zip(rk.tolist(), rf)), **dict(zip(lk.tolist(), lf))}
+    union = sorted(feats)
+    pos = {k: i for i, k in enumerate(union)}
+    p: np.ndarray | None = None
+    out_a, out_b = [], []
+    for a, b in cands:
+        ka = {int(lk[i]) for i in lmem[a]}
+        kb = {int(rk[i]) for i in rmem[b]}
+        if ka <= kb or kb <= ka:
+            joined = True
+        else:
+            if p is None:
+                p = clusterer.probabilities([feats[k] for k in union])[0]
+            ia = np.array([pos[k] for k in sorted(ka)])
+            ib = np.array([pos[k] for k in sorted(kb)])
+            pairs = ia[:, None] != ib[None, :]
+            joined = bool(p[np.ix_(ia, ib)][pairs].mean() >= clusterer.cut)
+        if joined:
+            out_a.append(a)
+            out_b.append(b)
+    return np.array(out_a, dtype=np.int64), np.array(out_b, dtype=np.int64)
+
+
+def story_roots(keys: np.ndarray, nodes: np.ndarray, su: np.ndarray, sv: np.ndarray) -> dict[int, int]:
+    """Each article's story, named by its smallest key: articles (``keys``) in their home window
+    story (``nodes``), window stories joined by the star edges ``su -> sv``."""
+    star = dict(zip(su.tolist(), sv.tolist()))
+    comp = np.array([star.get(n, n) for n in nodes.tolist()], dtype=np.int64)
+    first: dict[int, int] = {}
+    for k, c in zip(keys.tolist(), comp.tolist()):
+        if k < first.get(c, k + 1):
+            first[c] = k
+    return {int(k): first[c] for k, c in zip(keys.tolist(), comp.tolist())}
 
 
 # ---------------------------------------------------------- the store

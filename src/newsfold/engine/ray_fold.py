@@ -67,20 +67,59 @@ def _explode(b: Batch, cfg: fold.FoldConfig, whole: bool) -> Batch:
     ok = np.flatnonzero((b["skip"] == "") & ~b["follows"].astype(bool))
     rows, wins = fold.windows_of(b["day"][ok], cfg, whole)
     pick = ok[rows]
-    out = {k: v[pick] for k, v in b.items() if k not in ("skip", "day", "follows")}
+    out = {k: v[pick] for k, v in b.items() if k not in ("skip", "follows")}
     out["window"] = wins.astype(np.int64)
     return out
 
 
+def _features(b: Batch, cfg: fold.FoldConfig) -> list[Any]:
+    dense = b["dense"] if cfg.encoder != "none" else np.zeros((b["key"].size, 0), dtype=np.float32)
+    return fold.features(_articles(b), np.asarray(dense, dtype=np.float32))
+
+
 @typed
-def _fold_window(b: Batch, cfg: fold.FoldConfig) -> Batch:
+def _fold_window(b: Batch, cfg: fold.FoldConfig, whole: bool) -> Batch:
+    """Each member of one window with its window story's root, and whether this is its home window."""
     window = int(b["window"][0])
-    arts = _articles(b)
-    dense = b["dense"] if cfg.encoder != "none" else np.zeros((len(arts), 0), dtype=np.float32)
-    feats = fold.features(arts, np.asarray(dense, dtype=np.float32))
-    keys, roots = fold.fold_window(b["key"].astype(np.int64), feats, window, cfg)
-    keep = keys != roots
-    return {"u": keys[keep], "v": roots[keep]}
+    order = np.argsort(b["key"].astype(np.int64), kind="stable")
+    b = {k: v[order] for k, v in b.items()}
+    keys, roots = fold.fold_window(b["key"].astype(np.int64), _features(b, cfg), window, cfg)
+    out = dict(b)
+    out["root"] = roots
+    out["home"] = fold.home_window(b["day"], cfg, whole) == window
+    return out
+
+
+@typed
+def _home(b: Batch) -> Batch:
+    home = b["home"].astype(bool)
+    return {"key": b["key"][home].astype(np.int64), "node": fold.node_id(b["window"][home], b["root"][home])}
+
+
+@typed
+def _pair_rows(b: Batch) -> Batch:
+    """Every member of a dated window, to the window pair on its left (as right side) and on its right."""
+    dated = np.flatnonzero(b["window"] >= 0)
+    w = b["window"][dated]
+    out = {k: np.concatenate([v[dated], v[dated]]) for k, v in b.items() if k not in ("home",)}
+    out["pair"] = np.concatenate([w, w - 1])
+    out["side"] = np.concatenate([np.zeros(w.size, np.int64), np.ones(w.size, np.int64)])
+    return out
+
+
+@typed
+def _stitch(b: Batch, cfg: fold.FoldConfig) -> Batch:
+    pair = int(b["pair"][0])
+    sides = []
+    for side in (0, 1):
+        rows = {k: v[b["side"] == side] for k, v in b.items()}
+        order = np.argsort(rows["key"].astype(np.int64), kind="stable")
+        rows = {k: v[order] for k, v in rows.items()}
+        sides.append((rows["key"].astype(np.int64), rows["root"].astype(np.int64), _features(rows, cfg)))
+    if not sides[0][0].size or not sides[1][0].size:
+        return {"u": np.zeros(0, np.int64), "v": np.zeros(0, np.int64)}
+    a, c = fold.stitch(sides[0], sides[1], cfg)
+    return {"u": fold.node_id(pair, a), "v": fold.node_id(pair + 1, c)}
 
 
 @typed
@@ -114,14 +153,20 @@ def fold_on_ray(engine: Any, ray: Any, splits: Sequence[Split], cfg: fold.FoldCo
 
         whole = corpus.folded() <= cfg.whole_limit
         per_window = emb.map_batches(_explode, fn_kwargs={"cfg": cfg, "whole": whole}, batch_format="numpy")
-        edges = per_window.groupby("window").map_groups(_fold_window, fn_kwargs={"cfg": cfg},
-                                                        batch_format="numpy").materialize()
-        windows = len(per_window.unique("window"))
+        members = per_window.groupby("window").map_groups(_fold_window, fn_kwargs={"cfg": cfg, "whole": whole},
+                                                          batch_format="numpy").materialize()
+        windows = len(members.unique("window"))
+        edges = members.map_batches(_pair_rows, batch_format="numpy").groupby("pair").map_groups(
+            _stitch, fn_kwargs={"cfg": cfg}, batch_format="numpy").materialize()
         n_edges = edges.count()
         clock.done("windows")
 
         stars, rounds = engine._components(edges, n)
         report.details["cc_rounds"] = rounds
+        home = [b for b in members.map_batches(_home, batch_format="numpy").iter_batches(batch_format="numpy")]
+        star = [b for b in stars.iter_batches(batch_format="numpy")] if n_edges else []
+        cat = lambda bs, c: np.concatenate([x[c] for x in bs]).astype(np.int64) if bs else np.zeros(0, np.int64)  # noqa: E731
+        root = fold.story_roots(cat(home, "key"), cat(home, "node"), cat(star, "u"), cat(star, "v"))
         pos = {int(k): i for i, k in enumerate(corpus.keys.tolist())}
         dense: np.ndarray | None = None
         skipped: dict[int, str] = {}
@@ -132,10 +177,6 @@ def fold_on_ray(engine: Any, ray: Any, splits: Sequence[Split], cfg: fold.FoldCo
             if dense.shape[1]:
                 dense[idx] = b["dense"]
             skipped.update((int(k), str(s)) for k, s in zip(b["key"].tolist(), b["skip"].tolist()) if s)
-        root = {int(k): int(k) for k, f in zip(corpus.keys.tolist(), follows.tolist())
-                if not f and int(k) not in skipped}
-        for b in stars.iter_batches(batch_format="numpy"):
-            root.update(zip(b["u"].tolist(), b["v"].tolist()))
         clock.done("components")
         res = fold.FoldResult(fold.follow_copies(corpus, root), skipped, windows, n_edges)
         return res, dense if dense is not None else np.zeros((0, 0), dtype=np.float32)
