@@ -1,4 +1,4 @@
-"""``newsfold stories``, ``newsfold story ID``, ``newsfold fold PATH...``, ``newsfold eval clustering``."""
+"""``newsfold stories``, ``newsfold story ID``, ``newsfold fold PATH...``, ``newsfold eval clustering``, ``eval pairs``."""
 
 from __future__ import annotations
 
@@ -185,3 +185,35 @@ def eval_clustering(ctx: Context, file: str, encoder: str, mode: str, as_json: b
     click.echo(f"speed: {res['articles_per_s']:.1f} articles/s "
                f"(represent {res['represent_s']:.1f}s, cluster {res['cluster_s']:.2f}s)")
 
+
+
+@eval_group.command("pairs")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--encoder", type=ENCODER_CHOICE, default="minilm", show_default=True)
+@click.option("--mode", type=click.Choice(["batch", "online"]), default="batch", show_default=True,
+              help="batch: fold every text together at once (what `newsfold fold` ends with); "
+                   "online: one text at a time, in file order.")
+@json_option
+@pass_ctx
+def eval_pairs(ctx: Context, file: str, encoder: str, mode: str, as_json: bool) -> None:
+    """Fold every text of FILE.jsonl ({text1, text2, same_story}) together; count the pairs right.
+
+    A pair is right when its two texts land in one story exactly when
+    `same_story` is true; pairs whose `same_story` is null are not scored.
+    The clusterer sees only the texts (and title1/2, published1/2 when present).
+    """
+    from ..stories import evaluate_pairs
+
+    try:
+        res = evaluate_pairs(file, encoder=encoder, mode=mode)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise click.ClickException(f"{e}. Each line must be a JSON object with `text1`, `text2` and "
+                                   "`same_story` (true, false or null).") from e
+    if as_json:
+        echo_json(res)
+        return
+    click.echo(f"{res['file']}: {res['pairs']} pairs, {res['texts']} texts → {res['stories']} stories "
+               f"({res['mode']}, {res['encoder']})")
+    click.echo(f"pairs right {res['right']:.4f} ({res['pairs_right']} of {res['pairs']}); "
+               f"same-story pairs split {res['same_split']} of {res['same_pairs']}; "
+               f"different-story pairs fused {res['different_fused']} of {res['different_pairs']}")
