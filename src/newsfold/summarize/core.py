@@ -40,9 +40,9 @@ SIMILARITY = "cosine"
 SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merely adding sentences
 MAX_ADDITIONS_SHOWN = 8
 CONSENSUS_COS = 0.7      # two sentences of different articles state the same fact, for consensus (MiniLM cosine)
-MAX_CONSENSUS = 160       # candidates encoded for consensus, at most (their articles' earliest first)
+MAX_CONSENSUS = 48        # candidates encoded for consensus, at most (their articles' earliest first)
 MEANING_PREFILTER = 0.08  # a pair is asked of the encoder (:mod:`.align`) only when it shares this much (cosine)
-MEANING_PER_ARTICLE = 2   # ... and only the article's (outlet's) most similar sentences
+MEANING_PER_ARTICLE = 1   # ... and only the article's (outlet's) most similar sentence
 
 
 @dataclass
