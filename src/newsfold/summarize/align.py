@@ -21,10 +21,12 @@ seed pairs alone they would keep ECB+ recall at 0.42, so they were not:
 model more than a paraphrase model: restatements in very different words
 (below about 0.7 cosine) still go unmatched.
 
-Cost is bounded: a story encodes at most ``MAX_ENCODED`` sentences (its
-articles' earliest first), only those a lexical pre-filter pairs with a
-sentence of another article, and every sentence's vector is cached by its
-text, so wire copies and a refreshed story cost nothing more.  Without the
+Cost is bounded: a story encodes at most ``MAX_ENCODED`` sentences, in the
+order the questions come (the summary's sentences and each other article's
+lexically closest sentence first, then the articles' earliest sentences for
+"what each outlet adds"), and every sentence's vector is cached in the
+process by its text, so wire copies and a refreshed story cost nothing more.
+Past the budget the lexical tests stand alone.  Without the
 encoder (its weights not installed) the lexical tests stand alone.
 """
 
