@@ -346,11 +346,11 @@ def stitch(left: tuple[np.ndarray, np.ndarray, Sequence[ArticleFeatures]],
     """``(left root, right root)`` of the stories of two consecutive windows that are one story.
 
     Each side is a window's ``(keys, roots, features)`` (keys ascending).
-    Two stories that share an article are one when the same-story decision
-    that joins groups inside a window joins them: the batch clusterer's
-    average probability over their pairs of articles (computed among both
-    windows' articles, so with their IDF) reaches its cut.  A
-    story inside the other is one with it.  Stories that share an article
+    Two stories that share an article are one when the decision that
+    groups articles inside a window groups them: fitted on both windows'
+    articles at once, the batch clusterer puts most of one story's
+    articles in the cluster that holds most of the other's.  A story
+    inside the other is one with it.  Stories that share an article
     but not the event stay apart, so windows never chain unrelated events.
     """
     from ..cluster import BatchClusterer
@@ -365,12 +365,9 @@ def stitch(left: tuple[np.ndarray, np.ndarray, Sequence[ArticleFeatures]],
         lmem[r].append(i)
     for i, r in enumerate(rr.tolist()):
         rmem[r].append(i)
-    clusterer = BatchClusterer.for_encoder(cfg.encoder)
-    # the probabilities in the context of both windows (their IDF), as inside a window
     feats = {**dict(zip(rk.tolist(), rf)), **dict(zip(lk.tolist(), lf))}
     union = sorted(feats)
-    pos = {k: i for i, k in enumerate(union)}
-    p: np.ndarray | None = None
+    label: dict[int, int] | None = None
     out_a, out_b = [], []
     for a, b in cands:
         ka = {int(lk[i]) for i in lmem[a]}
@@ -378,16 +375,22 @@ def stitch(left: tuple[np.ndarray, np.ndarray, Sequence[ArticleFeatures]],
         if ka <= kb or kb <= ka:
             joined = True
         else:
-            if p is None:
-                p = clusterer.probabilities([feats[k] for k in union])[0]
-            ia = np.array([pos[k] for k in sorted(ka)])
-            ib = np.array([pos[k] for k in sorted(kb)])
-            pairs = ia[:, None] != ib[None, :]
-            joined = bool(p[np.ix_(ia, ib)][pairs].mean() >= clusterer.cut)
+            if label is None:  # the window clusterer's own decision, on both windows' articles at once
+                fitted = BatchClusterer.for_encoder(cfg.encoder).fit([feats[k] for k in union])
+                label = dict(zip(union, (int(x) for x in fitted.labels_)))
+            joined = _majority(label, ka) == _majority(label, kb)
         if joined:
             out_a.append(a)
             out_b.append(b)
     return np.array(out_a, dtype=np.int64), np.array(out_b, dtype=np.int64)
+
+
+def _majority(label: dict[int, int], keys: set[int]) -> int:
+    """The label most of ``keys`` carry (ties: the smallest)."""
+    from collections import Counter
+
+    counts = Counter(label[k] for k in keys)
+    return min(counts, key=lambda x: (-counts[x], x))
 
 
 def story_roots(keys: np.ndarray, nodes: np.ndarray, su: np.ndarray, sv: np.ndarray) -> dict[int, int]:
