@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from nfpaths import EXAMPLES
 
 from newsfold.cluster import BatchClusterer, GroupSims, OnlineClusterer, SplitModel, split_events
 from newsfold.metrics import clustering_scores
@@ -84,3 +85,58 @@ def test_split_events_separates_two_blocks_and_keeps_strays() -> None:
     one, _ = split_events(GroupSims(event=np.full((9, 9), 0.5), evidence=np.full((9, 9), 0.5),
                                     topic=np.full((9, 9), 0.5)), SplitModel(), min_event=3)
     assert len(set(one)) == 1
+
+
+def _one_event(n: int) -> list:
+    """``n`` ECB+ reports of one event, featurized without dense vectors and without their own dates."""
+    rows = _rows()
+    ev = next(e for e in dict.fromkeys(r["event"] for r in rows) if sum(r["event"] == e for r in rows) >= n)
+    texts = [r["text"] for r in rows if r["event"] == ev][:n]
+    feats = Featurizer(NoEncoder()).featurize([Article(id=f"e{i}", text=t) for i, t in enumerate(texts)])
+    for f in feats:
+        f.date = None
+    return feats
+
+
+def test_event_dates_years_apart_are_not_folded_but_a_developing_story_is() -> None:
+    """The same reports with event dates four years apart make two stories, in batch and online;
+    dated reports in between (a story that develops year by year) keep them in one."""
+    import datetime as dt
+
+    base = dt.date(2014, 5, 1)
+    feats = _one_event(6)
+    for k, f in enumerate(feats):
+        f.event_date = base + dt.timedelta(days=4 * 365 * (k >= 3))
+    assert len(set(BatchClusterer.for_encoder("none", event_gap_days=None).fit_predict(feats))) == 1
+    bc = BatchClusterer.for_encoder("none").fit(feats)
+    assert len(set(bc.labels_[:3])) == 1 and len(set(bc.labels_[3:])) == 1 and bc.labels_[0] != bc.labels_[3]
+    assert any("event dates more than" in r for r in bc.reasons_)
+    oc = OnlineClusterer.for_encoder("none", event_gap_days=None)
+    assert len({oc.place(f).story for f in feats[:3] + feats[3:4]}) == 1  # without the veto: one story
+    oc = OnlineClusterer.for_encoder("none")
+    early = {oc.place(f).story for f in feats[:3]}
+    late = oc.place(feats[3])
+    assert len(early) == 1 and late.new and "event dates over" in late.reason
+
+    for k, f in enumerate(feats):  # one dated report a year: every gap is within the veto
+        f.event_date = base + dt.timedelta(days=365 * k)
+    assert len(set(BatchClusterer.for_encoder("none").fit_predict(feats))) == 1
+    oc = OnlineClusterer.for_encoder("none")
+    assert len({oc.place(f).story for f in feats}) == 1
+
+
+def test_event_date_resolves_weekdays_and_yesterday_against_the_published_date() -> None:
+    """The seeds' 'the Kremlin said on Sunday/Saturday' become calendar days once the article is dated."""
+    import datetime as dt
+
+    from newsfold.eventdate import event_date
+
+    seeds = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("0*.txt"))}
+    assert event_date(seeds["000"], dt.date(2018, 12, 31)) == (dt.date(2018, 12, 30), "'on sunday'")
+    assert event_date(seeds["004"], dt.date(2018, 1, 1))[0] == dt.date(2017, 12, 30)
+    assert event_date(seeds["004"], None) == (None, "none")  # no reference: only written dates count
+    assert event_date("Floods hit the coast yesterday.", dt.date(2020, 3, 2))[0] == dt.date(2020, 3, 1)
+    assert event_date("On 4 May 2011 a quake struck; on Monday aid came.", dt.date(2011, 5, 20))[0] == \
+        dt.date(2011, 5, 4)
+    feats = Featurizer(NoEncoder()).featurize([Article(id="s", text=seeds["000"], published="2018-12-31")])
+    assert feats[0].event_date == dt.date(2018, 12, 30)

@@ -178,6 +178,7 @@ class ArticleFeatures:
     date: dt.date | None = None
     date_source: str = "none"
     n_words: int = 0
+    event_date: dt.date | None = None  # the day its event happened (:mod:`newsfold.eventdate`)
 
     @property
     def evidence_terms(self) -> dict[str, float]:
@@ -420,6 +421,8 @@ class Featurizer:
                 if keys[k] in known:
                     self.encoded_[articles[i].id] = known[keys[k]]
                     self.input_keys_[articles[i].id] = keys[k]
+        from .eventdate import event_date
+
         out = []
         for a, body in zip(articles, bodies):
             d, src = article_date(a, body)
@@ -428,5 +431,5 @@ class Featurizer:
             if vec is None:
                 vec = self.encoded_.get(a.id)
             out.append(ArticleFeatures(id=a.id, terms=terms, dense=vec, date=d, date_source=src,
-                                       n_words=len(terms)))
+                                       n_words=len(terms), event_date=event_date(body, d)[0]))
         return out

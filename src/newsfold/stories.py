@@ -283,7 +283,8 @@ class StoriesStage:
             dense = np.frombuffer(r["centroid"], dtype=np.float32).copy() if r["centroid"] else None
             first = parse_date(meta.get("first_date"))
             last = parse_date(meta.get("last_date"))
-            oc.load_story(dense, meta.get("terms", {}), int(r["size"]), first, last)
+            oc.load_story(dense, meta.get("terms", {}), int(r["size"]), first, last,
+                          parse_date(meta.get("event_first")), parse_date(meta.get("event_last")))
             ids.append(r["id"])
         return oc, ids
 
@@ -291,7 +292,9 @@ class StoriesStage:
     def _save_profile(store: Store, oc: OnlineClusterer, sid: int, story_id: str) -> None:
         s = oc.stories_[sid]
         meta = {"terms": oc.profile(sid), "first_date": s.first.isoformat() if s.first else None,
-                "last_date": s.last.isoformat() if s.last else None}
+                "last_date": s.last.isoformat() if s.last else None,
+                "event_first": s.event_first.isoformat() if s.event_first else None,
+                "event_last": s.event_last.isoformat() if s.event_last else None}
         dense = oc.dense_sum(sid)
         blob = dense.astype(np.float32).tobytes() if dense is not None else None
         store.conn.execute("UPDATE stories SET centroid = ?, meta_json = ? WHERE id = ?",

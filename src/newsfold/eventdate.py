@@ -1,0 +1,67 @@
+"""Event dates: the day an article's event happened, not the day it was written.
+
+The reference is the article's own date (``published``, else a dateline).
+In the lead (the first :data:`LEAD_CHARS` characters) the first of these
+decides:
+
+- an explicit calendar date (``30 December 2018``, ``2018-12-30``);
+- a month and day without a year (``Dec. 30``), in the reference's year
+  (the year before when that would put it more than a month after the
+  reference);
+- ``yesterday``, ``today``/``tonight``/``this morning``, ``last week``,
+  ``last month``, ``last year``;
+- a weekday (``on Sunday``): the latest such day on or before the reference.
+
+Relative words need a reference; without one only an explicit date counts.
+Falling back: the reference itself.  Nothing here names any event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .represent import _MONTHS, _MRX, find_dates
+
+LEAD_CHARS = 600
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTH_DAY = re.compile(r"\b" + _MRX + r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!,?\s*(?:19|20)\d\d)", re.I)
+_RELATIVE = re.compile(r"\b(yesterday|today|tonight|this (?:morning|afternoon|evening)|last (?:week|month|year)"
+                       r"|(?:on |last |this )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", re.I)
+_SHIFT = {"yesterday": 1, "last week": 7, "last month": 30, "last year": 365}
+
+
+def _resolve(word: str, ref: dt.date) -> dt.date:
+    w = word.lower()
+    if w in _SHIFT:
+        return ref - dt.timedelta(days=_SHIFT[w])
+    day = next((i for i, d in enumerate(_WEEKDAYS) if d in w), None)
+    if day is None:  # today, tonight, this morning ...
+        return ref
+    back = (ref.weekday() - day) % 7
+    if w.startswith("last "):
+        back = back or 7
+    return ref - dt.timedelta(days=back)
+
+
+def event_date(text: str, reference: dt.date | None) -> tuple[dt.date | None, str]:
+    """``(event date, how it was found)`` for an article's text and its own date (see the module docstring)."""
+    lead = text[:LEAD_CHARS]
+    found: list[tuple[int, dt.date, str]] = [(o, d, "explicit date") for o, d in find_dates(lead)]
+    if reference is not None:
+        for m in _MONTH_DAY.finditer(lead):
+            try:
+                d = dt.date(reference.year, _MONTHS[m.group(1)[:3].lower()], int(m.group(2)))
+            except (ValueError, KeyError):
+                continue
+            if d - reference > dt.timedelta(days=31):
+                d = d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else d
+            found.append((m.start(), d, "month and day"))
+        for m in _RELATIVE.finditer(lead):
+            found.append((m.start(), _resolve(m.group(1), reference), f"'{m.group(1).lower()}'"))
+    if found:
+        _, d, how = min(found, key=lambda x: x[0])
+        return d, how
+    if reference is not None:
+        return reference, "its own date"
+    return None, "none"
