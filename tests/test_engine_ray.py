@@ -118,3 +118,28 @@ def test_batch_dedup_command_on_ray(ray_engine, ecbplus_path: Path, tmp_path: Pa
     get_engine("local").dedup([str(ecbplus_path)], DedupConfig(), local)
     _same(local, Output("parquet", str(out)))
     assert ray.is_initialized(), "the command shut down a Ray it did not start"
+
+
+def test_ray_reads_a_folder_of_text_files_as_add_does(ray_engine, tmp_path: Path) -> None:
+    """Text files go through add's reader, cleaner and ids on Ray too: the same articles and links."""
+    import shutil
+    import sqlite3
+
+    from nfpaths import EXAMPLES
+
+    d = tmp_path / "in"
+    shutil.copytree(EXAMPLES, d)
+    seed = sorted(EXAMPLES.glob("*.txt"))[0]
+    (d / "wire").mkdir()
+    (d / "wire" / "copy.txt").write_text(seed.read_text(encoding="utf-8") + "\nShare this story.\n", encoding="utf-8")
+    local, remote = Output("store", str(tmp_path / "local.db")), Output("store", str(tmp_path / "ray.db"))
+    get_engine("local").dedup([str(d)], DedupConfig(), local)
+    report = ray_engine.dedup([str(d)], DedupConfig(), remote)
+    assert report.articles == 6
+
+    def articles(o: Output) -> list[tuple]:
+        with sqlite3.connect(o.path) as c:
+            return c.execute("SELECT seq, id, text, title, published FROM articles ORDER BY seq").fetchall()
+
+    assert articles(remote) == articles(local)
+    assert read_links(remote) == read_links(local) and len(read_links(local)) == 1

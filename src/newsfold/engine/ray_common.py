@@ -52,18 +52,15 @@ def cleaned_on_ray(ray: Any, max_retries: int) -> Callable[[Sequence[Split]], It
     return run
 
 
-def stored_articles(ray: Any, store: Store, ids: set[str] | None = None, chunk: int = 20_000) -> "ray.data.Dataset":
+def stored_articles(ray: Any, store: Store, chunk: int = 20_000) -> "ray.data.Dataset":
     """The store's articles (``key`` = ``seq``) as a Ray dataset, in blocks of ``chunk`` rows."""
     tables = []
-    rows: list[tuple[Any, ...]] = []
     cur = store.conn.execute("SELECT seq, id, text, title, published, url, outlet FROM articles ORDER BY seq")
     while True:
         rows = cur.fetchmany(chunk)
         if not rows:
             break
-        if ids is not None:
-            rows = [r for r in rows if r[1] in ids]
-        cols = list(zip(*rows)) if rows else [[] for _ in ARTICLES.names]
+        cols = list(zip(*rows))
         tables.append(pa.table({n: pa.array(c, type=f.type) for n, f, c in zip(ARTICLES.names, ARTICLES, cols)}))
     return ray.data.from_arrow(tables or [ARTICLES.empty_table()])
 

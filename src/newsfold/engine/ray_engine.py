@@ -55,7 +55,7 @@ from .base import BatchReport, EngineError, Output, ParquetOutput, ProgressFn, n
 from .fold import FoldConfig
 from .inputs import expand, plan
 from .local import store_inputs
-from .ray_common import Batch, Clock, cleaned_on_ray, stored_articles, typed
+from .ray_common import Clock, cleaned_on_ray, stored_articles, typed
 from .ray_fold import fold_on_ray
 
 if TYPE_CHECKING:  # pragma: no cover
