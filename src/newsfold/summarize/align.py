@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 RESTATE = 0.81
 NAME_WEIGHT = 0.15
 NUMBER_CLASH = 0.05
-MAX_ENCODED = 48       # sentences encoded per story for citations and additions, at most
+MAX_ENCODED = 32       # sentences encoded per story for citations and additions, at most
 CACHE_SIZE = 20000     # sentence vectors kept (by text)
 MAX_TOKENS = 64
 

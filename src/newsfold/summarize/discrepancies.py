@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 NUMBER_LABELS = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
 SENTENCE_DICE = 0.45
-MAX_ENCODED = 48  # sentences of stated figures encoded per story, at most
+MAX_ENCODED = 24  # sentences of stated figures encoded per story, at most
 _SMALL = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
