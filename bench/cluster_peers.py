@@ -5,7 +5,7 @@ Run:  .venv/bin/python bench/cluster_peers.py [--input FILE.jsonl] [--json] [--w
 On one JSONL file of ``{text, event, [title]}`` rows (default: the ECB+
 developers' set), in one run, every method clusters the same text (``title``
 plus ``text``) with the same packaged MiniLM model where it uses one, and is
-scored with ``newsfold.metrics.clustering_scores``.  ``event`` is read only to
+scored with ``newsfold.evaluate.metrics.clustering_scores``.  ``event`` is read only to
 score; the ids, ``topic`` and ``origin`` are never read while clustering.
 
 Rows marked "oracle" had a parameter tuned on the gold labels of this very
@@ -19,7 +19,7 @@ the encoding time measured when the cache was written (the machine's load
 then may differ: use ``--fresh`` to measure every time in the same run).
 
 newsfold's batch row is ``newsfold eval clustering`` itself (its defaults,
-through ``newsfold.stories.evaluate_clustering``); its online row feeds the
+through ``newsfold.stories.stage.evaluate_clustering``); its online row feeds the
 same features to ``OnlineClusterer`` in the single-pass peer's order.  Both MiniLM paths feed the
 model identical tokens on ECB+ (it truncates at 256; checked).
 
@@ -53,7 +53,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from newsfold.metrics import ClusteringScores, clustering_scores  # noqa: E402
+from newsfold.evaluate.metrics import ClusteringScores, clustering_scores  # noqa: E402
 
 DEFAULT_INPUT = ROOT / "data" / "ecbplus" / "ecbplus-dev.jsonl"
 CACHE_DIR = ROOT / ".cache" / "cluster_peers"
@@ -310,7 +310,7 @@ class CachedEncoder:
     the cache was written) without re-encoding on every bench run.
     """
 
-    def __init__(self, inner) -> None:  # inner: newsfold.represent.Encoder
+    def __init__(self, inner) -> None:  # inner: newsfold.stories.represent.Encoder
         self.inner = inner
         self.name = inner.name
         self.seconds = 0.0  # encoding time to report
@@ -345,16 +345,16 @@ def newsfold_rows(corpus: Corpus, path: Path, order: Sequence[int],
                   log: Callable[[str], None]) -> list[Row]:
     """newsfold exactly as ``newsfold eval clustering`` runs it, plus its online clusterer.
 
-    The batch row calls ``newsfold.stories.evaluate_clustering`` (the code
+    The batch row calls ``newsfold.stories.stage.evaluate_clustering`` (the code
     behind the CLI command) with the default encoder wrapped in a cache; the
     online row feeds the same features one at a time in the shuffled order
     the single-pass peer gets (file order, grouped by event, is noted).
     """
     try:
-        from newsfold.cluster import OnlineClusterer
+        from newsfold.stories.cluster import OnlineClusterer
         from newsfold.models import Article
-        from newsfold.represent import Featurizer, make_encoder
-        from newsfold.stories import DEFAULT_ENCODER, evaluate_clustering
+        from newsfold.stories.represent import Featurizer, make_encoder
+        from newsfold.stories.stage import DEFAULT_ENCODER, evaluate_clustering
     except ImportError as exc:
         return [Row("newsfold", "-", False, 0.0, note=f"not available: {exc}")]
     ev = corpus.events

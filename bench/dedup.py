@@ -46,9 +46,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from gen_syndication import load_ecbplus, stream_texts, syndication_corpus  # noqa: E402
 
-from newsfold.dedup import DedupConfig, PairFinder  # noqa: E402
-from newsfold.fingerprint import Fingerprinter  # noqa: E402
-from newsfold.lsh import LSHIndex  # noqa: E402
+from newsfold.dedup.stage import DedupConfig, PairFinder  # noqa: E402
+from newsfold.dedup.fingerprint import Fingerprinter  # noqa: E402
+from newsfold.dedup.lsh import LSHIndex  # noqa: E402
 from newsfold.sentences import split_sentences  # noqa: E402
 
 WORDS = re.compile(r"[^\W_]+")
@@ -414,9 +414,9 @@ def stage(args: argparse.Namespace) -> dict[str, object]:
     """The whole dedup stage on a SQLite store: fingerprints, verification, groups, passages, writes."""
     import tempfile
 
-    from newsfold.dedup import DedupStage, list_groups
+    from newsfold.dedup.stage import DedupStage, list_groups
     from newsfold.models import Article
-    from newsfold.store import Store
+    from newsfold.store.db import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db")

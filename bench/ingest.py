@@ -37,7 +37,7 @@ def main() -> None:
 
     from newsfold.ingest import Ingester
     from newsfold.read import iter_documents
-    from newsfold.store import Store
+    from newsfold.store.db import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "corpus.jsonl"

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gen_corpus import generate  # noqa: E402
 
 from newsfold.models import Article  # noqa: E402
-from newsfold.store import Store  # noqa: E402
+from newsfold.store.db import Store  # noqa: E402
 
 
 def build(path: Path, n: int, seed: int = 13) -> None:
@@ -131,11 +131,11 @@ def main() -> None:
     walls = []
     for _ in range(a.runs):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import newsfold.cli"], check=True,
+        subprocess.run([sys.executable, "-c", "import newsfold.present.cli"], check=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
         walls.append(time.perf_counter() - t0)
     print(f"of which starting Python and importing the CLI: median {statistics.median(walls):.3f} s")
-    from newsfold.query import StoryFilter, list_stories
+    from newsfold.present.query import StoryFilter, list_stories
 
     walls = []
     for _ in range(a.runs):

@@ -91,7 +91,7 @@ def limit_read_insert(path: Path, tmp: Path) -> tuple[int, float]:
 
 def limit_encoder(store, enc, sample: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     """The encoder alone on (a sample of) the stored articles' texts, as the stories stage feeds it."""
-    from newsfold.represent import Featurizer, article_body
+    from newsfold.stories.represent import Featurizer, article_body
 
     ids = [r[0] for r in store.conn.execute("SELECT id FROM articles ORDER BY seq LIMIT ?", (sample,))]
     texts = [article_body(a)[: Featurizer.dense_chars] for a in store.get_articles(ids)]
@@ -102,7 +102,7 @@ def limit_encoder(store, enc, sample: int) -> tuple[int, float]:  # type: ignore
 
 
 def ecb_scores(store) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    from newsfold.metrics import clustering_scores
+    from newsfold.evaluate.metrics import clustering_scores
 
     gold = {json.loads(ln)["id"]: json.loads(ln)["event"] for ln in open(ECB, encoding="utf-8") if ln.strip()}
     rows = store.conn.execute("SELECT article_id, story_id FROM story_articles").fetchall()
@@ -113,7 +113,7 @@ def ecb_scores(store) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 
 def make(encoder: str, max_tokens: int | None):  # type: ignore[no-untyped-def]
-    from newsfold.represent import MiniLMEncoder, make_encoder
+    from newsfold.stories.represent import MiniLMEncoder, make_encoder
 
     return MiniLMEncoder(max_tokens=max_tokens) if encoder == "minilm" and max_tokens else make_encoder(encoder)
 
@@ -121,7 +121,7 @@ def make(encoder: str, max_tokens: int | None):  # type: ignore[no-untyped-def]
 def run_one(size: str, encoder: str, sample: int, max_tokens: int | None = None) -> dict:
     from newsfold.ingest import Ingester
     from newsfold.pipeline import STAGES
-    from newsfold.store import Store
+    from newsfold.store.db import Store
 
     with tempfile.TemporaryDirectory(prefix="nf-pipeline-") as tmpd:
         tmp = Path(tmpd)
@@ -177,10 +177,10 @@ def semeval_auc(enc, path: str) -> float:  # type: ignore[no-untyped-def]
 
 
 def encoder_options(quick: bool, semeval: str | None = None) -> list[dict]:
-    from newsfold.cluster import BatchClusterer
-    from newsfold.metrics import clustering_scores
+    from newsfold.stories.cluster import BatchClusterer
+    from newsfold.evaluate.metrics import clustering_scores
     from newsfold.models import Article
-    from newsfold.represent import Featurizer, MiniLMEncoder, NoEncoder, StaticEncoder, TorchMiniLMEncoder
+    from newsfold.stories.represent import Featurizer, MiniLMEncoder, NoEncoder, StaticEncoder, TorchMiniLMEncoder
 
     rows = [json.loads(ln) for ln in open(ECB, encoding="utf-8") if ln.strip()]
     arts = [Article(id=r["id"], text=r["text"], title=r.get("title")) for r in rows]

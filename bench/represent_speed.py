@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from newsfold.models import Article  # noqa: E402
-from newsfold.represent import Featurizer, MiniLMEncoder, NoEncoder, StaticEncoder, term_weights  # noqa: E402
+from newsfold.stories.represent import Featurizer, MiniLMEncoder, NoEncoder, StaticEncoder, term_weights  # noqa: E402
 
 
 def main() -> None:

@@ -36,8 +36,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsfold.cluster import OnlineClusterer  # noqa: E402
-from newsfold.represent import ArticleFeatures, term_weights  # noqa: E402
+from newsfold.stories.cluster import OnlineClusterer  # noqa: E402
+from newsfold.stories.represent import ArticleFeatures, term_weights  # noqa: E402
 
 SYL = ["ka", "lo", "mir", "ve", "dan", "tor", "el", "sa", "rin", "bo", "ul", "zen", "qua", "fi", "gor", "ne", "tas"]
 
@@ -139,7 +139,7 @@ def main() -> None:
         g0 = time.perf_counter()
     total = time.perf_counter() - t_start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    from newsfold.metrics import clustering_scores
+    from newsfold.evaluate.metrics import clustering_scores
 
     s = clustering_scores(gold, pred)
     a = np.array(times)

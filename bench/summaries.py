@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsfold.models import Article  # noqa: E402
-from newsfold.store import Store  # noqa: E402
+from newsfold.store.db import Store  # noqa: E402
 from newsfold.summarize.stage import SummariesStage  # noqa: E402
 
 ECB = ROOT / "data" / "ecbplus" / "ecbplus-dev.jsonl"

@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsfold.represent import MiniLMEncoder  # noqa: E402
+from newsfold.stories.represent import MiniLMEncoder  # noqa: E402
 from newsfold.sentences import split_sentences  # noqa: E402
 from newsfold.summarize.text import is_summary_worthy  # noqa: E402
 

@@ -55,9 +55,9 @@ TOKEN = "bench-token"
 # ------------------------------------------------------------------ data
 def build_store(path: Path, n: int, seed: int = 7) -> dict[str, int]:
     """Write ``n`` articles, their stories, briefings, copies and passages straight into a new store."""
-    from newsfold.dedup import DedupConfig
-    from newsfold.fingerprint import Fingerprinter, signature_to_blob
-    from newsfold.store import Store
+    from newsfold.dedup.stage import DedupConfig
+    from newsfold.dedup.fingerprint import Fingerprinter, signature_to_blob
+    from newsfold.store.db import Store
     from newsfold.summarize.stage import story_version
 
     rnd = random.Random(seed)
@@ -177,7 +177,7 @@ def free_port() -> int:
 
 def start_server(db: Path, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
     """``newsfold serve`` (its app factory under uvicorn) in its own process group."""
-    script = ("import sys, uvicorn; uvicorn.run('newsfold.web.app:create_app_from_env', factory=True,"
+    script = ("import sys, uvicorn; uvicorn.run('newsfold.present.web.app:create_app_from_env', factory=True,"
               " workers=int(sys.argv[2]), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT / "src"),
            "NEWSFOLD_DB": str(db), "NEWSFOLD_TOKEN": TOKEN, "NEWSFOLD_MAX_BODY": str(200 * 1024 * 1024)}
@@ -267,7 +267,7 @@ def web_cpu_seconds(pgid: int) -> float:
         try:
             stat = (d / "stat").read_text()
             fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[2]) != pgid or b"newsfold.web.worker" in (d / "cmdline").read_bytes():
+            if int(fields[2]) != pgid or b"newsfold.present.web.worker" in (d / "cmdline").read_bytes():
                 continue
             total += (int(fields[11]) + int(fields[12])) / tick
         except (OSError, ValueError, IndexError):
@@ -341,7 +341,7 @@ def main() -> None:
         story_ids = [r[0] for r in c.execute("SELECT id FROM stories")]
         outlets = [r[0] for r in c.execute("SELECT DISTINCT outlet FROM articles LIMIT 300")]
         n_articles = c.execute("SELECT count(*) FROM articles").fetchone()[0]
-    from newsfold.store import Store
+    from newsfold.store.db import Store
 
     print(f"server processes: {a.workers}")
     print(f"store: {n_articles:,} articles, {len(story_ids):,} stories ({db.stat().st_size / 1e6:.0f} MB; "

@@ -32,7 +32,7 @@ def test_output() -> Path:
 @pytest.fixture()
 def store(tmp_path_factory: pytest.TempPathFactory):
     """An empty store, in its own folder (so tests can ingest all of tmp_path)."""
-    from newsfold.store import Store
+    from newsfold.store.db import Store
 
     s = Store(tmp_path_factory.mktemp("db") / "test.db")
     yield s

@@ -80,7 +80,7 @@ def test_50mb_text_file_is_refused_without_reading_it(tmp_path):
             fh.write(line)
     code = (
         "import sys\n"
-        "from newsfold.store import Store\nfrom newsfold.ingest import ingest_paths\n"
+        "from newsfold.store.db import Store\nfrom newsfold.ingest import ingest_paths\n"
         f"s = Store({str(tmp_path / 'b.db')!r})\n"
         f"rep = ingest_paths(s, [{str(big)!r}])\n"
         "print(rep.summary()); print(s.ledger()[0]['reason'])\n"

@@ -9,7 +9,7 @@ import pytest
 
 from newsfold.ingest import ingest_paths
 from newsfold.models import Article
-from newsfold.store import Store
+from newsfold.store.db import Store
 from newsfold.summarize import Briefing, SummariesStage, load_briefing
 from newsfold.summarize.align import RESTATE, score, vectors
 from newsfold.summarize.core import additions, alignment, citations, select_summary
@@ -150,7 +150,7 @@ def test_figures_about_different_things_are_not_flagged() -> None:
 def test_eval_summaries_reports_rouge_and_citations_on_the_bundled_set(tmp_path) -> None:
     from click.testing import CliRunner
 
-    from newsfold.cli import cli
+    from newsfold.present.cli import cli
 
     checked = Path(__file__).parent / "data" / "summary_checked.jsonl"
     res = CliRunner().invoke(cli, ["eval", "summaries", str(checked), "--json"])

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from nfpaths import EXAMPLES
 
-from newsfold.cluster import BatchClusterer, GroupSims, OnlineClusterer, SplitModel, split_events
-from newsfold.metrics import clustering_scores
+from newsfold.stories.cluster import BatchClusterer, GroupSims, OnlineClusterer, SplitModel, split_events
+from newsfold.evaluate.metrics import clustering_scores
 from newsfold.models import Article
-from newsfold.represent import Featurizer, MiniLMEncoder, NoEncoder
+from newsfold.stories.represent import Featurizer, MiniLMEncoder, NoEncoder
 
 ECB = Path(__file__).resolve().parents[1] / "data" / "ecbplus" / "ecbplus-dev.jsonl"
 # B-cubed F1 measured with `newsfold eval clustering data/ecbplus/ecbplus-dev.jsonl` (batch, minilm): 0.948
@@ -129,7 +129,7 @@ def test_event_date_resolves_weekdays_and_yesterday_against_the_published_date()
     """The seeds' 'the Kremlin said on Sunday/Saturday' become calendar days once the article is dated."""
     import datetime as dt
 
-    from newsfold.eventdate import event_date
+    from newsfold.stories.eventdate import event_date
 
     seeds = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("0*.txt"))}
     assert event_date(seeds["000"], dt.date(2018, 12, 31)) == (dt.date(2018, 12, 30), "'on sunday'")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsfold.cli import cli
-from newsfold.dedup import DedupConfig, DedupStage, links_for, list_groups, passages_for, stored_settings
+from newsfold.present.cli import cli
+from newsfold.dedup.stage import DedupConfig, DedupStage, links_for, list_groups, passages_for, stored_settings
 from newsfold.models import Article
-from newsfold.passages import find_passages
-from newsfold.store import Store
+from newsfold.dedup.passages import find_passages
+from newsfold.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -77,7 +77,7 @@ def test_seed_stage_links_and_passages() -> None:
 def test_seed_passages_through_real_ingest_and_story_stage(store: Store) -> None:
     """Cleaned seeds: dedup folds nothing; once 000–003 share a story, 003's Reuters sentences are recorded."""
     from newsfold.ingest import ingest_paths
-    from newsfold.passages import StoryPassagesStage
+    from newsfold.dedup.passages import StoryPassagesStage
 
     ingest_paths(store, [str(EXAMPLES)])
     DedupStage().catch_up(store)

@@ -7,7 +7,7 @@ import re
 from click.testing import CliRunner
 from nfpaths import ROOT
 
-from newsfold.cli import cli
+from newsfold.present.cli import cli
 
 
 def test_every_command_is_in_the_readme():

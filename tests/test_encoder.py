@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from newsfold.models import Article
-from newsfold.represent import MiniLMEncoder, NoEncoder
+from newsfold.stories.represent import MiniLMEncoder, NoEncoder
 from nfpaths import ECBPLUS, EXAMPLES
 
 
@@ -21,7 +21,7 @@ def _texts(n: int) -> list[str]:
 def reference() -> tuple[list[str], np.ndarray]:
     """Vectors from sentence-transformers on torch: the model as its authors run it."""
     pytest.importorskip("sentence_transformers", reason="the torch reference needs newsfold[torch]")
-    from newsfold.represent import TorchMiniLMEncoder
+    from newsfold.stories.represent import TorchMiniLMEncoder
 
     texts = _texts(24)
     return texts, TorchMiniLMEncoder().encode(texts)
@@ -79,9 +79,9 @@ class CountingEncoder:
 
 def test_each_article_is_encoded_once_across_placement_refold_and_reruns(store, tmp_path) -> None:
     """Online placement and the batch refold share one vector per article; copies reuse their original's."""
-    from newsfold.dedup import DedupStage
+    from newsfold.dedup.stage import DedupStage
     from newsfold.ingest import Ingester
-    from newsfold.stories import RefoldStage, StoriesStage
+    from newsfold.stories.stage import RefoldStage, StoriesStage
 
     seeds = sorted(EXAMPLES.glob("0*.txt"))
     reprint = tmp_path / "reprint.txt"  # a verbatim reprint of seed 000 under another name
@@ -98,7 +98,7 @@ def test_each_article_is_encoded_once_across_placement_refold_and_reruns(store, 
     stored = store.conn.execute("SELECT count(*), min(encoder), max(encoder) FROM article_vectors").fetchone()
     assert stored[0] == n_articles - copies and stored[1] == stored[2] == enc.key
     # a full refold later (as `newsfold fold` does) encodes nothing again
-    from newsfold.stories import refold
+    from newsfold.stories.stage import refold
 
     refold(store, encoder=enc)
     assert len(enc.texts) == n_articles - copies
@@ -110,8 +110,8 @@ def test_each_article_is_encoded_once_across_placement_refold_and_reruns(store, 
 
 
 def test_vectors_of_another_encoder_are_not_reused(store) -> None:
-    from newsfold.stories import featurize_stored, keep_vectors
-    from newsfold.represent import Featurizer
+    from newsfold.stories.stage import featurize_stored, keep_vectors
+    from newsfold.stories.represent import Featurizer
 
     with store.atomic():
         store.insert_article(Article(id="a1", text="An earthquake of magnitude 6.1 struck the island on Tuesday, "
@@ -129,8 +129,8 @@ def test_vectors_of_another_encoder_are_not_reused(store) -> None:
 
 def test_an_article_with_the_same_title_and_lead_reuses_the_vector(store) -> None:
     """Two reports that open alike and then differ: the model sees the same input, so it runs once."""
-    from newsfold.represent import Featurizer
-    from newsfold.stories import featurize_stored, keep_vectors
+    from newsfold.stories.represent import Featurizer
+    from newsfold.stories.stage import featurize_stored, keep_vectors
 
     rows = [json.loads(line) for line in ECBPLUS.open(encoding="utf-8")]
     lead = rows[0]["text"]

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsfold.dedup import DedupConfig
+from newsfold.dedup.stage import DedupConfig
 from newsfold.engine import EngineError, Output, get_engine, groups_of, read_links
 from newsfold.engine import kernels
 from newsfold.engine.inputs import InputError, expand, plan, read_split
@@ -133,7 +133,7 @@ def test_batch_dedup_command(tmp_path: Path, ecbplus_path: Path) -> None:
     """`newsfold batch dedup` writes the groups `newsfold dedup` then lists, and says what went wrong."""
     from click.testing import CliRunner
 
-    from newsfold.cli import cli
+    from newsfold.present.cli import cli
 
     db = str(tmp_path / "s.db")
     r = CliRunner().invoke(cli, ["batch", "dedup", str(ecbplus_path), "--db", db, "--json"])

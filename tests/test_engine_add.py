@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsfold.cli import cli
+from newsfold.present.cli import cli
 from nfpaths import EXAMPLES
 
 pytestmark = pytest.mark.slow

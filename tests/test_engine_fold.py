@@ -21,7 +21,7 @@ import pytest
 
 from newsfold.engine import Output, get_engine
 from newsfold.engine.fold import UNDATED, FoldConfig, components, read_partition, windows_of
-from newsfold.store import Store
+from newsfold.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = FoldConfig(encoder="static", with_nlp=False)
@@ -92,7 +92,7 @@ def test_ecbplus_is_folded_whole_as_add_folds_it(local_ecbplus: Output, ecbplus_
     refold of a store this size, copies with their canonicals) gives."""
     from click.testing import CliRunner
 
-    from newsfold.cli import cli
+    from newsfold.present.cli import cli
 
     db = tmp_path / "add.db"
     r = CliRunner().invoke(cli, ["-q", "add", str(ecbplus_path), "--db", str(db), "--encoder", "static",
@@ -141,7 +141,7 @@ def test_windows_join_only_stories_the_same_story_decision_joins(ecbplus_path: P
     groups inside a window joins them: one article wrongly grouped cannot chain two events."""
     from newsfold.engine.fold import embed, features, stitch
     from newsfold.models import Article
-    from newsfold.represent import make_encoder
+    from newsfold.stories.represent import make_encoder
 
     rows = _rows(ecbplus_path)
     events: dict[str, list[dict]] = {}
@@ -187,7 +187,7 @@ def test_fold_command_on_ray_equals_local_on_ecbplus(ray_session, local_ecbplus:
     """`newsfold batch fold --engine ray --out DIR`: the local engine's stories, headlines and summaries."""
     from click.testing import CliRunner
 
-    from newsfold.cli import cli
+    from newsfold.present.cli import cli
 
     out = tmp_path / "stories"
     r = CliRunner().invoke(cli, ["-q", "batch", "fold", str(ecbplus_path), "--engine", "ray", "--encoder",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfold.dedup import DedupConfig
+from newsfold.dedup.stage import DedupConfig
 from newsfold.engine import Output, get_engine, groups_of, read_links, read_passages
 from newsfold.engine.faults import CrashOnce
 
@@ -105,7 +105,7 @@ def test_batch_dedup_command_on_ray(ray_engine, ecbplus_path: Path, tmp_path: Pa
     """`newsfold batch dedup --engine ray --out DIR` writes the local engine's links as Parquet."""
     from click.testing import CliRunner
 
-    from newsfold.cli import cli
+    from newsfold.present.cli import cli
 
     out = tmp_path / "groups"
     r = CliRunner().invoke(cli, ["-q", "batch", "dedup", str(ecbplus_path), "--engine", "ray", "--out", str(out),

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from nfpaths import ECBPLUS, EXAMPLES
 
-from newsfold.cli import cli
+from newsfold.present.cli import cli
 
 
 def _seed(n: int) -> str:

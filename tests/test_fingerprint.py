@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import newsfold.fingerprint as fpmod
-from newsfold.dedup import DedupConfig
-from newsfold.fingerprint import Fingerprinter, jaccard, overlap
-from newsfold.lsh import LSHIndex, LSHParams, candidate_jaccard
+import newsfold.dedup.fingerprint as fpmod
+from newsfold.dedup.stage import DedupConfig
+from newsfold.dedup.fingerprint import Fingerprinter, jaccard, overlap
+from newsfold.dedup.lsh import LSHIndex, LSHParams, candidate_jaccard
 from newsfold.sentences import split_sentences
 
 ECBPLUS = Path(__file__).resolve().parent.parent / "data" / "ecbplus" / "ecbplus-dev.jsonl"

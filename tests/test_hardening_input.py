@@ -174,7 +174,7 @@ def test_warc_bomb_is_rejected_as_too_large_in_bounded_memory(tmp_path):
     (tmp_path / "in" / "good.txt").write_text(FLOOD)
     assert bomb.stat().st_size < 2_000_000
     code = (
-        "from newsfold.store import Store\nfrom newsfold.ingest import ingest_paths\n"
+        "from newsfold.store.db import Store\nfrom newsfold.ingest import ingest_paths\n"
         f"s = Store({str(tmp_path / 'b.db')!r})\n"
         f"rep = ingest_paths(s, [{str(bomb.parent)!r}])\n"
         "print(rep.summary()); print(rep.rejections[0].reason)\n"
@@ -347,8 +347,8 @@ def test_nul_and_other_control_characters_are_stripped_and_recorded(store, tmp_p
 def test_web_bad_bodies_are_a_clear_400_and_uploads_reject_per_record(tmp_path):
     from fastapi.testclient import TestClient
 
-    from newsfold.web import create_app
-    from newsfold.web.jobs import IngestOutcome
+    from newsfold.present.web import create_app
+    from newsfold.present.web.jobs import IngestOutcome
 
     def ingest(store, paths, progress):  # the library's ingest, in the server's thread
         return IngestOutcome(run_ids=[Ingester(store).ingest_paths([str(p) for p in paths]).run_id])

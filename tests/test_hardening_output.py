@@ -33,10 +33,10 @@ def _nf(db, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def hostile_db(tmp_path_factory):
     """Two real seed articles under a markup-and-escape title and outlet, folded into stories, with a ledger entry."""
-    from newsfold.dedup import DedupStage
+    from newsfold.dedup.stage import DedupStage
     from newsfold.models import Article, LedgerEntry
-    from newsfold.store import Store
-    from newsfold.stories import StoriesStage
+    from newsfold.store.db import Store
+    from newsfold.stories.stage import StoriesStage
 
     db = tmp_path_factory.mktemp("hostile") / "out.db"
     texts = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.txt"))[:2]]

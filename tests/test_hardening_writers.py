@@ -4,7 +4,7 @@ Two ``newsfold add`` on one store at once used to crash one of them
 (``UNIQUE constraint failed: stories.id`` or ``fingerprints.article_id``)
 and leave its articles in no story; a web ingest job running while the CLI
 added failed the same way.  Now the CLI, the web worker and the library's
-pipeline share one lock (``newsfold.lock``): the second writer says it is
+pipeline share one lock (``newsfold.store.lock``): the second writer says it is
 waiting, then runs after the first.
 """
 
@@ -77,8 +77,8 @@ def test_web_ingest_job_and_a_cli_add_queue_and_both_succeed(tmp_path):
     """The web app's ingest worker (the real child process, driven by its JSON-lines protocol) and a CLI add."""
     a, b, ids = _write_slices(tmp_path)
     db = tmp_path / "store.db"
-    subprocess.run([sys.executable, "-c", f"from newsfold.store import Store; Store({str(db)!r}).close()"], check=True)
-    worker = subprocess.Popen([sys.executable, "-m", "newsfold.web.worker", str(db)], stdin=subprocess.PIPE,
+    subprocess.run([sys.executable, "-c", f"from newsfold.store.db import Store; Store({str(db)!r}).close()"], check=True)
+    worker = subprocess.Popen([sys.executable, "-m", "newsfold.present.web.worker", str(db)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=ENV)
     try:
         cli = _add(db, a)
@@ -108,7 +108,7 @@ def test_web_ingest_job_and_a_cli_add_queue_and_both_succeed(tmp_path):
 
 _HOLD = """
 import sys, time
-from newsfold.lock import writer_lock
+from newsfold.store.lock import writer_lock
 with writer_lock(sys.argv[1]):
     print("held", flush=True)
     time.sleep(600)
@@ -116,8 +116,8 @@ with writer_lock(sys.argv[1]):
 
 
 def test_a_killed_writer_leaves_no_stale_lock_and_readers_never_wait(tmp_path):
-    from newsfold.lock import writer_lock
-    from newsfold.store import Store
+    from newsfold.store.lock import writer_lock
+    from newsfold.store.db import Store
 
     db = tmp_path / "store.db"
     Store(db).close()
@@ -150,7 +150,7 @@ def test_library_pipeline_waits_for_the_same_lock(tmp_path, caplog):
     import threading
 
     from newsfold.pipeline import run_pipeline
-    from newsfold.store import Store
+    from newsfold.store.db import Store
 
     a, _, ids = _write_slices(tmp_path)
     db = tmp_path / "store.db"
@@ -165,7 +165,7 @@ def test_library_pipeline_waits_for_the_same_lock(tmp_path, caplog):
             run_pipeline(store, [str(a)], skip=["dedup"])
             done.set()
 
-        with caplog.at_level(logging.WARNING, logger="newsfold.lock"):
+        with caplog.at_level(logging.WARNING, logger="newsfold.store.lock"):
             worker = threading.Thread(target=run)
             worker.start()
             assert not done.wait(3)  # blocked while the other writer holds the lock

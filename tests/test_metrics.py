@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfold.metrics import ClusteringScores, clustering_scores
+from newsfold.evaluate.metrics import ClusteringScores, clustering_scores
 
 
 def test_perfect_clustering_scores_one_everywhere_and_ignores_label_names() -> None:

@@ -12,11 +12,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from newsfold.cli import cli
+from newsfold.present.cli import cli
 from newsfold.ingest import ingest_paths
-from newsfold.store import Store
+from newsfold.store.db import Store
 from newsfold.summarize.stage import SummariesStage
-from newsfold.web import create_app
+from newsfold.present.web import create_app
 from test_web import seeded  # noqa: F401  (the seed store of the web tests, a fixture)
 from test_web_data import EXAMPLES, SEED_STORY
 
@@ -43,9 +43,9 @@ def test_seed_story_cli_json_equals_the_api(seeded) -> None:
 
 def test_listing_imports_no_ml_library(seeded) -> None:
     db, _ = seeded
-    heavy = ["sklearn", "onnxruntime", "spacy", "torch", "scipy", "newsfold.stories", "newsfold.cluster",
-             "newsfold.represent", "newsfold.summarize"]
-    code = ("import json, sys\nfrom newsfold.cli import cli\n"
+    heavy = ["sklearn", "onnxruntime", "spacy", "torch", "scipy", "newsfold.stories.stage", "newsfold.stories.cluster",
+             "newsfold.stories.represent", "newsfold.summarize"]
+    code = ("import json, sys\nfrom newsfold.present.cli import cli\n"
             f"try:\n    cli(['--db', {str(db)!r}, 'stories', '--json'], standalone_mode=False)\n"
             "finally:\n    print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsfold.cli import cli
+from newsfold.present.cli import cli
 from newsfold.ingest import ingest_paths
-from newsfold.store import Store
+from newsfold.store.db import Store
 from newsfold.summarize import SummariesStage, load_briefing
 from nfpaths import EXAMPLES, TEST_OUTPUT
 

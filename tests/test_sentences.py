@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from newsfold.ingest import ingest_paths
 from newsfold.sentences import sentences, split_sentences, words
-from newsfold.store import Store
+from newsfold.store.db import Store
 from newsfold.summarize.stage import SummariesStage
-from newsfold.web import create_app
+from newsfold.present.web import create_app
 
 TEXT = ("At the end of the meeting, Mr. Alvarez thanked the U.S. delegation for its work on the harbour plan.\n"
         "\n"

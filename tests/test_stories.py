@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsfold.cli import cli
+from newsfold.present.cli import cli
 from newsfold.ingest import ingest_paths
-from newsfold.represent import find_dates
-from newsfold.stories import StoriesStage, get_story, list_stories, refold
-from newsfold.store import Store
+from newsfold.stories.represent import find_dates
+from newsfold.stories.stage import StoriesStage, get_story, list_stories, refold
+from newsfold.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from newsfold.ingest import ingest_paths
 from newsfold.models import Article
-from newsfold.store import Store
+from newsfold.store.db import Store
 from newsfold.summarize import Briefing, SummariesStage, load_briefing, render_briefing_text, summarize_story
 from newsfold.summarize.quotes import quote_spans
 from newsfold.summarize.select import GUARANTEE, SubmodularSelector
@@ -194,7 +194,7 @@ def test_selector_keeps_the_approximation_guarantee() -> None:
 
 @pytest.mark.slow
 def test_eval_summaries_cli(tmp_path) -> None:
-    from newsfold.cli import cli
+    from newsfold.present.cli import cli
 
     rows = [json.loads(line) for line in open(ECBPLUS, encoding="utf-8")]
     by_event: dict[str, list[dict]] = {}

@@ -16,7 +16,7 @@ import pytest
 
 from newsfold.models import Article
 from newsfold.pipeline import run_pipeline
-from newsfold.store import Store
+from newsfold.store.db import Store
 from newsfold.summarize import SummariesStage, load_briefing, render_briefing_text
 from newsfold.summarize.sample import NLP_SAMPLE, Member, choose_sample, nlp_sample
 from newsfold.sentences import paragraphs

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from newsfold.sentences import sentences
-from newsfold.web import create_app
+from newsfold.present.web import create_app
 from test_web_data import LOOKALIKE, SEED_STORY, build_seed_store, story_of
 
 TOKEN = "test-token-123"
@@ -176,8 +176,8 @@ def test_pages_carry_a_csp_that_forbids_inline_script(client: TestClient) -> Non
 
 def test_job_state_is_shared_between_server_processes(tmp_path: Path) -> None:
     """`serve --workers N`: a job submitted to one process is visible from another."""
-    from newsfold.store import Store
-    from newsfold.web.jobs import IngestOutcome, JobManager
+    from newsfold.store.db import Store
+    from newsfold.present.web.jobs import IngestOutcome, JobManager
 
     db = tmp_path / "jobs.db"
     Store(db).close()

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from newsfold.sentences import sentences
-from newsfold.store import Store
+from newsfold.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

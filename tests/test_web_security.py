@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from newsfold.models import Article
-from newsfold.store import Store
-from newsfold.web import create_app
-from newsfold.web.jobs import IngestOutcome, safe_filename, save_into
+from newsfold.store.db import Store
+from newsfold.present.web import create_app
+from newsfold.present.web.jobs import IngestOutcome, safe_filename, save_into
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

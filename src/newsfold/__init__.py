@@ -20,7 +20,7 @@ from .clean import Cleaner  # noqa: E402
 from .ingest import Ingester, IngestReport, ingest_paths, ingest_records  # noqa: E402
 from .models import Article, DupLink, LedgerEntry, Passage, RawDocument, RemovedLine, Story  # noqa: E402
 from .read import iter_documents  # noqa: E402
-from .store import Store, StoreError  # noqa: E402
+from .store.db import Store, StoreError  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -26,7 +26,7 @@ from .clean import Cleaner
 from .clean.repeats import RepeatedLines
 from .models import Article, LedgerEntry, RawDocument
 from .read import MAX_BYTES, InputPath, expand_inputs, read_path
-from .store import Store
+from .store.db import Store
 
 log = logging.getLogger(__name__)
 

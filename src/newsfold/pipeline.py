@@ -17,14 +17,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dedup import DEFAULT_CONTAINMENT, DEFAULT_THRESHOLD, DedupStage
+from .dedup.stage import DEFAULT_CONTAINMENT, DEFAULT_THRESHOLD, DedupStage
 from .ingest import IngestProgress, IngestReport, Ingester
-from .lock import writer_lock
-from .passages import StoryPassagesStage
-from .represent import ENCODERS
+from .store.lock import writer_lock
+from .dedup.passages import StoryPassagesStage
+from .stories.represent import ENCODERS
 from .stages import ProgressFn, Stage, StageReport, no_progress
-from .stories import RefoldStage, StoriesStage
-from .store import Store
+from .stories.stage import RefoldStage, StoriesStage
+from .store.db import Store
 from .summarize.stage import SummariesStage
 
 
@@ -145,7 +145,7 @@ def run_pipeline(store: Store, paths: Iterable[str], *, skip: Iterable[str] = ()
                  options: Mapping[str, Mapping[str, object]] | None = None, **ingest_kw: object) -> PipelineReport:
     """Ingest ``paths`` into ``store``, then let every stage not in ``skip`` (nor needing one) catch up.
 
-    Holds the store's writer lock (:mod:`newsfold.lock`) throughout, as the CLI and the web worker do.
+    Holds the store's writer lock (:mod:`newsfold.store.lock`) throughout, as the CLI and the web worker do.
     """
     with writer_lock(store.path):
         ingester = Ingester(store, **ingest_kw)  # type: ignore[arg-type]

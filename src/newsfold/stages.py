@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from .store import Store
+from .store.db import Store
 
 # progress(stage_name, done, total) — a no-op when quiet
 ProgressFn = Callable[[str, int, int], None]

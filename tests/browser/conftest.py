@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from newsfold.store import Store  # noqa: E402
+from newsfold.store.db import Store  # noqa: E402
 from test_web_data import EXAMPLES, SEED_STORY, add_seed_story_rows, story_of  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -46,7 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {**os.environ, "NEWSFOLD_TOKEN": TOKEN, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     log = open(db.parent / "server.log", "w")
     # a real uvicorn server in its own process, built by the same factory `newsfold serve` uses
-    script = ("import sys, uvicorn; from newsfold.web import create_app; "
+    script = ("import sys, uvicorn; from newsfold.present.web import create_app; "
               "uvicorn.run(create_app(sys.argv[1], token=sys.argv[2]), host='127.0.0.1', port=int(sys.argv[3]),"
               " log_level='warning')")
     proc = subprocess.Popen([sys.executable, "-c", script, str(db), TOKEN, str(port)],

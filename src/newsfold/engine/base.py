@@ -23,10 +23,10 @@ from typing import Any, Literal, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..dedup import DedupConfig
+from ..dedup.stage import DedupConfig
 from ..models import DupLink, Passage
 from ..stages import ProgressFn, no_progress
-from ..store import Store
+from ..store.db import Store
 
 log = logging.getLogger(__name__)
 

@@ -3,12 +3,12 @@
 A batch fold first stores the inputs through ``add``'s ingest
 (:func:`~newsfold.engine.inputs.ingest`) and runs the dedup stage, so the
 store holds what ``add`` would hold.  The stories stage folds a whole
-corpus with one :class:`~newsfold.cluster.BatchClusterer`, whose
+corpus with one :class:`~newsfold.stories.cluster.BatchClusterer`, whose
 similarity is ``n × n``: fine for thousands of articles, not for millions.
 A batch fold therefore cuts the corpus into time windows:
 
-1. **Features**: each article's :class:`~newsfold.represent.ArticleFeatures`
-   (the stage's own :class:`~newsfold.represent.Featurizer`).  Dense vectors
+1. **Features**: each article's :class:`~newsfold.stories.represent.ArticleFeatures`
+   (the stage's own :class:`~newsfold.stories.represent.Featurizer`).  Dense vectors
    are encoded one text at a time (:class:`OneByOne`), so a vector never
    depends on which other texts shared its batch: the local engine and a
    Ray actor give the same bits.
@@ -40,7 +40,7 @@ A batch fold therefore cuts the corpus into time windows:
    stages' own ``catch_up``.  A later ``add`` places new articles into
    these stories.
 
-Articles with no usable text (:func:`~newsfold.represent.usable_text`) are
+Articles with no usable text (:func:`~newsfold.stories.represent.usable_text`) are
 not folded; they are written as skips with the reason.
 """
 
@@ -56,14 +56,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..models import Article
-from ..represent import ArticleFeatures, Encoder, Featurizer, NoEncoder, make_encoder, parse_date, usable_text
+from ..stories.represent import ArticleFeatures, Encoder, Featurizer, NoEncoder, make_encoder, parse_date, usable_text
 from . import kernels
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
     from ..stages import ProgressFn
-    from ..store import Store
+    from ..store.db import Store
     from .base import Output, ParquetOutput
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,7 @@ def window_span(window: int, cfg: FoldConfig) -> str:
 def fold_window(keys: np.ndarray, feats: Sequence[ArticleFeatures], window: int,
                 cfg: FoldConfig) -> tuple[np.ndarray, np.ndarray]:
     """Fold one window's articles (sorted by key here); ``(key, first key of its story)`` per article."""
-    from ..cluster import BatchClusterer
+    from ..stories.cluster import BatchClusterer
 
     keys = np.asarray(keys, dtype=np.int64)
     if keys.size > cfg.max_window:
@@ -238,7 +238,7 @@ class Corpus:
     canonical: dict[str, str]  # copy id -> its canonical's id
 
     def usable(self) -> np.ndarray:
-        """True for each article with text to cluster (:func:`~newsfold.represent.usable_text`)."""
+        """True for each article with text to cluster (:func:`~newsfold.stories.represent.usable_text`)."""
         return np.array([usable_text(a) is None for a in self.articles], dtype=bool)
 
     def followers(self) -> np.ndarray:
@@ -353,7 +353,7 @@ def stitch(left: tuple[np.ndarray, np.ndarray, Sequence[ArticleFeatures]],
     inside the other is one with it.  Stories that share an article
     but not the event stay apart, so windows never chain unrelated events.
     """
-    from ..cluster import BatchClusterer
+    from ..stories.cluster import BatchClusterer
 
     lk, lr, lf = left
     rk, rr, rf = right
@@ -411,7 +411,7 @@ SUSPECT_STORY_SIZE = 2_000  # more articles than any real event gets: a story th
 
 def check_store(path: str) -> None:
     """A fold writes a store's first stories: refuse one that already has stories."""
-    from ..store import Store
+    from ..store.db import Store
     from .base import EngineError
 
     with Store(path) as store:
@@ -430,8 +430,8 @@ def write_stories(store: "Store", corpus: Corpus, res: FoldResult, dense: np.nda
     """
     from collections import Counter
 
-    from ..cluster import OnlineClusterer
-    from ..stories import StoriesStage, refresh_stories
+    from ..stories.cluster import OnlineClusterer
+    from ..stories.stage import StoriesStage, refresh_stories
 
     members: dict[int, list[int]] = defaultdict(list)
     for i, k in enumerate(corpus.keys.tolist()):
@@ -471,7 +471,7 @@ def write_stories(store: "Store", corpus: Corpus, res: FoldResult, dense: np.nda
 
 def finish(store: "Store", cfg: FoldConfig, progress: "ProgressFn") -> dict[str, int]:
     """The passages and summaries stages' own catch-up on the folded store; what each processed."""
-    from ..passages import StoryPassagesStage
+    from ..dedup.passages import StoryPassagesStage
 
     done = {"passages": StoryPassagesStage().catch_up(store, progress).processed}
     if cfg.summaries:
@@ -528,7 +528,7 @@ def read_partition(output: "Output") -> dict[str, frozenset[str]]:
     """``{story id: article ids}`` of a fold's output (store or Parquet)."""
     from pathlib import Path
 
-    from ..store import Store
+    from ..store.db import Store
 
     rows: list[tuple[str, str]]
     if output.kind == "store":

@@ -30,7 +30,7 @@ from ..ingest import Ingester, IngestReport
 from ..models import RawDocument
 from ..read import InputPath, expand_inputs, read_path
 from ..read.records import read_jsonl_stream, record_to_raw
-from ..store import Store
+from ..store.db import Store
 
 DEFAULT_SPLIT_BYTES = 64 << 20
 

@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..dedup import DedupConfig, DedupStage
-from ..store import Store
+from ..dedup.stage import DedupConfig, DedupStage
+from ..store.db import Store
 from . import fold
 from .base import (ARTICLE_SCHEMA, LINK_SCHEMA, PASSAGE_SCHEMA, BatchReport, Output, ParquetOutput, ProgressFn,
                    no_progress, working_store)
@@ -129,7 +129,7 @@ class LocalEngine:
         """Stories of every article in ``inputs`` by windowed batch folding, with summaries."""
 
         def compute(corpus: fold.Corpus, report: BatchReport) -> tuple[fold.FoldResult, np.ndarray]:
-            from ..represent import make_encoder
+            from ..stories.represent import make_encoder
 
             t0 = time.perf_counter()
             progress("fold", 0, 1)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..store import Store
+from ..store.db import Store
 from .base import BatchReport, ProgressFn
 from .inputs import Split, clean_split
 

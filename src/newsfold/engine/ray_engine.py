@@ -47,9 +47,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..dedup import DedupConfig
-from ..fingerprint import signature_to_blob
-from ..store import Store
+from ..dedup.stage import DedupConfig
+from ..dedup.fingerprint import signature_to_blob
+from ..store.db import Store
 from . import kernels
 from .base import BatchReport, EngineError, Output, ParquetOutput, ProgressFn, no_progress, working_store, write_settings
 from .fold import FoldConfig
@@ -198,7 +198,7 @@ def _pick_sources(b: dict[str, np.ndarray], max_sources: int) -> dict[str, np.nd
 @typed
 def _passages(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     from ..models import Article
-    from ..passages import find_passages
+    from ..dedup.passages import find_passages
 
     is_art = b["other"] < 0
     row = {k: i for i, k in zip(np.flatnonzero(is_art).tolist(), b["j"][is_art].tolist())}

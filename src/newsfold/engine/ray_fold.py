@@ -47,7 +47,7 @@ class Embed:
     """An actor: the encoder, loaded once, embedding batches of articles (one text at a time)."""
 
     def __init__(self, encoder: str) -> None:
-        from ..represent import make_encoder
+        from ..stories.represent import make_encoder
 
         self.encoder = make_encoder(encoder)
         self.encoder.encode(["load the model now"])

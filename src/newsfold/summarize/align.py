@@ -5,7 +5,7 @@ Citations (:func:`.core.citations`) and "what each outlet adds"
 different articles: does one state the other's fact, in any words (a
 paraphrase, a translation)?  The lexical tests of :mod:`.core` catch copies
 and light edits; :class:`Alignment` adds meaning: the two sentences' MiniLM
-embeddings (the package's encoder, :class:`newsfold.represent.MiniLMEncoder`)
+embeddings (the package's encoder, :class:`newsfold.stories.represent.MiniLMEncoder`)
 are close, and they name the same people and places and state the same
 numbers::
 
@@ -58,7 +58,7 @@ _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 @lru_cache(maxsize=1)
 def _encoder() -> Any:
     try:
-        from ..represent import MiniLMEncoder
+        from ..stories.represent import MiniLMEncoder
 
         enc = MiniLMEncoder(max_tokens=MAX_TOKENS)
         enc.encode(["warm up"])

@@ -514,7 +514,7 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
 
 def _find_passages(articles: Sequence[Article], max_articles: int = 30) -> list[Passage]:
     """Re-used passages between the articles (none looked for in a story of more than ``max_articles``)."""
-    from ..passages import find_passages
+    from ..dedup.passages import find_passages
 
     if len(articles) > max_articles:
         return []

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from ..models import Article, Passage
 from ..stages import ProgressFn, StageReport, no_progress
-from ..store import Store
+from ..store.db import Store
 from .briefing import Briefing
 from .core import summarize_story
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample

@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import query as q
-from ..store import Store
+from ...store.db import Store
 from .jobs import IngestFn, Job, JobManager, records_to_jsonl
 from .render import article_paragraphs, idq, safe_url, short_date, snippet_html, timeline_svg
 
@@ -163,7 +163,7 @@ class BadInput(Exception):
 
 
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("newsfold.web", "templates"), autoescape=True,
+    env = Environment(loader=PackageLoader("newsfold.present.web", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["snippet"] = snippet_html
     env.filters["safe_url"] = safe_url
@@ -200,7 +200,7 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
     app.state.jobs = jobs
     app.state.pool = pool
     app.state.max_body = max_body
-    app.mount("/static", StaticFiles(packages=[("newsfold.web", "static")]), name="static")
+    app.mount("/static", StaticFiles(packages=[("newsfold.present.web", "static")]), name="static")
 
     def page(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(**ctx), status_code=status)

@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 
 import click
 
-from ..lock import writer_lock
-from ..lsh import check_threshold
-from ..models import to_jsonable
-from ..store import Store, StoreError, default_path
+from ...store.lock import writer_lock
+from ...dedup.lsh import check_threshold
+from ...models import to_jsonable
+from ...store.db import Store, StoreError, default_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .models import Article, LedgerEntry, RemovedLine
+from ..models import Article, LedgerEntry, RemovedLine
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)

@@ -27,12 +27,12 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .models import UNKNOWN_OUTLET, DupGroup, DupLink, outlet_label, to_jsonable
-from .sentences import Sentence, locate, sentences, words
+from ..models import UNKNOWN_OUTLET, DupGroup, DupLink, outlet_label, to_jsonable
+from ..sentences import Sentence, locate, sentences, words
 
 if TYPE_CHECKING:
     from .citations import Citation
-    from .summarize.briefing import Briefing, TimelineEntry
+    from ..summarize.briefing import Briefing, TimelineEntry
 
 __all__ = ["ArticleDetail", "ArticleRef", "DupMember", "SearchResults", "StoryDetail", "StoryFilter", "StoryList",
            "StorySummaryRow", "article_detail", "list_stories", "search", "source_stats", "story_detail",
@@ -406,8 +406,8 @@ def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row |
                  with_citations: bool) -> StoryDetail:
     # the summarizer's schema and the citation finder are needed here only (listings stay light)
     from .citations import briefing_citations
-    from .summarize.briefing import Briefing, TimelineEntry
-    from .summarize.stage import story_version
+    from ..summarize.briefing import Briefing, TimelineEntry
+    from ..summarize.stage import story_version
 
     story_id = row["id"]
     arts = []

@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from ..dedup import DupGroup, DedupStage, list_groups, stored_settings
-from ..models import Article
-from ..store import Store
+from ...dedup.stage import DupGroup, DedupStage, list_groups, stored_settings
+from ...models import Article
+from ...store.db import Store
 from .common import (Context, cli, db_option, echo, echo_json, share_callback, json_option, pass_ctx,
                      stage_progress)
 

@@ -30,7 +30,7 @@ def serve(ctx: Context, host: str, port: int, token: str | None, max_body: float
     """Serve the news desk: stories, briefings, articles, search, add (and JSON under /api)."""
     import uvicorn
 
-    from ..store import StoreError
+    from ...store.db import StoreError
     from ..web import create_app
 
     generated = not token
@@ -50,7 +50,7 @@ def serve(ctx: Context, host: str, port: int, token: str | None, max_body: float
             os.environ.update({"NEWSFOLD_DB": os.path.abspath(ctx.db), "NEWSFOLD_TOKEN": app.state.token,
                                "NEWSFOLD_MAX_BODY": str(int(max_body * 1024 * 1024)),
                                "NEWSFOLD_UPLOAD_DIR": os.path.abspath(upload_dir or f"{ctx.db}-uploads")})
-            uvicorn.run("newsfold.web.app:create_app_from_env", factory=True, workers=workers, host=host,
+            uvicorn.run("newsfold.present.web.app:create_app_from_env", factory=True, workers=workers, host=host,
                         port=port, log_level=log_level, access_log=log_level in ("info", "debug"))
             return
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level in ("info", "debug"))

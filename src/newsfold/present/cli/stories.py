@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..models import to_jsonable
+from ...models import to_jsonable
 from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, eval_group, json_option,
                      pass_ctx, stage_progress)
 
@@ -89,7 +89,7 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(d)
         return
-    from ..summarize.render import render_briefing_text
+    from ...summarize.render import render_briefing_text
 
     echo(f"{d.id}  [{d.state}]  {d.headline}")
     echo(f"{d.size} articles, {len(d.outlets)} outlets, {d.first_published or '?'} → {d.last_published or '?'}")
@@ -124,9 +124,9 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
     Articles are placed online one at a time, then the whole set is refolded
     in batch (merges and splits are recorded in each story's history).
     """
-    from ..pipeline import run_pipeline
-    from ..store import Store
-    from ..stories import StoriesStage, list_stories, refold
+    from ...pipeline import run_pipeline
+    from ...store.db import Store
+    from ...stories.stage import StoriesStage, list_stories, refold
 
     explicit = db_path or click.get_current_context().find_root().params.get("db")
     tmp = None if explicit else tempfile.TemporaryDirectory(prefix="newsfold-fold-")
@@ -168,7 +168,7 @@ def eval_clustering(ctx: Context, file: str, encoder: str, mode: str, as_json: b
     present), never `event`, `topic`, `id` or `origin`; it is not told the
     number of events.
     """
-    from ..stories import evaluate_clustering
+    from ...stories.stage import evaluate_clustering
 
     try:
         res = evaluate_clustering(file, encoder=encoder, mode=mode)
@@ -202,7 +202,7 @@ def eval_pairs(ctx: Context, file: str, encoder: str, mode: str, as_json: bool) 
     `same_story` is true; pairs whose `same_story` is null are not scored.
     The clusterer sees only the texts (and title1/2, published1/2 when present).
     """
-    from ..stories import evaluate_pairs
+    from ...stories.stage import evaluate_pairs
 
     try:
         res = evaluate_pairs(file, encoder=encoder, mode=mode)

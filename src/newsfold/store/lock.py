@@ -104,7 +104,7 @@ def _lock_file(path: str, wait: WaitFn) -> int:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as e:
-        from .store import StoreError
+        from .db import StoreError
 
         raise StoreError(f"cannot open the writer lock {path}: {e.strerror or e}. "
                          f"The folder of the database must be writable.") from e

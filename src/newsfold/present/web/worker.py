@@ -11,7 +11,7 @@ the child's stdin; the child answers on its stdout with
 and one ``{"job": ID, "event": "done", "outcome": {...}}`` or
 ``{"job": ID, "event": "failed", "error": "..."}`` per job.
 
-    python -m newsfold.web.worker DB_PATH
+    python -m newsfold.present.web.worker DB_PATH
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
-from ..lock import writer_lock
+from ...store.lock import writer_lock
 
 log = logging.getLogger(__name__)
 
 
 def serve(db_path: str, inp: IO[str], out: IO[str]) -> None:
     """Run jobs read from ``inp`` until it closes."""
-    from ..store import Store
+    from ...store.db import Store
     from .jobs import default_ingest
 
     def send(msg: dict[str, Any]) -> None:

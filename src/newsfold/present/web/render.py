@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from ..query import MARK_END, MARK_START, ArticleDetail, ReusedPassage, Sentence
 
 if TYPE_CHECKING:
-    from ..summarize.briefing import TimelineEntry
+    from ...summarize.briefing import TimelineEntry
 
 
 def idq(article_or_story_id: str) -> str:

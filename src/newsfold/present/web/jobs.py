@@ -3,7 +3,7 @@
 Uploads are saved under the upload directory (one folder per job, file names
 sanitized so they cannot escape it), then ingested one job at a time by the
 library's pipeline in a long-lived worker process (:mod:`.worker`) with its
-own :class:`~newsfold.store.Store`.  Reads keep working meanwhile: SQLite in
+own :class:`~newsfold.store.db.Store`.  Reads keep working meanwhile: SQLite in
 WAL mode lets readers see the last commit while the one writer works.
 """
 
@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from ..store import Store
+from ...store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def records_to_jsonl(body: bytes) -> bytes:
     Raises ValueError with a message for the client (never anything else:
     deep nesting, huge numbers and NaN are bad JSON like any other).
     """
-    from ..read.records import parse_json
+    from ...read.records import parse_json
 
     try:
         text = body.decode("utf-8-sig")
@@ -145,7 +145,7 @@ def records_to_jsonl(body: bytes) -> bytes:
 
 def default_ingest(store: Store, paths: list[Path], progress: ProgressFn) -> IngestOutcome:
     """Ingest files with the library's pipeline (ingest, then dedup → stories → summaries)."""
-    from .. import pipeline  # the lead's module: imported late so the web app loads without it
+    from ... import pipeline  # the lead's module: imported late so the web app loads without it
 
     def on_ingest(done: int, total: int, report: Any) -> None:
         progress("ingest", done, total)
@@ -181,7 +181,7 @@ class JobManager:
     """A queue of ingest jobs run one at a time (one SQLite writer).
 
     By default each job runs in a long-lived child process
-    (:mod:`newsfold.web.worker`) so the pipeline's CPU work never holds the
+    (:mod:`newsfold.present.web.worker`) so the pipeline's CPU work never holds the
     server's GIL; an ``ingest`` function given here runs in a thread instead
     (tests inject slow or failing ingests this way).
     """
@@ -325,7 +325,7 @@ class JobManager:
         if self._child is None or self._child.poll() is not None:
             env = {**os.environ, "PYTHONUNBUFFERED": "1"}
             self._child = subprocess.Popen(
-                [sys.executable, "-m", "newsfold.web.worker", self.db_path], stdin=subprocess.PIPE,
+                [sys.executable, "-m", "newsfold.present.web.worker", self.db_path], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1, env=env)
             threading.Thread(target=self._read_child, args=(self._child,), name="newsfold-ingest-events",
                              daemon=True).start()

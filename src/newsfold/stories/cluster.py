@@ -18,7 +18,7 @@ apart.  The batch clusterer therefore decides in two levels:
    back into the closest event.
 
 Both clusterers veto a fold across time: two articles whose *event dates*
-(:mod:`newsfold.eventdate`: the day the reported event happened) lie more
+(:mod:`newsfold.stories.eventdate`: the day the reported event happened) lie more
 than ``event_gap_days`` apart are not put into one story unless dated
 articles in between bridge the gap (a developing story).  Undated articles
 are judged on content alone.

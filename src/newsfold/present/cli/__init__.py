@@ -1,7 +1,7 @@
 """The ``newsfold`` command line: a thin layer over the library.
 
 Each group of commands lives in its own module and registers itself on
-:data:`cli`.  Commands build a :class:`~newsfold.store.Store`, call the core,
+:data:`cli`.  Commands build a :class:`~newsfold.store.db.Store`, call the core,
 and print; library errors become a clear message and exit code 1, never a
 traceback.
 """

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .models import Article, Passage
-from .sentences import split_sentences
-from .sentences import words as split_words  # `words` names the word-id map below
+from ..models import Article, Passage
+from ..sentences import split_sentences
+from ..sentences import words as split_words  # `words` names the word-id map below
 
 if TYPE_CHECKING:
-    from .stages import ProgressFn, StageReport
-    from .store import Store
+    from ..stages import ProgressFn, StageReport
+    from ..store.db import Store
 
 
 @dataclass
@@ -419,7 +419,7 @@ class StoryPassagesStage:
         self.cache_articles = int(cache_articles)
 
     def catch_up(self, store: "Store", progress: "ProgressFn | None" = None) -> "StageReport":
-        from .stages import StageReport
+        from ..stages import StageReport
 
         backlog_sql = (
             "SELECT sa.article_id, sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id"

@@ -3,10 +3,10 @@
 For every article without a ``fingerprints`` row, in ingest order and in
 batches (one transaction each):
 
-1. fingerprint it (:mod:`newsfold.fingerprint`): normalized-content hash,
+1. fingerprint it (:mod:`newsfold.dedup.fingerprint`): normalized-content hash,
    word-shingle MinHash signature;
 2. exact copies come from the content hash; other candidates from the LSH
-   index (:mod:`newsfold.lsh`), whose banding is chosen so that a reprint
+   index (:mod:`newsfold.dedup.lsh`), whose banding is chosen so that a reprint
    keeping at least ``min_ratio`` of the longer text is found with
    probability ≥ 0.995;
 3. every candidate is verified against the exact shingle sets: ``exact``
@@ -18,7 +18,7 @@ batches (one transaction each):
    longest, else the first ingested; when that changes, the group's links
    are re-pointed (and re-scored) against the new canonical;
 5. re-used sentences between the article and its closest matches go to
-   ``passages`` (:func:`newsfold.passages.find_passages`).
+   ``passages`` (:func:`newsfold.dedup.passages.find_passages`).
 
 The LSH index lives in memory and is rebuilt from ``fingerprints.minhash``
 when a stage object first meets a store.  Shingle sets are never stored:
@@ -40,10 +40,10 @@ import numpy as np
 from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, Fingerprinter, Fingerprints,
                           blob_to_signature, common_counts, overlap_arrays, signature_to_blob)
 from .lsh import LSHIndex, LSHParams, candidate_jaccard, check_threshold
-from .models import Article, DupGroup, DupKind, DupLink, Passage
+from ..models import Article, DupGroup, DupKind, DupLink, Passage
 from .passages import SentenceCache, find_passages_many
-from .stages import ProgressFn, StageReport, no_progress
-from .store import Store
+from ..stages import ProgressFn, StageReport, no_progress
+from ..store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class DedupConfig:
     smaller article inside the other get their re-used sentences recorded
     (0.3: a substantial share re-used; two reports that share a few quotes
     do not get passages here — callers such as the summaries use
-    :func:`newsfold.passages.find_passages` on any pair they like).
+    :func:`newsfold.dedup.passages.find_passages` on any pair they like).
     """
 
     threshold: float = DEFAULT_THRESHOLD

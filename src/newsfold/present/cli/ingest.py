@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ..models import Article
-from ..read import MAX_BYTES
+from ...models import Article
+from ...read import MAX_BYTES
 from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
                      print_table, stage_progress)
 
@@ -46,8 +46,8 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     Every input gets a ledger entry: accepted, duplicate or rejected with a reason.
     FIFOs, devices and broken links are rejected without being opened.
     """
-    from ..ingest import Ingester
-    from ..pipeline import catch_up, stage_options
+    from ...ingest import Ingester
+    from ...pipeline import catch_up, stage_options
 
     values = parse_settings(settings)
     if encoder is not None:
@@ -91,7 +91,7 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
 
 def parse_settings(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     """``--setting NAME VALUE`` pairs, checked against the pipeline's settings; a bad one is a usage error."""
-    from ..pipeline import SETTINGS_BY_NAME
+    from ...pipeline import SETTINGS_BY_NAME
 
     values: dict[str, Any] = {}
     for name, raw in pairs:
@@ -109,7 +109,7 @@ def parse_settings(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
 @json_option
 def settings_command(as_json: bool) -> None:
     """List the pipeline's settings (for ``add --setting NAME VALUE``) with their defaults."""
-    from ..pipeline import SETTINGS
+    from ...pipeline import SETTINGS
 
     rows = [{"name": s.name, "default": s.default, "choices": list(s.choices), "stages": sorted(s.stages),
              "help": s.help} for s in SETTINGS]
@@ -180,7 +180,7 @@ def article(ctx: Context, article_id: str, as_json: bool) -> None:
 def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     from dataclasses import asdict
 
-    from ..dedup import links_for, passages_for
+    from ...dedup.stage import links_for, passages_for
 
     return [asdict(x) for x in links_for(store, article_id)], [asdict(x) for x in passages_for(store, article_id)]
 

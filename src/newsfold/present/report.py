@@ -17,8 +17,8 @@ from importlib import resources
 from typing import Any
 
 from .query import StoryDetail, story_detail
-from .store import Store
-from .summarize.render import source_numbers
+from ..store.db import Store
+from ..summarize.render import source_numbers
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def collect(store: Store, story_ids: Sequence[str] = (), *, limit: int | None = 
 def _env() -> Any:
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("newsfold", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("newsfold.present", "templates"),
                              autoescape=lambda name: bool(name and name.endswith(".html.j2")),
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["md"] = _md_escape
@@ -94,4 +94,4 @@ def build_report(store: Store, story_ids: Sequence[str] = (), fmt: str = "html",
 
 
 def template_names() -> list[str]:
-    return sorted(p.name for p in resources.files("newsfold").joinpath("templates").iterdir())
+    return sorted(p.name for p in resources.files("newsfold.present").joinpath("templates").iterdir())

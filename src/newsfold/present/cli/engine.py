@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..dedup import DedupConfig
+from ...dedup.stage import DedupConfig
 from .common import (Context, cli, db_option, echo_json, share_callback, json_option, pass_ctx,
                      stage_progress)
 
@@ -26,7 +26,7 @@ ENGINES = ("local", "ray")
 def _engine_module() -> Any:
     """``newsfold.engine``, imported on use: it needs pyarrow, which plain newsfold does not."""
     try:
-        from .. import engine
+        from ... import engine
     except ModuleNotFoundError as e:
         raise click.ClickException(f"batch commands need {e.name}: pip install 'newsfold[ray]'") from None
     return engine
@@ -113,7 +113,7 @@ def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitio
         click.echo(f"{report.skipped} records skipped (use --json to see why).", err=True)
     suspects = report.details.get("suspect_stories") or []
     if suspects:
-        from ..engine.fold import SUSPECT_STORY_SIZE
+        from ...engine.fold import SUSPECT_STORY_SIZE
 
         shown = ", ".join(f"{s['story_id']} ({s['size']} articles)" for s in suspects[:5])
         click.echo(f"Suspect: {len(suspects)} stories hold more than {SUSPECT_STORY_SIZE:,} articles, more than "
@@ -152,7 +152,7 @@ def batch_fold(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, encod
     folded by the stories stage's batch clusterer, and stories that share an
     article across windows are merged.  Both engines give the same stories.
     """
-    from ..engine.fold import FoldConfig
+    from ...engine.fold import FoldConfig
 
     if window_step > window_days:
         raise click.BadParameter(f"{window_step} is longer than --window-days {window_days}; try 7",

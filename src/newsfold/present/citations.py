@@ -15,9 +15,9 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .models import outlet_label
-from .sentences import Sentence, locate, sentences
-from .summarize.briefing import Briefing
+from ..models import outlet_label
+from ..sentences import Sentence, locate, sentences
+from ..summarize.briefing import Briefing
 
 
 @dataclass

@@ -51,7 +51,7 @@ def report(ctx: Context, stories: tuple[str, ...], fmt: str, output: str | None,
 @pass_ctx
 def summarize(ctx: Context, max_words: int, as_json: bool) -> None:
     """Write the briefing of every story whose articles changed since its last briefing."""
-    from ..summarize.stage import SummariesStage
+    from ...summarize.stage import SummariesStage
 
     rep = SummariesStage(max_words=max_words).catch_up(ctx.store(write=True), stage_progress(ctx))
     if as_json:
@@ -78,7 +78,7 @@ def eval_summaries(ctx: Context, file: str, max_words: int, save: str | None, pe
     citations?: [{doc, sentence, states: {doc id: 1|0}}]}; with citations, their precision and recall
     are reported too.  tests/data/summary_checked.jsonl is a small hand-checked set.
     """
-    from ..summarize.evaluate import EvalInputError, evaluate, load_clusters, newsfold_summarizer
+    from ...summarize.evaluate import EvalInputError, evaluate, load_clusters, newsfold_summarizer
 
     try:
         clusters = load_clusters(file)

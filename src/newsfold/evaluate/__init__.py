@@ -1,0 +1,1 @@
+"""Scores against labelled data: B-cubed and pair metrics."""

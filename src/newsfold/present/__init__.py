@@ -1,0 +1,1 @@
+"""What users see: the read model (:mod:`.query`), reports, citations, the CLI and the web app."""
