@@ -19,7 +19,7 @@ the encoding time measured when the cache was written (the machine's load
 then may differ: use ``--fresh`` to measure every time in the same run).
 
 newsfold's batch row is ``newsfold eval clustering`` itself (its defaults,
-through ``newsfold.stories.stage.evaluate_clustering``); its online row feeds the
+through ``newsfold.evaluate.stories.evaluate_clustering``); its online row feeds the
 same features to ``OnlineClusterer`` in the single-pass peer's order.  Both MiniLM paths feed the
 model identical tokens on ECB+ (it truncates at 256; checked).
 
@@ -345,7 +345,7 @@ def newsfold_rows(corpus: Corpus, path: Path, order: Sequence[int],
                   log: Callable[[str], None]) -> list[Row]:
     """newsfold exactly as ``newsfold eval clustering`` runs it, plus its online clusterer.
 
-    The batch row calls ``newsfold.stories.stage.evaluate_clustering`` (the code
+    The batch row calls ``newsfold.evaluate.stories.evaluate_clustering`` (the code
     behind the CLI command) with the default encoder wrapped in a cache; the
     online row feeds the same features one at a time in the shuffled order
     the single-pass peer gets (file order, grouped by event, is noted).
@@ -354,7 +354,8 @@ def newsfold_rows(corpus: Corpus, path: Path, order: Sequence[int],
         from newsfold.stories.cluster import OnlineClusterer
         from newsfold.models import Article
         from newsfold.stories.represent import Featurizer, make_encoder
-        from newsfold.stories.stage import DEFAULT_ENCODER, evaluate_clustering
+        from newsfold.evaluate.stories import evaluate_clustering
+        from newsfold.stories.stage import DEFAULT_ENCODER
     except ImportError as exc:
         return [Row("newsfold", "-", False, 0.0, note=f"not available: {exc}")]
     ev = corpus.events

@@ -81,7 +81,8 @@ def test_each_article_is_encoded_once_across_placement_refold_and_reruns(store, 
     """Online placement and the batch refold share one vector per article; copies reuse their original's."""
     from newsfold.dedup.stage import DedupStage
     from newsfold.ingest import Ingester
-    from newsfold.stories.stage import RefoldStage, StoriesStage
+    from newsfold.stories.refold import RefoldStage
+    from newsfold.stories.stage import StoriesStage
 
     seeds = sorted(EXAMPLES.glob("0*.txt"))
     reprint = tmp_path / "reprint.txt"  # a verbatim reprint of seed 000 under another name
@@ -98,7 +99,7 @@ def test_each_article_is_encoded_once_across_placement_refold_and_reruns(store, 
     stored = store.conn.execute("SELECT count(*), min(encoder), max(encoder) FROM article_vectors").fetchone()
     assert stored[0] == n_articles - copies and stored[1] == stored[2] == enc.key
     # a full refold later (as `newsfold fold` does) encodes nothing again
-    from newsfold.stories.stage import refold
+    from newsfold.stories.refold import refold
 
     refold(store, encoder=enc)
     assert len(enc.texts) == n_articles - copies

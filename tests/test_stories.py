@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from newsfold.present.cli import cli
 from newsfold.ingest import ingest_paths
 from newsfold.stories.represent import find_dates
-from newsfold.stories.stage import StoriesStage, get_story, list_stories, refold
+from newsfold.stories.refold import refold
+from newsfold.stories.stage import StoriesStage, get_story, list_stories
 from newsfold.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,8 @@ from .store.lock import writer_lock
 from .dedup.passages import StoryPassagesStage
 from .stories.represent import ENCODERS
 from .stages import ProgressFn, Stage, StageReport, no_progress
-from .stories.stage import RefoldStage, StoriesStage
+from .stories.refold import RefoldStage
+from .stories.stage import StoriesStage
 from .store.db import Store
 from .summarize.stage import SummariesStage
 

@@ -6,7 +6,7 @@
   its canonical's story.  An article with no usable text gets a
   ``story_skips`` row saying why.  The online index is rebuilt from the store
   on start (story centroids, term profiles, dates), so a restart continues.
-- :func:`refold` reconsiders the whole corpus in batch
+- :func:`~newsfold.stories.refold.refold` reconsiders the whole corpus in batch
   (:class:`~newsfold.stories.cluster.BatchClusterer`) and may merge or split stories;
   every merge and split is written to ``story_events`` with its reason.
 - States: ``active``; ``dormant`` when a story's last article is more than
@@ -22,14 +22,14 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .cluster import BatchClusterer, OnlineClusterer
+from .cluster import OnlineClusterer
 from ..models import Article, Story
-from .represent import (ArticleFeatures, Encoder, Featurizer, article_body, make_encoder, parse_date,
+from .represent import (ArticleFeatures, Encoder, Featurizer, make_encoder, parse_date,
                         term_weights, usable_text)
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
@@ -98,41 +98,23 @@ def get_story(store: Store, story_id: str) -> StoryView | None:
                      events=events, articles=arts)
 
 
-def story_text_sections(store: Store, story: StoryView) -> list[tuple[str, list[str]]]:
-    """The plain-text view of a story as ``(section title, lines)``.
-
-    The hook for other stages: the summaries engineer appends a briefing
-    section here (or wraps this function) and ``newsfold story ID`` prints it.
-    """
-    head = [f"{story.id}  [{story.state}]  {story.headline}",
-            f"{story.size} articles, {len(story.outlets)} outlets, "
-            f"{story.first_published or '?'} → {story.last_published or '?'}"]
-    arts = [f"{a['published'] or '????-??-??'}  {a['id']}  {a['outlet'] or '-'}  {a['title'] or ''}"
-            for a in story.articles]
-    sections = [("", head), ("Articles", arts)]
-    if story.events:
-        sections.append(("History", [f"{e['at']}  {e['kind']}: {e.get('reason', '')}" for e in story.events]))
-    return sections
-
-
-# ------------------------------------------------------------ writing
-def _story_ids(store: Store) -> int:
+def story_count(store: Store) -> int:
     row = store.conn.execute("SELECT count(*) FROM stories").fetchone()
     return int(row[0])
 
 
-def _new_story_id(n: int) -> str:
+def new_story_id(n: int) -> str:
     return f"s{n + 1:06d}"
 
 
-def _headline(a: Article) -> str:
+def headline_of(a: Article) -> str:
     if a.title:
         return a.title.strip()[:200]
     first = next((ln.strip() for ln in (a.text or "").splitlines() if ln.strip()), "")
     return first[:120]
 
 
-def _event(store: Store, story_id: str, kind: str, **detail: Any) -> None:
+def record_event(store: Store, story_id: str, kind: str, **detail: Any) -> None:
     store.conn.execute("INSERT INTO story_events (story_id, kind, detail_json) VALUES (?,?,?)",
                        (story_id, kind, json.dumps(detail, ensure_ascii=False, default=str)))
 
@@ -160,7 +142,7 @@ def update_states(store: Store, quiet_days: int) -> int:
                               (cutoff,)).fetchall()
     for r in rows:
         store.conn.execute("UPDATE stories SET state = 'dormant' WHERE id = ?", (r[0],))
-        _event(store, r[0], "dormant", reason=f"no new article since {r[1][:10]} ({quiet_days}+ quiet days)")
+        record_event(store, r[0], "dormant", reason=f"no new article since {r[1][:10]} ({quiet_days}+ quiet days)")
     return len(rows)
 
 
@@ -311,7 +293,7 @@ class StoriesStage:
         oc, ids = self.load_index(store)
         pos = {sid: i for i, sid in enumerate(ids)}
         featurizer = Featurizer(self.encoder)
-        n_stories = _story_ids(store)
+        n_stories = story_count(store)
         dormant = {r[0] for r in store.conn.execute("SELECT id FROM stories WHERE state = 'dormant'")}
         placed: dict[str, str] = {}  # article → story, for copies whose canonical is placed in this run
         done = 0
@@ -342,14 +324,14 @@ class StoriesStage:
                         ids.append(story_id)
                         pos[story_id] = len(ids) - 1
                         store.conn.execute("INSERT INTO stories (id, headline, state) VALUES (?,?, 'active')",
-                                           (story_id, _headline(a)))
-                        _event(store, story_id, "created", reason=reason, article_id=a.id)
+                                           (story_id, headline_of(a)))
+                        record_event(store, story_id, "created", reason=reason, article_id=a.id)
                         report.details["new_stories"] += 1
                     else:
                         if story_id in dormant:
                             dormant.discard(story_id)
                             store.conn.execute("UPDATE stories SET state = 'active' WHERE id = ?", (story_id,))
-                            _event(store, story_id, "revived", reason=reason, article_id=a.id)
+                            record_event(store, story_id, "revived", reason=reason, article_id=a.id)
                             report.details["revived"] += 1
                         report.details["copies" if reason.startswith("copy of") else "joined"] += 1
                     rows.append((a.id, story_id, float(score), reason))
@@ -399,267 +381,5 @@ class StoriesStage:
                 return story, 1.0, f"copy of {canonical} ({kind})", False
         p = oc.place(f)
         if p.new:
-            return _new_story_id(n_stories), p.score, p.reason, True
+            return new_story_id(n_stories), p.score, p.reason, True
         return ids[p.story], p.score, p.reason, False
-
-
-# -------------------------------------------------------------- batch
-@dataclass
-class RefoldReport:
-    """What a batch refold changed."""
-
-    articles: int = 0
-    stories: int = 0
-    merged: int = 0
-    split: int = 0
-    created: int = 0
-
-
-def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: BatchClusterer | None = None,
-           progress: ProgressFn = no_progress) -> RefoldReport:
-    """Reconsider every placed article in batch; merge and split stories, recording why.
-
-    Copies (dedup links) follow their canonical article.  Story ids are kept
-    where a new cluster mostly holds an old story's articles.
-    """
-    enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
-    rows = store.conn.execute("SELECT a.id FROM articles a JOIN story_articles sa ON sa.article_id = a.id "
-                              "ORDER BY a.seq").fetchall()
-    all_ids = [r[0] for r in rows]
-    canon = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, canonical_id FROM dup_links")}
-    placed = set(all_ids)
-    roots = [i for i in all_ids if canon.get(i) not in placed]
-    articles = store.get_articles(roots)
-    progress("refold", 0, len(articles))
-    featurizer = Featurizer(enc)
-    feats = featurize_stored(store, featurizer, articles)
-    if featurizer.encoded_:
-        with store.atomic():
-            keep_vectors(store, featurizer)
-    bc = (clusterer or BatchClusterer.for_encoder(enc.name)).fit(feats)
-    progress("refold", len(articles), len(articles))
-    label = {a.id: int(l) for a, l in zip(articles, bc.labels_)}
-
-    def root(i: str) -> str:
-        seen = set()
-        while i in canon and canon[i] in placed and i not in seen:
-            seen.add(i)
-            i = canon[i]
-        return i
-
-    new_of = {i: label[root(i)] for i in all_ids}
-    old_of = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, story_id FROM story_articles")}
-    rep = RefoldReport(articles=len(all_ids))
-    clusters: dict[int, list[str]] = defaultdict(list)
-    for i in all_ids:
-        clusters[new_of[i]].append(i)
-    # give each new cluster the old story id that holds most of it (largest clusters choose first)
-    claimed: dict[str, int] = {}
-    story_of: dict[int, str] = {}
-    n_stories = _story_ids(store)
-    for c, members in sorted(clusters.items(), key=lambda x: -len(x[1])):
-        for old, _ in Counter(old_of[i] for i in members).most_common():
-            if old not in claimed:
-                claimed[old] = c
-                story_of[c] = old
-                break
-    with store.atomic():
-        for c, members in sorted(clusters.items()):
-            if c not in story_of:
-                sid = _new_story_id(n_stories)
-                n_stories += 1
-                story_of[c] = sid
-                first = store.get_article(members[0])
-                store.conn.execute("INSERT INTO stories (id, headline, state) VALUES (?,?, 'active')",
-                                   (sid, _headline(first) if first else ""))
-                _event(store, sid, "created", reason=f"refold: {bc.reasons_[c]}")
-                rep.created += 1
-        for c, members in clusters.items():
-            sid = story_of[c]
-            olds = Counter(old_of[i] for i in members)
-            absorbed = [o for o in olds if o != sid]
-            if absorbed and any(o not in claimed for o in absorbed):
-                gone = [o for o in absorbed if o not in claimed]
-                _event(store, sid, "merged", reason=f"refold: {bc.reasons_[c]}", absorbed=gone)
-                for o in gone:
-                    store.conn.execute("UPDATE stories SET state = 'merged', meta_json = ? WHERE id = ?",
-                                       (json.dumps({"merged_into": sid}), o))
-                    _event(store, o, "merged_into", reason=f"refold folded it into {sid}", into=sid)
-                    rep.merged += 1
-            for i in members:
-                why = "copy of " + canon[i] if i in canon and canon[i] in placed else f"refold: {bc.reasons_[c]}"
-                store.conn.execute("UPDATE story_articles SET story_id = ?, reason = ?, score = NULL "
-                                   "WHERE article_id = ?", (sid, why, i))
-        # an old story whose articles now sit in several stories was split
-        spread: dict[str, set[str]] = defaultdict(set)
-        for i in all_ids:
-            spread[old_of[i]].add(story_of[new_of[i]])
-        for old, targets in spread.items():
-            if len(targets) > 1:
-                _event(store, old, "split", reason="refold: its articles report different events",
-                       into=sorted(targets))
-                rep.split += 1
-        live = {story_of[c] for c in clusters}
-        for r in store.conn.execute("SELECT id FROM stories WHERE state != 'merged'").fetchall():
-            if r[0] not in live:
-                store.conn.execute("UPDATE stories SET state = 'merged', size = 0 WHERE id = ?", (r[0],))
-        refresh_stories(store, live)
-        # the online index must see the new stories: rebuild their profiles from the batch features
-        fidx = {f.id: f for f in feats}
-        oc = OnlineClusterer()
-        order = sorted(clusters)
-        for k, c in enumerate(order):
-            for i in clusters[c]:
-                if i in fidx:
-                    oc.add_to_story(k, fidx[i])
-        for k, c in enumerate(order):
-            StoriesStage._save_profile(store, oc, k, story_of[c])
-    rep.stories = len(clusters)
-    return rep
-
-
-class RefoldStage:
-    """After online placement, refold a small store in batch so that ``add`` gives what ``fold`` gives.
-
-    Online placement sees one article at a time and can fuse look-alike
-    events that the two-level batch clusterer keeps apart.  While the store
-    holds at most ``limit`` placed articles (the batch clusterer compares
-    every pair, and re-encodes every article), each run that placed new
-    articles ends with a batch refold, whose merges and splits are recorded
-    in the stories' history.  Above the limit the online placement stands
-    and ``newsfold fold`` refolds on request.  The number of placed articles
-    at the last refold is kept as a ``refold`` event, so a crash between the
-    refold and its marker only repeats the (idempotent) refold.
-    """
-
-    name = "refold"
-
-    def __init__(self, encoder: str | Encoder = DEFAULT_ENCODER, limit: int = 1000) -> None:
-        self.encoder = encoder
-        self.limit = limit
-
-    def catch_up(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
-        report = StageReport(self.name)
-        placed = int(store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0])
-        last = store.conn.execute("SELECT detail_json FROM story_events WHERE story_id = '' AND kind = 'refold' "
-                                  "ORDER BY seq DESC LIMIT 1").fetchone()
-        done_at = json.loads(last[0]).get("placed", -1) if last else -1
-        if placed == 0 or placed == done_at:
-            return report
-        if placed > self.limit:
-            report.details["skipped"] = f"{placed} placed articles is over the automatic refold limit of " \
-                                        f"{self.limit}; run `newsfold fold` to refold"
-            return report
-        rep = refold(store, encoder=self.encoder, progress=progress)
-        with store.atomic():
-            _event(store, "", "refold", placed=placed, **asdict(rep))
-        report.processed = rep.articles
-        report.details.update({"merged": rep.merged, "split": rep.split, "created": rep.created})
-        return report
-
-
-def body_of(a: Article) -> str:
-    """The text the stage clusters on (title and body)."""
-    return article_body(a)
-
-
-# ----------------------------------------------------------- evaluate
-def _fold_labels(feats: list[ArticleFeatures], enc: Encoder, mode: str,
-                 clusterer: BatchClusterer | OnlineClusterer | None) -> list[int]:
-    """One story number per article: the batch fold (``mode="batch"``) or online placement in order."""
-    if mode == "online":
-        oc = clusterer if isinstance(clusterer, OnlineClusterer) else OnlineClusterer.for_encoder(enc.name)
-        return [oc.place(f).story for f in feats]
-    bc = clusterer if isinstance(clusterer, BatchClusterer) else BatchClusterer.for_encoder(enc.name)
-    return [int(x) for x in bc.fit_predict(feats)]
-
-
-def _read_jsonl(path: str, check: Callable[[Any], str | None]) -> list[dict[str, Any]]:
-    """The JSON objects of ``path``, one a line; ``check`` names what a row lacks (None: fine)."""
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{n} is not JSON ({e.msg})") from None
-            why = check(row) if isinstance(row, dict) else "is not a JSON object"
-            if why:
-                raise ValueError(f"{path}:{n} {why}")
-            rows.append(row)
-    return rows
-
-
-def evaluate_clustering(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mode: str = "batch",
-                        clusterer: BatchClusterer | OnlineClusterer | None = None) -> dict[str, Any]:
-    """Fold the rows of a labelled JSONL file from scratch and score the stories against ``event``.
-
-    Only ``text`` (and ``title``, ``url``, ``published``, ``outlet`` when
-    present) reach the clusterer; ``event`` is read after clustering, for
-    scoring.  Articles are fed in file order.
-    """
-    import time
-
-    from ..evaluate.metrics import clustering_scores
-
-    rows = _read_jsonl(path, lambda r: None if "text" in r and "event" in r else "has no `text` or no `event`")
-    articles = [Article(id=f"row{n}", text=str(r["text"]), title=r.get("title"), url=r.get("url"),
-                        published=r.get("published"), outlet=r.get("outlet")) for n, r in enumerate(rows)]
-    enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
-    t0 = time.perf_counter()
-    feats = Featurizer(enc).featurize(articles)
-    t1 = time.perf_counter()
-    labels = _fold_labels(feats, enc, mode, clusterer)
-    t2 = time.perf_counter()
-    gold = [str(r["event"]) for r in rows]
-    scores = clustering_scores(gold, labels)
-    return {"file": path, "mode": mode, "encoder": getattr(enc, "name", type(enc).__name__),
-            "articles": len(rows), "events": len(set(gold)), "stories": len(set(labels)),
-            "scores": asdict(scores), "represent_s": t1 - t0, "cluster_s": t2 - t1,
-            "articles_per_s": len(rows) / max(t2 - t0, 1e-9), "labels": labels}
-
-
-def _pair_problem(row: dict[str, Any]) -> str | None:
-    missing = [k for k in ("text1", "text2", "same_story") if k not in row]
-    if missing:
-        return "has no " + " or ".join(f"`{k}`" for k in missing)
-    if row["same_story"] not in (True, False, None):
-        return f"has `same_story` {row['same_story']!r} (must be true, false or null)"
-    if not all(isinstance(row[k], str) and row[k].strip() for k in ("text1", "text2")):
-        return "has an empty or non-text `text1`/`text2`"
-    return None
-
-
-def evaluate_pairs(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mode: str = "batch",
-                   clusterer: BatchClusterer | OnlineClusterer | None = None) -> dict[str, Any]:
-    """Fold every text of a pairs file together and count the pairs that land as people judged.
-
-    Each line: ``{"text1": ..., "text2": ..., "same_story": true|false|null}`` (``title1``/``title2``,
-    ``published1``/``published2`` when present); pairs with ``same_story`` null are not scored.  A pair is
-    right when its two texts land in one story exactly when people say same story.  Identical texts
-    are folded once; texts are fed in file order (``mode="online"``).
-    """
-    rows = _read_jsonl(path, _pair_problem)
-    pairs = [r for r in rows if r["same_story"] is not None]
-    if not pairs:
-        raise ValueError(f"{path} has no pair with a true or false `same_story`")
-    index: dict[tuple[str, Any, Any], int] = {}
-    for p in rows:
-        for k in ("1", "2"):
-            index.setdefault((p[f"text{k}"], p.get(f"title{k}"), p.get(f"published{k}")), len(index))
-    articles = [Article(id=f"t{i}", text=t, title=title, published=pub) for (t, title, pub), i in index.items()]
-    enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
-    labels = _fold_labels(Featurizer(enc).featurize(articles), enc, mode, clusterer)
-    counts: Counter[tuple[bool, bool]] = Counter()
-    for p in pairs:
-        a, b = (index[(p[f"text{k}"], p.get(f"title{k}"), p.get(f"published{k}"))] for k in ("1", "2"))
-        counts[(bool(p["same_story"]), labels[a] == labels[b])] += 1
-    right = counts[(True, True)] + counts[(False, False)]
-    return {"file": path, "mode": mode, "encoder": getattr(enc, "name", type(enc).__name__),
-            "pairs": len(pairs), "texts": len(articles), "stories": len(set(labels)),
-            "right": right / len(pairs), "pairs_right": right,
-            "same_pairs": counts[(True, True)] + counts[(True, False)], "same_split": counts[(True, False)],
-            "different_pairs": counts[(False, True)] + counts[(False, False)],
-            "different_fused": counts[(False, True)]}

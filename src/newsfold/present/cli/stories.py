@@ -126,7 +126,8 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
     """
     from ...pipeline import run_pipeline
     from ...store.db import Store
-    from ...stories.stage import StoriesStage, list_stories, refold
+    from ...stories.refold import refold
+    from ...stories.stage import StoriesStage, list_stories
 
     explicit = db_path or click.get_current_context().find_root().params.get("db")
     tmp = None if explicit else tempfile.TemporaryDirectory(prefix="newsfold-fold-")
@@ -168,7 +169,7 @@ def eval_clustering(ctx: Context, file: str, encoder: str, mode: str, as_json: b
     present), never `event`, `topic`, `id` or `origin`; it is not told the
     number of events.
     """
-    from ...stories.stage import evaluate_clustering
+    from ...evaluate.stories import evaluate_clustering
 
     try:
         res = evaluate_clustering(file, encoder=encoder, mode=mode)
@@ -202,7 +203,7 @@ def eval_pairs(ctx: Context, file: str, encoder: str, mode: str, as_json: bool) 
     `same_story` is true; pairs whose `same_story` is null are not scored.
     The clusterer sees only the texts (and title1/2, published1/2 when present).
     """
-    from ...stories.stage import evaluate_pairs
+    from ...evaluate.stories import evaluate_pairs
 
     try:
         res = evaluate_pairs(file, encoder=encoder, mode=mode)

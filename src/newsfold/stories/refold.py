@@ -1,0 +1,177 @@
+"""The batch refold: reconsider every placed article at once, merge and split stories, say why.
+
+:func:`refold` runs the :class:`~newsfold.stories.cluster.BatchClusterer` over
+the whole store (vectors read back, never re-encoded) and records each merge
+and split in ``story_events``; :class:`RefoldStage` runs it after each ``add``
+while the store is small enough (``limit``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+
+from .cluster import BatchClusterer, OnlineClusterer
+from .represent import Encoder, Featurizer, make_encoder
+from .stage import (DEFAULT_ENCODER, StoriesStage, featurize_stored, headline_of, keep_vectors, new_story_id,
+                    record_event, refresh_stories, story_count)
+from ..stages import ProgressFn, StageReport, no_progress
+from ..store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RefoldReport:
+    """What a batch refold changed."""
+
+    articles: int = 0
+    stories: int = 0
+    merged: int = 0
+    split: int = 0
+    created: int = 0
+
+
+def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: BatchClusterer | None = None,
+           progress: ProgressFn = no_progress) -> RefoldReport:
+    """Reconsider every placed article in batch; merge and split stories, recording why.
+
+    Copies (dedup links) follow their canonical article.  Story ids are kept
+    where a new cluster mostly holds an old story's articles.
+    """
+    enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
+    rows = store.conn.execute("SELECT a.id FROM articles a JOIN story_articles sa ON sa.article_id = a.id "
+                              "ORDER BY a.seq").fetchall()
+    all_ids = [r[0] for r in rows]
+    canon = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, canonical_id FROM dup_links")}
+    placed = set(all_ids)
+    roots = [i for i in all_ids if canon.get(i) not in placed]
+    articles = store.get_articles(roots)
+    progress("refold", 0, len(articles))
+    featurizer = Featurizer(enc)
+    feats = featurize_stored(store, featurizer, articles)
+    if featurizer.encoded_:
+        with store.atomic():
+            keep_vectors(store, featurizer)
+    bc = (clusterer or BatchClusterer.for_encoder(enc.name)).fit(feats)
+    progress("refold", len(articles), len(articles))
+    label = {a.id: int(l) for a, l in zip(articles, bc.labels_)}
+
+    def root(i: str) -> str:
+        seen = set()
+        while i in canon and canon[i] in placed and i not in seen:
+            seen.add(i)
+            i = canon[i]
+        return i
+
+    new_of = {i: label[root(i)] for i in all_ids}
+    old_of = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, story_id FROM story_articles")}
+    rep = RefoldReport(articles=len(all_ids))
+    clusters: dict[int, list[str]] = defaultdict(list)
+    for i in all_ids:
+        clusters[new_of[i]].append(i)
+    # give each new cluster the old story id that holds most of it (largest clusters choose first)
+    claimed: dict[str, int] = {}
+    story_of: dict[int, str] = {}
+    n_stories = story_count(store)
+    for c, members in sorted(clusters.items(), key=lambda x: -len(x[1])):
+        for old, _ in Counter(old_of[i] for i in members).most_common():
+            if old not in claimed:
+                claimed[old] = c
+                story_of[c] = old
+                break
+    with store.atomic():
+        for c, members in sorted(clusters.items()):
+            if c not in story_of:
+                sid = new_story_id(n_stories)
+                n_stories += 1
+                story_of[c] = sid
+                first = store.get_article(members[0])
+                store.conn.execute("INSERT INTO stories (id, headline, state) VALUES (?,?, 'active')",
+                                   (sid, headline_of(first) if first else ""))
+                record_event(store, sid, "created", reason=f"refold: {bc.reasons_[c]}")
+                rep.created += 1
+        for c, members in clusters.items():
+            sid = story_of[c]
+            olds = Counter(old_of[i] for i in members)
+            absorbed = [o for o in olds if o != sid]
+            if absorbed and any(o not in claimed for o in absorbed):
+                gone = [o for o in absorbed if o not in claimed]
+                record_event(store, sid, "merged", reason=f"refold: {bc.reasons_[c]}", absorbed=gone)
+                for o in gone:
+                    store.conn.execute("UPDATE stories SET state = 'merged', meta_json = ? WHERE id = ?",
+                                       (json.dumps({"merged_into": sid}), o))
+                    record_event(store, o, "merged_into", reason=f"refold folded it into {sid}", into=sid)
+                    rep.merged += 1
+            for i in members:
+                why = "copy of " + canon[i] if i in canon and canon[i] in placed else f"refold: {bc.reasons_[c]}"
+                store.conn.execute("UPDATE story_articles SET story_id = ?, reason = ?, score = NULL "
+                                   "WHERE article_id = ?", (sid, why, i))
+        # an old story whose articles now sit in several stories was split
+        spread: dict[str, set[str]] = defaultdict(set)
+        for i in all_ids:
+            spread[old_of[i]].add(story_of[new_of[i]])
+        for old, targets in spread.items():
+            if len(targets) > 1:
+                record_event(store, old, "split", reason="refold: its articles report different events",
+                       into=sorted(targets))
+                rep.split += 1
+        live = {story_of[c] for c in clusters}
+        for r in store.conn.execute("SELECT id FROM stories WHERE state != 'merged'").fetchall():
+            if r[0] not in live:
+                store.conn.execute("UPDATE stories SET state = 'merged', size = 0 WHERE id = ?", (r[0],))
+        refresh_stories(store, live)
+        # the online index must see the new stories: rebuild their profiles from the batch features
+        fidx = {f.id: f for f in feats}
+        oc = OnlineClusterer()
+        order = sorted(clusters)
+        for k, c in enumerate(order):
+            for i in clusters[c]:
+                if i in fidx:
+                    oc.add_to_story(k, fidx[i])
+        for k, c in enumerate(order):
+            StoriesStage._save_profile(store, oc, k, story_of[c])
+    rep.stories = len(clusters)
+    return rep
+
+
+class RefoldStage:
+    """After online placement, refold a small store in batch so that ``add`` gives what ``fold`` gives.
+
+    Online placement sees one article at a time and can fuse look-alike
+    events that the two-level batch clusterer keeps apart.  While the store
+    holds at most ``limit`` placed articles (the batch clusterer compares
+    every pair, and re-encodes every article), each run that placed new
+    articles ends with a batch refold, whose merges and splits are recorded
+    in the stories' history.  Above the limit the online placement stands
+    and ``newsfold fold`` refolds on request.  The number of placed articles
+    at the last refold is kept as a ``refold`` event, so a crash between the
+    refold and its marker only repeats the (idempotent) refold.
+    """
+
+    name = "refold"
+
+    def __init__(self, encoder: str | Encoder = DEFAULT_ENCODER, limit: int = 1000) -> None:
+        self.encoder = encoder
+        self.limit = limit
+
+    def catch_up(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
+        report = StageReport(self.name)
+        placed = int(store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0])
+        last = store.conn.execute("SELECT detail_json FROM story_events WHERE story_id = '' AND kind = 'refold' "
+                                  "ORDER BY seq DESC LIMIT 1").fetchone()
+        done_at = json.loads(last[0]).get("placed", -1) if last else -1
+        if placed == 0 or placed == done_at:
+            return report
+        if placed > self.limit:
+            report.details["skipped"] = f"{placed} placed articles is over the automatic refold limit of " \
+                                        f"{self.limit}; run `newsfold fold` to refold"
+            return report
+        rep = refold(store, encoder=self.encoder, progress=progress)
+        with store.atomic():
+            record_event(store, "", "refold", placed=placed, **asdict(rep))
+        report.processed = rep.articles
+        report.details.update({"merged": rep.merged, "split": rep.split, "created": rep.created})
+        return report
