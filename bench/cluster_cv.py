@@ -1,6 +1,6 @@
 """Fit the event-split decision on ECB+ and cross-validate it across topics.
 
-The batch clusterer's only learned part is :class:`newsfold.stories.cluster.SplitModel`
+The batch clusterer's only learned part is :class:`newsfold.stories.cluster_batch.SplitModel`
 (four weights and a bias: split a topic group's dendrogram node into two
 events or not).  This script
 
@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsfold.stories.cluster import BatchClusterer, SplitModel, cut_threshold, split_events  # noqa: E402
+from newsfold.stories.cluster_batch import BatchClusterer, SplitModel, cut_threshold, split_events  # noqa: E402
 from newsfold.evaluate.metrics import clustering_scores  # noqa: E402
 from newsfold.models import Article  # noqa: E402
 from newsfold.stories.represent import Featurizer, make_encoder  # noqa: E402

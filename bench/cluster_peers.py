@@ -351,7 +351,7 @@ def newsfold_rows(corpus: Corpus, path: Path, order: Sequence[int],
     the single-pass peer gets (file order, grouped by event, is noted).
     """
     try:
-        from newsfold.stories.cluster import OnlineClusterer
+        from newsfold.stories.cluster_online import OnlineClusterer
         from newsfold.models import Article
         from newsfold.stories.represent import Featurizer, make_encoder
         from newsfold.evaluate.stories import evaluate_clustering

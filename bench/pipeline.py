@@ -177,7 +177,7 @@ def semeval_auc(enc, path: str) -> float:  # type: ignore[no-untyped-def]
 
 
 def encoder_options(quick: bool, semeval: str | None = None) -> list[dict]:
-    from newsfold.stories.cluster import BatchClusterer
+    from newsfold.stories.cluster_batch import BatchClusterer
     from newsfold.evaluate.metrics import clustering_scores
     from newsfold.models import Article
     from newsfold.stories.represent import Featurizer, MiniLMEncoder, NoEncoder, StaticEncoder, TorchMiniLMEncoder

@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsfold.stories.cluster import OnlineClusterer  # noqa: E402
+from newsfold.stories.cluster_online import OnlineClusterer  # noqa: E402
 from newsfold.stories.represent import ArticleFeatures, term_weights  # noqa: E402
 
 SYL = ["ka", "lo", "mir", "ve", "dan", "tor", "el", "sa", "rin", "bo", "ul", "zen", "qua", "fi", "gor", "ne", "tas"]

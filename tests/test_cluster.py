@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from nfpaths import EXAMPLES
 
-from newsfold.stories.cluster import BatchClusterer, GroupSims, OnlineClusterer, SplitModel, split_events
+from newsfold.stories.cluster_batch import BatchClusterer, GroupSims, SplitModel, split_events
+from newsfold.stories.cluster_online import OnlineClusterer
 from newsfold.evaluate.metrics import clustering_scores
 from newsfold.models import Article
 from newsfold.stories.represent import Featurizer, MiniLMEncoder, NoEncoder

@@ -43,8 +43,9 @@ def test_seed_story_cli_json_equals_the_api(seeded) -> None:
 
 def test_listing_imports_no_ml_library(seeded) -> None:
     db, _ = seeded
-    heavy = ["sklearn", "onnxruntime", "spacy", "torch", "scipy", "newsfold.stories.stage", "newsfold.stories.cluster",
-             "newsfold.stories.represent", "newsfold.summarize"]
+    heavy = ["sklearn", "onnxruntime", "spacy", "torch", "scipy", "newsfold.stories.stage",
+             "newsfold.stories.cluster_batch", "newsfold.stories.cluster_online", "newsfold.stories.represent",
+             "newsfold.summarize"]
     code = ("import json, sys\nfrom newsfold.present.cli import cli\n"
             f"try:\n    cli(['--db', {str(db)!r}, 'stories', '--json'], standalone_mode=False)\n"
             "finally:\n    print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n")

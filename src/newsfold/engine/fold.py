@@ -3,7 +3,7 @@
 A batch fold first stores the inputs through ``add``'s ingest
 (:func:`~newsfold.engine.inputs.ingest`) and runs the dedup stage, so the
 store holds what ``add`` would hold.  The stories stage folds a whole
-corpus with one :class:`~newsfold.stories.cluster.BatchClusterer`, whose
+corpus with one :class:`~newsfold.stories.cluster_batch.BatchClusterer`, whose
 similarity is ``n × n``: fine for thousands of articles, not for millions.
 A batch fold therefore cuts the corpus into time windows:
 
@@ -182,7 +182,7 @@ def window_span(window: int, cfg: FoldConfig) -> str:
 def fold_window(keys: np.ndarray, feats: Sequence[ArticleFeatures], window: int,
                 cfg: FoldConfig) -> tuple[np.ndarray, np.ndarray]:
     """Fold one window's articles (sorted by key here); ``(key, first key of its story)`` per article."""
-    from ..stories.cluster import BatchClusterer
+    from ..stories.cluster_batch import BatchClusterer
 
     keys = np.asarray(keys, dtype=np.int64)
     if keys.size > cfg.max_window:
@@ -353,7 +353,7 @@ def stitch(left: tuple[np.ndarray, np.ndarray, Sequence[ArticleFeatures]],
     inside the other is one with it.  Stories that share an article
     but not the event stay apart, so windows never chain unrelated events.
     """
-    from ..stories.cluster import BatchClusterer
+    from ..stories.cluster_batch import BatchClusterer
 
     lk, lr, lf = left
     rk, rr, rf = right
@@ -430,7 +430,7 @@ def write_stories(store: "Store", corpus: Corpus, res: FoldResult, dense: np.nda
     """
     from collections import Counter
 
-    from ..stories.cluster import OnlineClusterer
+    from ..stories.cluster_online import OnlineClusterer
     from ..stories.stage import StoriesStage, refresh_stories
 
     members: dict[int, list[int]] = defaultdict(list)

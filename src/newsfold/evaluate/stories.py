@@ -10,7 +10,8 @@ from dataclasses import asdict
 from typing import Any
 
 from ..models import Article
-from ..stories.cluster import BatchClusterer, OnlineClusterer
+from ..stories.cluster_batch import BatchClusterer
+from ..stories.cluster_online import OnlineClusterer
 from ..stories.represent import ArticleFeatures, Encoder, Featurizer, make_encoder
 from ..stories.stage import DEFAULT_ENCODER
 

@@ -1,6 +1,6 @@
 """The batch refold: reconsider every placed article at once, merge and split stories, say why.
 
-:func:`refold` runs the :class:`~newsfold.stories.cluster.BatchClusterer` over
+:func:`refold` runs the :class:`~newsfold.stories.cluster_batch.BatchClusterer` over
 the whole store (vectors read back, never re-encoded) and records each merge
 and split in ``story_events``; :class:`RefoldStage` runs it after each ``add``
 while the store is small enough (``limit``).
@@ -13,7 +13,8 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
-from .cluster import BatchClusterer, OnlineClusterer
+from .cluster_batch import BatchClusterer
+from .cluster_online import OnlineClusterer
 from .represent import Encoder, Featurizer, make_encoder
 from .stage import (DEFAULT_ENCODER, StoriesStage, featurize_stored, headline_of, keep_vectors, new_story_id,
                     record_event, refresh_stories, story_count)

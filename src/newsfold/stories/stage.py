@@ -2,12 +2,12 @@
 
 - :class:`StoriesStage` (``name = "stories"``) places each article that has no
   ``story_articles`` row, in ingest order, one at a time
-  (:class:`~newsfold.stories.cluster.OnlineClusterer`).  A copy found by dedup joins
+  (:class:`~newsfold.stories.cluster_online.OnlineClusterer`).  A copy found by dedup joins
   its canonical's story.  An article with no usable text gets a
   ``story_skips`` row saying why.  The online index is rebuilt from the store
   on start (story centroids, term profiles, dates), so a restart continues.
 - :func:`~newsfold.stories.refold.refold` reconsiders the whole corpus in batch
-  (:class:`~newsfold.stories.cluster.BatchClusterer`) and may merge or split stories;
+  (:class:`~newsfold.stories.cluster_batch.BatchClusterer`) and may merge or split stories;
   every merge and split is written to ``story_events`` with its reason.
 - States: ``active``; ``dormant`` when a story's last article is more than
   ``quiet_days`` older than the newest dated article; back to ``active``
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .cluster import OnlineClusterer
+from .cluster_online import OnlineClusterer
 from ..models import Article, Story
 from .represent import (ArticleFeatures, Encoder, Featurizer, make_encoder, parse_date,
                         term_weights, usable_text)
