@@ -14,7 +14,8 @@ from newsfold.present.cli import cli
 from newsfold.ingest import ingest_paths
 from newsfold.stories.represent import find_dates
 from newsfold.stories.refold import refold
-from newsfold.stories.stage import StoriesStage, get_story, list_stories
+from newsfold.present.query import all_stories, story_detail
+from newsfold.stories.stage import StoriesStage
 from newsfold.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +25,7 @@ SEEDS = sorted(p.name[:3] for p in EXAMPLES.glob("0*.txt"))
 
 def _groups(store: Store) -> set[frozenset[str]]:
     refs = {r[0]: Path(r[1].split(":")[0]).name[:3] for r in store.conn.execute("SELECT id, source_ref FROM articles")}
-    return {frozenset(refs[a] for a in s.article_ids) for s in list_stories(store)}
+    return {frozenset(refs[a] for a in s.article_ids) for s in all_stories(store.conn)}
 
 
 EXPECTED = {frozenset({"000", "001", "002", "003"}), frozenset({"004"})}
@@ -117,5 +118,5 @@ def test_story_cli_and_history(tmp_path: Path) -> None:
     res = runner.invoke(cli, ["--db", db, "story", "nope"])
     assert res.exit_code != 0 and "newsfold stories" in res.output
     with Store(db) as store:
-        view = get_story(store, big["id"])
+        view = story_detail(store.conn, big["id"])
         assert view is not None and any(e["kind"] == "created" for e in view.events)

@@ -24,7 +24,7 @@ import os
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..models import UNKNOWN_OUTLET, DupGroup, DupLink, outlet_label, to_jsonable
@@ -268,6 +268,18 @@ def list_stories(conn: sqlite3.Connection, flt: StoryFilter) -> StoryList:
     return StoryList(stories=stories, filter=StoryFilter(flt.since, flt.until, flt.outlet, flt.min_size,
                                                          flt.max_size, limit, offset, flt.include_merged),
                      total=total, has_more=has_more)
+
+
+def all_stories(conn: sqlite3.Connection, flt: StoryFilter | None = None) -> list[StorySummaryRow]:
+    """Every story ``flt`` selects, all pages in order (``newsfold fold`` prints them all)."""
+    flt = replace(flt or StoryFilter(), limit=MAX_PAGE, offset=0)
+    out: list[StorySummaryRow] = []
+    while True:
+        page = list_stories(conn, flt)
+        out.extend(page.stories)
+        if not page.has_more:
+            return out
+        flt = replace(flt, offset=flt.offset + MAX_PAGE)
 
 
 _totals: dict[tuple[str, bool], tuple[float, int]] = {}

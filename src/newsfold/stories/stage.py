@@ -20,15 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .cluster_online import OnlineClusterer
-from ..models import Article, Story
+from ..models import Article
 from .represent import (ArticleFeatures, Encoder, Featurizer, make_encoder, parse_date,
                         term_weights, usable_text)
 from ..stages import ProgressFn, StageReport, no_progress
@@ -41,63 +40,6 @@ BATCH = 64
 
 
 # ------------------------------------------------------------ reading
-@dataclass
-class StoryView:
-    """A story as the CLI and the summaries show it."""
-
-    id: str
-    headline: str
-    state: str
-    article_ids: list[str]
-    outlets: list[str]
-    first_published: str | None
-    last_published: str | None
-    size: int
-    events: list[dict[str, Any]] = field(default_factory=list)
-    articles: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_story(self) -> Story:
-        return Story(id=self.id, article_ids=self.article_ids, headline=self.headline,
-                     first_published=self.first_published, last_published=self.last_published,
-                     state="dormant" if self.state == "dormant" else "active", outlets=self.outlets)
-
-
-def list_stories(store: Store, *, include_merged: bool = False) -> list[StoryView]:
-    """Every story, newest activity first (stories without dates last, then by id)."""
-    q = "SELECT * FROM stories" + ("" if include_merged else " WHERE state != 'merged'")
-    rows = store.conn.execute(q).fetchall()
-    members: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-    for r in store.conn.execute("SELECT sa.story_id, a.id, a.outlet FROM story_articles sa "
-                                "JOIN articles a ON a.id = sa.article_id ORDER BY a.seq"):
-        members[r[0]].append((r[1], r[2]))
-    out = []
-    for r in rows:
-        m = members.get(r["id"], [])
-        outlets = sorted({o for _, o in m if o})
-        out.append(StoryView(id=r["id"], headline=r["headline"], state=r["state"], article_ids=[a for a, _ in m],
-                             outlets=outlets, first_published=r["first_published"],
-                             last_published=r["last_published"], size=len(m)))
-    out.sort(key=lambda s: (s.last_published or "", s.id), reverse=True)
-    out.sort(key=lambda s: s.last_published is None)
-    return out
-
-
-def get_story(store: Store, story_id: str) -> StoryView | None:
-    """One story with its articles (title, outlet, date, why it joined) and its history."""
-    r = store.conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
-    if r is None:
-        return None
-    arts = [dict(a) for a in store.conn.execute(
-        "SELECT a.id, a.title, a.outlet, a.url, a.published, sa.score, sa.reason FROM story_articles sa "
-        "JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ? ORDER BY a.published, a.seq", (story_id,))]
-    events = [{"kind": e["kind"], "at": e["at"], **json.loads(e["detail_json"])} for e in store.conn.execute(
-        "SELECT kind, detail_json, at FROM story_events WHERE story_id = ? ORDER BY seq", (story_id,))]
-    return StoryView(id=r["id"], headline=r["headline"], state=r["state"], article_ids=[a["id"] for a in arts],
-                     outlets=sorted({a["outlet"] for a in arts if a["outlet"]}),
-                     first_published=r["first_published"], last_published=r["last_published"], size=len(arts),
-                     events=events, articles=arts)
-
-
 def story_count(store: Store) -> int:
     row = store.conn.execute("SELECT count(*) FROM stories").fetchone()
     return int(row[0])

@@ -127,7 +127,8 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
     from ...pipeline import run_pipeline
     from ...store.db import Store
     from ...stories.refold import refold
-    from ...stories.stage import StoriesStage, list_stories
+    from ...stories.stage import StoriesStage
+    from ..query import all_stories
 
     explicit = db_path or click.get_current_context().find_root().params.get("db")
     tmp = None if explicit else tempfile.TemporaryDirectory(prefix="newsfold-fold-")
@@ -139,7 +140,7 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
         rep = run_pipeline(store, list(paths), skip=["summaries", "stories"], progress=stage_progress(ctx))
         StoriesStage(encoder=encoder).catch_up(store, stage_progress(ctx))
         refolded = None if no_refold else refold(store, encoder=encoder)
-        views = list_stories(store)
+        views = all_stories(store.conn)
         skips = [dict(r) for r in store.conn.execute("SELECT article_id, reason FROM story_skips")]
         if as_json:
             echo_json({"stories": [_story_json(store, s) for s in views],
