@@ -21,13 +21,12 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
+from ...stages import ProgressFn
 from ...store.db import Store
 
 log = logging.getLogger(__name__)
-
-ProgressFn = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -145,7 +144,7 @@ def records_to_jsonl(body: bytes) -> bytes:
 
 def default_ingest(store: Store, paths: list[Path], progress: ProgressFn) -> IngestOutcome:
     """Ingest files with the library's pipeline (ingest, then dedup → stories → summaries)."""
-    from ... import pipeline  # the lead's module: imported late so the web app loads without it
+    from ... import pipeline  # imported late: the stages bring numpy, scikit-learn and ONNX Runtime
 
     def on_ingest(done: int, total: int, report: Any) -> None:
         progress("ingest", done, total)
