@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -11,7 +9,7 @@ from typing import Any
 import click
 
 from ...dedup.stage import DupGroup, DedupStage, list_groups, stored_settings
-from ...models import Article
+from ...ingest import Ingester
 from ...store.db import Store
 from .common import (Context, cli, db_option, echo, echo_json, share_callback, json_option, pass_ctx,
                      stage_progress)
@@ -39,47 +37,14 @@ def _titles(store: Store, groups: list[DupGroup]) -> dict[str, str]:
     return {a.id: (a.title or a.text.split("\n", 1)[0]) for a in store.get_articles(ids)}
 
 
-def load_jsonl(path: str, store: Store) -> list[dict[str, Any]]:
-    """Insert the articles of a JSONL file into ``store``; return the lines it skipped and why."""
-    skipped: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    try:
-        fh = click.open_file(path, "r", encoding="utf-8", errors="replace")
-    except OSError as e:
-        raise click.ClickException(f"cannot read {path}: {e.strerror or e}. Check the path.") from None
-    with fh, store.atomic():
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as e:
-                skipped.append({"line": n, "reason": f"not JSON: {e.msg}"})
-                continue
-            if not isinstance(d, dict) or not isinstance(d.get("text"), str):
-                skipped.append({"line": n, "reason": "no \"text\" string field"})
-                continue
-            aid = str(d.get("id") if d.get("id") is not None else f"line:{n}")
-            if aid in seen:
-                skipped.append({"line": n, "reason": f"id {aid!r} already used"})
-                continue
-            seen.add(aid)
-            text = d["text"]
-            store.insert_article(Article(
-                id=aid, text=text, title=d.get("title"), url=d.get("url"), outlet=d.get("outlet"),
-                published=str(d["published"]) if d.get("published") else None,
-                content_hash=hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()))
-    return skipped
-
-
 @cli.command()
 @click.option("--threshold", type=float, default=None, callback=share_callback,
               help="Jaccard for near-duplicates, in (0, 1] (default 0.8, or what the store was built with).")
 @click.option("--containment", type=float, default=None, callback=share_callback,
               help="Share of the shorter article found in the longer for reprints, in (0, 1] (default 0.8).")
-@click.option("--input", "input_path", default=None, metavar="FILE.jsonl",
-              help="Deduplicate a JSONL file (fields text, and optionally id, title, published, url, outlet) "
-                   "without a database.")
+@click.option("--input", "input_path", default=None, metavar="PATH",
+              help="Deduplicate PATH (anything `add` reads: JSONL, a folder, WARC, …) in a temporary database; "
+                   "lines `add` would reject are listed as skipped.")
 @click.option("--rebuild", is_flag=True, help="Recompute every fingerprint and link with these thresholds.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["exact", "near-duplicate", "reprint"]),
               help="Only links of this kind (repeatable).")
@@ -100,7 +65,8 @@ def dedup(ctx: Context, threshold: float | None, containment: float | None, inpu
         with tempfile.TemporaryDirectory(prefix="newsfold-dedup-") as tmp:
             store = Store(Path(tmp) / "dedup.db")
             try:
-                skipped = load_jsonl(input_path, store)
+                ingest = Ingester(store).ingest_paths([input_path])  # add's reader and cleaner, add's ids
+                skipped = [{"ref": e.ref, "reason": e.reason} for e in ingest.rejections]
                 stage = DedupStage(threshold=threshold, containment=containment)
                 report = stage.catch_up(store, stage_progress(ctx))
                 groups = list_groups(store, kinds=kinds or None, limit=limit)
