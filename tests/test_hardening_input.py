@@ -283,6 +283,28 @@ def test_symlink_leaving_the_input_folder_is_not_followed_unless_asked(store, tm
     assert out.stdout.strip() == "4 accepted, 0 duplicates, 0 rejected"  # the secret as passwd and secret
 
 
+def test_fold_follows_symlinks_out_of_the_folder_only_when_asked(tmp_path):
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text(FIRE)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(FLOOD)
+    (folder / "passwd.txt").symlink_to(secret)
+
+    def folded(*flags: str) -> dict:
+        out = _nf(tmp_path / f"fold{len(flags)}.db", "fold", "--encoder", "none", "--json", *flags, str(folder))
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    plain = folded()
+    assert sum(len(s["article_ids"]) for s in plain["stories"]) == 1
+    assert [r["outcome"] for r in plain["rejected"]] == ["rejected"]
+    assert "--follow-symlinks" in plain["rejected"][0]["reason"]
+    followed = folded("--follow-symlinks")
+    assert sum(len(s["article_ids"]) for s in followed["stories"]) == 2 and followed["rejected"] == []
+
+
 # ---------------------------------------------------------------- 7. smaller input defects
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])

@@ -115,10 +115,12 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
 @click.option("--no-refold", is_flag=True, help="Keep the online placement; skip the batch refold.")
 @click.option("--db", "db_path", default=None, metavar="PATH",
               help="Keep the result in this database (default: a temporary one).")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Read symbolic links in folders and globs that point outside them (not followed by default).")
 @json_option
 @pass_ctx
 def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db_path: str | None,
-         as_json: bool) -> None:
+         follow_symlinks: bool, as_json: bool) -> None:
     """One shot: ingest PATH... (into a temporary database unless --db), fold, print the stories.
 
     Articles are placed online one at a time, then the whole set is refolded
@@ -137,7 +139,8 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
         ctx.hold_writer_lock(path)
     store = Store(path)
     try:
-        rep = run_pipeline(store, list(paths), skip=["summaries", "stories"], progress=stage_progress(ctx))
+        rep = run_pipeline(store, list(paths), skip=["summaries", "stories"], progress=stage_progress(ctx),
+                           follow_symlinks=follow_symlinks)
         StoriesStage(encoder=encoder).catch_up(store, stage_progress(ctx))
         refolded = None if no_refold else refold(store, encoder=encoder)
         views = all_stories(store.conn)
