@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from ..models import Article
+from .labelled import read_jsonl
 from ..stories.cluster_batch import BatchClusterer
 from ..stories.cluster_online import OnlineClusterer
 from ..stories.represent import ArticleFeatures, Encoder, Featurizer, make_encoder
@@ -28,24 +27,6 @@ def _fold_labels(feats: list[ArticleFeatures], enc: Encoder, mode: str,
     return [int(x) for x in bc.fit_predict(feats)]
 
 
-def _read_jsonl(path: str, check: Callable[[Any], str | None]) -> list[dict[str, Any]]:
-    """The JSON objects of ``path``, one a line; ``check`` names what a row lacks (None: fine)."""
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{n} is not JSON ({e.msg})") from None
-            why = check(row) if isinstance(row, dict) else "is not a JSON object"
-            if why:
-                raise ValueError(f"{path}:{n} {why}")
-            rows.append(row)
-    return rows
-
-
 def evaluate_clustering(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mode: str = "batch",
                         clusterer: BatchClusterer | OnlineClusterer | None = None) -> dict[str, Any]:
     """Fold the rows of a labelled JSONL file from scratch and score the stories against ``event``.
@@ -58,7 +39,7 @@ def evaluate_clustering(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mod
 
     from ..evaluate.metrics import clustering_scores
 
-    rows = _read_jsonl(path, lambda r: None if "text" in r and "event" in r else "has no `text` or no `event`")
+    rows = read_jsonl(path, lambda r: None if "text" in r and "event" in r else "has no `text` or no `event`")
     articles = [Article(id=f"row{n}", text=str(r["text"]), title=r.get("title"), url=r.get("url"),
                         published=r.get("published"), outlet=r.get("outlet")) for n, r in enumerate(rows)]
     enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
@@ -95,7 +76,7 @@ def evaluate_pairs(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mode: st
     right when its two texts land in one story exactly when people say same story.  Identical texts
     are folded once; texts are fed in file order (``mode="online"``).
     """
-    rows = _read_jsonl(path, _pair_problem)
+    rows = read_jsonl(path, _pair_problem)
     pairs = [r for r in rows if r["same_story"] is not None]
     if not pairs:
         raise ValueError(f"{path} has no pair with a true or false `same_story`")

@@ -25,7 +25,6 @@ a set (``bench/summary_checked.py`` says how it was made).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..evaluate.labelled import read_jsonl
 from ..models import Article
 
 log = logging.getLogger(__name__)
@@ -76,35 +76,33 @@ class RougeResult:
         return d
 
 
+def _cluster_problem(obj: dict[str, Any]) -> str | None:
+    """What makes one line of a clusters file unusable, or None."""
+    if not isinstance(obj.get("docs"), list):
+        return "is not an object with a 'docs' list"
+    for k, d in enumerate(obj["docs"]):
+        if not isinstance(d, dict) or not isinstance(d.get("text"), str):
+            return f"doc {k} of cluster {obj.get('id', '?')} has no 'text'"
+    refs = obj.get("references") or []
+    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+        return "'references' must be a list of strings"
+    cites = obj.get("citations") or []
+    if not isinstance(cites, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("sentence"), str) and isinstance(c.get("states"), dict)
+            for c in cites):
+        return "'citations' must be a list of {doc, sentence, states}"
+    return None
+
+
 def load_clusters(path: str | Path) -> list[Cluster]:
     """Read the JSONL file; raises :class:`EvalInputError` naming the bad line."""
     clusters = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise EvalInputError(f"{path}:{n}: not JSON ({e.msg})") from e
-            if not isinstance(obj, dict) or not isinstance(obj.get("docs"), list):
-                raise EvalInputError(f"{path}:{n}: expected an object with a 'docs' list")
-            cid = str(obj.get("id", n))
-            docs = []
-            for k, d in enumerate(obj["docs"]):
-                if not isinstance(d, dict) or not isinstance(d.get("text"), str):
-                    raise EvalInputError(f"{path}:{n}: doc {k} of cluster {cid} has no 'text'")
-                docs.append(Article(id=str(d.get("id", f"{cid}-{k}")), text=d["text"], title=d.get("title"),
-                                    published=d.get("published"), outlet=d.get("outlet")))
-            refs = obj.get("references") or []
-            if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-                raise EvalInputError(f"{path}:{n}: 'references' must be a list of strings")
-            cites = obj.get("citations") or []
-            if not isinstance(cites, list) or not all(
-                    isinstance(c, dict) and isinstance(c.get("sentence"), str) and isinstance(c.get("states"), dict)
-                    for c in cites):
-                raise EvalInputError(f"{path}:{n}: 'citations' must be a list of {{doc, sentence, states}}")
-            clusters.append(Cluster(id=cid, docs=docs, references=refs, citations=cites))
+    for n, obj in enumerate(read_jsonl(path, _cluster_problem, EvalInputError), start=1):
+        cid = str(obj.get("id", n))
+        docs = [Article(id=str(d.get("id", f"{cid}-{k}")), text=d["text"], title=d.get("title"),
+                        published=d.get("published"), outlet=d.get("outlet")) for k, d in enumerate(obj["docs"])]
+        clusters.append(Cluster(id=cid, docs=docs, references=obj.get("references") or [],
+                                citations=obj.get("citations") or []))
     return clusters
 
 
