@@ -262,7 +262,8 @@ def test_dangling_symlink_gets_a_rejected_entry(store, tmp_path):
     assert [e.reason for e in rep.rejections] == ["broken symbolic link: its target does not exist"] * 2
 
 
-def test_symlink_leaving_the_input_folder_is_not_followed_unless_asked(store, tmp_path):
+def _folder_linking_outside(tmp_path: Path) -> tuple[Path, Path]:
+    """``in/`` with one article and ``passwd.txt``, a link to ``outside/secret.txt`` (another article)."""
     secret = tmp_path / "outside" / "secret.txt"
     secret.parent.mkdir()
     secret.write_text(FIRE)
@@ -270,6 +271,11 @@ def test_symlink_leaving_the_input_folder_is_not_followed_unless_asked(store, tm
     folder.mkdir()
     (folder / "good.txt").write_text(FLOOD)
     (folder / "passwd.txt").symlink_to(secret)
+    return folder, secret
+
+
+def test_symlink_leaving_the_input_folder_is_not_followed_unless_asked(store, tmp_path):
+    folder, secret = _folder_linking_outside(tmp_path)
     (folder / "elsewhere").symlink_to(secret.parent, target_is_directory=True)
     (folder / "same.txt").symlink_to(folder / "good.txt")  # inside the folder: read
     rep = ingest_paths(store, [str(folder)])
@@ -284,13 +290,7 @@ def test_symlink_leaving_the_input_folder_is_not_followed_unless_asked(store, tm
 
 
 def test_fold_follows_symlinks_out_of_the_folder_only_when_asked(tmp_path):
-    secret = tmp_path / "outside" / "secret.txt"
-    secret.parent.mkdir()
-    secret.write_text(FIRE)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "good.txt").write_text(FLOOD)
-    (folder / "passwd.txt").symlink_to(secret)
+    folder, _ = _folder_linking_outside(tmp_path)
 
     def folded(*flags: str) -> dict:
         out = _nf(tmp_path / f"fold{len(flags)}.db", "fold", "--encoder", "none", "--json", *flags, str(folder))

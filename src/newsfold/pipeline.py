@@ -17,15 +17,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .dedup.passages import StoryPassagesStage
 from .dedup.stage import DEFAULT_CONTAINMENT, DEFAULT_THRESHOLD, DedupStage
 from .ingest import IngestProgress, IngestReport, Ingester
-from .store.lock import writer_lock
-from .dedup.passages import StoryPassagesStage
-from .stories.represent import ENCODERS
 from .stages import ProgressFn, Stage, StageReport, no_progress
 from .stories.refold import RefoldStage
+from .stories.represent import ENCODERS
 from .stories.stage import StoriesStage
 from .store.db import Store
+from .store.lock import writer_lock
 from .summarize.stage import SummariesStage
 
 
@@ -106,9 +106,9 @@ def stage_options(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 def closure(skip: Iterable[str]) -> set[str]:
     """``skip`` and every stage that needs, directly or not, a skipped one."""
-    names = {s.name for s in STAGES}
+    names = [s.name for s in STAGES]
     out = set(skip)
-    unknown = out - names
+    unknown = out - set(names)
     if unknown:
         raise KeyError(f"unknown stage(s) {', '.join(sorted(unknown))}; the stages are {', '.join(names)}")
     for spec in STAGES:  # in pipeline order, so a need is decided before its users
