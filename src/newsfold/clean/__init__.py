@@ -24,7 +24,12 @@ __all__ = ["Cleaner", "CleanOutcome", "normalize_text", "content_hash", "normali
 # reasons that mark a block of boilerplate, next to which weak lines go too
 BLOCK_REASONS = {"related-articles block", "related headline with timestamp", "copyright footer", "comment prompt",
                  "share/follow/subscribe prompt", "related-article link", "link to another article", "site credit",
-                 "advertisement marker", "original/source URL line", "bare URL"}
+                 "advertisement marker", "original/source URL line", "bare URL",
+                 # the dialogs of a page's account and alert widgets: their headings and buttons go with them
+                 "account or sign-in dialog", "subscription prompt", "notification settings", "newsletter sign-up",
+                 "template placeholder", "captcha prompt", "form field"}
+# a run of this many weak video-list entries is a video list on its own
+VIDEO_LIST_RUN = 3
 _BLANK_RUN = re.compile(r"\n{3,}")
 # C0 control characters but tab and newline (carriage returns are newlines by then), and DEL
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -279,7 +284,8 @@ def _spread_blocks(lines: list[_Line]) -> None:
     if cur:
         runs.append(cur)
     for run in runs:
-        if any(ln.removed in BLOCK_REASONS for ln in run):
+        if (any(ln.removed in BLOCK_REASONS for ln in run)
+                or sum(ln.weak == "video list entry" for ln in run) >= VIDEO_LIST_RUN):
             for ln in run:
                 # the article's own headline above a time stamp is not a related headline
                 if ln.weak and not ln.removed and not (ln.head and ln.weak.startswith("headline")):
