@@ -205,7 +205,8 @@ NEWSLETTER = re.compile(
     r"|\b(?:sign[- ]?up|subscribe|register)\b[^.]{0,50}\b(?:newsletters?|e-?mail alerts?|news alerts?|e-?mails?)\b"
     r"|^(?:sign[- ]?up|subscribe|register)(?: (?:today|now|here|for free|free))?\s*[.!]", re.I)
 # imperative at the start of the line or of a sentence, or "click here to": not "police urged residents to ..."
-APP_PROMPT = re.compile(r"(?:^|[.!?:>]\s*|\bclick here to )\W*(?:download|get|grab|install|try) (?:the|our)\b"
+APP_PROMPT = re.compile(r"(?:^|[.!?:>]\s*|\bclick here to )\W*(?:(?:download|get|grab|install|try) (?:the|our)\b"
+                        r"|(?:keep up|stay (?:up to date|informed|connected|on top))\b[^.]{0,60}\bwith (?:the|our)\b)"
                         r"[^.]{0,40}\bapps?\b", re.I)
 SOCIAL_FOLLOW = re.compile(
     # an invitation to follow, like or join someone on a social network, at the start of the line (after a few
@@ -230,7 +231,7 @@ _LIST_ITEM = (r"(?:free apps?|apps?|now|iphone|ipad|android|kindle|ios|(?:sms|e-
 # a line that is only network and app names (after a lead-in that ends in ":"), separated by | , / • or "and"
 SOCIAL_LIST = re.compile(rf"^(?:(?:[^:|.!?]|\.(?=\S)){{0,60}}:\s*)?\W*{_LIST_ITEM}"
                          rf"(?:\s*(?:[|,/•·&]|\band\b)\s*{_LIST_ITEM})*\W*$", re.I)
-TEMPLATE = re.compile(r"\{\*[^{}]*\*\}|\{\{[^{}]*\}\}|\{%[^{}]*%\}|\[%[^\]]*%\]|<%[^>]*%>"
+TEMPLATE = re.compile(r"\{\*[^{}]*\}|\{\{[^{}]*\}\}|\{%[^{}]*%\}|\[%[^\]]*%\]|<%[^>]*%>"
                       r"|\[(?:website|site ?name|user ?name|e-?mail(?: address)?)\]", re.I)
 # a heading that points to more stories elsewhere, over links that did not come along
 MORE_HEADING = re.compile(r"^(?!.*\b(?:below|above|following)\b)\W*"
@@ -323,7 +324,8 @@ def _web_interface_match(s: str, low: str, n: int) -> tuple[str, int] | None:
     return None
 
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"”’']?\s+")
+# a sentence ends after a lower-case word (not "Co." or "U.S.") and before a capital or a quote
+_SENTENCE_SPLIT = re.compile(r"(?<=[a-z0-9)]{2}[.!?])[\"”’']?\s+(?=[A-Z\"“‘])")
 
 
 def _news_before(head: str) -> bool:
@@ -345,7 +347,8 @@ def web_interface(s: str, low: str, n: int) -> Verdict | None:
     whose interface text follows a sentence of news ("No arrests were made. Download our app ...")
     stays whole: the cleaner removes lines, and news is never removed with them."""
     if n >= 400:
-        return None
+        # a long line goes only for an unrendered template field ("{* field *}", "{{ field }}")
+        return Verdict("template placeholder") if ("{" in s or "<%" in s) and TEMPLATE.search(s) else None
     found = _web_interface_match(s, low, n)
     if found is None:
         return None
