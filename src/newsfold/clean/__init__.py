@@ -26,7 +26,7 @@ BLOCK_REASONS = {"related-articles block", "related headline with timestamp", "c
                  "share/follow/subscribe prompt", "related-article link", "link to another article", "site credit",
                  "advertisement marker", "original/source URL line", "bare URL",
                  # the dialogs of a page's account and alert widgets: their headings and buttons go with them
-                 "account or sign-in dialog", "subscription prompt", "notification settings", "newsletter sign-up",
+                 "account or sign-in dialog", "subscription prompt", "alert/notification prompt", "newsletter sign-up",
                  "template placeholder", "captcha prompt", "form field"}
 # a run of this many weak video-list entries is a video list on its own
 VIDEO_LIST_RUN = 3

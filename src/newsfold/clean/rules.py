@@ -257,6 +257,13 @@ VIDEO_LIST = re.compile(r"^\d{1,2}:[0-5]\d\s+(?![ap]\.?m\b)(?![-–—:|])\S", r
 # a dialog's short heading or question ("One more step...", "Why do we ask?"): weak, gone only in a block
 DIALOG_HEAD = re.compile(r"^[^\"“”'‘’]{1,50}(?:\.\.\.|…|\?|!)$")
 
+# the reasons web_interface gives (and the weak ones of video lists and dialog headings)
+WEB_INTERFACE_REASONS = frozenset({
+    "video player prompt", "captcha prompt", "account or sign-in dialog", "subscription prompt",
+    "alert/notification prompt", "newsletter sign-up", "app download prompt", "social follow line",
+    "template placeholder", "form field", "web interface label", "pointer to more stories", "video list entry",
+    "dialog heading"})
+
 # the words that each family of rules needs in a line (whole [a-z] words): one set test lets the
 # ninety-odd percent of news lines that hold none of them skip every expression below
 _UI_WORD_FAMILIES = {
@@ -300,7 +307,7 @@ def _web_interface_match(s: str, low: str, n: int) -> tuple[str, int] | None:
         if not fam["paywall"].isdisjoint(words) and (m := PAYWALL.search(s)):
             return "subscription prompt", m.start()
         if not fam["notify"].isdisjoint(words) and (m := NOTIFICATION.search(s)):
-            return "notification settings", m.start()
+            return "alert/notification prompt", m.start()
         if (not fam["newsletter"].isdisjoint(words) and (m := NEWSLETTER.search(s))
                 and (m.start() == 0 or READER.search(s) or "our " in low)):
             return "newsletter sign-up", m.start()
@@ -314,7 +321,7 @@ def _web_interface_match(s: str, low: str, n: int) -> tuple[str, int] | None:
         if not fam["social_start"].isdisjoint(words) and SOCIAL_START.match(s):
             return "social follow line", 0
     if low.startswith("text ") and (m := NOTIFICATION.match(s)):
-        return "notification settings", 0
+        return "alert/notification prompt", 0
     if n < 120 and s.endswith(":") and MORE_HEADING.match(s):
         return "pointer to more stories", 0
     if n < 120 and ":" in s and FORM_FIELD.match(s):
