@@ -121,6 +121,8 @@ _SCRAPED_PAGE_INTERFACE = {
     "Welcome back! Please log in.": "account or sign-in dialog",
     "Don't have an account yet? Register here.": "account or sign-in dialog",
     "A confirmation link has been sent to your inbox; click it to verify your address.": "account or sign-in dialog",
+    "You are now signed in.": "account or sign-in dialog",
+    "You are an editor of this page.": "account or sign-in dialog",
     "We sent an email to {* emailAddress *}.": "template placeholder",
     "Get the Channel 9 News app for iPhone and Android": "app download prompt",
 }

@@ -175,7 +175,10 @@ ACCOUNT_OTHER = re.compile(
     r"|\bactivate your (?:\w+ )?(?:account|profile|subscription|membership)\b"
     r"|\b(?:update|complete|manage|edit) your (?:profile|registration|account)\b"
     r"|\byour registration\b"
-    r"|\be-?mail address (?:was|is|has been) (?:not )?(?:supplied|provided|entered|invalid|required)\b", re.I)
+    r"|\be-?mail address (?:was|is|has been) (?:not )?(?:supplied|provided|entered|invalid|required)\b"
+    # the page telling the signed-in reader their role on it
+    r"|\byou(?:['’]re| are) (?:the|an?) (?:owner|author|editor|admin(?:istrator)?|moderator) of this "
+    r"(?:article|page|post|story|site)\b", re.I)
 # words of such a dialog that need the reader addressed too ("please check your email")
 ACCOUNT_READER = re.compile(
     r"\b(?:verification|confirmation|activation) (?:e-?mail|message|link|code)\b"
@@ -271,7 +274,8 @@ _UI_WORD_FAMILIES = {
     "captcha": "captcha robot human spam characters letters code",
     "sign_in": "sign signing signed signup login log logged register",
     "account": "account profile subscriber subscription login already member",
-    "account_other": "create thank activate profile registration account address owner author",
+    "account_other": "create thank activate profile registration account address owner author editor admin "
+                     "administrator moderator",
     "account_reader": "verification confirmation activation confirm modify enter supply provide verify password "
                       "username user address",
     "paywall": "subscribe subscriber subscribers subscription maximum limit access",
