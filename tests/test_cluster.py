@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from nfpaths import EXAMPLES
 
-from newsfold.stories.cluster_batch import BatchClusterer, GroupSims, SplitModel, split_events
+from newsfold.stories.cluster_batch import BatchClusterer
+from newsfold.stories.split import GroupSims, SplitModel, split_events
 from newsfold.stories.cluster_online import OnlineClusterer
 from newsfold.evaluate.metrics import clustering_scores
 from newsfold.models import Article
@@ -58,7 +59,7 @@ def test_time_aware_online_placement() -> None:
 
     rows = [r for r in _rows() if r["event"] == _rows()[0]["event"]][:4]
     feats = Featurizer(NoEncoder()).featurize([Article(id=f"a{i}", text=r["text"]) for i, r in enumerate(rows)])
-    oc = OnlineClusterer(window_days=14, max_penalty=1.0)
+    oc = OnlineClusterer.for_encoder("none")
     base = dt.date(2020, 3, 1)
     for f in feats[:3]:
         f.date = base
@@ -99,31 +100,35 @@ def _one_event(n: int) -> list:
     return feats
 
 
-def test_event_dates_years_apart_are_not_folded_but_a_developing_story_is() -> None:
-    """The same reports with event dates four years apart make two stories, in batch and online;
-    dated reports in between (a story that develops year by year) keep them in one."""
+def test_event_dates_years_apart_are_not_folded_in_batch_or_online() -> None:
+    """The same reports with event dates four years apart make two stories, in batch and online; the
+    date gap is evidence between the two sides only (the veto holds even with the gap weight at zero),
+    and the same reports days apart are one story."""
+    import dataclasses
     import datetime as dt
+
+    from newsfold.stories.decide import decision_for
 
     base = dt.date(2014, 5, 1)
     feats = _one_event(6)
     for k, f in enumerate(feats):
-        f.event_date = base + dt.timedelta(days=4 * 365 * (k >= 3))
-    assert len(set(BatchClusterer.for_encoder("none", event_gap_days=None).fit_predict(feats))) == 1
-    bc = BatchClusterer.for_encoder("none").fit(feats)
-    assert len(set(bc.labels_[:3])) == 1 and len(set(bc.labels_[3:])) == 1 and bc.labels_[0] != bc.labels_[3]
-    assert any("event dates more than" in r for r in bc.reasons_)
-    oc = OnlineClusterer.for_encoder("none", event_gap_days=None)
-    assert len({oc.place(f).story for f in feats[:3] + feats[3:4]}) == 1  # without the veto: one story
-    oc = OnlineClusterer.for_encoder("none")
-    early = {oc.place(f).story for f in feats[:3]}
-    late = oc.place(feats[3])
-    assert len(early) == 1 and late.new and "event dates over" in late.reason
-
-    for k, f in enumerate(feats):  # one dated report a year: every gap is within the veto
-        f.event_date = base + dt.timedelta(days=365 * k)
+        f.event_date = base + dt.timedelta(days=k)
     assert len(set(BatchClusterer.for_encoder("none").fit_predict(feats))) == 1
     oc = OnlineClusterer.for_encoder("none")
     assert len({oc.place(f).story for f in feats}) == 1
+
+    for k, f in enumerate(feats):
+        f.event_date = base + dt.timedelta(days=4 * 365 * (k >= 3) + k % 3)
+    w = decision_for("none").weights
+    no_gap_weight = dataclasses.replace(decision_for("none"), weights=(w[0], w[1], 0.0, *w[3:]))
+    for dec in (decision_for("none"), no_gap_weight):
+        labels = BatchClusterer(decision=dec).fit_predict(feats)
+        assert len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1 and labels[0] != labels[3]
+        oc = OnlineClusterer(decision=dec)
+        early = {oc.place(f).story for f in feats[:3]}
+        late = oc.place(feats[3])
+        assert len(early) == 1 and late.new
+    assert "event dates over" in late.reason  # the veto, not the content, kept them apart
 
 
 def test_event_date_resolves_weekdays_and_yesterday_against_the_published_date() -> None:

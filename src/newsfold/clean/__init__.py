@@ -79,6 +79,41 @@ def normalize_url(url: str) -> str:
     return urlunsplit(("https" if p.scheme in ("http", "https") else p.scheme, host, p.path.rstrip("/"), query, ""))
 
 
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[-–—|:]{1,2}|::)\s+")
+
+
+def _site_labels(outlet: str | None, url: str | None) -> set[str]:
+    """The distinctive labels of the article's site name (``wral`` for ``www.wral.com``), lower case."""
+    out: set[str] = set()
+    for v in (outlet, _domain(url) if url else None):
+        if not v:
+            continue
+        host = v.lower().split("/")[0].split(":")[0].removeprefix("www.")
+        labels = host.split(".")
+        if len(labels) >= 2:
+            labels = labels[:-1]  # the top-level domain names no site
+        out.update(lab for lab in labels if len(lab) >= 3)
+    return out
+
+
+def strip_site_name(title: str, outlet: str | None, url: str | None) -> tuple[str, str | None]:
+    """A title without its trailing site name (``Teen shot downtown - WXYZ 9 News City``): the last segment
+    after a separator goes when it names the article's own site (its host name shows in it)."""
+    labels = _site_labels(outlet, url)
+    if not title or not labels:
+        return title, None
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title, None
+    tail = parts[-1]
+    squeezed = re.sub(r"[^a-z0-9]", "", tail.lower())
+    if not any(lab.replace("-", "") in squeezed for lab in labels):
+        return title, None
+    seps = list(_TITLE_SEPARATOR.finditer(title))
+    head = title[: seps[-1].start()].strip()
+    return (head, tail) if len(head) >= 10 else (title, None)
+
+
 def article_id_for(raw: RawDocument, text: str, digest: str | None = None) -> str:
     if raw.id:
         return str(raw.id)
@@ -223,8 +258,11 @@ class Cleaner:
             meta.setdefault("author", found.author)
         outlet = fields["outlet"] or found.outlet or _domain(url)
         digest = content_hash(body)
+        title, site = strip_site_name((fields["title"] or "").strip(), outlet, url)
+        if site:
+            removed.append(RemovedLine(site, "site name in title"))
         art = Article(
-            id=article_id_for(raw, body, digest), text=body, title=(fields["title"] or "").strip() or None,
+            id=article_id_for(raw, body, digest), text=body, title=title or None,
             outlet=outlet, url=url, published=published, published_source=source,
             language=fields["language"] or guess_language(body), place=found.place, removed=controls + removed,
             content_hash=digest, source_ref=raw.ref, meta=meta)

@@ -27,21 +27,52 @@ def _fold_labels(feats: list[ArticleFeatures], enc: Encoder, mode: str,
     return [int(x) for x in bc.fit_predict(feats)]
 
 
+def labelled_articles(rows: list[dict[str, Any]], prefix: str = "row") -> list[Article]:
+    """The rows as ``add`` stores them: read as records, cleaned, and stripped of the lines an outlet
+    repeats across its articles (an in-memory store, the same :class:`~newsfold.ingest.Ingester`).
+
+    Only ``text``/``html``, ``title``, ``url``, ``published`` and ``outlet``
+    reach the article.  A row ``add`` would reject (nothing left after
+    cleaning) keeps its title and no text, so every row is scored.
+    """
+    from ..ingest import Ingester
+    from ..read.records import record_to_raw
+    from ..store.db import Store
+
+    store = Store(":memory:")
+    try:
+        docs = []
+        for n, r in enumerate(rows):
+            fields = {k: r[k] for k in ("text", "html", "title", "url", "published", "outlet") if k in r}
+            fields["id"] = f"{prefix}{n}"
+            docs.append(record_to_raw(fields, f"{prefix}{n}"))
+        Ingester(store).ingest_documents(docs)
+        stored = {a.id: a for a in store.get_articles([f"{prefix}{n}" for n in range(len(rows))])}
+    finally:
+        store.close()
+    out = []
+    for n, r in enumerate(rows):
+        a = stored.get(f"{prefix}{n}") or Article(id=f"{prefix}{n}", text="", title=r.get("title"), url=r.get("url"),
+                                                   published=r.get("published"), outlet=r.get("outlet"))
+        out.append(a)
+    return out
+
+
 def evaluate_clustering(path: str, encoder: str | Encoder = DEFAULT_ENCODER, mode: str = "batch",
                         clusterer: BatchClusterer | OnlineClusterer | None = None) -> dict[str, Any]:
     """Fold the rows of a labelled JSONL file from scratch and score the stories against ``event``.
 
     Only ``text`` (and ``title``, ``url``, ``published``, ``outlet`` when
-    present) reach the clusterer; ``event`` is read after clustering, for
-    scoring.  Articles are fed in file order.
+    present), cleaned as ``add`` cleans them, reach the clusterer; ``event``
+    is read after clustering, for scoring.  Articles are fed in file order
+    (``mode="online"``).
     """
     import time
 
     from ..evaluate.metrics import clustering_scores
 
     rows = read_jsonl(path, lambda r: None if "text" in r and "event" in r else "has no `text` or no `event`")
-    articles = [Article(id=f"row{n}", text=str(r["text"]), title=r.get("title"), url=r.get("url"),
-                        published=r.get("published"), outlet=r.get("outlet")) for n, r in enumerate(rows)]
+    articles = labelled_articles(rows)
     enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
     t0 = time.perf_counter()
     feats = Featurizer(enc).featurize(articles)

@@ -179,6 +179,7 @@ class ArticleFeatures:
     date_source: str = "none"
     n_words: int = 0
     event_date: dt.date | None = None  # the day its event happened (:mod:`newsfold.stories.eventdate`)
+    outlet: str | None = None  # the outlet that published it, when known
 
     @property
     def evidence_terms(self) -> dict[str, float]:
@@ -431,5 +432,6 @@ class Featurizer:
             if vec is None:
                 vec = self.encoded_.get(a.id)
             out.append(ArticleFeatures(id=a.id, terms=terms, dense=vec, date=d, date_source=src,
-                                       n_words=len(terms), event_date=event_date(body, d)[0]))
+                                       n_words=len(terms), event_date=event_date(body, d)[0],
+                                       outlet=(a.outlet or "").strip().lower() or None))
         return out

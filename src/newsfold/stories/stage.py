@@ -205,20 +205,23 @@ class StoriesStage:
                                     "FROM stories WHERE state != 'merged' ORDER BY id"):
             meta = json.loads(r["meta_json"] or "{}")
             dense = np.frombuffer(r["centroid"], dtype=np.float32).copy() if r["centroid"] else None
-            first = parse_date(meta.get("first_date"))
-            last = parse_date(meta.get("last_date"))
-            oc.load_story(dense, meta.get("terms", {}), int(r["size"]), first, last,
-                          parse_date(meta.get("event_first")), parse_date(meta.get("event_last")))
+            dates = meta.get("event_dates")
+            if dates is None:  # a profile saved before event-date histograms: its first and last event dates
+                ends = [parse_date(meta.get(k)) for k in ("event_first", "event_last")]
+                dates = dict(Counter(d.toordinal() for d in ends if d is not None))
+            oc.load_story(dense, meta.get("terms", {}), int(r["size"]), parse_date(meta.get("first_date")),
+                          parse_date(meta.get("last_date")), dates)
             ids.append(r["id"])
         return oc, ids
 
     @staticmethod
     def _save_profile(store: Store, oc: OnlineClusterer, sid: int, story_id: str) -> None:
         s = oc.stories_[sid]
+        ef, el = s.event_first, s.event_last
         meta = {"terms": oc.profile(sid), "first_date": s.first.isoformat() if s.first else None,
                 "last_date": s.last.isoformat() if s.last else None,
-                "event_first": s.event_first.isoformat() if s.event_first else None,
-                "event_last": s.event_last.isoformat() if s.event_last else None}
+                "event_first": ef.isoformat() if ef else None, "event_last": el.isoformat() if el else None,
+                "event_dates": {str(k): v for k, v in sorted(oc.event_dates(sid).items())}}
         dense = oc.dense_sum(sid)
         blob = dense.astype(np.float32).tobytes() if dense is not None else None
         store.conn.execute("UPDATE stories SET centroid = ?, meta_json = ? WHERE id = ?",

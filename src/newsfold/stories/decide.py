@@ -1,0 +1,234 @@
+"""The same-story decision: do two sets of articles (an article and a story, or two stories) report one event?
+
+One decision serves the batch fold (:mod:`.cluster_batch`), online placement
+(:mod:`.cluster_online`), the refold and the engines.  It weighs the evidence
+*between the two sides*, averaged over their article pairs:
+
+- ``text``: TF-IDF cosine, names and numbers boosted.  The IDF comes from the
+  corpus being folded, so the words a whole stream shares (``shot``,
+  ``police``, ``hospital``) weigh little and what tells incidents apart
+  (place and person names, ages, counts, street names) weighs much;
+- ``dense``: the encoder's cosine (0 without an encoder);
+- ``gap``: ``log2(1 + days / 7)`` between the two articles' event dates, over
+  the pairs where both are dated; ``dated``: the share of such pairs;
+- ``outlet``: the share of pairs from one outlet (both known).  One outlet's
+  reports share its local vocabulary and its page furniture, so two of its
+  articles alike in words are less often one event than two outlets' are.
+
+The score is linear in that evidence (a logit), so the mean over all article
+pairs of two stories is the score of their *sums*: a story keeps the sum of
+its members' unit vectors and a histogram of their event dates
+(:class:`Members`), and the evidence between two stories is exact without
+visiting their articles one by one.  That is average linkage, batch and
+online alike.  Dates are evidence between the two sides only: no third
+story's dates bridge a gap.  A side whose event dates all lie more than
+``event_gap_days`` from the other's is never joined (a developing story is
+bridged by its own members).
+
+The weights are fitted by ``bench/fit_decision.py`` on development data
+(GVA 2013–2015 and ECB+; never on the sets it is scored on) and kept here
+as numbers; nothing here names any word, place, person or outlet.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+GAP_SCALE_DAYS = 7.0  # the date gap counts in weeks, on a log scale
+
+
+def gap_weight(days: float) -> float:
+    """How far apart two event dates are, on the decision's scale: ``log2(1 + days / 7)``."""
+    return math.log2(1.0 + abs(days) / GAP_SCALE_DAYS)
+
+
+@dataclass
+class Members:
+    """What a story (or one article) brings to the decision: sums over its articles.
+
+    ``terms``: the sum of its articles' unit TF-IDF vectors (term id → weight);
+    ``dense``: the sum of their unit dense vectors (``None`` without an encoder);
+    ``dates``: event date (ordinal) → number of articles; ``size``: articles.
+    """
+
+    terms: dict[int, float] = field(default_factory=dict)
+    dense: np.ndarray | None = None
+    dates: Counter[int] = field(default_factory=Counter)
+    size: int = 0
+    outlets: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def one(cls, terms: dict[int, float], dense: np.ndarray | None, date: int | None,
+            outlet: str | None = None) -> "Members":
+        return cls(terms=dict(terms), dense=None if dense is None else np.asarray(dense, dtype=np.float64).copy(),
+                   dates=Counter([date]) if date is not None else Counter(), size=1,
+                   outlets=Counter([outlet]) if outlet else Counter())
+
+    def absorb(self, other: "Members") -> None:
+        """Add ``other``'s articles to these sums."""
+        terms = self.terms
+        for j, w in other.terms.items():
+            terms[j] = terms.get(j, 0.0) + w
+        if other.dense is not None:
+            self.dense = other.dense.copy() if self.dense is None else self.dense + other.dense
+        self.dates.update(other.dates)
+        self.outlets.update(other.outlets)
+        self.size += other.size
+
+    @property
+    def dated(self) -> int:
+        return sum(self.dates.values())
+
+    def span(self) -> tuple[int, int] | None:
+        return (min(self.dates), max(self.dates)) if self.dates else None
+
+
+@dataclass
+class Evidence:
+    """The evidence between two sides, each figure a mean over their article pairs."""
+
+    text: float
+    dense: float
+    gap: float
+    dated: float
+    outlet: float = 0.0
+    days: int | None = None       # the smallest gap between their event dates (None: a side is undated)
+    shared: tuple[int, ...] = ()  # the term ids that contribute most to ``text``
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.text, self.dense, self.gap, self.dated, self.outlet])
+
+
+def _dot(a: dict[int, float], b: dict[int, float]) -> float:
+    small, big = (a, b) if len(a) < len(b) else (b, a)
+    get = big.get
+    return sum(w * get(j, 0.0) for j, w in small.items())
+
+
+def mean_gap(a: Counter[int], b: Counter[int]) -> float:
+    """The sum over dated pairs of :func:`gap_weight` (divide by the pair count for the mean)."""
+    if not a or not b:
+        return 0.0
+    da = np.fromiter(a.keys(), dtype=np.float64, count=len(a))
+    ca = np.fromiter(a.values(), dtype=np.float64, count=len(a))
+    db = np.fromiter(b.keys(), dtype=np.float64, count=len(b))
+    cb = np.fromiter(b.values(), dtype=np.float64, count=len(b))
+    g = np.log2(1.0 + np.abs(da[:, None] - db[None, :]) / GAP_SCALE_DAYS)
+    return float(ca @ g @ cb)
+
+
+def closest_days(a: Counter[int], b: Counter[int]) -> int | None:
+    """Days between the nearest event dates of the two sides (``None`` when one is undated)."""
+    if not a or not b:
+        return None
+    sa, sb = sorted(a), sorted(b)
+    i = j = 0
+    best = abs(sa[0] - sb[0])
+    while i < len(sa) and j < len(sb) and best:
+        best = min(best, abs(sa[i] - sb[j]))
+        if sa[i] < sb[j]:
+            i += 1
+        else:
+            j += 1
+    return best
+
+
+def evidence(a: Members, b: Members, top_terms: int = 0) -> Evidence:
+    """The mean pair evidence between sides ``a`` and ``b`` (see the module docstring)."""
+    pairs = float(a.size * b.size) or 1.0
+    text = _dot(a.terms, b.terms) / pairs
+    dense = float(a.dense @ b.dense) / pairs if a.dense is not None and b.dense is not None else 0.0
+    dated_pairs = a.dated * b.dated
+    gap = mean_gap(a.dates, b.dates) / pairs if dated_pairs else 0.0
+    shared: tuple[int, ...] = ()
+    if top_terms:
+        small, big = (a.terms, b.terms) if len(a.terms) < len(b.terms) else (b.terms, a.terms)
+        contrib = ((w * big[j], j) for j, w in small.items() if j in big)
+        shared = tuple(j for _, j in heapq.nlargest(top_terms, contrib))
+    small_o, big_o = (a.outlets, b.outlets) if len(a.outlets) < len(b.outlets) else (b.outlets, a.outlets)
+    outlet = sum(c * big_o.get(o, 0) for o, c in small_o.items()) / pairs
+    return Evidence(text=text, dense=dense, gap=gap, dated=dated_pairs / pairs, outlet=outlet,
+                    days=closest_days(a.dates, b.dates), shared=shared)
+
+
+@dataclass
+class Decision:
+    """The same-story decision for one representation: a logit on :class:`Evidence`.
+
+    ``join``: two sides are one story when their score reaches it.
+    ``group``: the looser score at which sides form a *topic group*.
+    ``count``, ``max_events``: a topic group that holds at most
+    ``max_events`` candidate events (stories at the ``count`` level) is a
+    topic with few events (two earthquakes, two rehab stays), which the batch
+    fold splits by what only some of its articles share
+    (:mod:`newsfold.stories.split`), when it holds at least ``2 × min_event``
+    articles; a group of many look-alike events (a city's shootings) is cut
+    at ``join``.
+    ``event_gap_days``: sides whose nearest event dates lie further apart
+    are never joined (``None``: no limit).
+    """
+
+    weights: tuple[float, float, float, float, float]
+    bias: float
+    join: float
+    group: float
+    count: float = -1.5
+    max_events: int = 6
+    min_event: int = 3
+    event_gap_days: int | None = 1095
+    fitted_on: str = ""
+
+    def score(self, ev: Evidence) -> float:
+        return float(np.dot(self.weights, ev.vector())) + self.bias
+
+    def vetoed(self, a: Members, b: Members) -> bool:
+        """True when the two sides' nearest event dates lie more than ``event_gap_days`` apart."""
+        if self.event_gap_days is None or not a.dates or not b.dates:
+            return False
+        (a0, a1), (b0, b1) = a.span(), b.span()  # type: ignore[misc]
+        return max(b0 - a1, a0 - b1) > self.event_gap_days
+
+    def reason(self, ev: Evidence, score: float, names: Callable[[int], str] | None = None) -> str:
+        """Why: the score against the threshold, the shared names and words that weigh most, the date gap."""
+        verdict = "same story" if score >= self.join else "different stories"
+        parts = [f"{verdict}: score {score:+.2f} {'≥' if score >= self.join else '<'} {self.join:+.2f}"]
+        if ev.shared and names is not None:
+            parts.append("shares " + ", ".join(names(j) for j in ev.shared))
+        elif names is not None:
+            parts.append("shares no distinctive word")
+        if ev.days is not None:
+            parts.append(describe_days(ev.days))
+        return "; ".join(parts)
+
+
+def describe_days(days: int) -> str:
+    """``same day`` / ``3 days apart`` / ``5 weeks apart`` / ``14 months apart`` / ``2 years apart``."""
+    if days == 0:
+        return "same day"
+    if days < 14:
+        return f"{days} day{'s' if days != 1 else ''} apart"
+    if days < 61:
+        return f"{round(days / 7)} weeks apart"
+    if days < 730:
+        return f"{round(days / 30.4)} months apart"
+    return f"{days / 365.25:.0f} years apart"
+
+
+# Fitted by `python bench/fit_decision.py` (see its docstring for the protocol and the printout).
+DECISIONS: dict[str, Decision] = {
+    "minilm": Decision(weights=(11.893, 4.848, -0.922, 1.458, -1.688), bias=-5.961, join=0.5, group=-4.5,
+                       count=-1.5, max_events=4, min_event=4, fitted_on="GVA 2013-2015 + ECB+ ecb0+ecb1"),
+    "none": Decision(weights=(10.0, 0.0, -1.1, 1.0, 0.0), bias=-3.5, join=-1.0, group=-2.0, fitted_on="placeholder"),
+}
+DECISIONS["static"] = DECISIONS["minilm"]
+
+
+def decision_for(encoder: str) -> Decision:
+    """The fitted decision for an encoder family (``minilm``, ``static``, ``none``)."""
+    return DECISIONS.get(encoder, DECISIONS["none"])
