@@ -222,7 +222,7 @@ class Cleaner:
             id=article_id_for(raw, body, digest), text=body, title=(fields["title"] or "").strip() or None,
             outlet=outlet, url=url, published=published, published_source=source,
             language=fields["language"] or guess_language(body), place=found.place, removed=controls + removed,
-            content_hash=digest, source_ref=raw.ref, meta=meta)
+            content_hash=digest, source_ref=raw.ref, meta=meta, origin=raw.origin)
         return CleanOutcome(article=art, removed_count=len(removed))
 
     @staticmethod

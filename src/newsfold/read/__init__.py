@@ -148,8 +148,10 @@ def read_path(path: str | InputPath, *, max_bytes: int = MAX_BYTES) -> Iterator[
         yield RawDocument(ref=inp.path, error=inp.error)
         return
     n = 0
+    origin = os.path.realpath(inp.path) if inp.path != "-" else ""
     try:
         for n, doc in enumerate(_read(inp.path, max_bytes), start=1):
+            doc.origin = doc.origin or origin
             yield doc
     except Exception as e:  # noqa: BLE001 - a reader's bug must not take the batch down
         where = "the file" if n == 0 else f"the rest of the file after {n} documents"

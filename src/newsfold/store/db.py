@@ -130,7 +130,7 @@ class Store:
         touches it, so one row per statement would leave one tiny segment per
         article to merge; rows go in ``_INSERT_ROWS`` at a time instead.
         """
-        rows = [_article_row(a) for a in articles]
+        rows = [article_row(a) for a in articles]
         per = max(1, min(_INSERT_ROWS, self.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // _N_COLUMNS))
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
@@ -204,17 +204,19 @@ class Store:
         return [dict(r) for r in self.conn.execute(q, args)]
 
 
-_INSERT_ARTICLES = ("INSERT INTO articles (id, title, outlet, url, published, published_source, language, place,"
-                    " text, removed_json, content_hash, source_ref, meta_json) VALUES ")
-_ARTICLE_PARAMS = "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
-_N_COLUMNS = 13
+ARTICLE_COLUMNS = ("id, title, outlet, url, published, published_source, language, place, text, removed_json,"
+                   " content_hash, source_ref, meta_json, origin")
+_INSERT_ARTICLES = f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES "
+_ARTICLE_PARAMS = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_N_COLUMNS = 14
 _INSERT_ROWS = 500  # rows per statement (fewer where SQLite allows fewer than 6,500 parameters)
 
 
-def _article_row(a: Article) -> tuple[Any, ...]:
+def article_row(a: Article) -> tuple[Any, ...]:
+    """The values of :data:`ARTICLE_COLUMNS` for ``a``."""
     return (a.id, a.title, a.outlet, a.url, a.published, a.published_source, a.language, a.place, a.text,
             json.dumps([{"line": r.line, "reason": r.reason} for r in a.removed], ensure_ascii=False),
-            a.content_hash, a.source_ref, json.dumps(a.meta, ensure_ascii=False, default=str))
+            a.content_hash, a.source_ref, json.dumps(a.meta, ensure_ascii=False, default=str), a.origin)
 
 
 def _row_to_article(row: sqlite3.Row) -> Article:
@@ -223,6 +225,7 @@ def _row_to_article(row: sqlite3.Row) -> Article:
         published_source=row["published_source"], language=row["language"], place=row["place"],
         text=row["text"], removed=[RemovedLine(**r) for r in json.loads(row["removed_json"])],
         content_hash=row["content_hash"], source_ref=row["source_ref"], meta=json.loads(row["meta_json"]),
+        origin=row["origin"] if "origin" in row.keys() else "",
     )
 
 

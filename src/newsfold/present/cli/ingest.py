@@ -75,11 +75,12 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     if as_json:
         echo_json({"run_id": report.run_id, "accepted": report.accepted, "duplicate": report.duplicate,
                    "rejected": report.rejected, "rejections": report.rejections, "conflicts": report.conflicts,
+                   "updates": report.updates,
                    "stages": [{"stage": s.stage, "processed": s.processed, **s.details} for s in stages]})
     else:
         for e in report.rejections:
             echo(f"rejected {e.ref}: {e.reason}", err=True)
-        for e in report.conflicts:
+        for e in [*report.updates, *report.conflicts]:
             echo(f"{e.ref}: {e.reason}", err=True)
         for s in stages:
             if not ctx.quiet:
@@ -140,20 +141,29 @@ def articles(ctx: Context, limit: int, offset: int, outlet: str | None, as_json:
 
 @cli.command()
 @click.argument("article_id")
+@click.option("--versions", "list_versions", is_flag=True,
+              help="List the article's texts, oldest first: an update keeps the text it replaces.")
 @db_option
 @json_option
 @pass_ctx
-def article(ctx: Context, article_id: str, as_json: bool) -> None:
+def article(ctx: Context, article_id: str, list_versions: bool, as_json: bool) -> None:
     """Show one article: cleaned text, removed lines, duplicates, re-used passages."""
+    from ...store.versions import updated, versions
+
     store = ctx.store()
     a = store.get_article(article_id)
     if a is None:
         raise click.ClickException(f"no article {article_id!r}; list ids with `newsfold articles`")
+    if list_versions:
+        _show_versions(versions(store, article_id), as_json)
+        return
     links, passages = _dedup_info(store, article_id)
     story = store.conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)).fetchone()
+    n_versions, updated_at = updated(store, [article_id]).get(article_id, (1, None))
     if as_json:
         d = article_json(a)
         d["story_id"] = story[0] if story else None
+        d["versions"], d["updated_at"] = n_versions, updated_at
         d["duplicates"] = links
         d["passages"] = passages
         echo_json(d)
@@ -161,6 +171,8 @@ def article(ctx: Context, article_id: str, as_json: bool) -> None:
     echo(a.title or "(no title)", bold=True)
     echo(f"id {a.id} · outlet {a.outlet or '?'} · published {a.published or 'unknown'} "
                f"({a.published_source}) · {a.url or 'no url'}" + (f" · story {story[0]}" if story else ""))
+    if updated_at:
+        echo(f"updated {updated_at} · {n_versions} versions (`newsfold article {a.id} --versions` lists them)")
     echo("")
     echo(a.text)
     if a.removed:
@@ -175,6 +187,16 @@ def article(ctx: Context, article_id: str, as_json: bool) -> None:
         echo("\nre-used passages:")
         for p in passages:
             echo(f"  from {p['source_id']} ({p['direction']}, {p['similarity']:.2f}): {p['sentence']}")
+
+
+def _show_versions(rows: list[Any], as_json: bool) -> None:
+    if as_json:
+        echo_json(rows)
+        return
+    print_table(("version", "added", "replaced", "title", "words", "source"),
+                [(str(v.version) + (" (current)" if v.replaced_at is None else ""), v.added_at, v.replaced_at or "-",
+                  (v.title or v.text[:60]).replace("\n", " "), str(len(v.text.split())), v.source_ref)
+                 for v in rows])
 
 
 def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
