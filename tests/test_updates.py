@@ -161,3 +161,20 @@ def test_same_url_is_the_same_article_and_another_url_is_not(store, tmp_path):
     assert (rep.accepted, len(rep.updates), len(rep.conflicts)) == (2, 1, 1)
     assert "Five people" in store.get_article("a7").text
     assert "grain warehouse" in store.get_article(rep.conflicts[0].article_id).text
+
+
+def test_web_article_page_says_updated(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from newsfold.present.web import create_app
+
+    src = tmp_path / "a.jsonl"
+    db = tmp_path / "w.db"
+    with Store(db) as store:
+        ingest_paths(store, [str(_jsonl(src, {"id": "q1", "text": QUAKE}))])
+        ingest_paths(store, [str(_jsonl(src, {"id": "q1", "text": QUAKE_CORRECTED}))])
+    with TestClient(create_app(str(db), token="t", upload_dir=tmp_path / "up")) as client:
+        page = client.get("/articles/q1").text
+        assert "Updated " in page and "latest of 2 versions" in page and "Five people were killed" in page
+        api = client.get("/api/articles/q1").json()
+        assert api["versions"] == 2 and api["updated_at"]

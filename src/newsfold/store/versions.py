@@ -19,6 +19,7 @@ in its backlog again (:mod:`newsfold.stages`):
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 
 from ..models import Article, ArticleVersion
@@ -88,13 +89,15 @@ def versions(store: Store, article_id: str) -> list[ArticleVersion]:
     return out
 
 
-def updated(store: Store, ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+def updated(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, tuple[int, str]]:
     """For each of ``ids`` that was updated: (its number of versions, when its current text replaced the last)."""
     ids = list(ids)
     out: dict[str, tuple[int, str]] = {}
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'article_versions'").fetchone() is None:
+        return out  # a store read before its migration to schema 11
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        for r in store.conn.execute("SELECT article_id, count(*), max(replaced_at) FROM article_versions "
+        for r in conn.execute("SELECT article_id, count(*), max(replaced_at) FROM article_versions "
                                     f"WHERE article_id IN ({','.join('?' * len(chunk))}) GROUP BY article_id", chunk):
             out[r[0]] = (int(r[1]) + 1, r[2])
     return out

@@ -257,7 +257,7 @@ def _mark_updates(store: Store, b: Briefing) -> None:
     """Say in ``b``'s timeline which of its articles were updated (a new text replaced an earlier one), and when."""
     from ..store.versions import updated
 
-    found = updated(store, [t.article_id for t in b.timeline])
+    found = updated(store.conn, [t.article_id for t in b.timeline])
     for t in b.timeline:
         if t.article_id in found:
             t.versions, t.updated_at = found[t.article_id]

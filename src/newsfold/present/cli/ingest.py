@@ -159,7 +159,7 @@ def article(ctx: Context, article_id: str, list_versions: bool, as_json: bool) -
         return
     links, passages = _dedup_info(store, article_id)
     story = store.conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)).fetchone()
-    n_versions, updated_at = updated(store, [article_id]).get(article_id, (1, None))
+    n_versions, updated_at = updated(store.conn, [article_id]).get(article_id, (1, None))
     if as_json:
         d = article_json(a)
         d["story_id"] = story[0] if story else None
