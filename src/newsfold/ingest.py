@@ -25,7 +25,7 @@ from .clean.repeats import RepeatedLines
 from .models import Article, LedgerEntry, RawDocument
 from .read import MAX_BYTES, InputPath, expand_inputs, read_path
 from .identity import Identities
-from .store.db import Store
+from .store.db import Store, unstorable
 from .store.versions import replace_article
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,8 @@ class Ingester:
     cleaner: Cleaner = field(default_factory=Cleaner)
 
     def __post_init__(self) -> None:
+        if self.max_bytes <= 0 or self.batch_size <= 0:
+            raise ValueError(f"max_bytes and batch_size must be positive (got {self.max_bytes}, {self.batch_size})")
         self.repeats = RepeatedLines(self.store.conn, min_docs=self.repeat_min_docs)
 
     def ingest_paths(self, paths: Iterable[str], *, on_progress: IngestProgress | None = None,
@@ -115,7 +117,8 @@ class Ingester:
                 outcomes.append((raw, name, None, f"internal error while cleaning ({type(e).__name__}: {e}); "
                                                   "please report"))
                 continue
-            outcomes.append((raw, name, out.article, out.error))
+            problem = unstorable(out.article) if out.article is not None else None
+            outcomes.append((raw, name, None if problem else out.article, problem or out.error))
         known = Identities(self.store)
         known.load(a.id for _, _, a, _ in outcomes if a is not None)
         for raw, name, art, err in outcomes:

@@ -44,6 +44,20 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
+def storable_text(s: str) -> str:
+    """``s`` with any lone surrogate written as its escape (``\\udcff``), so that it can be stored as UTF-8.
+
+    For names that come from outside the text: a file name that is not UTF-8
+    reaches Python with its bad bytes as surrogates, and its ledger entry, its
+    article's id and source still have to be written.
+    """
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass
 class RawDocument:
     """One input unit as a reader found it, before cleaning.

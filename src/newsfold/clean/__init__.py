@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit, parse_qsl, urlencode
 
-from ..models import Article, DateSource, RawDocument, RemovedLine
+from ..models import Article, DateSource, RawDocument, RemovedLine, storable_text
 from .byline import BYLINE_FIRST, Byline, parse_byline, parse_dateline
 from .dates import date_from_url, find_full_date, is_date_only, parse_date
 from .rules import ANGLE_URL, classify, strip_markdown
@@ -76,7 +76,7 @@ def normalize_url(url: str) -> str:
 
 def article_id_for(raw: RawDocument, text: str, digest: str | None = None) -> str:
     if raw.id:
-        return str(raw.id)
+        return storable_text(str(raw.id))
     if raw.url:
         return "u" + hashlib.sha1(normalize_url(raw.url).encode()).hexdigest()[:16]
     return "c" + (digest or content_hash(text))[:16]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models import RawDocument
+from ..models import RawDocument, storable_text
 from .decode import MAX_BYTES
 from .feed import read_feed, looks_like_feed
 from .html import read_html_file
@@ -148,7 +148,7 @@ def read_path(path: str | InputPath, *, max_bytes: int = MAX_BYTES) -> Iterator[
         yield RawDocument(ref=inp.path, error=inp.error)
         return
     n = 0
-    origin = os.path.realpath(inp.path) if inp.path != "-" else ""
+    origin = storable_text(os.path.realpath(inp.path)) if inp.path != "-" else ""
     try:
         for n, doc in enumerate(_read(inp.path, max_bytes), start=1):
             doc.origin = doc.origin or origin

@@ -61,7 +61,23 @@ def record_to_raw(rec: Any, ref: str, *, max_bytes: int = MAX_BYTES) -> RawDocum
         return RawDocument(ref=ref, error=str(e))
 
 
+def _check_numbers(value: Any, where: str) -> None:
+    """BadField when ``value`` holds a number no JSON can carry (1e999 reads as infinity): it would be stored,
+    and printed back, as ``Infinity``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadField(f"field {where!r} holds a number too large to store ({value!r})")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_numbers(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for v in value:
+            _check_numbers(v, where)
+
+
 def _record_to_raw(rec: dict[str, Any], ref: str, max_bytes: int) -> RawDocument:
+    for k, v in rec.items():
+        if k not in KNOWN:
+            _check_numbers(v, k)
     text, html = _field(rec, "text", strict=True), _field(rec, "html", strict=True)
     if text is None and html is None:
         return RawDocument(ref=ref, error="record has no 'text' or 'html' field")
@@ -213,7 +229,8 @@ def read_json(path: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]
 def read_csv(path: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]:
     csv.field_size_limit(max_bytes)
     try:
-        fh = io.TextIOWrapper(_open_text(path), encoding="utf-8-sig", newline="")
+        # bytes that are not UTF-8 reach the row that holds them (as surrogates), which alone is rejected
+        fh = io.TextIOWrapper(_open_text(path), encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as e:
         yield RawDocument(ref=path, error=f"cannot read file: {e.strerror}")
         return

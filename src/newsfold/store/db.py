@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..models import Article, LedgerEntry, RemovedLine
+from ..models import Article, LedgerEntry, RemovedLine, storable_text
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ class Store:
     def add_ledger_entries(self, run_id: str, entries: Iterable[LedgerEntry]) -> None:
         self.conn.executemany(
             "INSERT INTO ledger (run_id, ref, outcome, reason, article_id) VALUES (?,?,?,?,?)",
-            [(run_id, e.ref, e.outcome, e.reason, e.article_id) for e in entries])
+            [(run_id, storable_text(e.ref), e.outcome, storable_text(e.reason), e.article_id) for e in entries])
 
     def ledger(self, *, outcome: str | None = None, run_id: str | None = None,
                limit: int | None = None) -> list[dict[str, Any]]:
@@ -212,11 +212,35 @@ _N_COLUMNS = 14
 _INSERT_ROWS = 500  # rows per statement (fewer where SQLite allows fewer than 6,500 parameters)
 
 
+def unstorable(a: Article) -> str | None:
+    """Why ``a`` cannot be stored (text SQLite cannot hold as UTF-8: a lone surrogate), or None.
+
+    JSON may spell a lone surrogate (``"\\ud800"``) and a file may hold its bytes
+    (ED A0 80); such text is not Unicode, and one such record must be rejected
+    on its own, not fail the batch it is stored with.
+    """
+    fields: list[tuple[str, Any]] = [("id", a.id), ("title", a.title), ("outlet", a.outlet), ("url", a.url),
+                                     ("published", a.published), ("language", a.language), ("place", a.place),
+                                     ("text", a.text)]
+    fields += [("removed line", r.line) for r in a.removed]
+    fields.append(("a field kept as metadata", json.dumps(a.meta, ensure_ascii=False, default=str)))
+    for name, value in fields:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                cp = ord(value[e.start])
+                what = "a byte that is not UTF-8" if 0xDC80 <= cp <= 0xDCFF else f"a lone surrogate (U+{cp:04X})"
+                return f"not valid Unicode: {name} holds {what} at character {e.start + 1}; fix the input's encoding"
+    return None
+
+
 def article_row(a: Article) -> tuple[Any, ...]:
     """The values of :data:`ARTICLE_COLUMNS` for ``a``."""
     return (a.id, a.title, a.outlet, a.url, a.published, a.published_source, a.language, a.place, a.text,
             json.dumps([{"line": r.line, "reason": r.reason} for r in a.removed], ensure_ascii=False),
-            a.content_hash, a.source_ref, json.dumps(a.meta, ensure_ascii=False, default=str), a.origin)
+            a.content_hash, storable_text(a.source_ref), json.dumps(a.meta, ensure_ascii=False, default=str),
+            storable_text(a.origin))
 
 
 def _row_to_article(row: sqlite3.Row) -> Article:
