@@ -9,7 +9,7 @@ import click
 
 from ...models import Article
 from ...read import MAX_BYTES
-from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
+from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
                      print_table, stage_progress)
 
 
@@ -28,8 +28,10 @@ def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
 @click.option("--no-stories", is_flag=True, help="Skip story folding (and every stage built on it).")
 @click.option("--strict", is_flag=True,
               help="Exit 1 when any input is rejected or kept under a new id after an id conflict.")
-@click.option("--max-bytes", type=int, default=MAX_BYTES, show_default=True, help="Largest single article file.")
-@click.option("--batch-size", type=int, default=500, show_default=True, help="Inputs per transaction.")
+@click.option("--max-bytes", type=click.IntRange(1), default=MAX_BYTES, show_default=True,
+              help="Largest single article file.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
+              help="Inputs per transaction.")
 @click.option("--follow-symlinks", is_flag=True,
               help="Read symbolic links in folders and globs that point outside them (not followed by default).")
 @click.option("--encoder", type=ENCODER_CHOICE, default=None, help=ENCODER_HELP + "  [default: minilm]")
@@ -123,8 +125,8 @@ def settings_command(as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--limit", type=int, default=100, show_default=True)
-@click.option("--offset", type=int, default=0)
+@click.option("--limit", type=COUNT, default=100, show_default=True)
+@click.option("--offset", type=COUNT, default=0)
 @click.option("--outlet", default=None, help="Only this outlet's articles.")
 @db_option
 @json_option
@@ -210,7 +212,7 @@ def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list
 @cli.command()
 @click.option("--rejected", is_flag=True, help="Only rejected inputs.")
 @click.option("--run", "run_id", default=None, help="Only this run (see `newsfold ledger --json`).")
-@click.option("--limit", type=int, default=None)
+@click.option("--limit", type=COUNT, default=None)
 @db_option
 @json_option
 @pass_ctx
