@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,7 +47,10 @@ class Context:
             try:
                 self._store = Store(self.db)
             except StoreError as e:
-                raise click.ClickException(str(e)) from e
+                from .errors import explain
+
+                damaged = explain(e.__cause__) if isinstance(e.__cause__, sqlite3.DatabaseError) else None
+                raise click.ClickException(damaged or str(e)) from e
         return self._store
 
     def hold_writer_lock(self, db_path: str) -> None:
