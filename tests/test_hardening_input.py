@@ -289,6 +289,21 @@ def test_symlink_leaving_the_input_folder_is_not_followed_unless_asked(store, tm
     assert out.stdout.strip() == "4 accepted, 0 duplicates, 0 rejected"  # the secret as passwd and secret
 
 
+def test_a_glob_through_a_linked_folder_outside_the_root_is_refused_unless_asked(store, tmp_path):
+    folder, secret = _folder_linking_outside(tmp_path)
+    (folder / "desk").mkdir()
+    (folder / "desk" / "own.txt").write_text(FLOOD.replace("Sunday", "Friday"))
+    (folder / "elsewhere").symlink_to(secret.parent, target_is_directory=True)
+    rep = ingest_paths(store, [f"{folder}/*/*"])
+    assert [a.id for a in store.list_articles()] == ["own"]
+    [refused] = rep.rejections
+    assert refused.ref.endswith("elsewhere/secret.txt")
+    assert refused.reason == ("file reached through a symbolic link to a folder outside the input folder: not "
+                              "followed (add --follow-symlinks to read it)")
+    followed = Ingester(store, follow_symlinks=True).ingest_paths([f"{folder}/*/*"])
+    assert followed.accepted == 1 and "grain warehouse" in store.get_article("secret").text
+
+
 def test_fold_follows_symlinks_out_of_the_folder_only_when_asked(tmp_path):
     folder, _ = _folder_linking_outside(tmp_path)
 
