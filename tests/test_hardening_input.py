@@ -394,7 +394,7 @@ def test_web_bad_bodies_are_a_clear_400_and_uploads_reject_per_record(tmp_path):
     auth = {"Authorization": f"Bearer {token}"}
     deep = "[" * 10_000 + "]" * 10_000
     app = create_app(str(tmp_path / "w.db"), token=token, ingest=ingest, upload_dir=tmp_path / "up")
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, base_url="http://localhost") as client:
         for body, says in [('{"text": ' + deep + "}", "nested too deeply"),
                            ('{"text": "a", "n": ' + "9" * 5000 + "}", "more than 4300 digits"),
                            ('{"text": NaN}', "NaN is not a JSON value"),

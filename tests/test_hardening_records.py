@@ -111,7 +111,7 @@ def test_the_web_api_stores_the_good_records_next_to_a_bad_one(tmp_path):
     db = tmp_path / "w.db"
     body = ('[{"id": "g1", "text": ' + json.dumps(FLOOD) + '}, {"id": "s1", "text": "bad \\ud800 text"}, '
             '{"id": "g2", "text": ' + json.dumps(FIRE) + '}]')
-    with TestClient(create_app(str(db), token="t", upload_dir=tmp_path / "up")) as client:
+    with TestClient(create_app(str(db), token="t", upload_dir=tmp_path / "up"), base_url="http://localhost") as client:
         r = client.post("/api/articles?wait=300", content=body, headers={"Authorization": "Bearer t"})
         assert r.status_code == 200 and r.json()["status"] == "done", r.text
         assert r.json()["ledger"]["counts"] == {"accepted": 2, "rejected": 1}

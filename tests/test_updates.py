@@ -173,7 +173,7 @@ def test_web_article_page_says_updated(tmp_path):
     with Store(db) as store:
         ingest_paths(store, [str(_jsonl(src, {"id": "q1", "text": QUAKE}))])
         ingest_paths(store, [str(_jsonl(src, {"id": "q1", "text": QUAKE_CORRECTED}))])
-    with TestClient(create_app(str(db), token="t", upload_dir=tmp_path / "up")) as client:
+    with TestClient(create_app(str(db), token="t", upload_dir=tmp_path / "up"), base_url="http://localhost") as client:
         page = client.get("/articles/q1").text
         assert "Updated " in page and "latest of 2 versions" in page and "Five people were killed" in page
         api = client.get("/api/articles/q1").json()
