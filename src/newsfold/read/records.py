@@ -235,16 +235,19 @@ def read_csv(path: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]:
         yield RawDocument(ref=path, error=f"cannot read file: {e.strerror}")
         return
     with fh:
+        reader = csv.DictReader(fh)
         i = 1
-        try:
-            reader = csv.DictReader(fh)
-            for i, row in enumerate(reader, start=2):
-                yield _guarded({k: v for k, v in row.items() if k is not None}, f"{path}:{i}")
-        except UnicodeDecodeError:
-            yield RawDocument(ref=path, error="not UTF-8 (CSV files must be UTF-8)")
-        except csv.Error as e:
-            if "field limit" in str(e):
-                yield RawDocument(ref=f"{path}:{i + 1}", error=f"row {i + 1}: {too_large(max_bytes)}; "
-                                                                f"the rows after it were not read")
-            else:
-                yield RawDocument(ref=path, error=f"invalid CSV: {e}")
+        while True:
+            i += 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                if "field limit" not in str(e):
+                    yield RawDocument(ref=path, error=f"invalid CSV: {e}")
+                    return
+                # the reader starts again at the next line: only this row is lost
+                yield RawDocument(ref=f"{path}:{i}", error=f"row {i}: {too_large(max_bytes)}")
+                continue
+            yield _guarded({k: v for k, v in row.items() if k is not None}, f"{path}:{i}")
