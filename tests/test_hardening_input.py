@@ -335,6 +335,16 @@ def test_utf16_and_utf32_files_with_a_byte_order_mark_are_read(store, tmp_path, 
     assert a.title == "Floods in Zürich" and "Ölten town" in a.text
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_a_utf16_jsonl_file_gives_one_entry_per_record(store, tmp_path, codec):
+    recs = [{"id": "w1", "text": "Floods in Zürich\n" + FLOOD}, {"id": "w2", "text": FIRE}]
+    (tmp_path / "wide.jsonl").write_bytes(("\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n")
+                                          .encode(codec))
+    rep = ingest_paths(store, [str(tmp_path / "wide.jsonl")])
+    assert (rep.accepted, rep.rejected) == (2, 0), rep.rejections
+    assert "Zürich" in store.get_article("w1").text and len(store.ledger()) == 2
+
+
 def test_feed_entities_are_decoded_exactly_once(store, tmp_path):
     feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item>'
             "<title>AT&amp;T results</title><guid>att-1</guid>"

@@ -162,9 +162,36 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None, i
             yield n, line, len(line)
 
 
+class _Transcoded:
+    """A UTF-16 or UTF-32 stream read as UTF-8 lines (split at its own line ends, not at every 0x0A byte)."""
+
+    def __init__(self, stream: IO[bytes], codec: str) -> None:
+        # bytes that do not decode reach the record that holds them (as surrogates), which alone is rejected
+        self.text = io.TextIOWrapper(stream, encoding=codec, errors="surrogateescape", newline="\n")
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self.text.readline(limit).encode("utf-8", "surrogatepass")
+
+
+_WIDE_BOMS = [(b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+              (b"\xfe\xff", "utf-16")]
+
+
+def _utf8_lines(stream: IO[bytes]) -> Any:
+    """``stream``, or, when it starts with a UTF-16/32 byte order mark, a :class:`_Transcoded` view of it."""
+    peek = getattr(stream, "peek", None)
+    head = peek(4)[:4] if peek is not None else b""
+    codec = next((c for bom, c in _WIDE_BOMS if head.startswith(bom)), None)
+    return _Transcoded(stream, codec) if codec else stream
+
+
 def read_jsonl_stream(stream: IO[bytes], ref: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]:
-    """One document per line; a broken, too large or unreadable line is rejected on its own."""
+    """One document per line; a broken, too large or unreadable line is rejected on its own.
+
+    UTF-8, or UTF-16/32 with a byte order mark (each line then holds one record, as in UTF-8).
+    """
     n = 0
+    stream = _utf8_lines(stream)
     try:
         for n, line, size in _lines(stream, max_bytes):
             r = f"{ref}:{n}"
