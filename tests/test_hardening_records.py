@@ -127,3 +127,26 @@ def test_max_bytes_must_be_positive(store, tmp_path):
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "--max-bytes" in out.stderr and "-1" in out.stderr
     assert not (tmp_path / "m.db").exists() or "accepted" not in out.stdout
+
+
+def test_dot_ids_are_not_ids_and_every_article_page_can_be_linked(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from newsfold.present.web import create_app
+    from newsfold.store.db import Store
+
+    db = tmp_path / "d.db"
+    with Store(db) as store:
+        rep = ingest_records(store, [{"id": "..", "text": FLOOD}, {"id": ".", "url": "https://x.example/fire",
+                                                                    "text": FIRE}])
+        ids = [a.id for a in store.list_articles()]
+    assert rep.accepted == 2 and not {".", ".."} & set(ids)
+    with TestClient(create_app(str(db), token="t", upload_dir=tmp_path / "u"), base_url="http://localhost") as c:
+        for aid in ids:
+            assert c.get(f"/articles/{aid}").status_code == 200
+
+
+def test_a_text_of_punctuation_only_says_so(store):
+    rep = ingest_records(store, [{"id": "p", "text": "... !!! ---\n* * *\n???"}, {"id": "g", "text": FLOOD}])
+    assert rep.accepted == 1
+    assert [e.reason for e in rep.rejections] == ["no words: the text holds only punctuation, symbols or spaces"]

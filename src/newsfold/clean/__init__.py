@@ -75,7 +75,9 @@ def normalize_url(url: str) -> str:
 
 
 def article_id_for(raw: RawDocument, text: str, digest: str | None = None) -> str:
-    if raw.id:
+    """The input's own id; else one from its URL; else from its text.  ``.`` and ``..`` are no ids: a link to
+    ``/articles/..`` is a link to ``/``."""
+    if raw.id and str(raw.id) not in (".", ".."):
         return storable_text(str(raw.id))
     if raw.url:
         return "u" + hashlib.sha1(normalize_url(raw.url).encode()).hexdigest()[:16]
@@ -138,6 +140,8 @@ class Cleaner:
             text = _strip_controls(text, controls)
         if not text.strip():
             return CleanOutcome(error="empty")
+        if not any(ch.isalnum() for ch in text):
+            return CleanOutcome(error="no words: the text holds only punctuation, symbols or spaces")
         fields = {k: _strip_controls(v, controls, k) if v and _CONTROL.search(v) else v
                   for k, v in (("title", raw.title), ("outlet", raw.outlet), ("url", raw.url),
                                ("published", raw.published), ("language", raw.language))}
