@@ -178,3 +178,28 @@ def test_web_article_page_says_updated(tmp_path):
         assert "Updated " in page and "latest of 2 versions" in page and "Five people were killed" in page
         api = client.get("/api/articles/q1").json()
         assert api["versions"] == 2 and api["updated_at"]
+
+
+def test_updating_an_article_that_others_copy_judges_the_copies_again(tmp_path):
+    store = Store(tmp_path / "c.db")
+    opts = {"stories": {"encoder": "static"}, "refold": {"encoder": "static"}, "summaries": {"with_nlp": False}}
+    wire = tmp_path / "wire.jsonl"
+    _jsonl(wire, {"id": "w1", "url": "https://wire.example/quake", "published": "2026-12-08", "text": QUAKE})
+    paper = tmp_path / "paper.jsonl"
+    extra = "\nThe paper's reporter in Teramo contributed to this story."
+    _jsonl(paper, {"id": "p1", "url": "https://paper.example/quake", "published": "2026-12-08", "text": QUAKE + extra})
+    run_pipeline(store, [str(wire), str(paper)], options=opts)
+    links = lambda: [tuple(r) for r in store.conn.execute("SELECT article_id, canonical_id FROM dup_links")]  # noqa
+    assert links() == [("w1", "p1")]  # the longer paper's text is the canonical of the wire copy
+    # the paper corrects its toll: the wire copy is judged again against the new text
+    _jsonl(paper, {"id": "p1", "url": "https://paper.example/quake", "published": "2026-12-08",
+                   "text": QUAKE_CORRECTED + extra})
+    rep = run_pipeline(store, [str(paper)], options=opts)
+    assert len(rep.ingest.updates) == 1
+    dedup = [s for s in rep.stages if s.stage == "dedup"][0]
+    assert dedup.processed == 2
+    assert links() == [("w1", "p1")]
+    assert store.conn.execute("SELECT count(*) FROM fingerprints").fetchone()[0] == 2
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0] == 2
+    store.close()
