@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,10 +46,9 @@ class Context:
             try:
                 self._store = Store(self.db)
             except StoreError as e:
-                from .errors import explain
+                from .errors import damaged
 
-                damaged = explain(e.__cause__) if isinstance(e.__cause__, sqlite3.DatabaseError) else None
-                raise click.ClickException(damaged or str(e)) from e
+                raise click.ClickException(damaged(e.__cause__) or str(e)) from e
         return self._store
 
     def hold_writer_lock(self, db_path: str) -> None:

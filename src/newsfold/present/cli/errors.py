@@ -55,3 +55,11 @@ def explain(e: BaseException) -> str | None:
             return _OS[e.errno].format(where=where)
         return f"{e.strerror or e}{where}"
     return None
+
+
+def damaged(e: BaseException | None) -> str | None:
+    """The line for a damaged store when ``e`` says its file is corrupt (not merely some other kind of file)."""
+    if not isinstance(e, sqlite3.DatabaseError):
+        return None
+    corrupt = (getattr(e, "sqlite_errorname", None) or "").startswith("SQLITE_CORRUPT") or "malformed" in str(e)
+    return explain(e) if corrupt else None

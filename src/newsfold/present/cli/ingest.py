@@ -195,9 +195,9 @@ def _show_versions(rows: list[Any], as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
-    print_table(("version", "added", "replaced", "title", "words", "source"),
-                [(str(v.version) + (" (current)" if v.replaced_at is None else ""), v.added_at, v.replaced_at or "-",
-                  (v.title or v.text[:60]).replace("\n", " "), str(len(v.text.split())), v.source_ref)
+    print_table(("version", "added", "replaced", "words", "text"),
+                [(str(v.version) + (" (current)" if v.replaced_at is None else ""), v.added_at[:19],
+                  (v.replaced_at or "-")[:19], str(len(v.text.split())), v.text[:80].replace("\n", " "))
                  for v in rows])
 
 
