@@ -122,6 +122,14 @@ def test_edited_article_readded_is_an_update_that_keeps_the_old_text(tmp_path):
     [entry_q1] = [t for t in b.timeline if t.article_id == "q1"]
     assert entry_q1.versions == 2 and entry_q1.updated_at == old.replaced_at
     assert "Three people were killed" not in b.summary_text
+    from fastapi.testclient import TestClient
+
+    from newsfold.present.web import create_app
+
+    with TestClient(create_app(str(tmp_path / "u.db"), token="t", upload_dir=tmp_path / "up"),
+                    base_url="http://localhost") as client:
+        page = client.get(f"/stories/{story}").text
+        assert "class=\"label updated\">updated " in page  # the story page names the update
     # the same run again changes nothing; the old text again is a duplicate of an earlier version
     again = run_pipeline(store, [str(src)], options=opts)
     assert (again.ingest.accepted, again.ingest.duplicate) == (0, 2)
