@@ -52,6 +52,12 @@ def test_check_says_ok_on_a_sound_store_and_damaged_on_overwritten_pages(seeded)
     assert "damaged" in bad.stdout and bad.stderr.strip()
 
 
+def test_check_without_a_store_says_where_it_looked(tmp_path):
+    out = _nf(tmp_path / "none.db", "check")
+    assert out.returncode == 1 and out.stderr.strip().startswith(f"Error: no store at {tmp_path / 'none.db'}")
+    assert not (tmp_path / "none.db").exists()  # check never creates one
+
+
 def test_check_finds_a_broken_foreign_key(seeded):
     with sqlite3.connect(seeded) as c:  # foreign keys off in this connection, as in a store written by a bug
         c.execute("INSERT INTO story_articles (article_id, story_id) VALUES ('gone', 's404')")

@@ -20,6 +20,7 @@ class CheckReport:
     """What ``check`` found: ``damaged`` when SQLite or the foreign keys say so; ``counts`` when readable."""
 
     path: str
+    missing: bool = False  # no file at ``path``
     damaged: bool = False
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -43,7 +44,7 @@ def check_store(path: str) -> CheckReport:
     """Check the store at ``path`` (see the module docstring)."""
     rep = CheckReport(path)
     if not Path(path).is_file():
-        rep.damaged, rep.problems = True, [f"no store at {path}"]
+        rep.missing = True
         return rep
     try:
         conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, isolation_level=None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+import click
+
 from .common import Context, cli, db_option, echo, echo_json, json_option, pass_ctx
 
 
@@ -19,6 +21,8 @@ def check(ctx: Context, as_json: bool) -> None:
     from ...store.check import check_store
 
     rep = check_store(ctx.db)
+    if rep.missing:
+        raise click.ClickException(f"no store at {ctx.db}; pass --db PATH (or set NEWSFOLD_DB)")
     if as_json:
         echo_json(rep)
     else:
