@@ -147,7 +147,7 @@ def test_article_versions_on_the_command_line(tmp_path):
     assert _nf(db, "add", "--no-dedup", str(src)).returncode == 0
     _jsonl(src, {"id": "q1", "text": QUAKE_CORRECTED})
     out = _nf(db, "add", "--no-dedup", str(src))
-    assert out.stdout.strip() == "1 accepted (1 an update of stored articles), 0 duplicates, 0 rejected", out.stderr
+    assert out.stdout.strip() == "1 accepted (1 an update of a stored article), 0 duplicates, 0 rejected", out.stderr
     listed = json.loads(_nf(db, "article", "q1", "--versions", "--json").stdout)
     assert [v["version"] for v in listed] == [1, 2]
     assert "Three people" in listed[0]["text"] and listed[1]["replaced_at"] is None

@@ -54,8 +54,8 @@ class IngestReport:
         return self.accepted + self.duplicate + self.rejected
 
     def summary(self) -> str:
-        notes = ([f"{len(self.updates)} {'an update' if len(self.updates) == 1 else 'updates'} of stored articles"]
-                 if self.updates else [])
+        n = len(self.updates)
+        notes = ["1 an update of a stored article" if n == 1 else f"{n} updates of stored articles"] if n else []
         notes += [f"{len(self.conflicts)} under a new id after an id conflict"] if self.conflicts else []
         kept = f" ({', '.join(notes)})" if notes else ""
         return f"{self.accepted} accepted{kept}, {self.duplicate} duplicates, {self.rejected} rejected"
