@@ -17,6 +17,7 @@ from newsfold.ingest import ingest_paths
 from newsfold.pipeline import run_pipeline
 from newsfold.store.db import Store
 from newsfold.store.versions import versions
+from newsfold.summarize.render import render_briefing_text
 from newsfold.summarize.stage import load_briefing
 
 QUAKE = ("An earthquake of magnitude 6.1 struck the hills north of Teramo before dawn on Tuesday, "
@@ -121,6 +122,7 @@ def test_edited_article_readded_is_an_update_that_keeps_the_old_text(tmp_path):
     assert b is not None
     [entry_q1] = [t for t in b.timeline if t.article_id == "q1"]
     assert entry_q1.versions == 2 and entry_q1.updated_at == old.replaced_at
+    assert f"(updated {old.replaced_at}, 2 versions)" in render_briefing_text(b, width=400)
     assert "Three people were killed" not in b.summary_text
     from fastapi.testclient import TestClient
 
