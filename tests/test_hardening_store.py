@@ -120,3 +120,25 @@ def test_locked_and_read_only_stores_and_os_errors_are_explained(tmp_path):
     full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/data/report.html")
     assert explain(full) == "no space left on the disk (/data/report.html): free some space and run the command again"
     assert explain(ValueError("a bug")) is None
+
+
+@pytest.mark.parametrize("error", ["LocalRayletDiedError", "GetTimeoutError"])
+def test_a_ray_node_dying_during_batch_fold_is_one_line(tmp_path, monkeypatch, error):
+    exceptions = pytest.importorskip("ray.exceptions")
+    from click.testing import CliRunner
+
+    from newsfold.present.cli import cli
+    from newsfold.present.cli import engine as engine_cli
+
+    class DyingCluster:  # what the Ray engine raises when its node goes away mid-run
+        def fold(self, *args, **kwargs):
+            raise getattr(exceptions, error)()
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(engine_cli, "make_engine", lambda *a, **k: DyingCluster())
+    out = CliRunner().invoke(cli, ["--db", str(tmp_path / "r.db"), "batch", "fold", "--engine", "ray",
+                                   str(EXAMPLES)])
+    assert out.exit_code == 1 and not isinstance(out.exception, exceptions.RayError), out.output
+    assert f"Error: the Ray run failed ({error}" in out.output and "`ray status`" in out.output

@@ -32,7 +32,7 @@ def main() -> None:
     try:
         cli(prog_name="newsfold")
     except RuntimeError as e:  # a part that is not installed (e.g. the torch extra), said plainly
-        click.echo(f"Error: {e}", err=True)
+        click.echo(f"Error: {str(e).strip() or type(e).__name__}", err=True)
         sys.exit(1)
     except Exception as e:  # noqa: BLE001 - only SQLite and OS errors are explained; the rest goes on up
         line = explain(e)

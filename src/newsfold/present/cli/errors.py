@@ -53,7 +53,7 @@ def explain(e: BaseException) -> str | None:
         where = f" ({e.filename})" if e.filename else ""
         if e.errno in _OS:
             return _OS[e.errno].format(where=where)
-        return f"{e.strerror or e}{where}"
+        return f"{e.strerror or str(e).strip() or type(e).__name__}{where}"
     return None
 
 
