@@ -128,13 +128,13 @@ def test_deep_json_file_is_rejected_and_the_next_file_is_read(tmp_path):
     assert "deep.json: invalid JSON: nested too deeply" in out.stderr
 
 
-def test_csv_field_over_the_limit_is_rejected_and_rows_before_it_stored(store, tmp_path):
+def test_csv_field_over_the_limit_is_rejected_alone(store, tmp_path):
     rows = ["id,text", f'c1,"{FLOOD}"', f'c2,"{"x " * 40_000}"', f'c3,"{FIRE}"']
     (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
     rep = Ingester(store, max_bytes=50_000).ingest_paths([str(tmp_path / "t.csv")])
-    assert store.get_article("c1") is not None
+    assert store.get_article("c1") is not None and store.get_article("c3") is not None  # the rows after it too
     [bad] = rep.rejections
-    assert bad.reason.startswith("row 3: too large: over the 50,000 bytes limit")
+    assert bad.reason == "row 3: too large: over the 50,000 bytes limit for one article (raise it with --max-bytes)"
 
 
 # ---------------------------------------------------------------- 3. size: every decompressed record is bounded
@@ -289,6 +289,21 @@ def test_symlink_leaving_the_input_folder_is_not_followed_unless_asked(store, tm
     assert out.stdout.strip() == "4 accepted, 0 duplicates, 0 rejected"  # the secret as passwd and secret
 
 
+def test_a_glob_through_a_linked_folder_outside_the_root_is_refused_unless_asked(store, tmp_path):
+    folder, secret = _folder_linking_outside(tmp_path)
+    (folder / "desk").mkdir()
+    (folder / "desk" / "own.txt").write_text(FLOOD.replace("Sunday", "Friday"))
+    (folder / "elsewhere").symlink_to(secret.parent, target_is_directory=True)
+    rep = ingest_paths(store, [f"{folder}/*/*"])
+    assert [a.id for a in store.list_articles()] == ["own"]
+    [refused] = rep.rejections
+    assert refused.ref.endswith("elsewhere/secret.txt")
+    assert refused.reason == ("file reached through a symbolic link to a folder outside the input folder: not "
+                              "followed (add --follow-symlinks to read it)")
+    followed = Ingester(store, follow_symlinks=True).ingest_paths([f"{folder}/*/*"])
+    assert followed.accepted == 1 and "grain warehouse" in store.get_article("secret").text
+
+
 def test_fold_follows_symlinks_out_of_the_folder_only_when_asked(tmp_path):
     folder, _ = _folder_linking_outside(tmp_path)
 
@@ -318,6 +333,16 @@ def test_utf16_and_utf32_files_with_a_byte_order_mark_are_read(store, tmp_path, 
     assert rep.accepted == 1, rep.rejections
     a = store.get_article("wide")
     assert a.title == "Floods in Zürich" and "Ölten town" in a.text
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_a_utf16_jsonl_file_gives_one_entry_per_record(store, tmp_path, codec):
+    recs = [{"id": "w1", "text": "Floods in Zürich\n" + FLOOD}, {"id": "w2", "text": FIRE}]
+    (tmp_path / "wide.jsonl").write_bytes(("\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n")
+                                          .encode(codec))
+    rep = ingest_paths(store, [str(tmp_path / "wide.jsonl")])
+    assert (rep.accepted, rep.rejected) == (2, 0), rep.rejections
+    assert "Zürich" in store.get_article("w1").text and len(store.ledger()) == 2
 
 
 def test_feed_entities_are_decoded_exactly_once(store, tmp_path):
@@ -379,7 +404,7 @@ def test_web_bad_bodies_are_a_clear_400_and_uploads_reject_per_record(tmp_path):
     auth = {"Authorization": f"Bearer {token}"}
     deep = "[" * 10_000 + "]" * 10_000
     app = create_app(str(tmp_path / "w.db"), token=token, ingest=ingest, upload_dir=tmp_path / "up")
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, base_url="http://localhost") as client:
         for body, says in [('{"text": ' + deep + "}", "nested too deeply"),
                            ('{"text": "a", "n": ' + "9" * 5000 + "}", "more than 4300 digits"),
                            ('{"text": NaN}', "NaN is not a JSON value"),

@@ -31,7 +31,7 @@ def _cli_json(db: Path, *args: str) -> dict:
 
 def test_seed_story_cli_json_equals_the_api(seeded) -> None:
     db, sid = seeded
-    client = TestClient(create_app(str(db), token="t"))
+    client = TestClient(create_app(str(db), token="t"), base_url="http://localhost")
     api = client.get(f"/api/stories/{sid}").json()
     assert _cli_json(db, "story", sid) == api
     assert api["briefing"]["summary"] and api["citations"] and len(api["articles"]) == 4
@@ -75,7 +75,7 @@ def test_ids_with_url_characters_open_from_their_own_links(tmp_path: Path) -> No
             c.execute("INSERT INTO stories (id, headline, size) VALUES ('s/1?#%', 'Ferry terminal', 4)")
             c.executemany("INSERT INTO story_articles (article_id, story_id, score, reason) VALUES (?, 's/1?#%', 1, 't')",
                           [(i,) for i in ODD_IDS])
-    client = TestClient(create_app(str(db), token="t"))
+    client = TestClient(create_app(str(db), token="t"), base_url="http://localhost")
     listing = client.get("/stories").text
     [story_href] = re.findall(r'class="headline" href="([^"]+)"', listing)
     page = client.get(unescape(story_href))
@@ -99,7 +99,7 @@ def test_article_api_shows_the_input_file_name_not_the_server_path(tmp_path: Pat
     with Store(db) as store:
         ingest_paths(store, [str(upload)])
         assert str(tmp_path) in store.conn.execute("SELECT source_ref FROM articles").fetchone()[0]
-    client = TestClient(create_app(str(db), token="t"))
+    client = TestClient(create_app(str(db), token="t"), base_url="http://localhost")
     api = client.get("/api/articles/a1")
     assert api.json()["source_ref"].startswith("batch.jsonl")
     assert str(tmp_path) not in api.text and str(tmp_path) not in client.get("/articles/a1").text
@@ -116,7 +116,7 @@ def test_seed_articles_without_outlet_show_their_site_or_unknown_outlet(tmp_path
             c.executemany("INSERT INTO story_articles (article_id, story_id, score, reason) VALUES (?, 's1', 1, 't')",
                           [(i,) for i in SEED_STORY])
         SummariesStage(with_nlp=False).catch_up(store)
-    client = TestClient(create_app(str(db), token="t"))
+    client = TestClient(create_app(str(db), token="t"), base_url="http://localhost")
     story = client.get("/api/stories/s1").json()
     shown = ([a["outlet"] for a in story["briefing"]["additions"]] + [t["outlet"] for t in story["briefing"]["timeline"]]
              + story["outlets"] + [a["outlet"] for a in story["articles"]] + [c["outlet"] for c in story["citations"]])

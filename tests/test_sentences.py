@@ -68,7 +68,7 @@ def _store_with_briefing(tmp_path: Path) -> tuple[Path, str]:
 
 def test_summary_sentence_with_mr_and_us_is_cited_whole_and_its_anchor_holds_it(tmp_path: Path) -> None:
     db, sid = _store_with_briefing(tmp_path)
-    client = TestClient(create_app(str(db), token="t"))
+    client = TestClient(create_app(str(db), token="t"), base_url="http://localhost")
     story = client.get(f"/api/stories/{sid}").json()
     summary = story["briefing"]["summary"]
     abbreviated = [s for s in summary if "Mr. " in s["text"] or "U.S. " in s["text"]]

@@ -31,7 +31,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def client(seeded: tuple[Path, str]) -> TestClient:
     db, _ = seeded
-    return TestClient(create_app(str(db), token=TOKEN))
+    return TestClient(create_app(str(db), token=TOKEN), base_url="http://localhost")
 
 
 def test_stories_page_lists_the_seed_story_and_its_json_twin_agrees(client: TestClient, seeded) -> None:

@@ -61,7 +61,8 @@ def evil(tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
         c.execute("INSERT INTO ledger (run_id, ref, outcome, reason, article_id) VALUES ('r1', ?, 'rejected', ?, NULL)",
                   (f"x{SCRIPT}", IMG))
     store.close()
-    with TestClient(create_app(str(db), token=TOKEN, max_body=200_000, upload_dir=tmp_path / "uploads")) as client:
+    with TestClient(create_app(str(db), token=TOKEN, max_body=200_000, upload_dir=tmp_path / "uploads"),
+                    base_url="http://localhost") as client:
         yield client, tmp_path  # leaving the block stops the ingest worker process
 
 
@@ -189,7 +190,8 @@ def test_reads_keep_working_while_an_ingest_holds_the_writer(tmp_path: Path) -> 
             release.wait(20)  # hold the write transaction open
         return IngestOutcome()
 
-    client = TestClient(create_app(str(db), token=TOKEN, ingest=slow_ingest, upload_dir=tmp_path / "u"))
+    client = TestClient(create_app(str(db), token=TOKEN, ingest=slow_ingest, upload_dir=tmp_path / "u"),
+                        base_url="http://localhost")
     r = client.post("/api/articles", content=b'{"text": "x"}', headers=AUTH)
     assert r.status_code == 202
     assert started.wait(10)
@@ -209,3 +211,53 @@ def test_reads_keep_working_while_an_ingest_holds_the_writer(tmp_path: Path) -> 
             break
         time.sleep(0.05)
     assert client.get("/api/articles/evil-9").status_code == 200
+
+
+# ------------------------------------------------------------- Host header (DNS rebinding)
+
+def test_only_the_desks_own_host_names_are_answered(tmp_path: Path) -> None:
+    app = create_app(str(tmp_path / "h.db"), token=TOKEN, upload_dir=tmp_path / "u", hosts=["127.0.0.1", "localhost",
+                                                                                             "::1", "desk.example"])
+    client = TestClient(app, base_url="http://localhost")
+    for host in ["localhost", "localhost:8000", "127.0.0.1:8000", "[::1]:8000", "DESK.example"]:
+        assert client.get("/healthz", headers={"Host": host}).status_code == 200, host
+    for host in ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost.evil.example", ""]:
+        r = client.get("/api/stories", headers={"Host": host})
+        assert r.status_code == 400, host
+        assert "answers only to" in r.json()["error"] and r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_serve_answers_400_to_another_host_and_200_to_an_allowed_one(tmp_path: Path) -> None:
+    import http.client
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "newsfold", "--db", str(tmp_path / "s.db"), "serve", "--port",
+                             str(port), "--allow-host", "desk.example", "--upload-dir", str(tmp_path / "u")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
+
+    def status(host: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/healthz", headers={"Host": host})  # as curl -H 'Host: …'
+        return conn.getresponse().status
+
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                status("127.0.0.1")
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.2)
+        assert status("evil.example") == 400
+        assert status(f"127.0.0.1:{port}") == 200 and status(f"localhost:{port}") == 200
+        assert status("desk.example") == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -5,15 +5,13 @@ entries and the per-outlet line counts together), so a crash loses at most
 the batch in flight and a re-run adds exactly what is missing: inputs whose
 article is already stored are ``duplicate``.
 
-An id names one text.  When an input's id is already held by a different
-text from another input (two folders' ``story.txt``, one JSONL ``id``
-reused), the newcomer is kept under another id, never dropped: the file's
-path relative to its input root for a one-article file, else
-``<id>~<first 8 hex of its content hash>``.  Its ledger entry is
-``accepted`` with a reason that starts "id conflict", and the report counts
-it (``--strict`` fails on it).  Both rules depend only on the input, so a
-re-run finds the same ids and records ``duplicate``; so does the same input
-(same ``source_ref``) added again after an edit.
+Which article an input is (a duplicate, an update of a stored article, or a
+new article under its own id or another) is decided by the rule in
+:mod:`newsfold.identity`; the ledger says which ("update: …", "id
+conflict: …"), and the report counts both (``--strict`` fails on an id
+conflict).  An update replaces the article's text and keeps the old one
+(:mod:`newsfold.store.versions`).  The rule depends only on the input and
+the store, so a re-run records ``duplicate`` for everything it stored.
 """
 
 from __future__ import annotations
@@ -26,9 +24,13 @@ from .clean import Cleaner
 from .clean.repeats import RepeatedLines
 from .models import Article, LedgerEntry, RawDocument
 from .read import MAX_BYTES, InputPath, expand_inputs, read_path
-from .store.db import Store
+from .identity import Identities
+from .store.db import Store, unstorable
+from .store.versions import replace_article
 
 log = logging.getLogger(__name__)
+
+UPDATE = "update"  # how an update's ledger reason starts
 
 # on_progress(files_done, files_total, counts_so_far)
 IngestProgress = Callable[[int, int, "IngestReport"], None]
@@ -44,13 +46,18 @@ class IngestReport:
     rejections: list[LedgerEntry] = field(default_factory=list)
     # accepted under another id, because their own id holds a different text
     conflicts: list[LedgerEntry] = field(default_factory=list)
+    # accepted as a new text of a stored article (see :mod:`newsfold.identity`)
+    updates: list[LedgerEntry] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return self.accepted + self.duplicate + self.rejected
 
     def summary(self) -> str:
-        kept = f" ({len(self.conflicts)} under a new id after an id conflict)" if self.conflicts else ""
+        n = len(self.updates)
+        notes = ["1 an update of a stored article" if n == 1 else f"{n} updates of stored articles"] if n else []
+        notes += [f"{len(self.conflicts)} under a new id after an id conflict"] if self.conflicts else []
+        kept = f" ({', '.join(notes)})" if notes else ""
         return f"{self.accepted} accepted{kept}, {self.duplicate} duplicates, {self.rejected} rejected"
 
 
@@ -66,6 +73,8 @@ class Ingester:
     cleaner: Cleaner = field(default_factory=Cleaner)
 
     def __post_init__(self) -> None:
+        if self.max_bytes <= 0 or self.batch_size <= 0:
+            raise ValueError(f"max_bytes and batch_size must be positive (got {self.max_bytes}, {self.batch_size})")
         self.repeats = RepeatedLines(self.store.conn, min_docs=self.repeat_min_docs)
 
     def ingest_paths(self, paths: Iterable[str], *, on_progress: IngestProgress | None = None,
@@ -98,8 +107,7 @@ class Ingester:
 
     def _commit_batch(self, batch: list[tuple[RawDocument, str | None]], report: IngestReport) -> None:
         entries: list[LedgerEntry] = []
-        new: list[Article] = []
-        pending: dict[str, tuple[str, str]] = {}  # id → (content hash, source), this batch's new articles
+        kept: list[tuple[LedgerEntry, Article]] = []  # accepted: new articles and updates, in input order
         outcomes = []
         for raw, name in batch:
             try:
@@ -109,41 +117,53 @@ class Ingester:
                 outcomes.append((raw, name, None, f"internal error while cleaning ({type(e).__name__}: {e}); "
                                                   "please report"))
                 continue
-            outcomes.append((raw, name, out.article, out.error))
-        candidate_ids = [a.id for _, _, a, _ in outcomes if a is not None]
-        stored = self._stored(candidate_ids)
+            problem = unstorable(out.article) if out.article is not None else None
+            outcomes.append((raw, name, None if problem else out.article, problem or out.error))
+        known = Identities(self.store)
+        known.load(a.id for _, _, a, _ in outcomes if a is not None)
         for raw, name, art, err in outcomes:
             if art is None:
                 entries.append(LedgerEntry(raw.ref, "rejected", err or "unknown error"))
                 continue
             own_id = art.id
-            held = pending.get(own_id) or stored.get(own_id)
-            if held is not None and not _same(held, art):
-                held, art.id = self._free_id(art, name, pending, stored)
-            if held is not None:
+            d = known.decide(art, name)
+            art.id = d.id
+            if d.kind == "duplicate":
                 why = (f"article {art.id} is already stored" if art.id == own_id else
                        f"article {art.id} is already stored (kept under that id because {own_id!r} holds a "
                        "different text)")
+                if d.held is not None and art.content_hash != d.held.content_hash:
+                    why = f"an earlier text of article {art.id}, kept as one of its versions"
                 entries.append(LedgerEntry(raw.ref, "duplicate", why, art.id))
                 continue
-            pending[art.id] = (art.content_hash, art.source_ref)
-            new.append(art)
-            if art.id == own_id:
-                entries.append(LedgerEntry(raw.ref, "accepted", "", art.id))
+            known.record(art)
+            if d.kind == "update":
+                how = "the same URL" if d.held and d.held.url and art.url else "the same file and id"
+                e = LedgerEntry(raw.ref, "accepted", f"{UPDATE}: a new text of article {art.id} ({how}); it is "
+                                                     "now current and the old text is kept", art.id)
+            elif art.id == own_id:
+                e = LedgerEntry(raw.ref, "accepted", "", art.id)
             else:
-                entries.append(LedgerEntry(raw.ref, "accepted", f"id conflict: {own_id!r} already holds a different "
-                                                                 f"text, so this one is kept as {art.id!r}", art.id))
-        self.repeats.observe(new)
-        by_id = {a.id: a for a in new}
-        for e in entries:
-            if e.outcome == "accepted" and e.article_id:
-                a = self.repeats.strip(by_id[e.article_id])
-                if not a.text.strip():
-                    e.outcome, e.reason = "rejected", "no article text left after removing boilerplate"
-                    by_id.pop(a.id)
+                e = LedgerEntry(raw.ref, "accepted", f"id conflict: {own_id!r} already holds a different text, so "
+                                                     f"this one is kept as {art.id!r}", art.id)
+            entries.append(e)
+            kept.append((e, art))
+        self.repeats.observe([a for e, a in kept if not _is_update(e)])
+        stored: list[tuple[LedgerEntry, Article]] = []
+        for e, a in kept:
+            a = self.repeats.strip(a)
+            if a.text.strip():
+                stored.append((e, a))
+            else:
+                e.outcome, e.reason = "rejected", "no article text left after removing boilerplate"
         try:
             with self.store.atomic():
-                self.store.insert_articles(by_id.values())
+                self.store.insert_articles(a for e, a in stored if not _is_update(e))
+                for e, a in stored:  # in input order: an article updated twice in one batch ends with its last
+                    if _is_update(e) and self.store.has_article(a.id):
+                        replace_article(self.store, a)
+                    elif _is_update(e):  # its first text, in this batch, had nothing left after cleaning
+                        self.store.insert_articles([a])
                 self.store.add_ledger_entries(report.run_id, entries)
                 self.repeats.flush()
         except BaseException:
@@ -155,45 +175,17 @@ class Ingester:
                 report.article_ids.append(e.article_id or "")
                 if e.reason.startswith("id conflict"):
                     report.conflicts.append(e)
+                elif _is_update(e):
+                    report.updates.append(e)
             elif e.outcome == "duplicate":
                 report.duplicate += 1
             else:
                 report.rejected += 1
                 report.rejections.append(e)
 
-    def _stored(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """(content hash, source) of each stored article of ``ids``."""
-        ids = list(ids)
-        found: dict[str, tuple[str, str]] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            found.update((r[0], (r[1], r[2])) for r in self.store.conn.execute(
-                f"SELECT id, content_hash, source_ref FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        return found
 
-    def _free_id(self, art: Article, name: str | None, pending: dict[str, tuple[str, str]],
-                 stored: dict[str, tuple[str, str]]) -> tuple[tuple[str, str] | None, str]:
-        """The id ``art`` takes when its own holds another input's text: (what that id holds, None when it
-        is free; the id).
-
-        Candidates, in order: the file's path under its input root (one-article
-        files), ``<id>~<hash8>``, ``<id>~<hash16>``, ``<id>~<hash>``; the first
-        that is free or already holds this very input.
-        """
-        h = art.content_hash
-        candidates = [name] if name and name != art.id else []
-        candidates += [f"{art.id}~{h[:8]}", f"{art.id}~{h[:16]}", f"{art.id}~{h}"]
-        stored.update(self._stored([c for c in candidates if c not in stored]))
-        for c in candidates:
-            held = pending.get(c) or stored.get(c)
-            if held is None or _same(held, art):
-                return held, c
-        raise RuntimeError(f"no free id for {art.id!r}")  # a SHA-1 collision
-
-
-def _same(held: tuple[str, str], art: Article) -> bool:
-    """Whether a stored (content hash, source) is ``art`` again: the same text, or the same input re-read."""
-    return held[0] == art.content_hash or held[1] == art.source_ref
+def _is_update(e: LedgerEntry) -> bool:
+    return e.reason.startswith(UPDATE + ":")
 
 
 def _file_name(raw: RawDocument, inp: InputPath) -> str | None:

@@ -44,6 +44,20 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
+def storable_text(s: str) -> str:
+    """``s`` with any lone surrogate written as its escape (``\\udcff``), so that it can be stored as UTF-8.
+
+    For names that come from outside the text: a file name that is not UTF-8
+    reaches Python with its bad bytes as surrogates, and its ledger entry, its
+    article's id and source still have to be written.
+    """
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass
 class RawDocument:
     """One input unit as a reader found it, before cleaning.
@@ -65,6 +79,9 @@ class RawDocument:
     meta: dict[str, Any] = field(default_factory=dict)
     # a reader that finds the input unusable says why, instead of returning None
     error: str | None = None
+    # the real path of the file it was read from ("" for stdin and the API): with the id, what makes a new
+    # text of a stored article an update of it
+    origin: str = ""
 
 
 @dataclass
@@ -92,6 +109,7 @@ class Article:
     content_hash: str = ""
     source_ref: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""  # the real path of the file it was read from (see RawDocument.origin)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,6 +120,23 @@ class Article:
         d["removed"] = [RemovedLine(**r) if isinstance(r, dict) else r for r in d.get("removed") or []]
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class ArticleVersion:
+    """One text an article has had: ``replaced_at`` is None for the current one."""
+
+    article_id: str
+    version: int
+    text: str
+    content_hash: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    source_ref: str = ""
+    added_at: str = ""
+    replaced_at: str | None = None
+    removed: int = 0  # lines the cleaner took out
 
 
 @dataclass

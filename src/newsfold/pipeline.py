@@ -13,6 +13,7 @@ on first use): import it where articles are processed, not in listings.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,8 @@ class Setting:
     help: str
     stages: Mapping[str, str]
     choices: tuple[str, ...] = ()
+    # the values allowed, as (lowest, highest, whether the lowest itself is allowed); None: any
+    bounds: tuple[float, float, bool] | None = None
 
     def parse(self, raw: str) -> Any:
         """``raw`` (from the command line) as this setting's type; ValueError says what is allowed."""
@@ -63,6 +66,17 @@ class Setting:
             if raw not in self.choices:
                 raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, not {raw!r}")
             return raw
+        value = self._parse(raw)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{self.name} takes a finite number, not {raw!r}")
+        if self.bounds is not None:
+            low, high, low_ok = self.bounds
+            if not (low <= value <= high) or (value == low and not low_ok):
+                raise ValueError(f"{self.name} must be {'at least' if low_ok else 'more than'} {low:g} and at most "
+                                 f"{high:g}, not {raw!r}")
+        return value
+
+    def _parse(self, raw: str) -> Any:
         kind = type(self.default)
         if kind is bool:
             if raw.lower() in ("1", "true", "yes", "on"):
@@ -81,14 +95,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("encoder", "minilm", "Dense representation of each article for the same-story decision.",
             {"stories": "encoder", "refold": "encoder"}, choices=tuple(ENCODERS)),
     Setting("dedup_threshold", DEFAULT_THRESHOLD, "Jaccard similarity of word shingles above which two articles are near-copies.",
-            {"dedup": "threshold"}),
+            {"dedup": "threshold"}, bounds=(0, 1, False)),
     Setting("dedup_containment", DEFAULT_CONTAINMENT, "Share of an article found in an older one above which it is a reprint.",
-            {"dedup": "containment"}),
+            {"dedup": "containment"}, bounds=(0, 1, False)),
     Setting("quiet_days", 7, "Days without a new article after which a story stops taking new ones.",
-            {"stories": "quiet_days"}),
+            {"stories": "quiet_days"}, bounds=(0, 36_500, True)),
     Setting("refold_limit", 1000, "Largest store (placed articles) that is refolded in batch after each add.",
-            {"refold": "limit"}),
-    Setting("summary_words", 100, "Length of each briefing's summary, in words.", {"summaries": "max_words"}),
+            {"refold": "limit"}, bounds=(0, 2 ** 62, True)),
+    Setting("summary_words", 100, "Length of each briefing's summary, in words.", {"summaries": "max_words"},
+            bounds=(1, 100_000, True)),
     Setting("briefing_nlp", True, "Entities, aligned quotes and discrepancies in briefings (spaCy; slower).",
             {"summaries": "with_nlp"}),
 )

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit, parse_qsl, urlencode
 
-from ..models import Article, DateSource, RawDocument, RemovedLine
+from ..models import Article, DateSource, RawDocument, RemovedLine, storable_text
 from .byline import BYLINE_FIRST, Byline, parse_byline, parse_dateline
 from .dates import date_from_url, find_full_date, is_date_only, parse_date
 from .rules import ANGLE_URL, classify, strip_markdown
@@ -115,8 +115,10 @@ def strip_site_name(title: str, outlet: str | None, url: str | None) -> tuple[st
 
 
 def article_id_for(raw: RawDocument, text: str, digest: str | None = None) -> str:
-    if raw.id:
-        return str(raw.id)
+    """The input's own id; else one from its URL; else from its text.  ``.`` and ``..`` are no ids: a link to
+    ``/articles/..`` is a link to ``/``."""
+    if raw.id and str(raw.id) not in (".", ".."):
+        return storable_text(str(raw.id))
     if raw.url:
         return "u" + hashlib.sha1(normalize_url(raw.url).encode()).hexdigest()[:16]
     return "c" + (digest or content_hash(text))[:16]
@@ -178,6 +180,8 @@ class Cleaner:
             text = _strip_controls(text, controls)
         if not text.strip():
             return CleanOutcome(error="empty")
+        if not any(ch.isalnum() for ch in text):
+            return CleanOutcome(error="no words: the text holds only punctuation, symbols or spaces")
         fields = {k: _strip_controls(v, controls, k) if v and _CONTROL.search(v) else v
                   for k, v in (("title", raw.title), ("outlet", raw.outlet), ("url", raw.url),
                                ("published", raw.published), ("language", raw.language))}
@@ -265,7 +269,7 @@ class Cleaner:
             id=article_id_for(raw, body, digest), text=body, title=title or None,
             outlet=outlet, url=url, published=published, published_source=source,
             language=fields["language"] or guess_language(body), place=found.place, removed=controls + removed,
-            content_hash=digest, source_ref=raw.ref, meta=meta)
+            content_hash=digest, source_ref=raw.ref, meta=meta, origin=raw.origin)
         return CleanOutcome(article=art, removed_count=len(removed))
 
     @staticmethod

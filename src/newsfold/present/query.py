@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..models import UNKNOWN_OUTLET, DupGroup, DupLink, outlet_label, to_jsonable
 from ..sentences import Sentence, locate, sentences, words
+from ..store.versions import updated
 
 if TYPE_CHECKING:
     from .citations import Citation
@@ -191,6 +192,8 @@ class ArticleDetail:
     reused_by: list[ReusedPassage]
     source_ref: str
     added_at: str | None
+    updated_at: str | None = None  # when its current text replaced an earlier one (an update)
+    versions: int = 1
 
 
 @dataclass
@@ -561,7 +564,8 @@ def article_detail(conn: sqlite3.Connection, article_id: str) -> ArticleDetail |
         published_source=r["published_source"], language=r["language"], text=text, sentences=sents,
         removed=removed, story_id=st["id"] if st else None, story_headline=story_headline,
         duplicate_of=dup_of, copies=copies, reused_from=reused_from, reused_by=reused_by,
-        source_ref=public_ref(r["source_ref"]), added_at=r["added_at"])
+        source_ref=public_ref(r["source_ref"]), added_at=r["added_at"],
+        **dict(zip(("versions", "updated_at"), updated(conn, [article_id]).get(article_id, (1, None)))))
 
 
 def _unique(ps: list[ReusedPassage]) -> list[ReusedPassage]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models import RawDocument
+from ..models import RawDocument, storable_text
 from .decode import MAX_BYTES
 from .feed import read_feed, looks_like_feed
 from .html import read_html_file
@@ -52,9 +52,10 @@ def expand_inputs(inputs: Iterable[str], *, follow_symlinks: bool = False) -> It
     devices and broken links found in a folder (``read_path`` rejects them
     without opening them).  The input root of a folder is the folder, of a
     glob the folder before its first wildcard, of a file the current folder
-    (a file outside it is known by its name).  A symbolic link under a root
-    whose target lies outside it is not followed (an entry says so) unless
-    ``follow_symlinks``; a file named on its own is read wherever it points.
+    (a file outside it is known by its name).  A file under a root whose real
+    path lies outside it (a link on the file, or on a folder a glob or walk
+    went through) is not read (an entry says so) unless ``follow_symlinks``;
+    a file named on its own is read wherever it points.
     """
     for item in inputs:
         if item == "-":
@@ -84,14 +85,15 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _checked(path: Path, root: Path, follow_symlinks: bool) -> InputPath:
-    """``path`` found under ``root``: a broken link or a link out of the root carries its reason."""
+    """``path`` found under ``root``: a broken link, or a file whose real path lies outside the root (a link
+    on the file, or on a folder on the way to it), carries its reason."""
     rel = _rel(path, root)
-    if path.is_symlink():
-        if not path.exists():
-            return InputPath(str(path), rel, "broken symbolic link: its target does not exist")
-        if not follow_symlinks and not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root)):
-            return InputPath(str(path), rel, "symbolic link to a file outside the input folder: not followed "
-                                             "(add --follow-symlinks to read it)")
+    if path.is_symlink() and not path.exists():
+        return InputPath(str(path), rel, "broken symbolic link: its target does not exist")
+    if not follow_symlinks and not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root)):
+        what = "symbolic link to a file" if path.is_symlink() else "file reached through a symbolic link to a folder"
+        return InputPath(str(path), rel, f"{what} outside the input folder: not followed "
+                                         "(add --follow-symlinks to read it)")
     return InputPath(str(path), rel)
 
 
@@ -148,8 +150,10 @@ def read_path(path: str | InputPath, *, max_bytes: int = MAX_BYTES) -> Iterator[
         yield RawDocument(ref=inp.path, error=inp.error)
         return
     n = 0
+    origin = storable_text(os.path.realpath(inp.path)) if inp.path != "-" else ""
     try:
         for n, doc in enumerate(_read(inp.path, max_bytes), start=1):
+            doc.origin = doc.origin or origin
             yield doc
     except Exception as e:  # noqa: BLE001 - a reader's bug must not take the batch down
         where = "the file" if n == 0 else f"the rest of the file after {n} documents"

@@ -12,6 +12,13 @@ from ..models import RawDocument
 from .decode import read_limited, too_large
 
 
+# a character reference to a lone surrogate (&#xD800; … &#57343;) makes feedparser fail on the whole file: each
+# is swapped for one to a private-use character first, and the entries holding it are rejected on their own
+_SURROGATE_REF = re.compile(rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*(?:5529[6-9]|55[3-9]\d\d|5[6]\d{3}|57[0-2]\d\d|"
+                            rb"573[0-3]\d|5734[0-3]));")
+_STANDIN = "\U0010fffd"
+
+
 def looks_like_feed(path: str) -> bool:
     try:
         with open(path, "rb") as fh:
@@ -35,6 +42,7 @@ def read_feed(path: str, *, max_bytes: int) -> Iterator[RawDocument]:
         yield RawDocument(ref=path, error=err)
         return
     assert data is not None
+    data, n_bad = _SURROGATE_REF.subn(b"&#x10FFFD;", data)
     try:
         feed = feedparser.parse(data)
     except Exception as e:  # noqa: BLE001 - a file feedparser cannot take is a rejection, never a crash
@@ -49,7 +57,11 @@ def read_feed(path: str, *, max_bytes: int) -> Iterator[RawDocument]:
     for i, e in enumerate(feed.entries):
         ref = f"{path}#{i}"
         try:
-            yield _entry(feed, e, ref, max_bytes)
+            doc = _entry(feed, e, ref, max_bytes)
+            if n_bad and not doc.error and any(_STANDIN in (v or "") for v in (doc.text, doc.title, doc.url, doc.id)):
+                doc = RawDocument(ref=ref, error="not valid Unicode: the entry holds a character reference to a lone "
+                                                 "surrogate (&#xD800; to &#xDFFF;); fix the feed's encoding")
+            yield doc
         except Exception as ex:  # noqa: BLE001 - one bad entry is a rejection, never a crash
             yield RawDocument(ref=ref, error=f"unreadable feed entry ({type(ex).__name__}: {ex})")
 

@@ -61,7 +61,23 @@ def record_to_raw(rec: Any, ref: str, *, max_bytes: int = MAX_BYTES) -> RawDocum
         return RawDocument(ref=ref, error=str(e))
 
 
+def _check_numbers(value: Any, where: str) -> None:
+    """BadField when ``value`` holds a number no JSON can carry (1e999 reads as infinity): it would be stored,
+    and printed back, as ``Infinity``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadField(f"field {where!r} holds a number too large to store ({value!r})")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_numbers(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for v in value:
+            _check_numbers(v, where)
+
+
 def _record_to_raw(rec: dict[str, Any], ref: str, max_bytes: int) -> RawDocument:
+    for k, v in rec.items():
+        if k not in KNOWN:
+            _check_numbers(v, k)
     text, html = _field(rec, "text", strict=True), _field(rec, "html", strict=True)
     if text is None and html is None:
         return RawDocument(ref=ref, error="record has no 'text' or 'html' field")
@@ -146,9 +162,36 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None, i
             yield n, line, len(line)
 
 
+class _Transcoded:
+    """A UTF-16 or UTF-32 stream read as UTF-8 lines (split at its own line ends, not at every 0x0A byte)."""
+
+    def __init__(self, stream: IO[bytes], codec: str) -> None:
+        # bytes that do not decode reach the record that holds them (as surrogates), which alone is rejected
+        self.text = io.TextIOWrapper(stream, encoding=codec, errors="surrogateescape", newline="\n")
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self.text.readline(limit).encode("utf-8", "surrogatepass")
+
+
+_WIDE_BOMS = [(b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+              (b"\xfe\xff", "utf-16")]
+
+
+def _utf8_lines(stream: IO[bytes]) -> Any:
+    """``stream``, or, when it starts with a UTF-16/32 byte order mark, a :class:`_Transcoded` view of it."""
+    peek = getattr(stream, "peek", None)
+    head = peek(4)[:4] if peek is not None else b""
+    codec = next((c for bom, c in _WIDE_BOMS if head.startswith(bom)), None)
+    return _Transcoded(stream, codec) if codec else stream
+
+
 def read_jsonl_stream(stream: IO[bytes], ref: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]:
-    """One document per line; a broken, too large or unreadable line is rejected on its own."""
+    """One document per line; a broken, too large or unreadable line is rejected on its own.
+
+    UTF-8, or UTF-16/32 with a byte order mark (each line then holds one record, as in UTF-8).
+    """
     n = 0
+    stream = _utf8_lines(stream)
     try:
         for n, line, size in _lines(stream, max_bytes):
             r = f"{ref}:{n}"
@@ -213,21 +256,25 @@ def read_json(path: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]
 def read_csv(path: str, *, max_bytes: int = MAX_BYTES) -> Iterator[RawDocument]:
     csv.field_size_limit(max_bytes)
     try:
-        fh = io.TextIOWrapper(_open_text(path), encoding="utf-8-sig", newline="")
+        # bytes that are not UTF-8 reach the row that holds them (as surrogates), which alone is rejected
+        fh = io.TextIOWrapper(_open_text(path), encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as e:
         yield RawDocument(ref=path, error=f"cannot read file: {e.strerror}")
         return
     with fh:
+        reader = csv.DictReader(fh)
         i = 1
-        try:
-            reader = csv.DictReader(fh)
-            for i, row in enumerate(reader, start=2):
-                yield _guarded({k: v for k, v in row.items() if k is not None}, f"{path}:{i}")
-        except UnicodeDecodeError:
-            yield RawDocument(ref=path, error="not UTF-8 (CSV files must be UTF-8)")
-        except csv.Error as e:
-            if "field limit" in str(e):
-                yield RawDocument(ref=f"{path}:{i + 1}", error=f"row {i + 1}: {too_large(max_bytes)}; "
-                                                                f"the rows after it were not read")
-            else:
-                yield RawDocument(ref=path, error=f"invalid CSV: {e}")
+        while True:
+            i += 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                if "field limit" not in str(e):
+                    yield RawDocument(ref=path, error=f"invalid CSV: {e}")
+                    return
+                # the reader starts again at the next line: only this row is lost
+                yield RawDocument(ref=f"{path}:{i}", error=f"row {i}: {too_large(max_bytes)}")
+                continue
+            yield _guarded({k: v for k, v in row.items() if k is not None}, f"{path}:{i}")

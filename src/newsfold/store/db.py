@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..models import Article, LedgerEntry, RemovedLine
+from ..models import Article, LedgerEntry, RemovedLine, storable_text
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class Store:
         touches it, so one row per statement would leave one tiny segment per
         article to merge; rows go in ``_INSERT_ROWS`` at a time instead.
         """
-        rows = [_article_row(a) for a in articles]
+        rows = [article_row(a) for a in articles]
         per = max(1, min(_INSERT_ROWS, self.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // _N_COLUMNS))
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
@@ -185,7 +185,7 @@ class Store:
     def add_ledger_entries(self, run_id: str, entries: Iterable[LedgerEntry]) -> None:
         self.conn.executemany(
             "INSERT INTO ledger (run_id, ref, outcome, reason, article_id) VALUES (?,?,?,?,?)",
-            [(run_id, e.ref, e.outcome, e.reason, e.article_id) for e in entries])
+            [(run_id, storable_text(e.ref), e.outcome, storable_text(e.reason), e.article_id) for e in entries])
 
     def ledger(self, *, outcome: str | None = None, run_id: str | None = None,
                limit: int | None = None) -> list[dict[str, Any]]:
@@ -204,17 +204,43 @@ class Store:
         return [dict(r) for r in self.conn.execute(q, args)]
 
 
-_INSERT_ARTICLES = ("INSERT INTO articles (id, title, outlet, url, published, published_source, language, place,"
-                    " text, removed_json, content_hash, source_ref, meta_json) VALUES ")
-_ARTICLE_PARAMS = "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
-_N_COLUMNS = 13
+ARTICLE_COLUMNS = ("id, title, outlet, url, published, published_source, language, place, text, removed_json,"
+                   " content_hash, source_ref, meta_json, origin")
+_INSERT_ARTICLES = f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES "
+_ARTICLE_PARAMS = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_N_COLUMNS = 14
 _INSERT_ROWS = 500  # rows per statement (fewer where SQLite allows fewer than 6,500 parameters)
 
 
-def _article_row(a: Article) -> tuple[Any, ...]:
+def unstorable(a: Article) -> str | None:
+    """Why ``a`` cannot be stored (text SQLite cannot hold as UTF-8: a lone surrogate), or None.
+
+    JSON may spell a lone surrogate (``"\\ud800"``) and a file may hold its bytes
+    (ED A0 80); such text is not Unicode, and one such record must be rejected
+    on its own, not fail the batch it is stored with.
+    """
+    fields: list[tuple[str, Any]] = [("id", a.id), ("title", a.title), ("outlet", a.outlet), ("url", a.url),
+                                     ("published", a.published), ("language", a.language), ("place", a.place),
+                                     ("text", a.text)]
+    fields += [("removed line", r.line) for r in a.removed]
+    fields.append(("a field kept as metadata", json.dumps(a.meta, ensure_ascii=False, default=str)))
+    for name, value in fields:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                cp = ord(value[e.start])
+                what = "a byte that is not UTF-8" if 0xDC80 <= cp <= 0xDCFF else f"a lone surrogate (U+{cp:04X})"
+                return f"not valid Unicode: {name} holds {what} at character {e.start + 1}; fix the input's encoding"
+    return None
+
+
+def article_row(a: Article) -> tuple[Any, ...]:
+    """The values of :data:`ARTICLE_COLUMNS` for ``a``."""
     return (a.id, a.title, a.outlet, a.url, a.published, a.published_source, a.language, a.place, a.text,
             json.dumps([{"line": r.line, "reason": r.reason} for r in a.removed], ensure_ascii=False),
-            a.content_hash, a.source_ref, json.dumps(a.meta, ensure_ascii=False, default=str))
+            a.content_hash, storable_text(a.source_ref), json.dumps(a.meta, ensure_ascii=False, default=str),
+            storable_text(a.origin))
 
 
 def _row_to_article(row: sqlite3.Row) -> Article:
@@ -223,6 +249,7 @@ def _row_to_article(row: sqlite3.Row) -> Article:
         published_source=row["published_source"], language=row["language"], place=row["place"],
         text=row["text"], removed=[RemovedLine(**r) for r in json.loads(row["removed_json"])],
         content_hash=row["content_hash"], source_ref=row["source_ref"], meta=json.loads(row["meta_json"]),
+        origin=row["origin"] if "origin" in row.keys() else "",
     )
 
 

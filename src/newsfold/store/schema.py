@@ -199,4 +199,31 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (hash, model)
     ) WITHOUT ROWID;
     """,
+    # 11: updates — an article's earlier texts, kept when a new text of the same article replaces it (same URL,
+    #     or same source file and id); ``origin`` is the real path of the file an article was read from (empty
+    #     for stdin, the API and stores from before), which that rule compares
+    """
+    ALTER TABLE articles ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    CREATE TABLE IF NOT EXISTS article_versions (
+        article_id TEXT NOT NULL REFERENCES articles(id),
+        version INTEGER NOT NULL,
+        title TEXT,
+        outlet TEXT,
+        url TEXT,
+        published TEXT,
+        published_source TEXT NOT NULL DEFAULT 'none',
+        language TEXT,
+        place TEXT,
+        text TEXT NOT NULL,
+        removed_json TEXT NOT NULL DEFAULT '[]',
+        content_hash TEXT NOT NULL,
+        source_ref TEXT NOT NULL DEFAULT '',
+        origin TEXT NOT NULL DEFAULT '',
+        meta_json TEXT NOT NULL DEFAULT '{}',
+        added_at TEXT NOT NULL,
+        replaced_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        PRIMARY KEY (article_id, version)
+    );
+    CREATE INDEX IF NOT EXISTS article_versions_hash ON article_versions(content_hash);
+    """,
 ]

@@ -23,7 +23,8 @@ JSON shape (schema 1)::
                      "entities": ["…"], "n_sentences"}],
       "quotes": [{"speaker", "text", "renderings": [{"text", "article_id", "outlet", "speaker", "sentence"}]}],
       "discrepancies": [{"kind", "subject", "values": [{"value", "article_ids", "sentences"}]}],
-      "timeline": [{"published", "outlet", "article_id", "title"}]   # the articles read (the sample, if any)
+      "timeline": [{"published", "outlet", "article_id", "title",     # the articles read (the sample, if any);
+                    "updated_at", "versions"}]                       # an updated one: when, and how many texts
     }
 """
 
@@ -133,6 +134,8 @@ class TimelineEntry:
     outlet: str
     article_id: str
     title: str | None = None
+    updated_at: str | None = None  # when the article's current text replaced an earlier one (None: never)
+    versions: int = 1  # how many texts it has had
 
 
 @dataclass

@@ -69,6 +69,7 @@ def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 1
     sampled = b.sampled and b.sampled["used"] < b.sampled["of"]
     out += ["", "Sources" + (f" (the {b.sampled['used']} articles read)" if sampled else "")]
     for t in b.timeline:
+        upd = f"  (updated {t.updated_at}, {t.versions} versions)" if t.updated_at else ""
         out.append(wrap(f"[{nums.get(t.article_id, '?')}] {t.published or 'date unknown'}  {t.outlet}  "
-                        f"{t.article_id}  {t.title or ''}".rstrip()))
+                        f"{t.article_id}  {t.title or ''}".rstrip() + upd))
     return "\n".join(out)

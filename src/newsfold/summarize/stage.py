@@ -149,6 +149,7 @@ class SummariesStage:
                                            version=p.version, with_nlp=self.with_nlp, analyses=analyses,
                                            n_articles=len(p.article_ids), duplicates=dups,
                                            sample_size=self.sample_size, nlp_sample_size=self.nlp_sample_size)
+                _mark_updates(store, briefing)
                 report.details["empty"] += int(not briefing.summary)
                 report.details["sampled"] += int(briefing.sampled is not None)
                 done.append((p, briefing))
@@ -250,6 +251,16 @@ class SummariesStage:
         conn.execute("DELETE FROM stories_fts WHERE story_id = ?", (p.story_id,))
         conn.execute("INSERT INTO stories_fts (story_id, headline, summary) VALUES (?, ?, ?)",
                      (p.story_id, b.headline, b.summary_text))
+
+
+def _mark_updates(store: Store, b: Briefing) -> None:
+    """Say in ``b``'s timeline which of its articles were updated (a new text replaced an earlier one), and when."""
+    from ..store.versions import updated
+
+    found = updated(store.conn, [t.article_id for t in b.timeline])
+    for t in b.timeline:
+        if t.article_id in found:
+            t.versions, t.updated_at = found[t.article_id]
 
 
 def _rows_in(store: Store, query: str, values: list[str], size: int = 500) -> Iterable[sqlite3.Row]:

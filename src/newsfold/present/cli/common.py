@@ -12,10 +12,12 @@ JSON writes those characters as ``\\uXXXX`` escapes (the same JSON value).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -44,7 +46,9 @@ class Context:
             try:
                 self._store = Store(self.db)
             except StoreError as e:
-                raise click.ClickException(str(e)) from e
+                from .errors import damaged
+
+                raise click.ClickException(damaged(e.__cause__) or str(e)) from e
         return self._store
 
     def hold_writer_lock(self, db_path: str) -> None:
@@ -89,6 +93,28 @@ def db_option(f: F) -> F:
 
     return click.option("--db", default=None, metavar="PATH", expose_value=False, callback=callback,
                         help="SQLite database (default ./newsfold.db or $NEWSFOLD_DB).")(f)
+
+
+# the largest count or offset a listing takes: SQLite's integers are 64-bit
+MAX_COUNT = 2 ** 62
+COUNT = click.IntRange(0, MAX_COUNT)
+PAGE = click.IntRange(1, 100_000)  # as the web's ?page=
+
+
+def output_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback for ``-o PATH``: ``-`` (or none) is stdout; a path must be a file that can be written,
+    in a folder that exists (checked before any work)."""
+    if value is None or value == "-":
+        return None
+    path = Path(value)
+    if path.is_dir():
+        raise click.BadParameter(f"{value} is a folder; name a file in it", param=param)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder {folder} does not exist; create it or write elsewhere", param=param)
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise click.BadParameter(f"{value} cannot be written here (permission denied)", param=param)
+    return value
 
 
 def share_callback(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:

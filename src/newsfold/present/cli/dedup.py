@@ -11,7 +11,7 @@ import click
 from ...dedup.stage import DupGroup, DedupStage, list_groups, stored_settings
 from ...ingest import Ingester
 from ...store.db import Store
-from .common import (Context, cli, db_option, echo, echo_json, share_callback, json_option, pass_ctx,
+from .common import (COUNT, Context, cli, db_option, echo, echo_json, share_callback, json_option, pass_ctx,
                      stage_progress)
 
 
@@ -48,7 +48,7 @@ def _titles(store: Store, groups: list[DupGroup]) -> dict[str, str]:
 @click.option("--rebuild", is_flag=True, help="Recompute every fingerprint and link with these thresholds.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["exact", "near-duplicate", "reprint"]),
               help="Only links of this kind (repeatable).")
-@click.option("--limit", type=int, default=None, help="At most this many groups.")
+@click.option("--limit", type=COUNT, default=None, help="At most this many groups.")
 @db_option
 @json_option
 @pass_ctx

@@ -102,6 +102,12 @@ def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitio
         report = run(engine, output, stage_progress(ctx))
     except (eng.InputError, eng.EngineError) as e:
         raise click.ClickException(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - Ray's own errors (a node or worker died) are said, the rest go up
+        if not type(e).__module__.startswith("ray."):
+            raise
+        detail = f"{type(e).__name__}: {e}" if str(e).strip() else type(e).__name__
+        raise click.ClickException(f"the Ray run failed ({detail}): a node or a worker may have died; check the "
+                                   "cluster (`ray status`) and run the command again") from None
     finally:
         engine.close()
     if as_json:

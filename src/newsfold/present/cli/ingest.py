@@ -9,7 +9,7 @@ import click
 
 from ...models import Article
 from ...read import MAX_BYTES
-from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
+from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
                      print_table, stage_progress)
 
 
@@ -28,8 +28,10 @@ def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
 @click.option("--no-stories", is_flag=True, help="Skip story folding (and every stage built on it).")
 @click.option("--strict", is_flag=True,
               help="Exit 1 when any input is rejected or kept under a new id after an id conflict.")
-@click.option("--max-bytes", type=int, default=MAX_BYTES, show_default=True, help="Largest single article file.")
-@click.option("--batch-size", type=int, default=500, show_default=True, help="Inputs per transaction.")
+@click.option("--max-bytes", type=click.IntRange(1), default=MAX_BYTES, show_default=True,
+              help="Largest single article file.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
+              help="Inputs per transaction.")
 @click.option("--follow-symlinks", is_flag=True,
               help="Read symbolic links in folders and globs that point outside them (not followed by default).")
 @click.option("--encoder", type=ENCODER_CHOICE, default=None, help=ENCODER_HELP + "  [default: minilm]")
@@ -75,11 +77,12 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     if as_json:
         echo_json({"run_id": report.run_id, "accepted": report.accepted, "duplicate": report.duplicate,
                    "rejected": report.rejected, "rejections": report.rejections, "conflicts": report.conflicts,
+                   "updates": report.updates,
                    "stages": [{"stage": s.stage, "processed": s.processed, **s.details} for s in stages]})
     else:
         for e in report.rejections:
             echo(f"rejected {e.ref}: {e.reason}", err=True)
-        for e in report.conflicts:
+        for e in [*report.updates, *report.conflicts]:
             echo(f"{e.ref}: {e.reason}", err=True)
         for s in stages:
             if not ctx.quiet:
@@ -122,8 +125,8 @@ def settings_command(as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--limit", type=int, default=100, show_default=True)
-@click.option("--offset", type=int, default=0)
+@click.option("--limit", type=COUNT, default=100, show_default=True)
+@click.option("--offset", type=COUNT, default=0)
 @click.option("--outlet", default=None, help="Only this outlet's articles.")
 @db_option
 @json_option
@@ -140,20 +143,29 @@ def articles(ctx: Context, limit: int, offset: int, outlet: str | None, as_json:
 
 @cli.command()
 @click.argument("article_id")
+@click.option("--versions", "list_versions", is_flag=True,
+              help="List the article's texts, oldest first: an update keeps the text it replaces.")
 @db_option
 @json_option
 @pass_ctx
-def article(ctx: Context, article_id: str, as_json: bool) -> None:
+def article(ctx: Context, article_id: str, list_versions: bool, as_json: bool) -> None:
     """Show one article: cleaned text, removed lines, duplicates, re-used passages."""
+    from ...store.versions import updated, versions
+
     store = ctx.store()
     a = store.get_article(article_id)
     if a is None:
         raise click.ClickException(f"no article {article_id!r}; list ids with `newsfold articles`")
+    if list_versions:
+        _show_versions(versions(store, article_id), as_json)
+        return
     links, passages = _dedup_info(store, article_id)
     story = store.conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)).fetchone()
+    n_versions, updated_at = updated(store.conn, [article_id]).get(article_id, (1, None))
     if as_json:
         d = article_json(a)
         d["story_id"] = story[0] if story else None
+        d["versions"], d["updated_at"] = n_versions, updated_at
         d["duplicates"] = links
         d["passages"] = passages
         echo_json(d)
@@ -161,6 +173,8 @@ def article(ctx: Context, article_id: str, as_json: bool) -> None:
     echo(a.title or "(no title)", bold=True)
     echo(f"id {a.id} · outlet {a.outlet or '?'} · published {a.published or 'unknown'} "
                f"({a.published_source}) · {a.url or 'no url'}" + (f" · story {story[0]}" if story else ""))
+    if updated_at:
+        echo(f"updated {updated_at} · {n_versions} versions (`newsfold article {a.id} --versions` lists them)")
     echo("")
     echo(a.text)
     if a.removed:
@@ -177,6 +191,16 @@ def article(ctx: Context, article_id: str, as_json: bool) -> None:
             echo(f"  from {p['source_id']} ({p['direction']}, {p['similarity']:.2f}): {p['sentence']}")
 
 
+def _show_versions(rows: list[Any], as_json: bool) -> None:
+    if as_json:
+        echo_json(rows)
+        return
+    print_table(("version", "added", "replaced", "words", "text"),
+                [(str(v.version) + (" (current)" if v.replaced_at is None else ""), v.added_at[:19],
+                  (v.replaced_at or "-")[:19], str(len(v.text.split())), v.text[:80].replace("\n", " "))
+                 for v in rows])
+
+
 def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     from dataclasses import asdict
 
@@ -188,7 +212,7 @@ def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list
 @cli.command()
 @click.option("--rejected", is_flag=True, help="Only rejected inputs.")
 @click.option("--run", "run_id", default=None, help="Only this run (see `newsfold ledger --json`).")
-@click.option("--limit", type=int, default=None)
+@click.option("--limit", type=COUNT, default=None)
 @db_option
 @json_option
 @pass_ctx

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ...models import to_jsonable
-from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, eval_group, json_option,
+from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, PAGE, Context, cli, db_option, echo, echo_json, eval_group, json_option,
                      pass_ctx, stage_progress)
 
 
@@ -39,10 +39,10 @@ def _print_stories(store: Any, views: list[Any]) -> None:
 @click.option("--since", default=None, metavar="DATE", help="Only stories active on or after this ISO date (2018-12).")
 @click.option("--until", default=None, metavar="DATE", help="Only stories active on or before this ISO date.")
 @click.option("--outlet", default=None, help="Only stories with an article from this outlet.")
-@click.option("--min-size", type=click.IntRange(0), default=None, help="At least this many articles.")
-@click.option("--max-size", type=click.IntRange(0), default=None, help="At most this many articles.")
+@click.option("--min-size", type=COUNT, default=None, help="At least this many articles.")
+@click.option("--max-size", type=COUNT, default=None, help="At most this many articles.")
 @click.option("--limit", type=click.IntRange(1, 200), default=30, show_default=True, help="Stories per page.")
-@click.option("--page", "page_no", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--page", "page_no", type=PAGE, default=1, show_default=True)
 @json_option
 @db_option
 @pass_ctx

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import click
 
-from .common import (Context, cli, db_option, echo, echo_json, eval_group, json_option, json_text, pass_ctx,
-                     stage_progress)
+from .common import (COUNT, Context, cli, db_option, echo, echo_json, eval_group, json_option, json_text,
+                     output_callback, pass_ctx, stage_progress)
 
 
 
 @cli.command()
 @click.argument("stories", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write here (default: stdout).")
-@click.option("--limit", type=int, default=None, help="With no STORY: at most this many stories, newest first.")
+@click.option("-o", "--output", default=None, callback=output_callback, metavar="PATH",
+              help="Write here (default, or -: stdout).")
+@click.option("--limit", type=COUNT, default=None, help="With no STORY: at most this many stories, newest first.")
 @click.option("--title", default="newsfold report", show_default=True)
 @db_option
 @pass_ctx
@@ -35,7 +35,10 @@ def report(ctx: Context, stories: tuple[str, ...], fmt: str, output: str | None,
     except ReportError as e:
         raise click.ClickException(str(e)) from e
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from None
         if not ctx.quiet:
             click.echo(f"wrote {output}", err=True)
     elif fmt == "json":  # exact JSON, C1 and bidi controls as \u escapes
@@ -45,7 +48,7 @@ def report(ctx: Context, stories: tuple[str, ...], fmt: str, output: str | None,
 
 
 @cli.command()
-@click.option("--max-words", type=int, default=100, show_default=True)
+@click.option("--max-words", type=click.IntRange(1, 100_000), default=100, show_default=True)
 @db_option
 @json_option
 @pass_ctx
@@ -64,7 +67,7 @@ def summarize(ctx: Context, max_words: int, as_json: bool) -> None:
 
 @eval_group.command(name="summaries")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--max-words", type=int, default=100, show_default=True, help="Summaries are cut at this many words.")
+@click.option("--max-words", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Summaries are cut at this many words.")
 @click.option("--save", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write one JSON line {id, summary} per cluster.")
 @click.option("--per-cluster", is_flag=True, help="With --json: include each cluster's scores.")

@@ -22,20 +22,26 @@ from .common import Context, cli, db_option, pass_ctx
               help="Where uploads are saved before ingest (default: DB-uploads next to the database).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes: more serve more readers at once on more cores (one ingest still runs at a time).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (repeatable); others than 127.0.0.1, localhost and "
+                   "--host get 400.")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, token: str | None, max_body: float, upload_dir: str | None,
-          workers: int, log_level: str) -> None:
+          workers: int, allow_hosts: tuple[str, ...], log_level: str) -> None:
     """Serve the news desk: stories, briefings, articles, search, add (and JSON under /api)."""
     import uvicorn
 
     from ...store.db import StoreError
     from ..web import create_app
+    from ..web.app import LOCAL_HOSTS
 
     generated = not token
+    hosts = [*LOCAL_HOSTS, *([host] if host not in ("0.0.0.0", "::") else []), *allow_hosts]
     try:
-        app = create_app(ctx.db, token=token or None, max_body=int(max_body * 1024 * 1024), upload_dir=upload_dir)
+        app = create_app(ctx.db, token=token or None, max_body=int(max_body * 1024 * 1024), upload_dir=upload_dir,
+                         hosts=hosts)
     except StoreError as e:
         raise click.ClickException(str(e)) from e
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
@@ -49,7 +55,8 @@ def serve(ctx: Context, host: str, port: int, token: str | None, max_body: float
         if workers > 1:  # each process builds its own app from the environment, sharing the token
             os.environ.update({"NEWSFOLD_DB": os.path.abspath(ctx.db), "NEWSFOLD_TOKEN": app.state.token,
                                "NEWSFOLD_MAX_BODY": str(int(max_body * 1024 * 1024)),
-                               "NEWSFOLD_UPLOAD_DIR": os.path.abspath(upload_dir or f"{ctx.db}-uploads")})
+                               "NEWSFOLD_UPLOAD_DIR": os.path.abspath(upload_dir or f"{ctx.db}-uploads"),
+                               "NEWSFOLD_HOSTS": ",".join(hosts)})
             uvicorn.run("newsfold.present.web.app:create_app_from_env", factory=True, workers=workers, host=host,
                         port=port, log_level=log_level, access_log=log_level in ("info", "debug"))
             return

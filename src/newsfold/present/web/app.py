@@ -17,7 +17,7 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -63,16 +63,34 @@ class BodyTooLarge(Exception):
     pass
 
 
-class GuardMiddleware:
-    """Security headers on every response; request bodies over ``max_body`` get 413."""
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+
+def host_name(header: str) -> str:
+    """The name in a Host header, lower-cased, without its port (``[::1]:8000`` → ``::1``)."""
+    h = header.strip().lower()
+    if h.startswith("["):
+        return h[1:h.find("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+class GuardMiddleware:
+    """Security headers on every response; request bodies over ``max_body`` get 413; a Host that is not one of
+    ``hosts`` gets 400 (a page elsewhere that rebinds its DNS name to this address cannot read the desk)."""
+
+    def __init__(self, app: ASGIApp, max_body: int, hosts: Iterable[str] = LOCAL_HOSTS) -> None:
         self.app = app
         self.max_body = max_body
+        self.hosts = frozenset(host_name(h) for h in hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+        if host_name(host) not in self.hosts:
+            await self._error(send, 400, f"this desk answers only to {', '.join(sorted(self.hosts))}, not to "
+                                         f"the host {host!r} (serve --allow-host NAME adds a name)")
             return
         started = False
 
@@ -111,11 +129,14 @@ class GuardMiddleware:
                 await self._reject(scope, send_wrapped)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        body = json.dumps({"error": f"request body over the limit of {self.max_body} bytes",
-                           "status": 413}).encode()
-        await send({"type": "http.response.start", "status": 413,
+        await self._error(send, 413, f"request body over the limit of {self.max_body} bytes")
+
+    @staticmethod
+    async def _error(send: Send, status: int, message: str) -> None:
+        body = json.dumps({"error": message, "status": status}).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+                                (b"connection", b"close"), *SECURITY_HEADERS]})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -175,11 +196,13 @@ def _env() -> Environment:
 
 
 def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_MAX_BODY, *,
-               upload_dir: str | Path | None = None, ingest: IngestFn | None = None) -> FastAPI:
+               upload_dir: str | Path | None = None, ingest: IngestFn | None = None,
+               hosts: Iterable[str] = LOCAL_HOSTS) -> FastAPI:
     """The web app over the store at ``db_path``.
 
     ``token`` guards writes; when None one is generated (read it from
     ``app.state.token``).  ``ingest`` replaces the pipeline call (tests).
+    Requests whose Host is not one of ``hosts`` get 400.
     """
     Store(db_path).close()  # create / migrate the file before any reader opens it
     token = token or secrets.token_urlsafe(18)
@@ -459,7 +482,7 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
             n = c.execute("SELECT count(*) FROM articles").fetchone()[0]
         return {"ok": True, "articles": n}
 
-    app.add_middleware(GuardMiddleware, max_body=max_body)
+    app.add_middleware(GuardMiddleware, max_body=max_body, hosts=hosts)
     return app
 
 
@@ -467,10 +490,12 @@ def create_app_from_env() -> FastAPI:
     """The app configured by environment variables (how ``newsfold serve --workers N`` starts each process).
 
     ``NEWSFOLD_DB`` (required), ``NEWSFOLD_TOKEN`` (required: every process must share it),
-    ``NEWSFOLD_MAX_BODY`` (bytes), ``NEWSFOLD_UPLOAD_DIR``.
+    ``NEWSFOLD_MAX_BODY`` (bytes), ``NEWSFOLD_UPLOAD_DIR``, ``NEWSFOLD_HOSTS`` (the Host names it answers to,
+    comma-separated; default the loopback names).
     """
     db, token = os.environ.get("NEWSFOLD_DB"), os.environ.get("NEWSFOLD_TOKEN")
     if not db or not token:
         raise RuntimeError("NEWSFOLD_DB and NEWSFOLD_TOKEN must be set")
     return create_app(db, token=token, max_body=int(os.environ.get("NEWSFOLD_MAX_BODY", DEFAULT_MAX_BODY)),
-                      upload_dir=os.environ.get("NEWSFOLD_UPLOAD_DIR") or None)
+                      upload_dir=os.environ.get("NEWSFOLD_UPLOAD_DIR") or None,
+                      hosts=[h for h in os.environ.get("NEWSFOLD_HOSTS", "").split(",") if h] or LOCAL_HOSTS)

@@ -136,7 +136,12 @@ def records_to_jsonl(body: bytes) -> bytes:
     out = []
     for i, r in enumerate(rows):
         try:
-            out.append(json.dumps(r, ensure_ascii=False))
+            line = json.dumps(r, ensure_ascii=False)
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate ("\ud800"): escaped, so that the ingest rejects this
+                line = json.dumps(r)    # item alone and stores the others
+            out.append(line)
         except (ValueError, RecursionError) as e:
             raise ValueError(f"item {i} cannot be stored ({type(e).__name__}: {e})") from None
     return ("\n".join(out) + "\n").encode("utf-8")
