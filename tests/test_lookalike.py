@@ -52,6 +52,9 @@ def test_seeds_then_one_more_2018_report_keep_the_2017_letter_apart(tmp_path: Pa
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known gap (issue 23): among 772 unrelated articles the seeds' shared topic "
+                   "words (rare in that corpus) outweigh what tells the 2017 letter apart; a group of five is below "
+                   "the relative split's size")
 def test_seeds_among_the_ecbplus_articles() -> None:
     """Folded among 772 ECB+ articles, the seeds still make {000-003} and {004}, with no ECB+ article in them."""
     store = Store(":memory:")

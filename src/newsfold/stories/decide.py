@@ -224,8 +224,10 @@ def describe_days(days: int) -> str:
 DECISIONS: dict[str, Decision] = {
     "minilm": Decision(weights=(11.893, 4.848, -0.922, 1.458, -1.688), bias=-5.961, join=0.5, group=-4.5,
                        count=-1.5, max_events=4, min_event=4, fitted_on="GVA 2013-2015 + ECB+ ecb0+ecb1"),
-    "none": Decision(weights=(10.0, 0.0, -1.1, 1.0, 0.0), bias=-3.5, join=-1.0, group=-2.0, fitted_on="placeholder"),
+    "none": Decision(weights=(16.401, 0.0, -0.976, 1.464, -2.18), bias=-3.979, join=-0.5, group=-4.5, count=-1.5,
+                     max_events=4, min_event=4, fitted_on="GVA 2013-2015 + ECB+ ecb0+ecb1"),
 }
+# static: no fit of its own yet (it needs torch to distil); it takes the MiniLM decision it was distilled from
 DECISIONS["static"] = DECISIONS["minilm"]
 
 
