@@ -82,18 +82,28 @@ def key_matrix(space: TermSpace, key_terms: int, max_df: int) -> sp.csr_matrix:
 
 
 def candidate_pairs(space: TermSpace, k: int = 30, key_terms: int = 64, max_df: int | None = None,
-                    chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``(i, j)``, ``i < j``: each article's ``k`` best partners among those sharing a key term."""
+                    budget: int = 20_000_000) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)``, ``i < j``: each article's ``k`` best partners among those sharing a key term.
+
+    Key terms are found in at most ``max_df`` articles (2% of the input, between
+    50 and 500); rows are taken in chunks whose product holds about ``budget``
+    entries, so memory stays flat however large the input.
+    """
     n = space.matrix.shape[0]
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    max_df = max_df if max_df is not None else max(50, int(0.02 * n))
+    max_df = max_df if max_df is not None else min(500, max(50, int(0.02 * n)))
     keys = key_matrix(space, key_terms, max_df)
     keys_t = keys.T.tocsr()
+    # what each row's product costs: the articles its key terms lead to
+    cost = np.asarray((keys > 0).astype(np.float64) @ space.df.reshape(-1, 1)).ravel() if keys.nnz else np.zeros(n)
     out_i: list[np.ndarray] = []
     out_j: list[np.ndarray] = []
-    for start in range(0, n, chunk):
-        part = (keys[start:start + chunk] @ keys_t).tocsr()
+    start = 0
+    while start < n:
+        stop = start + 1 + int(np.searchsorted(np.cumsum(cost[start + 1:]), budget))
+        stop = min(n, max(stop, start + 1))
+        part = (keys[start:stop] @ keys_t).tocsr()
         for r in range(part.shape[0]):
             a, b = part.indptr[r], part.indptr[r + 1]
             if b == a:
@@ -107,6 +117,7 @@ def candidate_pairs(space: TermSpace, k: int = 30, key_terms: int = 64, max_df: 
                 cols = cols[top]
             out_i.append(np.full(len(cols), i, dtype=np.int64))
             out_j.append(cols.astype(np.int64))
+        start = stop
     if not out_i:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     ii, jj = np.concatenate(out_i), np.concatenate(out_j)
