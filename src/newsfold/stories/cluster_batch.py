@@ -19,20 +19,22 @@
    apart.  A group of many look-alike events (a city's shootings over a
    year) keeps the cut at ``join``.
 
-Every story carries a reason: the evidence of its last merge, or the split.
+Every story carries a reason: the score of its last merge with the names its
+articles share most and the days its event dates span, or the split.
 """
 
 from __future__ import annotations
 
 import heapq
 import logging
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from .decide import GAP_SCALE_DAYS, Decision, Members, decision_for, evidence
-from .represent import ArticleFeatures
+from .decide import GAP_SCALE_DAYS, Decision, Members, decision_for, describe_days, evidence
+from .represent import ArticleFeatures, is_evidence
 from .split import GroupSplitter
 from .termspace import TermSpace, candidate_pairs
 
@@ -46,7 +48,6 @@ class Merge:
     a: int
     b: int
     score: float
-    reason: str
 
 
 def article_members(space: TermSpace, feats: list[ArticleFeatures]) -> list[Members]:
@@ -62,7 +63,9 @@ def pair_evidence(space: TermSpace, feats: list[ArticleFeatures], ii: np.ndarray
     """The :class:`~.decide.Evidence` vectors of article pairs ``(ii[k], jj[k])`` at once (one row each):
     what :func:`~.decide.evidence` gives for two single articles, computed on whole arrays."""
     m = space.matrix
-    text = np.asarray(m[ii].multiply(m[jj]).sum(axis=1)).ravel()
+    step = 100_000  # pairs at a time: the row products of a chunk stay small
+    text = np.concatenate([np.asarray(m[ii[k:k + step]].multiply(m[jj[k:k + step]]).sum(axis=1)).ravel()
+                           for k in range(0, len(ii), step)]) if len(ii) else np.zeros(0)
     if feats and all(f.dense is not None for f in feats):
         dense_m = np.vstack([f.dense for f in feats]).astype(np.float32)
         dense = np.einsum("ij,ij->i", dense_m[ii], dense_m[jj]).astype(np.float64)
@@ -79,7 +82,7 @@ def pair_evidence(space: TermSpace, feats: list[ArticleFeatures], ii: np.ndarray
 
 
 def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], decision: Decision, stop: float,
-                names: list[str] | None = None, first: np.ndarray | None = None) -> list[Merge]:
+                first: np.ndarray | None = None) -> list[Merge]:
     """Average linkage on the decision's score over the candidate graph, down to ``stop``.
 
     ``members`` are consumed (merged in place); ``first``: the pairs' evidence
@@ -117,12 +120,10 @@ def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], de
                 heap.append(x)
     heapq.heapify(heap)
     merges: list[Merge] = []
-    label = names.__getitem__ if names else None
     while heap:
         neg, a, b, va, vb = heapq.heappop(heap)
         if not (alive[a] and alive[b]) or version[a] != va or version[b] != vb:
             continue
-        reason = decision.reason(evidence(members[a], members[b], top_terms=3 if label else 0), -neg, label)
         if len(sums[a]) < len(sums[b]):
             a, b = b, a
         sa, sb = sums[a], sums[b]
@@ -141,7 +142,7 @@ def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], de
         alive[b] = False
         sums[b] = {}
         version[a] += 1
-        merges.append(Merge(a, b, -neg, reason))
+        merges.append(Merge(a, b, -neg))
         for c, e in sa.items():
             sums[c][a] = e
             if (x := entry(a, c, e)) is not None:
@@ -209,7 +210,7 @@ class BatchClusterer:
         space = TermSpace.fit(feats)
         self.space_ = space
         ii, jj = candidate_pairs(space, k=self.neighbours)
-        return agglomerate(article_members(space, feats), (ii, jj), decision, decision.group, space.names,
+        return agglomerate(article_members(space, feats), (ii, jj), decision, decision.group,
                            first=pair_evidence(space, feats, ii, jj))
 
     def label(self, feats: list[ArticleFeatures], merges: list[Merge], decision: Decision) -> "BatchClusterer":
@@ -246,20 +247,33 @@ class BatchClusterer:
             for c in dict.fromkeys(stories[idx].tolist()):
                 members = idx[stories[idx] == c]
                 labels[members] = len(reasons)
-                reasons.append(self._reason(members, merges, decision))
+                reasons.append(self._reason(feats, members, merges, decision))
         self.labels_ = labels
         self.reasons_ = reasons
         return self
 
-    @staticmethod
-    def _reason(members: np.ndarray, merges: list[Merge], decision: Decision) -> str:
+    def _reason(self, feats: list[ArticleFeatures], members: np.ndarray, merges: list[Merge],
+                decision: Decision) -> str:
+        """The last merge's score, the names most of the story's articles share, and how far apart its dates lie."""
         if len(members) == 1:
             return "a story of its own: no other article reached the same-story score"
         ids = set(members.tolist())
-        for m in reversed(merges):
-            if m.score >= decision.join and m.a in ids:
-                return m.reason
-        return f"{len(members)} articles joined by the same-story decision"
+        score = next((m.score for m in reversed(merges) if m.score >= decision.join and m.a in ids), None)
+        counts: Counter[str] = Counter()
+        for i in members.tolist():
+            counts.update(t for t in feats[i].terms if is_evidence(t))
+        idf = self.space_.idf
+        vocab = self.space_.vocab
+        shared = sorted((t for t, c in counts.items() if c >= 2), key=lambda t: (-counts[t], -idf[vocab[t]]))[:3]
+        parts = [f"same story: {len(members)} articles joined"
+                 + (f" (last join scored {score:+.2f} ≥ {decision.join:+.2f})" if score is not None else "")]
+        parts.append("they share " + ", ".join(shared) if shared else "they share no distinctive name")
+        dates = [d for d in (feats[i].event_date or feats[i].date for i in members.tolist()) if d is not None]
+        if len(dates) >= 2:
+            span = (max(dates) - min(dates)).days
+            within = describe_days(span).removesuffix(" apart")
+            parts.append("event dates on one day" if span == 0 else f"event dates within {within}")
+        return "; ".join(parts)
 
     def fit_predict(self, feats: list[ArticleFeatures]) -> np.ndarray:
         return self.fit(feats).labels_
