@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test bench clean browser
+.PHONY: setup run test test-fast bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,7 +23,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	[ ! -x scripts/browser-deps ] || ./scripts/browser-deps
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
+
+# the tier without the tests marked slow, browser or ray (no Chromium, no Ray, no ECB+-wide folds)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow and not browser and not ray" --durations=10
 
 clean:
 	rm -rf $(VENV) examples.db
