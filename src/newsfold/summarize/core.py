@@ -41,7 +41,7 @@ SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merel
 MAX_ADDITIONS_SHOWN = 8
 CONSENSUS_COS = 0.7      # two sentences of different articles state the same fact, for consensus (MiniLM cosine)
 MAX_CONSENSUS = 48        # candidates encoded for consensus, at most (their articles' earliest first)
-MEANING_PREFILTER = 0.08  # a pair is asked of the encoder (:mod:`.align`) only when it shares this much (cosine)
+MEANING_PREFILTER = 0.2  # a pair is asked of the encoder (:mod:`.align`) only when this similar (TF-IDF cosine)
 MEANING_PER_ARTICLE = 1   # ... and only the article's (outlet's) most similar sentence
 
 
@@ -501,9 +501,8 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         from .quotes import align_quotes
 
         found = dict(analyses or {})
-        missing = [a for a in nlp_articles if a.id not in found]
-        if missing:
-            found.update(analyse(missing))
+        if any(a.id not in found for a in nlp_articles):  # what the story needs parsed depends on all its articles
+            found = analyse(nlp_articles)
         brief.entities = story_entities(nlp_articles, found)
         names = entity_names_by_article(nlp_articles, found)
         brief.quotes = align_quotes(nlp_articles, found, {a.id: outlet_of(a) for a in nlp_articles})

@@ -216,6 +216,16 @@ def _years(text: str, value: str) -> set[str]:
 
 def _same_thing(f: "_Fact", g: "_Fact", cos: float | None) -> bool:
     """Whether two stated figures are about the same quantity of the same event (before comparing values)."""
+    known = _same_thing_by_words(f, g)
+    if known is not None:
+        return known
+    if f.what in QUANTITIES:  # the words fell short: the same event by meaning
+        return cos is not None and cos >= SAME_EVENT_COS
+    return cos is None or cos >= SAME_FACT_COS  # the words agree: the meaning must not disagree
+
+
+def _same_thing_by_words(f: "_Fact", g: "_Fact") -> bool | None:
+    """:func:`_same_thing` when the sentences' meaning (their MiniLM cosine) cannot change it, else None."""
     if f.what != g.what:
         return False
     if f.years != g.years:  # one sentence dates its figure to a year the other does not: another time's event
@@ -225,8 +235,8 @@ def _same_thing(f: "_Fact", g: "_Fact", cos: float | None) -> bool:
     inter = len(f.terms & g.terms)
     dice = 2 * inter / (len(f.terms) + len(g.terms)) if f.terms and g.terms else 0.0
     if f.what in QUANTITIES:
-        return dice >= SENTENCE_DICE or (cos is not None and cos >= SAME_EVENT_COS)
-    return dice >= SENTENCE_DICE and (cos is None or cos >= SAME_FACT_COS)
+        return True if dice >= SENTENCE_DICE else None
+    return None if dice >= SENTENCE_DICE else False
 
 
 def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
@@ -276,8 +286,9 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "Arti
                     continue
                 pairs.append((f, g))
     vec: dict[str, np.ndarray] = {}
-    if pairs:
-        texts = list(dict.fromkeys(x.sentence for p in pairs for x in p))[:MAX_ENCODED]
+    asked = [p for p in pairs if _same_thing_by_words(*p) is None]  # only where the meaning decides
+    if asked:
+        texts = list(dict.fromkeys(x.sentence for p in asked for x in p))[:MAX_ENCODED]
         got = vectors(texts)
         if got is not None:
             vec = dict(zip(texts, got))

@@ -11,14 +11,14 @@ Stories are done in chunks.  For each, the stage picks the articles the
 briefing reads (all of them, or a sample of a big story, chosen from the
 articles' outlet, date and ``dup_links`` without reading their text) and,
 of those, the ones its entities, quotes and discrepancies read
-(:func:`.sample.nlp_sample`); it reads their stored analyses
-(``article_entities``), builds the missing ones from their paragraphs'
-stored analyses (``paragraph_analyses``), parses the paragraphs that have
-none in one spaCy pass for the whole chunk, and writes the new paragraph
-and article analyses, the briefings, the stories' headlines and their
-full-text rows in one transaction: a killed run resumes where it stopped
-and never parses a paragraph or writes a briefing twice.  Reading a briefing
-(:func:`load_briefing`) never recomputes it.
+(:func:`.sample.nlp_sample`); of those, the paragraphs the briefing needs
+parsed (:func:`.needs.plan`: leads, and quotations and figures that other
+articles restate).  It reads their stored analyses (``paragraph_analyses``),
+parses the missing ones in one spaCy pass for the whole chunk, and writes
+the new paragraph analyses, the briefings, the stories' headlines and
+their full-text rows in one transaction: a killed run resumes where it
+stopped and never parses a paragraph or writes a briefing twice.  Reading a
+briefing (:func:`load_briefing`) never recomputes it.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def is_stale(store: Store, story_id: str) -> bool:
 
 
 class SummariesStage:
-    """Keep ``summaries`` (and ``stories.headline``, ``stories_fts``, ``article_entities``) in step with the stories."""
+    """Keep ``summaries`` (and ``stories.headline``, ``stories_fts``, ``paragraph_analyses``) in step with the stories."""
 
     name = "summaries"
 
@@ -136,12 +136,11 @@ class SummariesStage:
             dups = _duplicates(store, list(articles))
             arts_of = {p.story_id: [articles[i] for i in reads[p.story_id] if i in articles] for p in chunk}
             analyses: dict[str, ArticleAnalysis] = {}
-            fresh: dict[str, ArticleAnalysis] = {}
             fresh_paras: dict[str, ParagraphAnalysis] = {}
             if self.with_nlp:
-                nlp_read = {a.id: a for arts in arts_of.values()
-                            for a in nlp_sample(arts, dups, self.nlp_sample_size)}
-                analyses, fresh, fresh_paras = self.analyses(store, list(nlp_read.values()))
+                stories = [nlp_sample(arts, dups, self.nlp_sample_size) for arts in arts_of.values()]
+                analyses, fresh_paras, n_parsed = self.analyses(store, stories)
+                report.details["parsed"] += n_parsed
             done = []
             for p in chunk:
                 briefing = summarize_story(arts_of[p.story_id], max_words=self.max_words,
@@ -159,17 +158,8 @@ class SummariesStage:
                     conn.executemany(
                         "INSERT OR IGNORE INTO paragraph_analyses (hash, model, analysis_json) VALUES (?, ?, ?)",
                         [(k, model_key(), pa.to_json()) for k, pa in fresh_paras.items()])
-                if fresh:
-                    from .analysis import model_key
-
-                    conn.executemany(
-                        "INSERT INTO article_entities (article_id, model, entities_json) VALUES (?, ?, ?)"
-                        " ON CONFLICT(article_id) DO UPDATE SET model = excluded.model,"
-                        " entities_json = excluded.entities_json",
-                        [(aid, model_key(), an.to_json()) for aid, an in fresh.items()])
                 for p, b in done:
                     self._write(conn, p, b)
-            report.details["parsed"] += len(fresh)
             report.details["paragraphs_parsed"] += len(fresh_paras)
             report.processed += len(done)
             progress(self.name, report.processed, total)
@@ -186,39 +176,37 @@ class SummariesStage:
         return sorted(choose_sample([Member(r[0], r[1], r[2], bool(r[3])) for r in rows], self.sample_size))
 
     @staticmethod
-    def analyses(store: Store, articles: list[Article]) -> tuple[
-            dict[str, ArticleAnalysis], dict[str, ArticleAnalysis], dict[str, ParagraphAnalysis]]:
-        """Every article's analysis, the ones built now, and the paragraph analyses parsed now (both to store).
+    def analyses(store: Store, stories: list[list[Article]]) -> tuple[
+            dict[str, ArticleAnalysis], dict[str, ParagraphAnalysis], int]:
+        """The analyses of the stories' articles, the paragraph analyses parsed now (to store), and how
+        many articles had a paragraph parsed now.
 
-        An article's stored analysis is used when its model and content hash
-        match; the others are built from their paragraphs' stored analyses,
-        and only the paragraphs with none are parsed.
+        Each story's briefing parses the paragraphs it needs (:func:`.needs.plan`);
+        stored paragraph analyses of the same model are reused, and the
+        missing ones of all ``stories`` are parsed in one spaCy pass.
         """
-        from .analysis import ArticleAnalysis, ParagraphAnalysis, analyse, model_key, paragraph_key  # noqa: F811
-        from ..sentences import paragraphs
+        from .analysis import ParagraphAnalysis, analyse_paragraphs, combine_story, model_key, paragraph_key, to_parse
+        from .needs import plan
 
+        plans = [plan(arts) for arts in stories]
+        wanted: dict[str, str] = {}
+        for pl in plans:
+            wanted.update(to_parse(pl))
         key = model_key()
-        have: dict[str, ArticleAnalysis] = {}
-        by_id = {a.id: a for a in articles}
-        for aid, model, js in _rows_in(store, "SELECT article_id, model, entities_json FROM article_entities"
-                                              " WHERE article_id IN ({})", list(by_id)):
-            if model == key:
-                an = ArticleAnalysis.from_json(aid, js)
-                if an.content_hash == by_id[aid].content_hash:
-                    have[aid] = an
-        missing = [a for a in articles if a.id not in have]
-        if not missing:
-            return have, {}, {}
-        wanted = sorted({paragraph_key(t) for a in missing for t in paragraphs(a.text or "")})
         known: dict[str, ParagraphAnalysis] = {}
         for h, model, js in _rows_in(store, "SELECT hash, model, analysis_json FROM paragraph_analyses"
-                                            " WHERE hash IN ({})", wanted):
+                                            " WHERE hash IN ({})", sorted(wanted)):
             if model == key:
                 known[h] = ParagraphAnalysis.from_json(js)
-        stored = set(known)
-        fresh = analyse(missing, known)
-        have.update(fresh)
-        return have, fresh, {k: v for k, v in known.items() if k not in stored}
+        new = {k: t for k, t in wanted.items() if k not in known}
+        fresh = dict(zip(new, analyse_paragraphs(list(new.values())))) if new else {}
+        known.update(fresh)
+        out: dict[str, ArticleAnalysis] = {}
+        n_parsed = 0
+        for arts, pl in zip(stories, plans):
+            out.update(combine_story(arts, pl, known))
+            n_parsed += sum(any(p.parse and paragraph_key(p.text) in new for p in pl[a.id]) for a in arts)
+        return out, fresh, n_parsed
 
     @staticmethod
     def _move(conn: sqlite3.Connection, old: str, new: str) -> None:

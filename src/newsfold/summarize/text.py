@@ -113,8 +113,15 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Lower-cased, stemmed words (:func:`newsfold.sentences.words`) without stop words."""
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=100_000)
+def _content_terms(text: str) -> tuple[str, ...]:
+    """:func:`content_terms`, kept by text: a story's sentences are read by selection, citations and
+    :mod:`.needs` alike, and wire copies repeat them across stories."""
     stops = _stop_words()
-    return [stem(w) for w in words(text) if w not in stops]
+    return tuple(stem(w) for w in words(text) if w not in stops)
 
 
 @dataclass
