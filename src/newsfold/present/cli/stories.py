@@ -81,6 +81,7 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
 
     The JSON is the API's ``/api/stories/ID``.
     """
+    from ...published import shown
     from ..query import story_detail
 
     d = story_detail(ctx.store().conn, story_id, cache=False)
@@ -92,11 +93,12 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
     from ...summarize.render import render_briefing_text
 
     echo(f"{d.id}  [{d.state}]  {d.headline}")
-    echo(f"{d.size} articles, {len(d.outlets)} outlets, {d.first_published or '?'} → {d.last_published or '?'}")
+    echo(f"{d.size} articles, {len(d.outlets)} outlets, {shown(d.first_published, '?')} → "
+         f"{shown(d.last_published, '?')}")
     echo("\nArticles")
     for a in d.articles:
         why = f"  ({a.reason})" if a.reason else ""
-        echo(f"  {a.published or '????-??-??'}  {a.id}  {a.outlet}  {a.title or ''}{why}")
+        echo(f"  [{d.numbers.get(a.id, '?')}] {shown(a.published, 'undated')}  {a.id}  {a.outlet}  {a.title or ''}{why}")
     if d.events:
         echo("\nHistory")
         for e in d.events:
@@ -104,7 +106,7 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
     if d.briefing is None:
         echo("\nNo briefing yet: run `newsfold summarize`.")
     else:
-        echo("\n" + render_briefing_text(d.briefing)
+        echo("\n" + render_briefing_text(d.briefing, numbers=d.numbers)
              + ("\n\n(the story changed since: run `newsfold summarize`)" if d.stale else ""))
 
 
