@@ -17,8 +17,9 @@ import numpy as np
 from scipy import sparse
 
 from ..models import UNKNOWN_OUTLET, Article, Passage, outlet_label
+from ..published import source_order
 from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
-from .align import Alignment
+from .align import Alignment, anchors
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 from .select import SubmodularSelector
 from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix
@@ -34,11 +35,15 @@ CITE_CONTAIN = 0.75      # ... or one that contains this share of its (idf-weigh
 CITE_BOTH = (0.38, 0.5)  # ... or one moderately similar that contains half of its content words
 NOVEL_COS = 0.35         # an addition has no sentence this similar elsewhere
 NOVEL_CONTAIN = 0.6      # ... and no sentence elsewhere that contains this share of its content
+TOGETHER = 4             # ... nor do its this many most similar sentences elsewhere, together,
+TOGETHER_CONTAIN = 0.55  # ... state this share of its content
+NAMED_CONTAIN = 0.35     # ... nor do they state this share of its content and all its names and numbers
 MAX_GROUND = 2500        # sentences used as coverage targets (sampled beyond this)
 MAX_CANDIDATES = 1500    # candidate sentences (the earliest in their articles first, beyond this)
 SIMILARITY = "cosine"
 SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merely adding sentences
 MAX_ADDITIONS_SHOWN = 8
+MAX_REFITS = 2           # selections made again after dropping a sentence that restates another
 CONSENSUS_COS = 0.7      # two sentences of different articles state the same fact, for consensus (MiniLM cosine)
 MAX_CONSENSUS = 48        # candidates encoded for consensus, at most (their articles' earliest first)
 MEANING_PREFILTER = 0.2  # a pair is asked of the encoder (:mod:`.align`) only when this similar (TF-IDF cosine)
@@ -55,6 +60,7 @@ class Selection:
     gain_order: list[int] = field(default_factory=list)  # the same, in the order the greedy chose them
     objective: float = 0.0
     extra: int | None = None              # with fill=True: the sentence past the budget (shown last)
+    align: Alignment | None = None        # the restatement-by-meaning tests over ``units`` (shared by the briefing)
 
 
 def _order_key(articles: Sequence[Article]) -> dict[str, tuple[str, int]]:
@@ -62,11 +68,16 @@ def _order_key(articles: Sequence[Article]) -> dict[str, tuple[str, int]]:
 
 
 def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: bool = False,
-                   selector: SubmodularSelector | None = None) -> Selection:
+                   selector: SubmodularSelector | None = None, distinct: bool = True) -> Selection:
     """Choose summary sentences under a word budget (see :mod:`.select` for the objective).
 
     ``fill=True`` appends the best next sentence past the budget (the DUC
     convention: a summary is then cut at ``max_words`` words for scoring).
+    With ``distinct`` (the default), no two chosen sentences state one fact
+    (the restatement test citations use, :func:`states` and :mod:`.align`):
+    the later-chosen one is dropped and the selection is made again without
+    it (at most ``MAX_REFITS`` times); and the event's lead (:func:`_lead`)
+    comes first, in place of any chosen sentence it restates.
     """
     units = sentence_units(articles)
     titles = [a.title for a in articles if a.title and a.title.strip()]
@@ -122,18 +133,101 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
         agree = np.zeros(len(space))
         for c, v in consensus(units, candidates).items():
             agree[index[c]] = v
-    sel.fit(W, costs, [index[c] for c in candidates], positions=positions, X=Xs, concepts=concepts,
-            concept_weights=cweights, consensus=agree)
-    picked = [space[k] for k in sel.selected_]
+    align = Alignment([u.text for u in units]) if distinct else None
+    same = _Restatements(units, tm, align)
+    banned: set[int] = set()
+    for _ in range(MAX_REFITS + 1):  # no two summary sentences state one fact: drop the later one, choose again
+        allowed = [index[c] for c in candidates if c not in banned]
+        sel.fit(W, costs, allowed, positions=positions, X=Xs, concepts=concepts, concept_weights=cweights,
+                consensus=agree)
+        picked = [space[k] for k in sel.selected_]
+        restated = {j for n, j in enumerate(picked) if any(same(i, j) for i in picked[:n])} if distinct else set()
+        if not restated:
+            break
+        banned |= restated
+    picked = [i for i in picked if i not in banned]
+    lead = _lead(units, tm, candidates, order, same) if distinct else None
+    if lead is not None and lead not in picked:  # the event's lead first: in place of what it restates
+        picked = [i for i in picked if not same(lead, i)]
+        while picked and units[lead].words + sum(units[i].words for i in picked) > max_words:
+            picked.pop()
+        picked.insert(0, lead)
     extra_unit = None
     if fill:
-        extra = _best_extra(sel, W, costs, [index[c] for c in candidates], sel.selected_)
+        taken = [index[i] for i in picked]
+        extra = _best_extra(sel, W, costs, [index[c] for c in candidates if c not in banned], taken)
         extra_unit = space[extra] if extra is not None else None
-    shown = sorted(picked, key=lambda i: (order[units[i].article_id][0],
+        if extra_unit is not None and distinct and any(same(i, extra_unit) for i in picked):
+            extra_unit = None
+    shown = sorted(picked, key=lambda i: (i != lead, order[units[i].article_id][0],
                                           units[i].index / max(1, units[i].n_in_article),
                                           order[units[i].article_id][1], units[i].index))
     return Selection(units=units, terms=tm, chosen=shown, gain_order=picked, objective=sel.objective_,
-                     extra=extra_unit)
+                     extra=extra_unit, align=align)
+
+
+class _Restatements:
+    """Whether unit j states unit i's fact (or i j's): the test citations use, lexical then by meaning."""
+
+    def __init__(self, units: Sequence[SentenceUnit], tm: TermMatrix, align: Alignment | None) -> None:
+        self.units, self.tm, self.align = units, tm, align
+        self._memo: dict[tuple[int, int], bool] = {}
+
+    def __call__(self, i: int, j: int) -> bool:
+        key = (min(i, j), max(i, j))
+        if key not in self._memo:
+            self._memo[key] = i != j and (self._lexical(i, j) or self._lexical(j, i) or (
+                self.align is not None and bool(self.align.restates(i, [j])[0])))
+        return self._memo[key]
+
+    def _lexical(self, i: int, j: int) -> bool:
+        cos = float((self.tm.X[i] @ self.tm.X[j].T).toarray()[0, 0])
+        return states(cos, _contained(self.tm, i, j), strong=len(set(self.tm.terms[i])) >= 4)
+
+
+def _contained(tm: TermMatrix, i: int, j: int) -> float:
+    """The share of sentence i's IDF-weighted content words that sentence j has."""
+    mine = {tm.vocab[t] for t in tm.terms[i]}
+    if not mine:
+        return 0.0
+    theirs = {tm.vocab[t] for t in tm.terms[j]}
+    total = sum(tm.idf[k] for k in mine)
+    return float(sum(tm.idf[k] for k in mine & theirs) / total)
+
+
+def states(cos: float, contain: float, strong: bool) -> bool:
+    """The lexical restatement test (citations, redundancy): similar enough, or containing enough of it.
+
+    ``cos``: TF-IDF cosine; ``contain``: the share of the first sentence's
+    IDF-weighted content the other has; ``strong``: the first sentence has
+    four content words or more (containment means little for fewer).
+    """
+    return cos >= CITE_COS or (strong and contain >= CITE_CONTAIN) or \
+        (strong and cos >= CITE_BOTH[0] and contain >= CITE_BOTH[1])
+
+
+def _lead(units: Sequence[SentenceUnit], tm: TermMatrix, candidates: Sequence[int],
+          order: Mapping[str, tuple[str, int]], same: "_Restatements") -> int | None:
+    """The event's lead: of the articles' first candidate sentences, the one most other articles state
+    (lexically), the earliest article's on a tie."""
+    first: dict[str, int] = {}
+    for c in sorted(candidates, key=lambda i: units[i].index):
+        first.setdefault(units[c].article_id, c)
+    if not first:
+        return None
+    leads = sorted(first.values(), key=lambda i: order[units[i].article_id])
+    if len(leads) == 1:
+        return leads[0]
+    n = len(units)
+    X = tm.X[:n]
+    cos = (X[leads] @ X.T).toarray()
+    art = np.asarray([u.article_id for u in units], dtype=object)
+    best, best_n = leads[0], -1
+    for k, i in enumerate(leads):
+        hit = set(art[(cos[k] >= CITE_COS) & (art != units[i].article_id)])
+        if len(hit) > best_n:
+            best, best_n = i, len(hit)
+    return best
 
 
 def consensus(units: Sequence[SentenceUnit], candidates: Sequence[int]) -> dict[int, float]:
@@ -236,7 +330,7 @@ def _norm(s: str) -> str:
 
 def alignment(sel: Selection) -> Alignment:
     """The story's restatement-by-meaning tests over its sentence units (one per briefing, shared)."""
-    return Alignment([u.text for u in sel.units])
+    return sel.align if sel.align is not None else Alignment([u.text for u in sel.units])
 
 
 def _by_meaning(align: Alignment | None, i: int, sims: np.ndarray, pool: np.ndarray) -> np.ndarray:
@@ -278,8 +372,7 @@ def citations(sel: Selection, passages: Sequence[Passage] = (), align: Alignment
             aid = units[j].article_id
             if aid in cited:
                 continue
-            if cos[row, j] >= CITE_COS or (strong and contain[row, j] >= CITE_CONTAIN) or \
-                    (strong and cos[row, j] >= CITE_BOTH[0] and contain[row, j] >= CITE_BOTH[1]):
+            if states(cos[row, j], contain[row, j], strong):
                 cited.append(aid)
         for aid in by_text.get((own, _norm(units[i].text)), []):
             if aid not in cited:
@@ -293,12 +386,61 @@ def citations(sel: Selection, passages: Sequence[Passage] = (), align: Alignment
 
 
 def _units_by_article(units: Sequence[SentenceUnit]) -> dict[str, np.ndarray]:
-    """Each article's eligible units (indices), in article order."""
+    """Each article's units that state something (indices), in article order."""
     out: dict[str, list[int]] = {}
     for j, u in enumerate(units):
-        if u.eligible:
+        if u.eligible or u.statement:
             out.setdefault(u.article_id, []).append(j)
     return {a: np.asarray(js, dtype=np.int64) for a, js in out.items()}
+
+
+def _stated_together(tm: TermMatrix, B: sparse.csr_matrix, i: int, cos: np.ndarray, pool: np.ndarray,
+                     texts: Sequence[str] | None = None, common: Collection[str] = ()) -> bool:
+    """Whether the ``TOGETHER`` sentences of ``pool`` most similar to unit ``i`` state, between them,
+    ``TOGETHER_CONTAIN`` of its (IDF-weighted) content words, or ``NAMED_CONTAIN`` of them and every name and
+    number it gives but the story's ``common`` ones (:func:`.align.anchors`; ``texts``: the units' texts).  A sentence that joins two
+    facts other articles report, or reports one fact with other words around it, adds nothing."""
+    if pool.size < 2:
+        return False
+    near = pool[np.argsort(-cos[pool], kind="stable")[:TOGETHER]]
+    near = near[cos[near] > 0]
+    if near.size < 2:
+        return False
+    mine = B[i].indices
+    if not mine.size:
+        return False
+    have = np.zeros(B.shape[1], dtype=bool)
+    for j in near:
+        have[B[j].indices] = True
+    w = tm.idf[mine]
+    share = float(w[have[mine]].sum() / w.sum())
+    if share >= TOGETHER_CONTAIN:
+        return True
+    if share < NAMED_CONTAIN or texts is None:
+        return False
+    # the same who, where, when and how many: the names and numbers it states that are not the whole
+    # story's (named by half its articles or more) are all stated there
+    names, nums = anchors(texts[i])
+    if len(names | nums) < 2:
+        return False
+    there: set[str] = set()
+    for j in near:
+        n, u = anchors(texts[j])
+        there |= n | u
+    return (names | nums) - set(common) <= there
+
+
+def _story_anchors(articles: Sequence[Article], units: Sequence[SentenceUnit]) -> set[str]:
+    """The names and numbers (:func:`.align.anchors`) that half the story's articles or more state."""
+    per: dict[str, set[str]] = {}
+    for u in units:
+        n, x = anchors(u.text)
+        per.setdefault(u.article_id, set()).update(n | x)
+    counts: dict[str, int] = {}
+    for found in per.values():
+        for x in found:
+            counts[x] = counts.get(x, 0) + 1
+    return {x for x, c in counts.items() if 2 * c >= max(2, len(articles))}
 
 
 def outlet_of(a: Article) -> str:
@@ -346,13 +488,17 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
     rows = [i for i, u in enumerate(units) if u.eligible and len(set(sel.terms.terms[i])) >= 3]
     echoed = np.zeros(n, dtype=bool)
     later: list[tuple[int, np.ndarray]] = []  # (unit, its cosines): no lexical echo, asked by meaning after
+    B = (X > 0).astype(np.float64).tocsr()
+    texts = [u.text for u in units]
+    common = _story_anchors(articles, units)
     for b0 in range(0, len(rows), 500):
         blk = rows[b0:b0 + 500]
         cos = (X[blk] @ X.T).toarray()
         contain = _containment(tm_units, blk)
         for k, i in enumerate(blk):
             other = unit_outlet != unit_outlet[i]
-            if other.any() and (cos[k, other].max() >= NOVEL_COS or contain[k, other].max() >= NOVEL_CONTAIN):
+            if other.any() and (cos[k, other].max() >= NOVEL_COS or contain[k, other].max() >= NOVEL_CONTAIN
+                                or _stated_together(tm_units, B, i, cos[k], np.flatnonzero(other), texts, common)):
                 echoed[i] = True
             elif align is not None:
                 later.append((i, cos[k]))
@@ -366,8 +512,7 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
                 if outlet != unit_outlet[i] and _by_meaning(align, i, sims, pool).size:
                     echoed[i] = True
                     break
-    unread = [(_source_of(a), (a.text or "").lower()) for a in articles
-              if entity_names is not None and a.id not in entity_names]
+    lowered = [(_source_of(a), (a.text or "").lower()) for a in articles] if entity_names is not None else []
     by_id = {a.id: a for a in articles}
     result = []
     for outlet, ids in outlets.items():
@@ -390,9 +535,9 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
             theirs = set().union(*(entity_names.get(a.id, set()) for a in articles if _source_of(a) != outlet))
             theirs_low = {t.lower() for t in theirs}
             ents = sorted(e for e in mine if e.lower() not in theirs_low)
-            if ents and unread:
-                texts = [t for o, t in unread if o != outlet]
-                ents = [e for e in ents if not any(_named_in(e, t) for t in texts)]
+            if ents:  # not named by another outlet's text either (only some paragraphs are parsed)
+                others = [t for o, t in lowered if o != outlet]
+                ents = [e for e in ents if not any(_named_in(e, t) for t in others)]
         if found or ents:
             result.append(OutletAdditions(outlet=outlet_of(by_id[ids[0]]), article_ids=ids, sentences=found[:MAX_ADDITIONS_SHOWN],
                                           entities=ents, n_sentences=len(found)))
@@ -435,7 +580,7 @@ def headline(articles: Sequence[Article], sel: Selection) -> str:
 def timeline(articles: Sequence[Article]) -> list[TimelineEntry]:
     entries = [TimelineEntry(published=a.published, outlet=outlet_of(a), article_id=a.id, title=a.title)
                for a in articles]
-    entries.sort(key=lambda e: (e.published is None, e.published or "", e.outlet))
+    entries.sort(key=lambda e: source_order(e.published, e.article_id))  # the sources' numbering order
     return entries
 
 
@@ -466,7 +611,7 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         articles = [a for a in articles if a.id in keep]
         if passages is not None:
             passages = [p for p in passages if p.article_id in keep and p.source_id in keep]
-    articles.sort(key=lambda a: (a.published is None, a.published or "", a.id))
+    articles.sort(key=lambda a: source_order(a.published, a.id))
     brief = Briefing(headline="", summary=[], story_id=story_id, version=version, n_articles=total,
                      max_words=max_words, timeline=timeline(articles))
     nlp_articles = nlp_sample(articles, duplicates, nlp_sample_size) if with_nlp else articles
@@ -482,7 +627,9 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         passages = _find_passages(articles)
     align = alignment(sel)
     cites = citations(sel, passages, align)
-    brief.summary = [SummarySentence(text=sel.units[i].text, article_ids=cites.get(i, [sel.units[i].article_id]),
+    rank = {a.id: k for k, a in enumerate(articles)}  # citations in the sources' numbering order
+    brief.summary = [SummarySentence(text=sel.units[i].text,
+                                     article_ids=sorted(cites.get(i, [sel.units[i].article_id]), key=rank.__getitem__),
                                      source_id=sel.units[i].article_id, position=sel.units[i].index,
                                      words=sel.units[i].words) for i in sel.chosen]
     brief.n_words = sum(s.words for s in brief.summary)

@@ -126,7 +126,7 @@ def citation_counts(c: Cluster) -> tuple[int, int, int]:
 
     if not c.citations:
         return 0, 0, 0
-    sel = select_summary(c.docs)
+    sel = select_summary(c.docs, distinct=False)  # its units and terms: the judged sentences are cited, not the summary
     where = {(u.article_id, u.text): i for i, u in enumerate(sel.units)}
     align = alignment(sel)
     tp = cited = gold = 0
