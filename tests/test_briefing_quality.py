@@ -12,7 +12,7 @@ from newsfold.models import Article
 from newsfold.store.db import Store
 from newsfold.summarize import Briefing, SummariesStage, load_briefing
 from newsfold.summarize.align import RESTATE, score, vectors
-from newsfold.summarize.core import additions, alignment, citations, select_summary
+from newsfold.summarize.core import Restatements, additions, alignment, citations, select_summary
 from nfpaths import EXAMPLES
 
 PAIRS = Path(__file__).parent / "data" / "restatement_pairs.jsonl"
@@ -62,6 +62,28 @@ def test_seed_briefing_has_no_fact_of_the_previous_year(seed_story) -> None:
     assert "2017" not in b.summary_text and "2017" not in json.dumps([s.text for s in b.summary])
     assert not any(s.text in old.text for s in b.summary)
     assert not any(d for d in b.discrepancies if any("2017" in v.value for v in d.values))
+
+
+def test_seed_summary_states_the_letter_first_and_each_fact_once(seed_story) -> None:
+    b, seed, store = seed_story
+    first = b.summary[0].text
+    assert "letter" in first and "Sunday" in first, first  # the event and its date
+    story = store.get_articles([i for i, n in seed.items() if n != "004"])
+    sel = select_summary(story, distinct=False)
+    at = {u.text: k for k, u in enumerate(sel.units)}
+    same = Restatements(sel.units, sel.terms, alignment(sel))  # the citations' restatement test
+    ks = [at[s.text] for s in b.summary]
+    assert len(ks) >= 2
+    assert not [(sel.units[i].text, sel.units[j].text) for n, i in enumerate(ks) for j in ks[n + 1:] if same(i, j)]
+
+
+def test_seed_facts_that_other_articles_report_are_no_outlets_addition(seed_story) -> None:
+    b, seed, _ = seed_story
+    assert all(len(a.sentences) == a.n_sentences for a in b.additions)  # every addition is shown: all are checked
+    for name in ("Argentina", "Helsinki", "Skripal"):
+        listed = [(a.outlet, x.text) for a in b.additions for x in a.sentences if name in x.text]
+        listed += [(a.outlet, e) for a in b.additions for e in a.entities if name in e]
+        assert not listed, (name, listed)
 
 
 def _story() -> list[Article]:

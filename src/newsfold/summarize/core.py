@@ -134,7 +134,7 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
         for c, v in consensus(units, candidates).items():
             agree[index[c]] = v
     align = Alignment([u.text for u in units]) if distinct else None
-    same = _Restatements(units, tm, align)
+    same = Restatements(units, tm, align)
     banned: set[int] = set()
     for _ in range(MAX_REFITS + 1):  # no two summary sentences state one fact: drop the later one, choose again
         allowed = [index[c] for c in candidates if c not in banned]
@@ -166,7 +166,7 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
                      extra=extra_unit, align=align)
 
 
-class _Restatements:
+class Restatements:
     """Whether unit j states unit i's fact (or i j's): the test citations use, lexical then by meaning."""
 
     def __init__(self, units: Sequence[SentenceUnit], tm: TermMatrix, align: Alignment | None) -> None:
@@ -207,7 +207,7 @@ def states(cos: float, contain: float, strong: bool) -> bool:
 
 
 def _lead(units: Sequence[SentenceUnit], tm: TermMatrix, candidates: Sequence[int],
-          order: Mapping[str, tuple[str, int]], same: "_Restatements") -> int | None:
+          order: Mapping[str, tuple[str, int]], same: "Restatements") -> int | None:
     """The event's lead: of the articles' first candidate sentences, the one most other articles state
     (lexically), the earliest article's on a tie."""
     first: dict[str, int] = {}
