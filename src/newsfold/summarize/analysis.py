@@ -20,7 +20,7 @@ Nothing the briefing reads holds a character offset: entity mentions are
 names, facts and quotes carry their sentence's text, and a fact's or
 quote's sentence never crosses a paragraph.
 
-``paragraph_analyses.analysis_json`` (extraction version 2)::
+``paragraph_analyses.analysis_json`` (extraction version 3)::
 
     {"entities": [["Vladimir Putin", "PERSON"], …],            # kept mentions, text order
      "facts": [{"kind", "key", "value", "shown", "sentence", "entity"}],
@@ -44,7 +44,7 @@ from .quotes import Quotation, Statement, attribute, extract_quotations
 
 log = logging.getLogger(__name__)
 
-EXTRACTION_VERSION = 2  # bump when what is extracted from a doc changes: stored records are then redone
+EXTRACTION_VERSION = 3  # bump when what is extracted from a doc changes: stored records are then redone
 BATCH_SIZE = 128  # paragraphs per spaCy batch (a paragraph is a few sentences)
 _QUOTE_MARKS = '"“”«»„'
 

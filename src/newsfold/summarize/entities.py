@@ -40,15 +40,39 @@ def clean_name(text: str) -> str:
     return s.strip()
 
 
+_PLACE_BEFORE = {"in", "near", "off"}  # "in Heraklion", "near Crete", "off Crete": what follows is a place
+_DATELINE_AFTER = {",", "—", "–", "-", "("}  # "HERAKLION, Greece —": a name opening a paragraph so is a place
+
+
 def entity_mentions(doc: Any) -> list[tuple[str, str]]:
-    """``(name, label)`` of every kept entity mention of a spaCy doc, in text order (names of 2+ characters)."""
+    """``(name, label)`` of every kept entity mention of a spaCy doc, in text order (names of 2+ characters).
+
+    An organisation of one or two words (not "the …", not an acronym) named
+    after "in", "near" or "off", or a name in capitals opening the paragraph
+    as a dateline does, is a place (``GPE``): the small model often takes an
+    unknown town or island for an organisation.  A story's entity takes the
+    label most of its mentions have (:func:`canonical_names`).
+    """
     out = []
     for ent in doc.ents:
         if ent.label_ in KEPT_LABELS:
             name = clean_name(ent.text)
             if len(name) >= 2:
-                out.append((name, ent.label_))
+                out.append((name, _label(doc, ent)))
     return out
+
+
+def _label(doc: Any, ent: Any) -> str:
+    """The mention's label; an organisation where only a place can be is a place (see :func:`entity_mentions`)."""
+    if ent.label_ != "ORG" or ent[0].lower_ == "the" or ent.text.isupper() and ent.start > 0:
+        return ent.label_
+    before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    after = doc[ent.end].text if ent.end < len(doc) else ""
+    if before in _PLACE_BEFORE and len(ent) <= 2:
+        return "GPE"
+    if ent.start == 0 and ent.text.isupper() and after in _DATELINE_AFTER:  # "HERAKLION, Crete —"
+        return "GPE"
+    return ent.label_
 
 
 def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
@@ -80,8 +104,12 @@ def canonical_names(mentions: Sequence[tuple[str, str]]) -> dict[tuple[str, str]
     for name, label in mentions:
         surface[(name.lower(), label)][name] += 1
         label_votes[name.lower()][label] += 1
-    # one label per name: the most frequent one
+    # one label per name: the most frequent one; a name used as a place in a third of its mentions or more
+    # (after "in", in a dateline: :func:`entity_mentions`) is a place the model also took for an organisation
     best_label = {n: c.most_common(1)[0][0] for n, c in label_votes.items()}
+    for n, c in label_votes.items():
+        if best_label[n] == "ORG" and 3 * c["GPE"] >= c.total():
+            best_label[n] = "GPE"
     persons = [n for n, lab in best_label.items() if lab == "PERSON" and " " in n]
     # a one-word name that ends a person's full name is that person, whatever spaCy labelled it
     for n in list(best_label):

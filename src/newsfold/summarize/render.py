@@ -64,7 +64,7 @@ def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 1
         out.append(f"No summary: {b.reason or 'nothing to summarize'}")
     if b.entities:
         out += ["", "Who and where"]
-        out.append(wrap("; ".join(f"{e.name} ({e.label.lower()}, {e.count}× in {len(e.article_ids)})"
+        out.append(wrap("; ".join(f"{e.name} ({e.label}, {e.count}× in {len(e.article_ids)})"
                                   for e in b.entities[:max_entities])))
     if b.additions:
         out += ["", "What each outlet adds"]
