@@ -1,4 +1,4 @@
-"""Summarize one story: selection, citations, additions, headline, timeline.
+"""Summarize one story: selection, citations, headline, timeline (additions: :mod:`.additions`).
 
 :func:`summarize_story` builds the whole :class:`Briefing`;
 :func:`select_summary` is the part ``newsfold eval summaries`` measures (the
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
-from ..models import UNKNOWN_OUTLET, Article, Passage, outlet_label
+from ..models import Article, Passage, outlet_label
 from ..published import source_order
-from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
-from .align import Alignment, anchors
+from .briefing import Briefing, SummarySentence, TimelineEntry
+from .align import Alignment
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 from .select import SubmodularSelector
 from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix
@@ -33,16 +33,10 @@ DUPLICATE_COS = 0.7      # candidates this similar are one candidate
 CITE_COS = 0.5           # a sentence this similar states the same thing
 CITE_CONTAIN = 0.75      # ... or one that contains this share of its (idf-weighted) content words
 CITE_BOTH = (0.38, 0.5)  # ... or one moderately similar that contains half of its content words
-NOVEL_COS = 0.35         # an addition has no sentence this similar elsewhere
-NOVEL_CONTAIN = 0.6      # ... and no sentence elsewhere that contains this share of its content
-TOGETHER = 4             # ... nor do its this many most similar sentences elsewhere, together,
-TOGETHER_CONTAIN = 0.55  # ... state this share of its content
-NAMED_CONTAIN = 0.35     # ... nor do they state this share of its content and all its names and numbers
 MAX_GROUND = 2500        # sentences used as coverage targets (sampled beyond this)
 MAX_CANDIDATES = 1500    # candidate sentences (the earliest in their articles first, beyond this)
 SIMILARITY = "cosine"
 SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merely adding sentences
-MAX_ADDITIONS_SHOWN = 8
 MAX_REFITS = 2           # selections made again after dropping a sentence that restates another
 CONSENSUS_COS = 0.7      # two sentences of different articles state the same fact, for consensus (MiniLM cosine)
 MAX_CONSENSUS = 48        # candidates encoded for consensus, at most (their articles' earliest first)
@@ -394,164 +388,13 @@ def _units_by_article(units: Sequence[SentenceUnit]) -> dict[str, np.ndarray]:
     return {a: np.asarray(js, dtype=np.int64) for a, js in out.items()}
 
 
-def _stated_together(tm: TermMatrix, B: sparse.csr_matrix, i: int, cos: np.ndarray, pool: np.ndarray,
-                     texts: Sequence[str] | None = None, common: Collection[str] = ()) -> bool:
-    """Whether the ``TOGETHER`` sentences of ``pool`` most similar to unit ``i`` state, between them,
-    ``TOGETHER_CONTAIN`` of its (IDF-weighted) content words, or ``NAMED_CONTAIN`` of them and every name and
-    number it gives but the story's ``common`` ones (:func:`.align.anchors`; ``texts``: the units' texts).  A sentence that joins two
-    facts other articles report, or reports one fact with other words around it, adds nothing."""
-    if pool.size < 2:
-        return False
-    near = pool[np.argsort(-cos[pool], kind="stable")[:TOGETHER]]
-    near = near[cos[near] > 0]
-    if near.size < 2:
-        return False
-    mine = B[i].indices
-    if not mine.size:
-        return False
-    have = np.zeros(B.shape[1], dtype=bool)
-    for j in near:
-        have[B[j].indices] = True
-    w = tm.idf[mine]
-    share = float(w[have[mine]].sum() / w.sum())
-    if share >= TOGETHER_CONTAIN:
-        return True
-    if share < NAMED_CONTAIN or texts is None:
-        return False
-    # the same who, where, when and how many: the names and numbers it states that are not the whole
-    # story's (named by half its articles or more) are all stated there
-    names, nums = anchors(texts[i])
-    if len(names | nums) < 2:
-        return False
-    there: set[str] = set()
-    for j in near:
-        n, u = anchors(texts[j])
-        there |= n | u
-    return (names | nums) - set(common) <= there
-
-
-def _story_anchors(articles: Sequence[Article], units: Sequence[SentenceUnit]) -> set[str]:
-    """The names and numbers (:func:`.align.anchors`) that half the story's articles or more state."""
-    per: dict[str, set[str]] = {}
-    for u in units:
-        n, x = anchors(u.text)
-        per.setdefault(u.article_id, set()).update(n | x)
-    counts: dict[str, int] = {}
-    for found in per.values():
-        for x in found:
-            counts[x] = counts.get(x, 0) + 1
-    return {x for x, c in counts.items() if 2 * c >= max(2, len(articles))}
-
-
 def outlet_of(a: Article) -> str:
     """The outlet an article is shown under: its outlet, else its site, else "unknown outlet"."""
     return outlet_label(a.outlet, a.url)
 
 
-def _source_of(a: Article) -> str:
-    """The source an article's additions are grouped by: its outlet or site; an article of unknown
-    outlet is a source of its own (it is not known to share an outlet with any other article)."""
-    label = outlet_label(a.outlet, a.url)
-    return "\0" + a.id if label == UNKNOWN_OUTLET else label
-
-
-def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[str, set[str]] | None = None,
-              shared_quotes: Sequence[AlignedQuote] = (), align: Alignment | None = None) -> list[OutletAdditions]:
-    """Per outlet, its sentences (and entities) that no other outlet of the story reports.
-
-    A sentence is the outlet's own when no sentence of another outlet is
-    similar to it or contains most of its content words, none restates it in
-    other words (``align``, :mod:`.align`: a paraphrase or a translation is
-    no addition), and it does not carry a quote that other articles render
-    too (``shared_quotes``).  An
-    entity is the outlet's own when no other outlet's article names it:
-    by ``entity_names`` for the articles it covers (the ones the entities
-    were read from), by the name appearing in the text for the others.
-    """
-    quoted: dict[str, list[str]] = {}
-    for q in shared_quotes:
-        if len({r.article_id for r in q.renderings}) > 1:
-            for r in q.renderings:
-                quoted.setdefault(r.article_id, []).append(_norm(r.text))
-    outlets: dict[str, list[str]] = {}
-    for a in articles:
-        outlets.setdefault(_source_of(a), []).append(a.id)
-    if len(outlets) < 2:
-        return []
-    units = sel.units
-    n = len(units)
-    X = sel.terms.X[:n]
-    tm_units = TermMatrix(X=X, vocab=sel.terms.vocab, idf=sel.terms.idf, terms=sel.terms.terms[:n])
-    outlet_of_article = {a.id: _source_of(a) for a in articles}
-    unit_outlet = np.asarray([outlet_of_article[u.article_id] for u in units], dtype=object)
-    # which eligible sentences have a near-statement in another outlet (row blocks keep memory flat)
-    rows = [i for i, u in enumerate(units) if u.eligible and len(set(sel.terms.terms[i])) >= 3]
-    echoed = np.zeros(n, dtype=bool)
-    later: list[tuple[int, np.ndarray]] = []  # (unit, its cosines): no lexical echo, asked by meaning after
-    B = (X > 0).astype(np.float64).tocsr()
-    texts = [u.text for u in units]
-    common = _story_anchors(articles, units)
-    for b0 in range(0, len(rows), 500):
-        blk = rows[b0:b0 + 500]
-        cos = (X[blk] @ X.T).toarray()
-        contain = _containment(tm_units, blk)
-        for k, i in enumerate(blk):
-            other = unit_outlet != unit_outlet[i]
-            if other.any() and (cos[k, other].max() >= NOVEL_COS or contain[k, other].max() >= NOVEL_CONTAIN
-                                or _stated_together(tm_units, B, i, cos[k], np.flatnonzero(other), texts, common)):
-                echoed[i] = True
-            elif align is not None:
-                later.append((i, cos[k]))
-    if align is not None:  # by meaning: the articles' earliest sentences first, within the encoder's budget
-        eligible = np.flatnonzero([u.eligible for u in units])
-        pools = {o: eligible[unit_outlet[eligible] == o] for o in dict.fromkeys(unit_outlet[eligible])}
-        for i, sims in sorted(later, key=lambda x: units[x[0]].index):
-            if not align.can_ask(i):
-                continue
-            for outlet, pool in pools.items():
-                if outlet != unit_outlet[i] and _by_meaning(align, i, sims, pool).size:
-                    echoed[i] = True
-                    break
-    lowered = [(_source_of(a), (a.text or "").lower()) for a in articles] if entity_names is not None else []
-    by_id = {a.id: a for a in articles}
-    result = []
-    for outlet, ids in outlets.items():
-        found: list[AddedSentence] = []
-        seen: set[str] = set()
-        for i in rows:
-            u = units[i]
-            if unit_outlet[i] != outlet or echoed[i]:
-                continue
-            key = _norm(u.text)
-            if any(qt and qt in key for qt in quoted.get(u.article_id, ())):
-                continue
-            if key in seen:
-                continue
-            seen.add(key)
-            found.append(AddedSentence(text=u.text, article_id=u.article_id, position=u.index))
-        ents: list[str] = []
-        if entity_names is not None:
-            mine = set().union(*(entity_names.get(i, set()) for i in ids))
-            theirs = set().union(*(entity_names.get(a.id, set()) for a in articles if _source_of(a) != outlet))
-            theirs_low = {t.lower() for t in theirs}
-            ents = sorted(e for e in mine if e.lower() not in theirs_low)
-            if ents:  # not named by another outlet's text either (only some paragraphs are parsed)
-                others = [t for o, t in lowered if o != outlet]
-                ents = [e for e in ents if not any(_named_in(e, t) for t in others)]
-        if found or ents:
-            result.append(OutletAdditions(outlet=outlet_of(by_id[ids[0]]), article_ids=ids, sentences=found[:MAX_ADDITIONS_SHOWN],
-                                          entities=ents, n_sentences=len(found)))
-    result.sort(key=lambda o: (-o.n_sentences, o.outlet))
-    return result
-
-
 # --------------------------------------------------------------- headline
 _ATTRIBUTION = re.compile(r",?\s+(?:[\w.'’-]+\s+){0,5}(?:said|says|reported|added|announced)(?:\s+on\s+\w+)?\.?$")
-
-
-def _named_in(name: str, lowered_text: str) -> bool:
-    """Whether ``name`` appears as whole words in a lower-cased text."""
-    return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered_text) is not None
 
 
 def headline(articles: Sequence[Article], sel: Selection) -> str:
@@ -654,6 +497,8 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         names = entity_names_by_article(nlp_articles, found)
         brief.quotes = align_quotes(nlp_articles, found, {a.id: outlet_of(a) for a in nlp_articles})
         brief.discrepancies = find_discrepancies(nlp_articles, found)
+    from .additions import additions
+
     brief.additions = additions(articles, sel, names, brief.quotes, align)
     return brief
 
