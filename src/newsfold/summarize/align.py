@@ -74,9 +74,12 @@ def vectors(texts: Sequence[str]) -> np.ndarray | None:
     if enc is None:
         return None
     todo = list(dict.fromkeys(t for t in texts if t not in _cache))
+    # one text per call: the int8 model quantizes activations per batch, so a sentence's vector would
+    # depend on the sentences encoded with it (and a decision near a threshold on the order of questions);
+    # alone, it costs about the same per sentence
+    for t in todo:
+        _cache[t] = enc.encode([t])[0]
     if todo:
-        for t, v in zip(todo, enc.encode(todo)):
-            _cache[t] = v
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     for t in texts:
