@@ -137,20 +137,27 @@ def _stated_together(tm: TermMatrix, B: sparse.csr_matrix, i: int, cos: np.ndarr
                      texts: Sequence[str] | None = None, common: Collection[str] = ()) -> bool:
     """Whether the ``TOGETHER`` sentences of ``pool`` most similar to unit ``i`` state, between them,
     ``TOGETHER_CONTAIN`` of its (IDF-weighted) content words, or ``NAMED_CONTAIN`` of them and every name and
-    number it gives but the story's ``common`` ones (:func:`.align.anchors`; ``texts``: the units' texts).  A sentence that joins two
-    facts other articles report, or reports one fact with other words around it, adds nothing."""
+    number it gives but the story's ``common`` ones (:func:`.align.anchors`; ``texts``: the units' texts).
+    A sentence that joins two facts other articles report, or reports one fact with other words around it,
+    adds nothing."""
     if pool.size < 2:
         return False
-    near = pool[np.argsort(-cos[pool], kind="stable")[:TOGETHER]]
+    sims = cos[pool]
+    if pool.size > TOGETHER:
+        top = np.argpartition(-sims, TOGETHER - 1)[:TOGETHER]
+        near = pool[top[np.argsort(-sims[top], kind="stable")]]
+    else:
+        near = pool[np.argsort(-sims, kind="stable")]
     near = near[cos[near] > 0]
     if near.size < 2:
         return False
-    mine = B[i].indices
+    ind, ptr = B.indices, B.indptr
+    mine = ind[ptr[i]:ptr[i + 1]]
     if not mine.size:
         return False
     have = np.zeros(B.shape[1], dtype=bool)
     for j in near:
-        have[B[j].indices] = True
+        have[ind[ptr[j]:ptr[j + 1]]] = True
     w = tm.idf[mine]
     share = float(w[have[mine]].sum() / w.sum())
     if share >= TOGETHER_CONTAIN:

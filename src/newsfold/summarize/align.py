@@ -87,6 +87,7 @@ def vectors(texts: Sequence[str]) -> np.ndarray | None:
     return np.stack([_cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
 
+@lru_cache(maxsize=50_000)
 def anchors(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The names (capitalised words past the first) and the numbers a sentence states."""
     toks = _TOKEN.findall(text)

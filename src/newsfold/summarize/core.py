@@ -133,7 +133,7 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
     for _ in range(MAX_REFITS + 1):  # no two summary sentences state one fact: drop the later one, choose again
         allowed = [index[c] for c in candidates if c not in banned]
         sel.fit(W, costs, allowed, positions=positions, X=Xs, concepts=concepts, concept_weights=cweights,
-                consensus=agree)
+                consensus=agree, parts=sel.parts_ if banned else None)
         picked = [space[k] for k in sel.selected_]
         restated = {j for n, j in enumerate(picked) if any(same(i, j) for i in picked[:n])} if distinct else set()
         if not restated:
