@@ -14,7 +14,8 @@ of those, the ones its entities, quotes and discrepancies read
 (:func:`.sample.nlp_sample`); of those, the paragraphs the briefing needs
 parsed (:func:`.needs.plan`: leads, and quotations and figures that other
 articles restate).  It reads their stored analyses (``paragraph_analyses``),
-parses the missing ones in one spaCy pass for the whole chunk, and writes
+parses the missing ones in one spaCy pass for the whole chunk (in a thread,
+while the previous chunk's briefings are written), and writes
 the new paragraph analyses, the briefings, the stories' headlines and
 their full-text rows in one transaction: a killed run resumes where it
 stopped and never parses a paragraph or writes a briefing twice.  Reading a
@@ -28,7 +29,8 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..models import Article, Passage
@@ -40,6 +42,7 @@ from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 
 if TYPE_CHECKING:
     from .analysis import ArticleAnalysis, ParagraphAnalysis
+    from .needs import Paragraph
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,22 @@ class _Pending:
     story_id: str
     article_ids: list[str]
     version: str
+
+
+@dataclass
+class _Chunk:
+    """A chunk of stories read for their briefings, its paragraphs being parsed (``job``, ``waits``)."""
+
+    pending: list[_Pending]
+    reads: dict[str, list[str]]
+    dups: set[str]
+    arts_of: dict[str, list[Article]]
+    stories: list[list[Article]] = field(default_factory=list)    # the articles the NLP reads, per story
+    plans: list[dict[str, list[Paragraph]]] = field(default_factory=list)
+    known: dict[str, ParagraphAnalysis] = field(default_factory=dict)  # stored paragraph analyses
+    new: set[str] = field(default_factory=set)                       # paragraphs this chunk parses
+    job: Future[dict[str, ParagraphAnalysis]] | None = None
+    waits: dict[str, Future[dict[str, ParagraphAnalysis]]] = field(default_factory=dict)
 
 
 def load_briefing(store: Store, story_id: str) -> Briefing | None:
@@ -76,7 +95,7 @@ class SummariesStage:
 
     name = "summaries"
 
-    def __init__(self, max_words: int = 100, batch_size: int = 20, with_nlp: bool = True,
+    def __init__(self, max_words: int = 100, batch_size: int = 8, with_nlp: bool = True,
                  sample_size: int = SAMPLE_SIZE, nlp_sample_size: int = NLP_SAMPLE) -> None:
         self.max_words = max_words
         self.batch_size = batch_size
@@ -129,41 +148,104 @@ class SummariesStage:
                     conn.execute("DELETE FROM stories_fts WHERE story_id = ?", (sid,))
         total = len(pending)
         progress(self.name, 0, total)
-        for start in range(0, total, self.batch_size):
-            chunk = pending[start:start + self.batch_size]
-            reads = {p.story_id: self.sample(store, p) for p in chunk}
-            articles = {a.id: a for a in store.get_articles(sorted({i for ids in reads.values() for i in ids}))}
-            dups = _duplicates(store, list(articles))
-            arts_of = {p.story_id: [articles[i] for i in reads[p.story_id] if i in articles] for p in chunk}
-            analyses: dict[str, ArticleAnalysis] = {}
-            fresh_paras: dict[str, ParagraphAnalysis] = {}
-            if self.with_nlp:
-                stories = [nlp_sample(arts, dups, self.nlp_sample_size) for arts in arts_of.values()]
-                analyses, fresh_paras, n_parsed = self.analyses(store, stories)
-                report.details["parsed"] += n_parsed
-            done = []
-            for p in chunk:
-                briefing = summarize_story(arts_of[p.story_id], max_words=self.max_words,
-                                           passages=_passages(store, reads[p.story_id]), story_id=p.story_id,
-                                           version=p.version, with_nlp=self.with_nlp, analyses=analyses,
-                                           n_articles=len(p.article_ids), duplicates=dups,
-                                           sample_size=self.sample_size, nlp_sample_size=self.nlp_sample_size)
-                report.details["empty"] += int(not briefing.summary)
-                report.details["sampled"] += int(briefing.sampled is not None)
-                done.append((p, briefing))
-            with store.atomic() as conn:
-                if fresh_paras:
-                    from .analysis import model_key
-
-                    conn.executemany(
-                        "INSERT OR IGNORE INTO paragraph_analyses (hash, model, analysis_json) VALUES (?, ?, ?)",
-                        [(k, model_key(), pa.to_json()) for k, pa in fresh_paras.items()])
-                for p, b in done:
-                    self._write(conn, p, b)
-            report.details["paragraphs_parsed"] += len(fresh_paras)
-            report.processed += len(done)
-            progress(self.name, report.processed, total)
+        chunks = [pending[k:k + self.batch_size] for k in range(0, total, self.batch_size)]
+        # spaCy parses the next chunk's paragraphs in a thread while this chunk's briefings are written (the
+        # encoder and numpy release the interpreter lock): the two halves of the stage share the cores
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as parser:
+            inflight: dict[str, Future[dict[str, ParagraphAnalysis]]] = {}
+            ahead: _Chunk | None = None
+            for chunk in chunks:
+                read = self._read(store, chunk, parser, inflight)
+                if ahead is not None:
+                    self._finish(store, ahead, inflight, report, progress, total)
+                ahead = read
+            if ahead is not None:
+                self._finish(store, ahead, inflight, report, progress, total)
         return report
+
+    def _read(self, store: Store, chunk: list[_Pending], parser: Executor | None,
+              inflight: dict[str, Future[dict[str, ParagraphAnalysis]]]) -> _Chunk:
+        """Read a chunk of stories: the articles each briefing reads, the paragraphs it needs parsed and their
+        stored analyses; the missing ones (not already being parsed) go to ``parser``."""
+        from .analysis import ParagraphAnalysis, analyse_paragraphs, model_key, to_parse
+        from .needs import plan
+
+        reads = {p.story_id: self.sample(store, p) for p in chunk}
+        articles = {a.id: a for a in store.get_articles(sorted({i for ids in reads.values() for i in ids}))}
+        dups = _duplicates(store, list(articles))
+        arts_of = {p.story_id: [articles[i] for i in reads[p.story_id] if i in articles] for p in chunk}
+        out = _Chunk(chunk, reads, dups, arts_of)
+        if not self.with_nlp:
+            return out
+        out.stories = [nlp_sample(arts, dups, self.nlp_sample_size) for arts in arts_of.values()]
+        out.plans = [plan(arts) for arts in out.stories]
+        wanted: dict[str, str] = {}
+        for pl in out.plans:
+            wanted.update(to_parse(pl))
+        key = model_key()
+        for h, model, js in _rows_in(store, "SELECT hash, model, analysis_json FROM paragraph_analyses"
+                                            " WHERE hash IN ({})", sorted(wanted)):
+            if model == key:
+                out.known[h] = ParagraphAnalysis.from_json(js)
+        new = {k: t for k, t in wanted.items() if k not in out.known and k not in inflight}
+        out.new = set(new)
+        if new:
+            texts = list(new.values())
+            job: Future[dict[str, ParagraphAnalysis]]
+            if parser is None:
+                job = Future()
+                job.set_result(dict(zip(new, analyse_paragraphs(texts))))
+            else:
+                job = parser.submit(lambda: dict(zip(new, analyse_paragraphs(texts))))
+            out.job = job
+            for k in new:
+                inflight[k] = job
+        out.waits = {k: inflight[k] for k in wanted if k not in out.known}
+        return out
+
+    def _combine(self, c: _Chunk) -> dict[str, ArticleAnalysis]:
+        """The chunk's article analyses, once the paragraphs it waits for are parsed."""
+        from .analysis import combine_story
+
+        known = dict(c.known)
+        for k, job in c.waits.items():
+            known[k] = job.result()[k]
+        out: dict[str, ArticleAnalysis] = {}
+        for arts, pl in zip(c.stories, c.plans):
+            out.update(combine_story(arts, pl, known))
+        return out
+
+    def _finish(self, store: Store, c: _Chunk, inflight: dict[str, Future[dict[str, ParagraphAnalysis]]],
+                report: StageReport, progress: ProgressFn, total: int) -> None:
+        """Write the chunk's briefings and the paragraph analyses it parsed, in one transaction."""
+        from .analysis import model_key, paragraph_key
+
+        analyses = self._combine(c) if self.with_nlp else {}
+        fresh = c.job.result() if c.job is not None else {}
+        report.details["parsed"] += sum(any(p.parse and paragraph_key(p.text) in c.new for p in pl[a.id])
+                                        for arts, pl in zip(c.stories, c.plans) for a in arts)
+        done = []
+        for p in c.pending:
+            briefing = summarize_story(c.arts_of[p.story_id], max_words=self.max_words,
+                                       passages=_passages(store, c.reads[p.story_id]), story_id=p.story_id,
+                                       version=p.version, with_nlp=self.with_nlp, analyses=analyses,
+                                       n_articles=len(p.article_ids), duplicates=c.dups,
+                                       sample_size=self.sample_size, nlp_sample_size=self.nlp_sample_size)
+            report.details["empty"] += int(not briefing.summary)
+            report.details["sampled"] += int(briefing.sampled is not None)
+            done.append((p, briefing))
+        with store.atomic() as conn:
+            if fresh:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO paragraph_analyses (hash, model, analysis_json) VALUES (?, ?, ?)",
+                    [(k, model_key(), pa.to_json()) for k, pa in fresh.items()])
+            for p, b in done:
+                self._write(conn, p, b)
+        for k in c.new:
+            inflight.pop(k, None)
+        report.details["paragraphs_parsed"] += len(fresh)
+        report.processed += len(done)
+        progress(self.name, report.processed, total)
 
     def sample(self, store: Store, p: _Pending) -> list[str]:
         """The ids of the articles the story's briefing reads: all of them, or a sample of a big story."""
@@ -175,37 +257,23 @@ class SummariesStage:
             " WHERE sa.story_id = ?", (p.story_id,)).fetchall()
         return sorted(choose_sample([Member(r[0], r[1], r[2], bool(r[3])) for r in rows], self.sample_size))
 
-    @staticmethod
-    def analyses(store: Store, stories: list[list[Article]]) -> tuple[
+    def analyses(self, store: Store, stories: list[list[Article]]) -> tuple[
             dict[str, ArticleAnalysis], dict[str, ParagraphAnalysis], int]:
-        """The analyses of the stories' articles, the paragraph analyses parsed now (to store), and how
+        """The analyses of the stories' articles, the paragraph analyses parsed now (not stored), and how
         many articles had a paragraph parsed now.
 
         Each story's briefing parses the paragraphs it needs (:func:`.needs.plan`);
         stored paragraph analyses of the same model are reused, and the
         missing ones of all ``stories`` are parsed in one spaCy pass.
         """
-        from .analysis import ParagraphAnalysis, analyse_paragraphs, combine_story, model_key, paragraph_key, to_parse
-        from .needs import plan
+        from .analysis import paragraph_key
 
-        plans = [plan(arts) for arts in stories]
-        wanted: dict[str, str] = {}
-        for pl in plans:
-            wanted.update(to_parse(pl))
-        key = model_key()
-        known: dict[str, ParagraphAnalysis] = {}
-        for h, model, js in _rows_in(store, "SELECT hash, model, analysis_json FROM paragraph_analyses"
-                                            " WHERE hash IN ({})", sorted(wanted)):
-            if model == key:
-                known[h] = ParagraphAnalysis.from_json(js)
-        new = {k: t for k, t in wanted.items() if k not in known}
-        fresh = dict(zip(new, analyse_paragraphs(list(new.values())))) if new else {}
-        known.update(fresh)
-        out: dict[str, ArticleAnalysis] = {}
-        n_parsed = 0
-        for arts, pl in zip(stories, plans):
-            out.update(combine_story(arts, pl, known))
-            n_parsed += sum(any(p.parse and paragraph_key(p.text) in new for p in pl[a.id]) for a in arts)
+        c = self._read(store, [_Pending(f"s{k}", [a.id for a in arts], "") for k, arts in enumerate(stories)],
+                       None, {})
+        out = self._combine(c)
+        fresh = c.job.result() if c.job is not None else {}
+        n_parsed = sum(any(p.parse and paragraph_key(p.text) in c.new for p in pl[a.id])
+                       for arts, pl in zip(c.stories, c.plans) for a in arts)
         return out, fresh, n_parsed
 
     @staticmethod
