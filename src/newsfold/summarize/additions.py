@@ -120,16 +120,20 @@ def stated_elsewhere(articles: Sequence[Article], sel: Selection, align: Alignme
                 echoed[i] = True
             elif align is not None:
                 later.append((i, cos[k]))
-    if align is not None:  # by meaning: the articles' earliest sentences first, within the encoder's budget
+    if align is not None:  # by meaning: the articles' earliest sentences first, within the encoder's budget,
+        # until an outlet has as many additions as are shown (the others only count)
         eligible = np.flatnonzero([u.eligible for u in units])
         pools = {o: eligible[unit_outlet[eligible] == o] for o in dict.fromkeys(unit_outlet[eligible])}
+        kept: dict[str, int] = {}
         for i, sims in sorted(later, key=lambda x: units[x[0]].index):
-            if not align.can_ask(i):
+            if kept.get(unit_outlet[i], 0) >= MAX_ADDITIONS_SHOWN or not align.can_ask(i):
                 continue
             for outlet, pool in pools.items():
                 if outlet != unit_outlet[i] and _by_meaning(align, i, sims, pool).size:
                     echoed[i] = True
                     break
+            else:
+                kept[unit_outlet[i]] = kept.get(unit_outlet[i], 0) + 1
     return rows, echoed
 
 
