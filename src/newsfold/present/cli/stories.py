@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ...models import to_jsonable
+from ...published import shown
 from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, eval_group, json_option,
                      pass_ctx, stage_progress)
 
@@ -30,7 +31,7 @@ def _print_stories(store: Any, views: list[Any]) -> None:
         echo("No stories yet. Add articles with `newsfold add PATH...`.")
         return
     for s in views:
-        dates = f"{(s.first_published or '?')[:10]} → {(s.last_published or '?')[:10]}"
+        dates = f"{shown(s.first_published, '?')[:10]} → {shown(s.last_published, '?')[:10]}"
         echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
 
 
@@ -65,7 +66,7 @@ def stories(ctx: Context, include_merged: bool, since: str | None, until: str | 
              else "No stories yet. Add articles with `newsfold add PATH...`.")
         return
     for s in data.stories:
-        dates = f"{(s.first_published or '?')[:10]} → {(s.last_published or '?')[:10]}"
+        dates = f"{shown(s.first_published, '?')[:10]} → {shown(s.last_published, '?')[:10]}"
         echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
     if data.has_more:
         echo(f"… {data.total} stories in all; the next ones: `newsfold stories --page {page_no + 1}`", err=True)
@@ -81,7 +82,6 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
 
     The JSON is the API's ``/api/stories/ID``.
     """
-    from ...published import shown
     from ..query import story_detail
 
     d = story_detail(ctx.store().conn, story_id, cache=False)
