@@ -272,3 +272,28 @@ def test_shared_paragraphs_are_parsed_once(tmp_path: Path) -> None:
     an = stage.analyses(store, [store.get_articles([rows[0]["id"]]), store.get_articles(["copy"])])[0]
     orig, cp = an[rows[0]["id"]], an["copy"]
     assert cp.entities == orig.entities and cp.quotes == orig.quotes and cp.facts == orig.facts
+
+
+def test_sentence_vectors_are_stored_and_a_rewrite_encodes_none_again(tmp_path: Path, monkeypatch) -> None:
+    """A briefing written again (another process: nothing cached) reads its sentences' vectors from the store."""
+    from newsfold.summarize import align
+
+    rows = next(iter(ecb_events().values()))[:5]
+    store = Store(tmp_path / "v.db")
+    put(store, "s", insert(store, rows))
+    SummariesStage().catch_up(store)
+    stored = store.conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0]
+    assert stored > 0
+    first = load_briefing(store, "s")
+    enc = align._encoder()
+    if enc is None:
+        pytest.skip("the MiniLM encoder is not installed")
+    calls: list[str] = []
+    real = enc.encode
+    monkeypatch.setattr(enc, "encode", lambda texts: calls.extend(texts) or real(texts))
+    align._cache.clear()
+    with store.atomic() as c:
+        c.execute("DELETE FROM summaries")
+    SummariesStage().catch_up(store)
+    assert calls == [] and load_briefing(store, "s").summary == first.summary
+    assert store.conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0] == stored

@@ -199,4 +199,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (hash, model)
     ) WITHOUT ROWID;
     """,
+    # 11: summaries — each distinct sentence's MiniLM vector (key: a hash of its text), encoded once for the
+    #     restatement tests (citations, additions, redundancy) of every briefing that asks about it
+    """
+    CREATE TABLE IF NOT EXISTS sentence_vectors (
+        hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (hash, model)
+    ) WITHOUT ROWID;
+    """,
 ]

@@ -25,13 +25,15 @@ Cost is bounded: a story encodes at most ``MAX_ENCODED`` sentences, in the
 order the questions come (the summary's sentences and each other article's
 lexically closest sentence first, then the articles' earliest sentences for
 "what each outlet adds"), and every sentence's vector is cached in the
-process by its text, so wire copies and a refreshed story cost nothing more.
+process by its text and stored (``sentence_vectors``, by the Summaries
+stage), so wire copies and a refreshed story cost nothing more.
 Past the budget the lexical tests stand alone.  Without the
 encoder (its weights not installed) the lexical tests stand alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections import OrderedDict
@@ -52,7 +54,9 @@ MAX_TOKENS = 64
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*")
+MODEL_KEY = f"minilm-int8-channel-{MAX_TOKENS}-alone"  # the vectors' model (``sentence_vectors.model``)
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
+_fresh: dict[str, np.ndarray] = {}  # encoded since the last :func:`take_fresh` (for the store)
 
 
 @lru_cache(maxsize=1)
@@ -78,13 +82,33 @@ def vectors(texts: Sequence[str]) -> np.ndarray | None:
     # depend on the sentences encoded with it (and a decision near a threshold on the order of questions);
     # alone, it costs about the same per sentence
     for t in todo:
-        _cache[t] = enc.encode([t])[0]
+        _cache[t] = _fresh[t] = enc.encode([t])[0]
     if todo:
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     for t in texts:
         _cache.move_to_end(t)
     return np.stack([_cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+
+
+def sentence_key(text: str) -> str:
+    """The key of a sentence's stored vector: a hash of its text."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def remember(found: dict[str, np.ndarray]) -> None:
+    """Known vectors (stored ones, by text): a question about these sentences encodes nothing."""
+    for t, v in found.items():
+        _cache[t] = v
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+
+
+def take_fresh() -> dict[str, np.ndarray]:
+    """The vectors encoded since the last call (by text), for the caller to store."""
+    out = dict(_fresh)
+    _fresh.clear()
+    return out
 
 
 @lru_cache(maxsize=50_000)

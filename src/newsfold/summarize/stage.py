@@ -33,6 +33,8 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..models import Article, Passage
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
@@ -91,7 +93,8 @@ def is_stale(store: Store, story_id: str) -> bool:
 
 
 class SummariesStage:
-    """Keep ``summaries`` (and ``stories.headline``, ``stories_fts``, ``paragraph_analyses``) in step with the stories."""
+    """Keep ``summaries`` (and ``stories.headline``, ``stories_fts``, ``paragraph_analyses``,
+    ``sentence_vectors``) in step with the stories."""
 
     name = "summaries"
 
@@ -222,6 +225,7 @@ class SummariesStage:
 
         analyses = self._combine(c) if self.with_nlp else {}
         fresh = c.job.result() if c.job is not None else {}
+        _load_vectors(store, [a for arts in c.arts_of.values() for a in arts])
         report.details["parsed"] += sum(any(p.parse and paragraph_key(p.text) in c.new for p in pl[a.id])
                                         for arts, pl in zip(c.stories, c.plans) for a in arts)
         done = []
@@ -239,6 +243,7 @@ class SummariesStage:
                 conn.executemany(
                     "INSERT OR IGNORE INTO paragraph_analyses (hash, model, analysis_json) VALUES (?, ?, ?)",
                     [(k, model_key(), pa.to_json()) for k, pa in fresh.items()])
+            _store_vectors(conn)
             for p, b in done:
                 self._write(conn, p, b)
         for k in c.new:
@@ -313,6 +318,29 @@ def _rows_in(store: Store, query: str, values: list[str], size: int = 500) -> It
     for i in range(0, len(values), size):
         chunk = values[i:i + size]
         yield from store.conn.execute(query.format(",".join("?" * len(chunk))), chunk)
+
+
+def _load_vectors(store: Store, articles: list[Article]) -> None:
+    """Give the restatement tests (:mod:`.align`) the stored vectors of the articles' sentences."""
+    from ..sentences import split_sentences
+    from .align import MODEL_KEY, remember, sentence_key
+
+    by_key = {sentence_key(t): t for a in articles for t in split_sentences(a.text or "")}
+    found = {}
+    for h, model, blob in _rows_in(store, "SELECT hash, model, vector FROM sentence_vectors WHERE hash IN ({})",
+                                   sorted(by_key)):
+        if model == MODEL_KEY:
+            found[by_key[h]] = np.frombuffer(blob, dtype=np.float32)
+    remember(found)
+
+
+def _store_vectors(conn: sqlite3.Connection) -> None:
+    """Store the sentence vectors encoded since the last call (each distinct sentence once)."""
+    from .align import MODEL_KEY, sentence_key, take_fresh
+
+    conn.executemany("INSERT OR IGNORE INTO sentence_vectors (hash, model, vector) VALUES (?, ?, ?)",
+                     [(sentence_key(t), MODEL_KEY, np.asarray(v, dtype=np.float32).tobytes())
+                      for t, v in take_fresh().items()])
 
 
 def _duplicates(store: Store, ids: list[str]) -> set[str]:
