@@ -56,7 +56,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*")
 MODEL_KEY = f"minilm-int8-channel-{MAX_TOKENS}-alone"  # the vectors' model (``sentence_vectors.model``)
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
-_fresh: dict[str, np.ndarray] = {}  # encoded since the last :func:`take_fresh` (for the store)
+_fresh: dict[str, np.ndarray] = {}  # used since the last :func:`take_fresh` (for the store)
 
 
 @lru_cache(maxsize=1)
@@ -82,12 +82,13 @@ def vectors(texts: Sequence[str]) -> np.ndarray | None:
     # depend on the sentences encoded with it (and a decision near a threshold on the order of questions);
     # alone, it costs about the same per sentence
     for t in todo:
-        _cache[t] = _fresh[t] = enc.encode([t])[0]
+        _cache[t] = enc.encode([t])[0]
     if todo:
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     for t in texts:
         _cache.move_to_end(t)
+        _fresh[t] = _cache[t]
     return np.stack([_cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
 
@@ -105,7 +106,7 @@ def remember(found: dict[str, np.ndarray]) -> None:
 
 
 def take_fresh() -> dict[str, np.ndarray]:
-    """The vectors encoded since the last call (by text), for the caller to store."""
+    """The vectors used since the last call (by text; encoded now or before), for the caller to store."""
     out = dict(_fresh)
     _fresh.clear()
     return out

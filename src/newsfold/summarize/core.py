@@ -442,10 +442,36 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
     stage's re-used passages between the articles; when None, they are
     looked for here.  Entities, quotes and discrepancies read at most
     ``nlp_sample_size`` of the articles (:func:`.sample.nlp_sample`).
-    ``analyses`` are stored per-article analyses (:mod:`.analysis`);
-    articles without one are parsed here.
+    ``analyses`` are the articles' analyses (:mod:`.analysis`); when one is
+    missing, the story is parsed here.
     ``with_nlp=False`` skips spaCy (no entities, quotes or discrepancies).
+    The work is done in two steps, :func:`draft_briefing` (what needs no
+    parse) and :func:`complete_briefing`, so that a caller can parse while
+    it drafts.
     """
+    draft = draft_briefing(articles, max_words=max_words, passages=passages, story_id=story_id, version=version,
+                           with_nlp=with_nlp, n_articles=n_articles, duplicates=duplicates,
+                           sample_size=sample_size, nlp_sample_size=nlp_sample_size)
+    return complete_briefing(draft, analyses)
+
+
+@dataclass
+class Draft:
+    """A briefing without what the parse gives (entities, quotes, discrepancies) and without additions."""
+
+    brief: Briefing
+    articles: list[Article]
+    nlp_articles: list[Article]
+    sel: Selection | None = None
+    align: Alignment | None = None
+    with_nlp: bool = True
+
+
+def draft_briefing(articles: list[Article], *, max_words: int = 100, passages: Sequence[Passage] | None = None,
+                   story_id: str | None = None, version: str = "", with_nlp: bool = True,
+                   n_articles: int | None = None, duplicates: Collection[str] = (), sample_size: int = SAMPLE_SIZE,
+                   nlp_sample_size: int = NLP_SAMPLE) -> Draft:
+    """The first step of :func:`summarize_story`: sample, summary, citations, headline, timeline."""
     articles = [a for a in articles if a is not None]
     total = max(n_articles or 0, len(articles))
     if len(articles) > sample_size:
@@ -462,13 +488,14 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         brief.sampled = {"used": len(articles), "of": total}
         if len(nlp_articles) < len(articles):
             brief.sampled["nlp_used"] = len(nlp_articles)
+    draft = Draft(brief=brief, articles=articles, nlp_articles=nlp_articles, with_nlp=with_nlp)
     if not articles:
         brief.reason = "the story has no articles"
-        return brief
-    sel = select_summary(articles, max_words=max_words)
+        return draft
+    sel = draft.sel = select_summary(articles, max_words=max_words)
     if passages is None:
         passages = _find_passages(articles)
-    align = alignment(sel)
+    align = draft.align = alignment(sel)
     cites = citations(sel, passages, align)
     rank = {a.id: k for k, a in enumerate(articles)}  # citations in the sources' numbering order
     brief.summary = [SummarySentence(text=sel.units[i].text,
@@ -483,8 +510,16 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
             brief.reason = (f"none of the story's {len(sel.units)} sentences is a complete sentence of "
                             f"6–70 words that fits in {max_words} words")
     brief.headline = headline(articles, sel)
+    return draft
+
+
+def complete_briefing(draft: Draft, analyses: Mapping[str, ArticleAnalysis] | None = None) -> Briefing:
+    """The second step of :func:`summarize_story`: entities, quotes, discrepancies (from ``analyses``), additions."""
+    brief, sel, nlp_articles = draft.brief, draft.sel, draft.nlp_articles
+    if sel is None:
+        return brief
     names = None
-    if with_nlp and any(u.text.strip() for u in sel.units):
+    if draft.with_nlp and any(u.text.strip() for u in sel.units):
         from .analysis import analyse
         from .discrepancies import find_discrepancies
         from .entities import entity_names_by_article, story_entities
@@ -499,7 +534,7 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         brief.discrepancies = find_discrepancies(nlp_articles, found)
     from .additions import additions
 
-    brief.additions = additions(articles, sel, names, brief.quotes, align)
+    brief.additions = additions(draft.articles, sel, names, brief.quotes, draft.align)
     return brief
 
 

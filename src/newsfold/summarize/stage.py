@@ -39,7 +39,7 @@ from ..models import Article, Passage
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
 from .briefing import Briefing
-from .core import summarize_story
+from .core import complete_briefing, draft_briefing
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 
 if TYPE_CHECKING:
@@ -152,8 +152,8 @@ class SummariesStage:
         total = len(pending)
         progress(self.name, 0, total)
         chunks = [pending[k:k + self.batch_size] for k in range(0, total, self.batch_size)]
-        # spaCy parses the next chunk's paragraphs in a thread while this chunk's briefings are written (the
-        # encoder and numpy release the interpreter lock): the two halves of the stage share the cores
+        # spaCy parses in a thread while the briefings are drafted and written (the encoder and numpy release
+        # the interpreter lock): a chunk's paragraphs while it is drafted and the previous chunk is finished
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as parser:
             inflight: dict[str, Future[dict[str, ParagraphAnalysis]]] = {}
             ahead: _Chunk | None = None
@@ -223,18 +223,20 @@ class SummariesStage:
         """Write the chunk's briefings and the paragraph analyses it parsed, in one transaction."""
         from .analysis import model_key, paragraph_key
 
+        _load_vectors(store, [a for arts in c.arts_of.values() for a in arts])
+        # what needs no parse first (the chunk's paragraphs are parsed meanwhile), then the rest
+        drafts = [draft_briefing(c.arts_of[p.story_id], max_words=self.max_words,
+                                 passages=_passages(store, c.reads[p.story_id]), story_id=p.story_id,
+                                 version=p.version, with_nlp=self.with_nlp, n_articles=len(p.article_ids),
+                                 duplicates=c.dups, sample_size=self.sample_size,
+                                 nlp_sample_size=self.nlp_sample_size) for p in c.pending]
         analyses = self._combine(c) if self.with_nlp else {}
         fresh = c.job.result() if c.job is not None else {}
-        _load_vectors(store, [a for arts in c.arts_of.values() for a in arts])
         report.details["parsed"] += sum(any(p.parse and paragraph_key(p.text) in c.new for p in pl[a.id])
                                         for arts, pl in zip(c.stories, c.plans) for a in arts)
         done = []
-        for p in c.pending:
-            briefing = summarize_story(c.arts_of[p.story_id], max_words=self.max_words,
-                                       passages=_passages(store, c.reads[p.story_id]), story_id=p.story_id,
-                                       version=p.version, with_nlp=self.with_nlp, analyses=analyses,
-                                       n_articles=len(p.article_ids), duplicates=c.dups,
-                                       sample_size=self.sample_size, nlp_sample_size=self.nlp_sample_size)
+        for p, draft in zip(c.pending, drafts):
+            briefing = complete_briefing(draft, analyses)
             report.details["empty"] += int(not briefing.summary)
             report.details["sampled"] += int(briefing.sampled is not None)
             done.append((p, briefing))
@@ -335,7 +337,7 @@ def _load_vectors(store: Store, articles: list[Article]) -> None:
 
 
 def _store_vectors(conn: sqlite3.Connection) -> None:
-    """Store the sentence vectors encoded since the last call (each distinct sentence once)."""
+    """Store the sentence vectors used since the last call (each distinct sentence once)."""
     from .align import MODEL_KEY, sentence_key, take_fresh
 
     conn.executemany("INSERT OR IGNORE INTO sentence_vectors (hash, model, vector) VALUES (?, ?, ?)",
