@@ -140,7 +140,7 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
             break
         banned |= restated
     picked = [i for i in picked if i not in banned]
-    lead = _lead(units, tm, candidates, order, same) if distinct else None
+    lead = _lead(units, tm, candidates, order, same, picked) if distinct else None
     if lead is not None and lead not in picked:  # the event's lead first: in place of what it restates
         picked = [i for i in picked if not same(lead, i)]
         while picked and units[lead].words + sum(units[i].words for i in picked) > max_words:
@@ -201,15 +201,16 @@ def states(cos: float, contain: float, strong: bool) -> bool:
 
 
 def _lead(units: Sequence[SentenceUnit], tm: TermMatrix, candidates: Sequence[int],
-          order: Mapping[str, tuple[str, int]], same: "Restatements") -> int | None:
+          order: Mapping[str, tuple[str, int]], same: "Restatements", picked: Sequence[int] = ()) -> int | None:
     """The event's lead: of the articles' first candidate sentences, the one most other articles state
-    (lexically), the earliest article's on a tie."""
+    (lexically), the earliest article's on a tie; of those already ``picked``, when there are."""
     first: dict[str, int] = {}
     for c in sorted(candidates, key=lambda i: units[i].index):
         first.setdefault(units[c].article_id, c)
     if not first:
         return None
-    leads = sorted(first.values(), key=lambda i: order[units[i].article_id])
+    chosen = [i for i in first.values() if i in picked]
+    leads = sorted(chosen or first.values(), key=lambda i: order[units[i].article_id])
     if len(leads) == 1:
         return leads[0]
     n = len(units)
