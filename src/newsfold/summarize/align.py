@@ -64,7 +64,7 @@ def _encoder() -> Any:
     try:
         from ..stories.represent import MiniLMEncoder
 
-        enc = MiniLMEncoder(max_tokens=MAX_TOKENS)
+        enc = MiniLMEncoder(max_tokens=MAX_TOKENS, threads=1)  # one sentence at a time: a second thread only waits
         enc.encode(["warm up"])
         return enc
     except Exception as e:  # the weights are an optional install: say so once, keep the lexical tests
