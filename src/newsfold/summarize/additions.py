@@ -12,7 +12,9 @@ when a sentence of another outlet
   joins facts others report, or reports one with other words around it,
   adds nothing (names, numbers);
 * or restates it in other words (:mod:`.align`, MiniLM: a paraphrase or a
-  translation), within the story's encoder budget.
+  translation): one of the ``MEANING_ASKS`` sentences of other outlets most
+  similar to it, the articles' earliest sentences asked first, within
+  ``MEANING_ENCODED`` more encoded sentences.
 
 It is no addition either when it carries a quote that other articles
 render too.  A name is an outlet's own when no other outlet's parsed
@@ -39,6 +41,8 @@ TOGETHER = 4             # ... nor do its this many most similar sentences elsew
 TOGETHER_CONTAIN = 0.55  # ... state this share of its content
 NAMED_CONTAIN = 0.35     # ... nor do they state this share of its content and all its names and numbers
 MAX_ADDITIONS_SHOWN = 8
+MEANING_ASKS = 2         # a sentence is asked by meaning of the sentences of other outlets most similar to it
+MEANING_ENCODED = 6      # ... encoding at most this many more of the story's sentences
 
 
 def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[str, set[str]] | None = None,
@@ -120,18 +124,19 @@ def stated_elsewhere(articles: Sequence[Article], sel: Selection, align: Alignme
                 echoed[i] = True
             elif align is not None:
                 later.append((i, cos[k]))
-    if align is not None:  # by meaning: the articles' earliest sentences first, within the encoder's budget,
-        # until an outlet has as many additions as are shown (the others only count)
+    if align is not None:  # by meaning: the articles' earliest sentences first, within the encoder's budget
+        # (``MEANING_ENCODED`` more sentences), until an outlet has as many additions as are shown
         eligible = np.flatnonzero([u.eligible for u in units])
-        pools = {o: eligible[unit_outlet[eligible] == o] for o in dict.fromkeys(unit_outlet[eligible])}
+        stop = align.encoded + MEANING_ENCODED
         kept: dict[str, int] = {}
         for i, sims in sorted(later, key=lambda x: units[x[0]].index):
             if kept.get(unit_outlet[i], 0) >= MAX_ADDITIONS_SHOWN or not align.can_ask(i):
                 continue
-            for outlet, pool in pools.items():
-                if outlet != unit_outlet[i] and _by_meaning(align, i, sims, pool).size:
-                    echoed[i] = True
-                    break
+            if align.encoded >= stop:
+                break
+            pool = eligible[unit_outlet[eligible] != unit_outlet[i]]
+            if _by_meaning(align, i, sims, pool, MEANING_ASKS).size:
+                echoed[i] = True
             else:
                 kept[unit_outlet[i]] = kept.get(unit_outlet[i], 0) + 1
     return rows, echoed

@@ -328,12 +328,13 @@ def alignment(sel: Selection) -> Alignment:
     return sel.align if sel.align is not None else Alignment([u.text for u in sel.units])
 
 
-def _by_meaning(align: Alignment | None, i: int, sims: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """Of the units ``pool``, those that restate unit ``i`` by meaning: the most similar few, asked of ``align``."""
+def _by_meaning(align: Alignment | None, i: int, sims: np.ndarray, pool: np.ndarray,
+                k: int = MEANING_PER_ARTICLE) -> np.ndarray:
+    """Of the units ``pool``, those that restate unit ``i`` by meaning: the ``k`` most similar, asked of ``align``."""
     if align is None or pool.size == 0:
         return pool[:0]
     pool = pool[sims[pool] >= MEANING_PREFILTER]
-    pool = pool[np.argsort(-sims[pool], kind="stable")][:MEANING_PER_ARTICLE]
+    pool = pool[np.argsort(-sims[pool], kind="stable")][:k]
     return pool[align.restates(i, pool.tolist())] if pool.size else pool
 
 
