@@ -14,14 +14,15 @@ cold, then warm after one more article joins it.  Prints seconds, seconds per st
 paragraphs parsed, and the process CPU seconds (the machine may be shared).
 
 ``--compare`` measures what the briefing's cheaper NLP changes, on the
-stories of ``--db``: every article is parsed whole and paragraph by
-paragraph (entity mentions, facts and quoted statements per article that
-differ), and each story's briefing is made from whole-article analyses
-with every article read (as before paragraph analysis and
-``NLP_SAMPLE``), from paragraph analyses, and from paragraph analyses
-reading ``--nlp-sizes`` articles: the shown entities (top 15), quotes
-across outlets, discrepancies and outlets' own entities they share with
-it, and the articles each parses.
+stories of ``--db``: every article is parsed whole, and each story's
+articles are parsed as its briefing needs (the paragraphs
+:mod:`newsfold.summarize.needs` picks; entity mentions, facts and quoted
+statements per article that differ), and each story's briefing is made
+from whole-article analyses with every article read (as before paragraph
+analysis and ``NLP_SAMPLE``), from the needed paragraphs' analyses, and
+from those reading ``--nlp-sizes`` articles: the shown entities (top 15),
+quotes across outlets, discrepancies and outlets' own entities they share
+with it, and the articles each parses.
 
     .venv/bin/newsfold --db /tmp/ecb.db add data/ecbplus/ecbplus-dev.jsonl
     .venv/bin/python bench/summaries.py --db /tmp/ecb.db [--json]
@@ -162,7 +163,9 @@ def compare(path: str, sizes: list[int]) -> dict[str, object]:
     whole = _whole_article_analyses(list(arts.values()))
     whole_cpu = time.process_time() - c
     c = time.process_time()
-    para = analyse(list(arts.values()))
+    para: dict = {}
+    for ids in members.values():  # what each story's briefing needs parsed (summarize/needs.py)
+        para.update(analyse([arts[i] for i in ids]))
     para_cpu = time.process_time() - c
     out: dict[str, object] = {"articles": len(arts), "stories": len(members),
                               "parse_cpu_seconds": {"whole": round(whole_cpu, 1), "paragraphs": round(para_cpu, 1)}}

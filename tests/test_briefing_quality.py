@@ -233,3 +233,19 @@ def test_entity_kinds_are_words_and_a_place_after_in_is_a_place(seed_story) -> N
         arts = [Article(id=r["id"], text=r["text"]) for r in rows if r["event"] == event]
         found = {e.name: e.label for e in story_entities(arts, analyse(arts))}
         assert found.get(name) == "place", (name, found.get(name))
+
+
+def test_no_headline_or_title_in_an_ecb_summary() -> None:
+    """Two ECB+ events whose articles repeat headline lines in their text ("… Checks Out Of Rehab…",
+    "… Restores Endangered Species Act Protections!"): the summaries hold sentences, not headlines."""
+    from newsfold.summarize.text import is_headline_style
+    from newsfold.sentences import words
+    from nfpaths import ECBPLUS
+
+    rows = [json.loads(line) for line in ECBPLUS.open(encoding="utf-8")]
+    for event in ("1_ecbplus", "9_ecbplus"):
+        arts = [Article(id=r["id"], text=r["text"], title=r.get("title")) for r in rows if r["event"] == event]
+        titles = {" ".join(words(a.title or "")) for a in arts}
+        sel = select_summary(arts)
+        shown = [sel.units[i].text for i in sel.chosen]
+        assert shown and not [s for s in shown if is_headline_style(s) or " ".join(words(s)) in titles], shown
