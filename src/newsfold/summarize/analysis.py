@@ -3,9 +3,8 @@
 A briefing's entities, quotes and discrepancies are computed from these
 records, never from spaCy docs kept around: the parse is the expensive part.
 Only the paragraphs whose parse the briefing shows are parsed
-(:func:`.needs.plan`: an article's lead, quotations and figures that other
-articles of the story restate); the other paragraphs' quotations are read
-without a parse (no speaker).  Each distinct paragraph is parsed once,
+(:func:`.needs.plan`: an article's lead, its quotations, and figures that
+other articles of the story restate).  Each distinct paragraph is parsed once,
 whatever article or story it appears in, so reprints and wire copies that
 share paragraphs cost nothing.  A :class:`ParagraphAnalysis` is stored in
 ``paragraph_analyses`` (key: a hash of the paragraph's text; ``model``
@@ -46,7 +45,6 @@ log = logging.getLogger(__name__)
 
 EXTRACTION_VERSION = 3  # bump when what is extracted from a doc changes: stored records are then redone
 BATCH_SIZE = 128  # paragraphs per spaCy batch (a paragraph is a few sentences)
-_QUOTE_MARKS = '"“”«»„'
 
 
 
@@ -120,20 +118,9 @@ def analyse_paragraphs(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> li
 
 def combine_story(articles: Sequence[Article], plans: Mapping[str, Sequence[Paragraph]],
                   known: Mapping[str, ParagraphAnalysis]) -> dict[str, ArticleAnalysis]:
-    """The articles' analyses: parsed paragraphs from ``known`` (by :func:`paragraph_key`), the others'
-    quotations read without a parse (no speaker), in text order."""
-    out = {}
-    for a in articles:
-        parts = [known[paragraph_key(p.text)] if p.parse else _unparsed(p.text) for p in plans[a.id]]
-        out[a.id] = ArticleAnalysis.combine(a, parts)
-    return out
-
-
-def _unparsed(text: str) -> ParagraphAnalysis:
-    """What a paragraph that is not parsed gives: its quotations, without speakers."""
-    if not any(ch in text for ch in _QUOTE_MARKS):
-        return ParagraphAnalysis()
-    return ParagraphAnalysis(quotes=extract_quotations(text, None))
+    """The articles' analyses from their parsed paragraphs' (``known``, by :func:`paragraph_key`), in text order."""
+    return {a.id: ArticleAnalysis.combine(a, [known[paragraph_key(p.text)] for p in plans[a.id] if p.parse])
+            for a in articles}
 
 
 def to_parse(plans: Mapping[str, Sequence[Paragraph]]) -> dict[str, str]:

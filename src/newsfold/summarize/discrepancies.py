@@ -11,8 +11,9 @@ and key, their sentences name no different year and the same people and
 places, and the sentences report the same event (MiniLM, :mod:`.align`, or
 shared content words).  Aligned facts conflict when their values share no
 number (``$1 million`` = ``one-million dollars``; a range overlapping a
-value is no conflict) and neither article states the other's value anywhere.
-Conflicts are grouped by key and shown side by side.  An article's facts
+value is no conflict) and neither article states the other's value anywhere
+(in its facts, or as a number anywhere in its text: only some paragraphs
+are parsed, :mod:`.needs`).  Conflicts are grouped by key and shown side by side.  An article's facts
 are extracted once (:func:`extract_facts`, from its spaCy doc) and stored
 with its analysis (:mod:`.analysis`); a story compares the stored facts.
 """
@@ -95,6 +96,16 @@ def numbers_in(text: str) -> set[float]:
     # a scale word after the last number applies to the bare numbers before it ("140-150 million")
     last_scale = next((sc for _, sc in reversed(found) if sc), "")
     return {v * _SCALE.get(sc or last_scale, 1.0) for v, sc in found}
+
+
+def numbers_written(text: str) -> set[float]:
+    """Every number a text gives, as written and with the scale word after it ("5 million": 5 and 5e6)."""
+    out: set[float] = set()
+    for n, sc in _NUM.findall(normalise_value(text, "number")):
+        out.add(float(n))
+        if sc:
+            out.add(float(n) * _SCALE[sc])
+    return out
 
 
 def normalise_value(text: str, kind: str) -> str:
@@ -270,6 +281,7 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "Arti
                             what=what, names=names, years=_years(f.sentence, f.entity)))
         facts.extend(fs)
         stated[a.id].update(f.value for f in fs)
+    written = {a.id: numbers_written(a.text or "") for a in articles}
     by_key: dict[str, list[_Fact]] = defaultdict(list)
     for f in facts:
         by_key[f.key].append(f)
@@ -281,6 +293,9 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "Arti
                     continue
                 if f.value in stated[g.article_id] or g.value in stated[f.article_id]:
                     continue
+                if f.kind == "number" and (numbers_in(f.value) <= written[g.article_id]
+                                           or numbers_in(g.value) <= written[f.article_id]):
+                    continue  # the other article gives the value too, in a paragraph not parsed
                 if f.kind == "number" and (numbers_in(f.value) & numbers_in(g.value)
                                            or not numbers_in(f.value) or not numbers_in(g.value)):
                     continue

@@ -77,7 +77,14 @@ def _label(doc: Any, ent: Any) -> str:
 
 def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
                    limit: int = 40) -> list[Entity]:
-    """Entities with mention counts and the articles naming them, most widely reported first."""
+    """Entities with mention counts and the articles naming them, most widely reported first.
+
+    The names are the ones the parsed paragraphs give (:mod:`.needs`: not
+    every paragraph is parsed); each is then counted in every article's
+    whole text, in any of the forms the story writes it ("Putin" for
+    "Vladimir Putin"), so the counts do not depend on which paragraphs
+    were parsed.
+    """
     found: list[tuple[str, str, str]] = []  # (name, label, article id)
     for a in articles:
         an = analyses.get(a.id)
@@ -85,12 +92,23 @@ def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleA
             continue
         found.extend((name, label, a.id) for name, label in an.entities if any(c.isalpha() for c in name))
     canon = canonical_names([(n, lab) for n, lab, _ in found])
+    forms: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for name, label, _ in found:
+        forms[canon[(name.lower(), label)]].add(name)
     counts: Counter[tuple[str, str]] = Counter()
     arts: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for name, label, aid in found:
+    for key, names in forms.items():
+        written = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+                             + r")(?!\w)")
+        for a in articles:
+            n = len(written.findall(a.text or ""))
+            if n:
+                counts[key] += n
+                arts[key].append(a.id)
+    for name, label, aid in found:  # a name the parse found where the text writes it otherwise (a title)
         key = canon[(name.lower(), label)]
-        counts[key] += 1
         if aid not in arts[key]:
+            counts[key] += 1
             arts[key].append(aid)
     out = [Entity(name=k[0], label=k[1], count=c, article_ids=arts[k]) for k, c in counts.items()]
     out.sort(key=lambda e: (-len(e.article_ids), -e.count, e.name))

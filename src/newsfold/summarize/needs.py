@@ -8,20 +8,18 @@ articles, and figures that articles state differently.  So a paragraph is
 parsed (:func:`plan`) when it is
 
 * an article's lead: its first ``LEAD`` paragraphs that are statements
-  (the event's who and where; entities are counted over the parsed
-  paragraphs);
-* a quotation that another article of the story also renders: content
-  words shared as :func:`.quotes.align_quotes` links statements
-  (speaker and statements need the parse);
+  (the event's who and where; the names found there are then counted in
+  every article's text, :func:`.entities.story_entities`);
+* a quotation of four words or more (its speaker and statements need the
+  parse);
 * a figure that another article states in a sentence about the same thing:
   the same kind of count (:data:`.discrepancies.QUANTITIES`) or a sentence
   sharing most of its content words (``SENTENCE_DICE``), as
   :func:`.discrepancies.find_discrepancies` aligns figures.
 
-Every other quotation is still read, without a parse (no speaker).  The
-tests are lexical and cheap; they look at the story, so a paragraph
-becomes worth parsing when a new article restates it, and each distinct
-paragraph is parsed once whatever story reads it (:mod:`.analysis`).
+The tests are lexical and cheap; the figures' look at the story, so a
+paragraph becomes worth parsing when a new article restates it, and each
+distinct paragraph is parsed once whatever story reads it (:mod:`.analysis`).
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ from ..models import Article
 from ..sentences import paragraphs, split_sentences
 from ..sentences import words
 from .discrepancies import QUANTITIES, SENTENCE_DICE, WINDOW
-from .quotes import LINK_DICE, MIN_QUOTE_WORDS, quote_spans
+from .quotes import MIN_QUOTE_WORDS, quote_spans
 from .text import content_terms, stem
 
 LEAD = 1  # statement paragraphs at the top of each article that are always parsed
@@ -92,7 +90,6 @@ def _dice(a: set[str], b: set[str]) -> float:
 def plan(articles: Sequence[Article]) -> dict[str, list[Paragraph]]:
     """Each article's paragraphs, in order, marked with whether (and why) the briefing parses them."""
     out: dict[str, list[Paragraph]] = {}
-    quotes: list[tuple[str, int, set[str]]] = []   # (article, paragraph, content terms of a quotation)
     figures: list[tuple[str, int, set[str], frozenset[str], frozenset[str]]] = []
     for a in articles:
         paras = [Paragraph(p) for p in paragraphs(a.text or "")]
@@ -102,18 +99,13 @@ def plan(articles: Sequence[Article]) -> dict[str, list[Paragraph]]:
             if lead < LEAD and is_statement(p.text):
                 p.parse, lead = True, lead + 1
                 p.why.append("lead")
-            for qs, qe in quote_spans(p.text):
-                if len(p.text[qs:qe].split()) >= MIN_QUOTE_WORDS:
-                    quotes.append((a.id, k, set(content_terms(p.text[qs:qe]))))
+            if any(len(p.text[qs:qe].split()) >= MIN_QUOTE_WORDS for qs, qe in quote_spans(p.text)):
+                p.parse = True
+                p.why.append("quote")
             for s in split_sentences(p.text):
                 if is_statement(s) and states_figure(s):
                     terms = {t for t in content_terms(s) if not t[:1].isdigit()}
                     figures.append((a.id, k, terms, quantities(s), _figures(s)))
-    for i, (aid, k, terms) in enumerate(quotes):
-        for bid, j, other in quotes[i + 1:]:
-            if aid != bid and _dice(terms, other) >= LINK_DICE:
-                _mark(out, aid, k, "quote")
-                _mark(out, bid, j, "quote")
     for i, (aid, k, terms, kinds, values) in enumerate(figures):
         for bid, j, other, other_kinds, other_values in figures[i + 1:]:
             if aid != bid and values != other_values and (kinds & other_kinds or _dice(terms, other) >= SENTENCE_DICE):
