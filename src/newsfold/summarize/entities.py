@@ -97,14 +97,16 @@ def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleA
         forms[canon[(name.lower(), label)]].add(name)
     counts: Counter[tuple[str, str]] = Counter()
     arts: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for key, names in forms.items():
-        written = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    of_form = {n: key for key, names in forms.items() for n in names}
+    if of_form:  # one pass per article over every form, the longest first
+        written = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(of_form, key=len, reverse=True))
                              + r")(?!\w)")
         for a in articles:
-            n = len(written.findall(a.text or ""))
-            if n:
-                counts[key] += n
-                arts[key].append(a.id)
+            for m in written.finditer(a.text or ""):
+                key = of_form[m.group(0)]
+                counts[key] += 1
+                if not arts[key] or arts[key][-1] != a.id:
+                    arts[key].append(a.id)
     for name, label, aid in found:  # a name the parse found where the text writes it otherwise (a title)
         key = canon[(name.lower(), label)]
         if aid not in arts[key]:
