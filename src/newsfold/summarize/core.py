@@ -19,7 +19,7 @@ from scipy import sparse
 from ..models import Article, Passage, outlet_label
 from ..published import source_order
 from .briefing import Briefing, SummarySentence, TimelineEntry
-from .align import Alignment
+from .align import Alignment, anchors
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 from .select import SubmodularSelector
 from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix
@@ -330,11 +330,18 @@ def alignment(sel: Selection) -> Alignment:
 
 def _by_meaning(align: Alignment | None, i: int, sims: np.ndarray, pool: np.ndarray,
                 k: int = MEANING_PER_ARTICLE) -> np.ndarray:
-    """Of the units ``pool``, those that restate unit ``i`` by meaning: the ``k`` most similar, asked of ``align``."""
+    """Of the units ``pool``, those that restate unit ``i`` by meaning: the ``k`` most similar, asked of ``align``.
+
+    A sentence that names people, places or numbers is asked only of sentences naming one of them
+    (:func:`.align.anchors`): the encoder is not asked what the names already answer.
+    """
     if align is None or pool.size == 0:
         return pool[:0]
     pool = pool[sims[pool] >= MEANING_PREFILTER]
     pool = pool[np.argsort(-sims[pool], kind="stable")][:k]
+    names, nums = anchors(align.texts[i])
+    if pool.size and (names or nums):
+        pool = pool[[bool((names | nums) & (lambda n, u: n | u)(*anchors(align.texts[j]))) for j in pool]]
     return pool[align.restates(i, pool.tolist())] if pool.size else pool
 
 
