@@ -76,7 +76,9 @@ def eval_summaries(ctx: Context, file: str, max_words: int, save: str | None, pe
 
     FILE is JSON lines: {id, docs: [{id, text, title?, published?}], references: [str, ...],
     citations?: [{doc, sentence, states: {doc id: 1|0}}]}; with citations, their precision and recall
-    are reported too.  tests/data/summary_checked.jsonl is a small hand-checked set.
+    are reported too, and the precision of "what each outlet adds" on the judged sentences; the summary
+    sentence pairs that state one fact are counted.  tests/data/summary_checked.jsonl is a small
+    hand-checked set.
     """
     from ...summarize.evaluate import EvalInputError, evaluate, load_clusters, newsfold_summarizer
 
