@@ -34,7 +34,7 @@ from ..models import Article
 from ..sentences import words
 from .briefing import Discrepancy, DiscrepantValue
 from .nlp import coarse_pos, doc_text, sentence_span
-from .text import content_terms, stem
+from .text import content_terms, is_statement, stem
 
 if TYPE_CHECKING:
     from .analysis import ArticleAnalysis
@@ -154,7 +154,7 @@ def extract_facts(doc: Any) -> list[Fact]:
                 continue
             value = iso[:10]
         sent_text = _sentence_in_paragraph(doc, ent)
-        if not _is_statement(sent_text):
+        if not is_statement(sent_text):
             continue
         shown_subject = head.text if kind == "number" else head.text
         out.append(Fact(kind=kind, key=key, value=value, shown=shown_subject, sentence=sent_text, entity=ent.text))
@@ -169,11 +169,6 @@ def _sentence_in_paragraph(doc: Any, ent: Any) -> str:
     nl = text.find("\n", ent.end_char)
     hi = min(sent.end_char, nl if nl >= 0 else len(text))
     return text[lo:hi].strip()
-
-
-def _is_statement(text: str) -> bool:
-    """A sentence of running text: one paragraph, 5–120 words, ending like a sentence (not a header line)."""
-    return "\n" not in text and 5 <= len(text.split()) <= 120 and text.rstrip("\"'”’)").endswith((".", "!", "?"))
 
 
 # what a count is of, by the words next to it (Porter stems): the quantities a news report's readers compare

@@ -29,11 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models import Article
-from ..sentences import paragraphs, split_sentences
-from ..sentences import words
+from ..sentences import paragraphs, split_sentences, words
 from .discrepancies import QUANTITIES, SENTENCE_DICE, WINDOW
 from .quotes import MIN_QUOTE_WORDS, quote_spans
-from .text import content_terms, stem
+from .text import content_terms, is_statement, stem
 
 LEAD = 1  # statement paragraphs at the top of each article that are always parsed
 _DIGIT = re.compile(r"\d")
@@ -52,12 +51,6 @@ class Paragraph:
     text: str
     parse: bool = False
     why: list[str] = field(default_factory=list)
-
-
-def is_statement(sentence: str) -> bool:
-    """A sentence of running text: 5–120 words ending like a sentence (as a stated figure's must)."""
-    n = len(sentence.split())
-    return 5 <= n <= 120 and sentence.rstrip("\"'”’)").endswith((".", "!", "?"))
 
 
 def states_figure(sentence: str) -> bool:

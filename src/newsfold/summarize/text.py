@@ -52,6 +52,15 @@ class SentenceUnit:
     statement: bool = False  # a complete sentence, a headline or the title included: it states something
 
 
+def is_statement(text: str) -> bool:
+    """Running text of one paragraph: 5–120 words ending like a sentence (not a header line).
+
+    Looser than :func:`is_complete`: a stated figure or a lead paragraph need
+    only be a statement, not a summary sentence.
+    """
+    return "\n" not in text and 5 <= len(text.split()) <= 120 and text.rstrip("\"'”’)").endswith((".", "!", "?"))
+
+
 def is_summary_worthy(sentence: str) -> bool:
     """A complete sentence of 6–70 words, not a heading, headline, list item, link or fragment."""
     return is_complete(sentence) and not is_headline_style(sentence)
