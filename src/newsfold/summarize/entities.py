@@ -81,9 +81,10 @@ def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleA
 
     The names are the ones the parsed paragraphs give (:mod:`.needs`: not
     every paragraph is parsed); each is then counted in every article's
-    whole text, in any of the forms the story writes it ("Putin" for
-    "Vladimir Putin"), so the counts do not depend on which paragraphs
-    were parsed.
+    whole text, in any of the forms the story writes it ("Vladimir Putin",
+    "Putin's"), so the counts depend little on which paragraphs were
+    parsed; a person's one-word name ("Putin", but also "May") is counted
+    where the parse found it only, as it may be a common word.
     """
     found: list[tuple[str, str, str]] = []  # (name, label, article id)
     for a in articles:
@@ -97,8 +98,9 @@ def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleA
         forms[canon[(name.lower(), label)]].add(name)
     counts: Counter[tuple[str, str]] = Counter()
     arts: dict[tuple[str, str], list[str]] = defaultdict(list)
-    of_form = {n: key for key, names in forms.items() for n in names}
-    if of_form:  # one pass per article over every form, the longest first
+    # a person's one-word name ("May", "Will") is also a common word: counted where the parse found it only
+    of_form = {n: key for key, names in forms.items() for n in names if " " in n or key[1] != "PERSON"}
+    if of_form:  # one pass per article over every other form, the longest first
         written = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(of_form, key=len, reverse=True))
                              + r")(?!\w)")
         for a in articles:
@@ -109,8 +111,9 @@ def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleA
                     arts[key].append(a.id)
     for name, label, aid in found:  # a name the parse found where the text writes it otherwise (a title)
         key = canon[(name.lower(), label)]
-        if aid not in arts[key]:
+        if name not in of_form or aid not in arts[key]:
             counts[key] += 1
+        if aid not in arts[key]:
             arts[key].append(aid)
     out = [Entity(name=k[0], label=k[1], count=c, article_ids=arts[k]) for k, c in counts.items()]
     out.sort(key=lambda e: (-len(e.article_ids), -e.count, e.name))
