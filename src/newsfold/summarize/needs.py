@@ -34,7 +34,7 @@ from .discrepancies import QUANTITIES, SENTENCE_DICE, WINDOW
 from .quotes import MIN_QUOTE_WORDS, quote_spans
 from .text import content_terms, is_statement, stem
 
-LEAD = 1  # statement paragraphs at the top of each article that are always parsed
+LEAD = 2  # statement paragraphs at the top of each article that are always parsed
 _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
