@@ -217,7 +217,7 @@ def test_consensus_counts_the_other_articles_that_state_a_fact_wire_copies_once(
 
 # ------------------------------------------------------------ entities
 def test_entity_kinds_are_words_and_a_place_after_in_is_a_place(seed_story) -> None:
-    """The seed story's kinds read as words; on ECB+, a town and a square the small model calls organisations
+    """The seed story's kinds read as words; on ECB+, a town and a street the small model calls organisations
     and the articles name after "in" are places."""
     from newsfold.summarize.analysis import analyse
     from newsfold.summarize.entities import story_entities
@@ -229,7 +229,7 @@ def test_entity_kinds_are_words_and_a_place_after_in_is_a_place(seed_story) -> N
                                    "law"}
     assert kinds["Vladimir Putin"] == "person" and kinds["Moscow"] == "place" and kinds["Kremlin"] == "organisation"
     rows = [json.loads(line) for line in ECBPLUS.open(encoding="utf-8")]
-    for event, name in (("18_ecbplus", "Royal Oak"), ("24_ecbplus", "Place Vendôme")):
+    for event, name in (("18_ecbplus", "Royal Oak"), ("21_ecb", "American Boulevard")):
         arts = [Article(id=r["id"], text=r["text"]) for r in rows if r["event"] == event]
         found = {e.name: e.label for e in story_entities(arts, analyse(arts))}
         assert found.get(name) == "place", (name, found.get(name))
