@@ -63,18 +63,70 @@ class _Pending:
 
 @dataclass
 class _Chunk:
-    """A chunk of stories read for their briefings, its paragraphs being parsed (``job``, ``waits``)."""
+    """A chunk of stories read for their briefings; ``job`` gives its paragraph analyses (:class:`_Parser`)."""
 
     pending: list[_Pending]
     reads: dict[str, list[str]]
     dups: set[str]
     arts_of: dict[str, list[Article]]
     stories: list[list[Article]] = field(default_factory=list)    # the articles the NLP reads, per story
-    plans: list[dict[str, list[Paragraph]]] = field(default_factory=list)
-    known: dict[str, ParagraphAnalysis] = field(default_factory=dict)  # stored paragraph analyses
-    new: set[str] = field(default_factory=set)                       # paragraphs this chunk parses
-    job: Future[dict[str, ParagraphAnalysis]] | None = None
-    waits: dict[str, Future[dict[str, ParagraphAnalysis]]] = field(default_factory=dict)
+    job: Future[_Parsed] | None = None
+
+
+@dataclass
+class _Parsed:
+    """What a chunk's stories need parsed (``plans``), their paragraph analyses, and those parsed now."""
+
+    plans: list[dict[str, list[Paragraph]]]
+    known: dict[str, ParagraphAnalysis]
+    fresh: dict[str, ParagraphAnalysis]
+
+
+class _Parser:
+    """spaCy's side of the stage, run in a thread one chunk after another: it plans each story's paragraphs
+    (:func:`.needs.plan`), reads their stored analyses (on a connection of its own) and parses the missing
+    ones, each distinct paragraph once in a run."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._conn: sqlite3.Connection | None = None
+        self.parsed: dict[str, ParagraphAnalysis] = {}
+
+    def conn(self) -> sqlite3.Connection:
+        if self.store.path == ":memory:":  # one connection only: used from the caller's thread (see catch_up)
+            return self.store.conn
+        if self._conn is None:
+            self._conn = sqlite3.connect(self.store.path, check_same_thread=False, timeout=30)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __call__(self, stories: list[list[Article]]) -> _Parsed:
+        from .analysis import ParagraphAnalysis, analyse_paragraphs, model_key, to_parse
+        from .needs import plan
+
+        plans = [plan(arts) for arts in stories]
+        wanted: dict[str, str] = {}
+        for pl in plans:
+            wanted.update(to_parse(pl))
+        known = {k: self.parsed[k] for k in wanted if k in self.parsed}
+        key = model_key()
+        rest = sorted(k for k in wanted if k not in known)
+        for i in range(0, len(rest), 500):
+            chunk = rest[i:i + 500]
+            for h, model, js in self.conn().execute(
+                    "SELECT hash, model, analysis_json FROM paragraph_analyses WHERE hash IN"
+                    f" ({','.join('?' * len(chunk))})", chunk):
+                if model == key:
+                    known[h] = ParagraphAnalysis.from_json(js)
+        new = {k: t for k, t in wanted.items() if k not in known}
+        fresh = dict(zip(new, analyse_paragraphs(list(new.values())))) if new else {}
+        self.parsed.update(fresh)
+        known.update(fresh)
+        return _Parsed(plans, known, fresh)
 
 
 def load_briefing(store: Store, story_id: str) -> Briefing | None:
@@ -154,74 +206,60 @@ class SummariesStage:
         chunks = [pending[k:k + self.batch_size] for k in range(0, total, self.batch_size)]
         # spaCy parses in a thread while the briefings are drafted and written (the encoder and numpy release
         # the interpreter lock): a chunk's paragraphs while it is drafted and the previous chunk is finished
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as parser:
-            inflight: dict[str, Future[dict[str, ParagraphAnalysis]]] = {}
-            ahead: _Chunk | None = None
-            for chunk in chunks:
-                read = self._read(store, chunk, parser, inflight)
+        parse = _Parser(store)
+        threaded = store.path != ":memory:"
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as pool:
+                ahead: _Chunk | None = None
+                for chunk in chunks:
+                    read = self._read(store, chunk, parse, pool if threaded else None)
+                    if ahead is not None:
+                        self._finish(store, ahead, report, progress, total)
+                    ahead = read
                 if ahead is not None:
-                    self._finish(store, ahead, inflight, report, progress, total)
-                ahead = read
-            if ahead is not None:
-                self._finish(store, ahead, inflight, report, progress, total)
+                    self._finish(store, ahead, report, progress, total)
+        finally:
+            parse.close()
         return report
 
-    def _read(self, store: Store, chunk: list[_Pending], parser: Executor | None,
-              inflight: dict[str, Future[dict[str, ParagraphAnalysis]]]) -> _Chunk:
-        """Read a chunk of stories: the articles each briefing reads, the paragraphs it needs parsed and their
-        stored analyses; the missing ones (not already being parsed) go to ``parser``."""
-        from .analysis import ParagraphAnalysis, analyse_paragraphs, model_key, to_parse
-        from .needs import plan
-
+    def _read(self, store: Store, chunk: list[_Pending], parse: _Parser, pool: Executor | None) -> _Chunk:
+        """Read a chunk of stories (the articles each briefing reads) and hand their parse to ``pool``
+        (done here without one)."""
         reads = {p.story_id: self.sample(store, p) for p in chunk}
         articles = {a.id: a for a in store.get_articles(sorted({i for ids in reads.values() for i in ids}))}
         dups = _duplicates(store, list(articles))
         arts_of = {p.story_id: [articles[i] for i in reads[p.story_id] if i in articles] for p in chunk}
         out = _Chunk(chunk, reads, dups, arts_of)
-        if not self.with_nlp:
-            return out
-        out.stories = [nlp_sample(arts, dups, self.nlp_sample_size) for arts in arts_of.values()]
-        out.plans = [plan(arts) for arts in out.stories]
-        wanted: dict[str, str] = {}
-        for pl in out.plans:
-            wanted.update(to_parse(pl))
-        key = model_key()
-        for h, model, js in _rows_in(store, "SELECT hash, model, analysis_json FROM paragraph_analyses"
-                                            " WHERE hash IN ({})", sorted(wanted)):
-            if model == key:
-                out.known[h] = ParagraphAnalysis.from_json(js)
-        new = {k: t for k, t in wanted.items() if k not in out.known and k not in inflight}
-        out.new = set(new)
-        if new:
-            texts = list(new.values())
-            job: Future[dict[str, ParagraphAnalysis]]
-            if parser is None:
-                job = Future()
-                job.set_result(dict(zip(new, analyse_paragraphs(texts))))
+        if self.with_nlp:
+            out.stories = [nlp_sample(arts, dups, self.nlp_sample_size) for arts in arts_of.values()]
+            if pool is not None:
+                out.job = pool.submit(parse, out.stories)
             else:
-                job = parser.submit(lambda: dict(zip(new, analyse_paragraphs(texts))))
-            out.job = job
-            for k in new:
-                inflight[k] = job
-        out.waits = {k: inflight[k] for k in wanted if k not in out.known}
+                out.job = Future()
+                out.job.set_result(parse(out.stories))
         return out
 
-    def _combine(self, c: _Chunk) -> dict[str, ArticleAnalysis]:
-        """The chunk's article analyses, once the paragraphs it waits for are parsed."""
+    @staticmethod
+    def _combine(c: _Chunk, parsed: _Parsed) -> dict[str, ArticleAnalysis]:
+        """The chunk's article analyses from its stories' parsed paragraphs."""
         from .analysis import combine_story
 
-        known = dict(c.known)
-        for k, job in c.waits.items():
-            known[k] = job.result()[k]
         out: dict[str, ArticleAnalysis] = {}
-        for arts, pl in zip(c.stories, c.plans):
-            out.update(combine_story(arts, pl, known))
+        for arts, pl in zip(c.stories, parsed.plans):
+            out.update(combine_story(arts, pl, parsed.known))
         return out
 
-    def _finish(self, store: Store, c: _Chunk, inflight: dict[str, Future[dict[str, ParagraphAnalysis]]],
-                report: StageReport, progress: ProgressFn, total: int) -> None:
+    @staticmethod
+    def _n_parsed(c: _Chunk, parsed: _Parsed) -> int:
+        """The chunk's articles with a paragraph parsed now."""
+        from .analysis import paragraph_key
+
+        return sum(any(p.parse and paragraph_key(p.text) in parsed.fresh for p in pl[a.id])
+                   for arts, pl in zip(c.stories, parsed.plans) for a in arts)
+
+    def _finish(self, store: Store, c: _Chunk, report: StageReport, progress: ProgressFn, total: int) -> None:
         """Write the chunk's briefings and the paragraph analyses it parsed, in one transaction."""
-        from .analysis import model_key, paragraph_key
+        from .analysis import model_key
 
         _load_vectors(store, [a for arts in c.arts_of.values() for a in arts])
         # what needs no parse first (the chunk's paragraphs are parsed meanwhile), then the rest
@@ -230,10 +268,9 @@ class SummariesStage:
                                  version=p.version, with_nlp=self.with_nlp, n_articles=len(p.article_ids),
                                  duplicates=c.dups, sample_size=self.sample_size,
                                  nlp_sample_size=self.nlp_sample_size) for p in c.pending]
-        analyses = self._combine(c) if self.with_nlp else {}
-        fresh = c.job.result() if c.job is not None else {}
-        report.details["parsed"] += sum(any(p.parse and paragraph_key(p.text) in c.new for p in pl[a.id])
-                                        for arts, pl in zip(c.stories, c.plans) for a in arts)
+        parsed = c.job.result() if c.job is not None else _Parsed([], {}, {})
+        analyses = self._combine(c, parsed) if self.with_nlp else {}
+        report.details["parsed"] += self._n_parsed(c, parsed)
         done = []
         for p, draft in zip(c.pending, drafts):
             briefing = complete_briefing(draft, analyses)
@@ -241,16 +278,14 @@ class SummariesStage:
             report.details["sampled"] += int(briefing.sampled is not None)
             done.append((p, briefing))
         with store.atomic() as conn:
-            if fresh:
+            if parsed.fresh:
                 conn.executemany(
                     "INSERT OR IGNORE INTO paragraph_analyses (hash, model, analysis_json) VALUES (?, ?, ?)",
-                    [(k, model_key(), pa.to_json()) for k, pa in fresh.items()])
+                    [(k, model_key(), pa.to_json()) for k, pa in parsed.fresh.items()])
             _store_vectors(conn)
             for p, b in done:
                 self._write(conn, p, b)
-        for k in c.new:
-            inflight.pop(k, None)
-        report.details["paragraphs_parsed"] += len(fresh)
+        report.details["paragraphs_parsed"] += len(parsed.fresh)
         report.processed += len(done)
         progress(self.name, report.processed, total)
 
@@ -273,15 +308,13 @@ class SummariesStage:
         stored paragraph analyses of the same model are reused, and the
         missing ones of all ``stories`` are parsed in one spaCy pass.
         """
-        from .analysis import paragraph_key
-
-        c = self._read(store, [_Pending(f"s{k}", [a.id for a in arts], "") for k, arts in enumerate(stories)],
-                       None, {})
-        out = self._combine(c)
-        fresh = c.job.result() if c.job is not None else {}
-        n_parsed = sum(any(p.parse and paragraph_key(p.text) in c.new for p in pl[a.id])
-                       for arts, pl in zip(c.stories, c.plans) for a in arts)
-        return out, fresh, n_parsed
+        c = _Chunk([], {}, set(), {}, stories=[list(arts) for arts in stories])
+        parse = _Parser(store)
+        try:
+            parsed = parse(c.stories)
+        finally:
+            parse.close()
+        return self._combine(c, parsed), parsed.fresh, self._n_parsed(c, parsed)
 
     @staticmethod
     def _move(conn: sqlite3.Connection, old: str, new: str) -> None:
@@ -327,6 +360,8 @@ def _load_vectors(store: Store, articles: list[Article]) -> None:
     from ..sentences import split_sentences
     from .align import MODEL_KEY, remember, sentence_key
 
+    if store.conn.execute("SELECT 1 FROM sentence_vectors LIMIT 1").fetchone() is None:
+        return  # a first run: nothing stored yet
     by_key = {sentence_key(t): t for a in articles for t in split_sentences(a.text or "")}
     found = {}
     for h, model, blob in _rows_in(store, "SELECT hash, model, vector FROM sentence_vectors WHERE hash IN ({})",
