@@ -130,22 +130,24 @@ def run_one(size: str, encoder: str, sample: int, max_tokens: int | None = None)
         enc = make(encoder, max_tokens)
         options = {"stories": {"encoder": enc}, "refold": {"encoder": enc}}
         rows = []
-        t_all = time.perf_counter()
-        t0 = time.perf_counter()
+        t_all, c_all = time.perf_counter(), time.process_time()
+        t0, c0 = time.perf_counter(), time.process_time()
         rep = Ingester(store).ingest_paths([str(path)])
         rows.append({"stage": "ingest (read, clean, store)", "seconds": time.perf_counter() - t0,
-                     "processed": rep.accepted})
+                     "cpu_seconds": time.process_time() - c0, "processed": rep.accepted})
         for spec in STAGES:
             name = spec.name
             stage = spec.factory(**options.get(name, {}))
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             r = stage.catch_up(store)
-            rows.append({"stage": name, "seconds": time.perf_counter() - t0, "processed": r.processed,
+            rows.append({"stage": name, "seconds": time.perf_counter() - t0,
+                         "cpu_seconds": time.process_time() - c0, "processed": r.processed,
                          "details": {k: v for k, v in r.details.items() if isinstance(v, (int, float, str))}})
-            print(f"  [{size}] {name}: {rows[-1]['seconds']:.1f} s", file=sys.stderr, flush=True)
-        total = time.perf_counter() - t_all
+            print(f"  [{size}] {name}: {rows[-1]['seconds']:.1f} s ({rows[-1]['cpu_seconds']:.1f} CPU s)",
+                  file=sys.stderr, flush=True)
+        total, total_cpu = time.perf_counter() - t_all, time.process_time() - c_all
         out = {"size": size, "encoder": encoder, "max_tokens": getattr(enc, "max_tokens", None),
-               "articles": rep.accepted, "rows": rows, "total_s": total,
+               "articles": rep.accepted, "rows": rows, "total_s": total, "total_cpu_s": total_cpu,
                "peak_mb": peak_mb(),
                "copies": store.conn.execute("SELECT count(*) FROM dup_links").fetchone()[0],
                "encoded": store.conn.execute("SELECT count(*) FROM article_vectors").fetchone()[0],
@@ -243,18 +245,19 @@ def print_run(r: dict) -> None:
     title = "ECB+ developers' set" if r["size"] == "ecb" else f"{int(r['size']):,} generated articles"
     print(f"\n## {title}: {n:,} articles, encoder {r['encoder']}"
           + (f" ({r['max_tokens']} tokens)" if r.get("max_tokens") else ""))
-    print(f"| stage | seconds | articles/s | notes |\n|---|---|---|---|")
+    print("| stage | seconds | CPU seconds | articles/s | notes |\n|---|---|---|---|---|")
     for row in r["rows"]:
         det = row.get("details") or {}
         note = ", ".join(f"{k} {v}" for k, v in det.items() if v not in (0, "", None))[:90]
-        print(f"| {row['stage']} | {row['seconds']:.1f} | {n / max(row['seconds'], 1e-9):,.0f} | {note} |")
-    print(f"| **add, end to end** | **{r['total_s']:.1f}** | **{n / r['total_s']:,.0f}** | "
-          f"peak RSS {r['peak_mb']:,.0f} MB |")
+        print(f"| {row['stage']} | {row['seconds']:.1f} | {row.get('cpu_seconds', float('nan')):.1f} | "
+              f"{n / max(row['seconds'], 1e-9):,.0f} | {note} |")
+    print(f"| **add, end to end** | **{r['total_s']:.1f}** | **{r.get('total_cpu_s', float('nan')):.1f}** | "
+          f"**{n / r['total_s']:,.0f}** | peak RSS {r['peak_mb']:,.0f} MB |")
     li = r["limit_read_insert"]
-    print(f"| limit: read + bare SQLite insert | {li['seconds']:.1f} | {li['articles'] / li['seconds']:,.0f} | |")
+    print(f"| limit: read + bare SQLite insert | {li['seconds']:.1f} | | {li['articles'] / li['seconds']:,.0f} | |")
     if "limit_encoder" in r:
         le = r["limit_encoder"]
-        print(f"| limit: encoder alone ({le['articles']:,} texts) | {le['seconds']:.1f} | "
+        print(f"| limit: encoder alone ({le['articles']:,} texts) | {le['seconds']:.1f} | | "
               f"{le['articles'] / le['seconds']:,.0f} | |")
     print(f"{r['stories']:,} stories (largest {r['largest_story']}); {r['copies']:,} copies folded by dedup; "
           f"{r['encoded']:,} articles encoded")

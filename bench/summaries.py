@@ -2,9 +2,10 @@
 
 ``--db STORE`` copies a store that ``newsfold add`` built, forgets its
 briefings, and times ``SummariesStage().catch_up`` twice on the copy:
-*cold* (no stored article or paragraph analyses: every paragraph of the
-articles a briefing's NLP reads is parsed, as in a first ``add``) and
-*warm* (analyses stored, briefings redone: what a refresh costs); the
+*cold* (no stored paragraph analyses or sentence vectors: every paragraph a
+briefing needs parsed is parsed and every sentence it asks about encoded, as
+in a first ``add``) and *warm* (analyses and vectors stored, briefings
+redone in a new process: what a refresh costs); the
 spaCy model is loaded first, once, and not counted.  ``--big N`` builds
 one story of N articles (ECB+ articles of one event and near-copies of
 them: sentences dropped or swapped, 200 outlets, a year of dates, half the
@@ -13,14 +14,15 @@ cold, then warm after one more article joins it.  Prints seconds, seconds per st
 paragraphs parsed, and the process CPU seconds (the machine may be shared).
 
 ``--compare`` measures what the briefing's cheaper NLP changes, on the
-stories of ``--db``: every article is parsed whole and paragraph by
-paragraph (entity mentions, facts and quoted statements per article that
-differ), and each story's briefing is made from whole-article analyses
-with every article read (as before paragraph analysis and
-``NLP_SAMPLE``), from paragraph analyses, and from paragraph analyses
-reading ``--nlp-sizes`` articles: the shown entities (top 15), quotes
-across outlets, discrepancies and outlets' own entities they share with
-it, and the articles each parses.
+stories of ``--db``: every article is parsed whole, and each story's
+articles are parsed as its briefing needs (the paragraphs
+:mod:`newsfold.summarize.needs` picks; entity mentions, facts and quoted
+statements per article that differ), and each story's briefing is made
+from whole-article analyses with every article read (as before paragraph
+analysis and ``NLP_SAMPLE``), from the needed paragraphs' analyses, and
+from those reading ``--nlp-sizes`` articles: the shown entities (top 15),
+quotes across outlets, discrepancies and outlets' own entities they share
+with it, and the articles each parses.
 
     .venv/bin/newsfold --db /tmp/ecb.db add data/ecbplus/ecbplus-dev.jsonl
     .venv/bin/python bench/summaries.py --db /tmp/ecb.db [--json]
@@ -47,6 +49,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsfold.models import Article  # noqa: E402
 from newsfold.store.db import Store  # noqa: E402
+from newsfold.summarize import align  # noqa: E402
 from newsfold.summarize.stage import SummariesStage  # noqa: E402
 
 ECB = ROOT / "data" / "ecbplus" / "ecbplus-dev.jsonl"
@@ -71,11 +74,13 @@ def on_store(path: str, tmp: Path) -> dict[str, object]:
     n = store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0]
     with store.atomic() as c:
         c.execute("DELETE FROM summaries")
-        c.execute("DELETE FROM article_entities")
         c.execute("DELETE FROM paragraph_analyses")
+        c.execute("DELETE FROM sentence_vectors")
+    align._cache.clear()  # cold: nothing parsed or encoded yet, in the store or in this process
     cold = timed(store)
     with store.atomic() as c:
         c.execute("DELETE FROM summaries")
+    align._cache.clear()  # warm: what a later process finds stored (paragraph analyses, sentence vectors)
     warm = timed(store)
     return {"store": path, "articles": n, "cold": cold, "warm": warm}
 
@@ -158,7 +163,9 @@ def compare(path: str, sizes: list[int]) -> dict[str, object]:
     whole = _whole_article_analyses(list(arts.values()))
     whole_cpu = time.process_time() - c
     c = time.process_time()
-    para = analyse(list(arts.values()))
+    para: dict = {}
+    for ids in members.values():  # what each story's briefing needs parsed (summarize/needs.py)
+        para.update(analyse([arts[i] for i in ids]))
     para_cpu = time.process_time() - c
     out: dict[str, object] = {"articles": len(arts), "stories": len(members),
                               "parse_cpu_seconds": {"whole": round(whole_cpu, 1), "paragraphs": round(para_cpu, 1)}}
@@ -210,6 +217,7 @@ def main() -> None:
     from newsfold.summarize.nlp import nlp
 
     nlp()  # once per process: not counted in the stage's figures below
+    align.vectors(["warm up"])  # the sentence encoder too
     out["spacy_load_seconds"] = round(time.perf_counter() - t, 2)
     if a.compare:
         if not a.db:
@@ -225,7 +233,7 @@ def main() -> None:
         print(json.dumps(out, indent=2))
         return
     print(f"load average {out['load_average']:.2f} (2 cores; the machine may be shared); "
-          f"spaCy model loaded in {out['spacy_load_seconds']} s (once per process, not counted below)")
+          f"spaCy model and sentence encoder loaded in {out['spacy_load_seconds']} s (once per process, not counted below)")
     if "store" in out:
         s = out["store"]
         print(f"{s['store']}: {s['articles']} placed articles")  # type: ignore[index]

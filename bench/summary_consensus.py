@@ -51,14 +51,14 @@ def main() -> None:
         for w in [float(x) for x in args.weights.split(",")]:
             if w == 0 and grid and any(g["weight"] == 0 for g in grid):
                 continue
-            res, _ = evaluate(half_a, summarizer(w))
+            res, _ = evaluate(half_a, summarizer(w), with_briefing=False)
             grid.append({"cos": cos, "weight": w, "rouge1_recall_A": round(res.rouge1_recall, 4),
                          "rouge2_recall_A": round(res.rouge2_recall, 4), "seconds_A": round(res.seconds, 1)})
             print(json.dumps(grid[-1]), file=sys.stderr)
     best = max(grid, key=lambda g: (g["rouge1_recall_A"], -g["weight"]))
     core.CONSENSUS_COS = best["cos"]
-    chosen, _ = evaluate(half_b, summarizer(best["weight"]))
-    today, _ = evaluate(half_b, summarizer(0.0))
+    chosen, _ = evaluate(half_b, summarizer(best["weight"]), with_briefing=False)
+    today, _ = evaluate(half_b, summarizer(0.0), with_briefing=False)
     out = {"half_A": len(half_a), "half_B": len(half_b), "grid_on_A": grid, "chosen_on_A": best,
            "B_chosen": {"rouge1_recall": round(chosen.rouge1_recall, 4), "rouge2_recall": round(chosen.rouge2_recall, 4),
                         "seconds": round(chosen.seconds, 1)},

@@ -157,7 +157,7 @@ def main() -> None:
             fn = centroid
         else:
             fn = sumy_system(name)
-        res, rows = evaluate(clusters, fn, system=name, max_words=BUDGET)
+        res, rows = evaluate(clusters, fn, system=name, max_words=BUDGET, with_briefing=False)
         by_id = {r["id"]: r["summary"] for r in rows}
         cons = float(np.mean([consensus_score(c, by_id[c.id]) for c in clusters]))
         d = res.to_dict()

@@ -12,7 +12,8 @@ from newsfold.models import Article
 from newsfold.store.db import Store
 from newsfold.summarize import Briefing, SummariesStage, load_briefing
 from newsfold.summarize.align import RESTATE, score, vectors
-from newsfold.summarize.core import additions, alignment, citations, select_summary
+from newsfold.summarize.additions import additions
+from newsfold.summarize.core import Restatements, alignment, citations, select_summary
 from nfpaths import EXAMPLES
 
 PAIRS = Path(__file__).parent / "data" / "restatement_pairs.jsonl"
@@ -62,6 +63,28 @@ def test_seed_briefing_has_no_fact_of_the_previous_year(seed_story) -> None:
     assert "2017" not in b.summary_text and "2017" not in json.dumps([s.text for s in b.summary])
     assert not any(s.text in old.text for s in b.summary)
     assert not any(d for d in b.discrepancies if any("2017" in v.value for v in d.values))
+
+
+def test_seed_summary_states_the_letter_first_and_each_fact_once(seed_story) -> None:
+    b, seed, store = seed_story
+    first = b.summary[0].text
+    assert "letter" in first and "Sunday" in first, first  # the event and its date
+    story = store.get_articles([i for i, n in seed.items() if n != "004"])
+    sel = select_summary(story, distinct=False)
+    at = {u.text: k for k, u in enumerate(sel.units)}
+    same = Restatements(sel.units, sel.terms, alignment(sel))  # the citations' restatement test
+    ks = [at[s.text] for s in b.summary]
+    assert len(ks) >= 2
+    assert not [(sel.units[i].text, sel.units[j].text) for n, i in enumerate(ks) for j in ks[n + 1:] if same(i, j)]
+
+
+def test_seed_facts_that_other_articles_report_are_no_outlets_addition(seed_story) -> None:
+    b, seed, _ = seed_story
+    assert all(len(a.sentences) == a.n_sentences for a in b.additions)  # every addition is shown: all are checked
+    for name in ("Argentina", "Helsinki", "Skripal"):
+        listed = [(a.outlet, x.text) for a in b.additions for x in a.sentences if name in x.text]
+        listed += [(a.outlet, e) for a in b.additions for e in a.entities if name in e]
+        assert not listed, (name, listed)
 
 
 def _story() -> list[Article]:
@@ -157,8 +180,13 @@ def test_eval_summaries_reports_rouge_and_citations_on_the_bundled_set(tmp_path)
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
     assert d["n_clusters"] == 5 and d["citations_judged"] >= 90
-    assert 0.3 < d["rouge1_recall"] <= 1 and 0 < d["rouge2_recall"] <= 1
-    assert d["citation_precision"] >= 0.6 and d["citation_recall"] >= 0.7
+    # the recorded floors (issue 22): ROUGE and citations no lower than before, the new figures beside them
+    assert 0.506 <= d["rouge1_recall"] <= 1 and 0 < d["rouge2_recall"] <= 1
+    assert d["citation_precision"] >= 0.744 and d["citation_recall"] >= 0.763
+    assert d["summary_pairs"] >= 30 and d["redundant_pairs"] == 0
+    assert d["additions_listed"] >= 20 and d["additions_precision"] >= 0.9
+    text = CliRunner().invoke(cli, ["eval", "summaries", str(checked)]).output
+    assert "redundancy  0 of" in text and "additions  precision" in text
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "docs": [{"text": "One sentence here."}], "citations": [{"doc": "a"}]}\n')
     res = CliRunner().invoke(cli, ["eval", "summaries", str(bad)])
@@ -185,3 +213,39 @@ def test_consensus_counts_the_other_articles_that_state_a_fact_wire_copies_once(
     shared = next(i for i in candidates if units[i].text.startswith("Health officials"))
     alone = next(i for i in candidates if units[i].text == lone)
     assert got[shared] >= 2 / 3 > got[alone] == 0.0
+
+
+# ------------------------------------------------------------ entities
+def test_entity_kinds_are_words_and_a_place_after_in_is_a_place(seed_story) -> None:
+    """The seed story's kinds read as words; on ECB+, a town and a street the small model calls organisations
+    and the articles name after "in" are places."""
+    from newsfold.summarize.analysis import analyse
+    from newsfold.summarize.entities import story_entities
+    from nfpaths import ECBPLUS
+
+    b, _, _ = seed_story
+    kinds = {e.name: e.label for e in b.entities}
+    assert set(kinds.values()) <= {"person", "place", "organisation", "group", "event", "date", "product", "work",
+                                   "law"}
+    assert kinds["Vladimir Putin"] == "person" and kinds["Moscow"] == "place" and kinds["Kremlin"] == "organisation"
+    rows = [json.loads(line) for line in ECBPLUS.open(encoding="utf-8")]
+    for event, name in (("18_ecbplus", "Royal Oak"), ("21_ecb", "American Boulevard")):
+        arts = [Article(id=r["id"], text=r["text"]) for r in rows if r["event"] == event]
+        found = {e.name: e.label for e in story_entities(arts, analyse(arts))}
+        assert found.get(name) == "place", (name, found.get(name))
+
+
+def test_no_headline_or_title_in_an_ecb_summary() -> None:
+    """Two ECB+ events whose articles repeat headline lines in their text ("… Checks Out Of Rehab…",
+    "… Restores Endangered Species Act Protections!"): the summaries hold sentences, not headlines."""
+    from newsfold.summarize.text import is_headline_style
+    from newsfold.sentences import words
+    from nfpaths import ECBPLUS
+
+    rows = [json.loads(line) for line in ECBPLUS.open(encoding="utf-8")]
+    for event in ("1_ecbplus", "9_ecbplus"):
+        arts = [Article(id=r["id"], text=r["text"], title=r.get("title")) for r in rows if r["event"] == event]
+        titles = {" ".join(words(a.title or "")) for a in arts}
+        sel = select_summary(arts)
+        shown = [sel.units[i].text for i in sel.chosen]
+        assert shown and not [s for s in shown if is_headline_style(s) or " ".join(words(s)) in titles], shown

@@ -20,6 +20,7 @@ from newsfold.store.db import Store
 from newsfold.summarize import SummariesStage, load_briefing, render_briefing_text
 from newsfold.summarize.sample import NLP_SAMPLE, Member, choose_sample, nlp_sample
 from newsfold.sentences import paragraphs
+from newsfold.summarize.needs import plan
 from newsfold.summarize.stage import story_version
 from nfpaths import ECBPLUS, EXAMPLES
 
@@ -59,8 +60,9 @@ def test_briefing_is_rewritten_only_when_its_articles_change(tmp_path: Path) -> 
         put(store, f"s{k}", insert(store, rows[:4]))
     stage = SummariesStage()
     rep = stage.catch_up(store)
-    assert rep.processed == 3 and rep.details["parsed"] == 12
-    assert store.conn.execute("SELECT count(*) FROM article_entities").fetchone()[0] == 12
+    assert rep.processed == 3 and rep.details["parsed"] == 12  # every article's lead at least
+    stored = store.conn.execute("SELECT count(*) FROM paragraph_analyses").fetchone()[0]
+    assert stored == rep.details["paragraphs_parsed"] > 0
     before = rows_of(store)
     for sid in before:
         b = load_briefing(store, sid)
@@ -84,12 +86,14 @@ def test_briefing_is_rewritten_only_when_its_articles_change(tmp_path: Path) -> 
     hit = store.conn.execute("SELECT story_id FROM stories_fts WHERE story_id IN ('s2', 's2b')").fetchall()
     assert [r[0] for r in hit] == ["s2b"]
 
-    # one unrelated article joins s1: only s1 is rewritten, and only the new article is parsed
+    # one unrelated article joins s1: only s1 is rewritten; no paragraph is parsed twice
     extra = events[3][0]
     insert(store, [extra])
     put(store, "s1", [extra["id"]])
     rep = stage.catch_up(store)
-    assert rep.processed == 1 and rep.details["parsed"] == 1
+    assert rep.processed == 1 and rep.details["parsed"] >= 1
+    assert store.conn.execute("SELECT count(*) FROM paragraph_analyses").fetchone()[0] == \
+        stored + rep.details["paragraphs_parsed"]
     now = rows_of(store)
     assert now["s0"] == before["s0"] and now["s2b"] == after["s2b"]
     assert now["s1"][0] > before["s1"][0] and now["s1"][1] != before["s1"][1]
@@ -114,12 +118,14 @@ def test_stored_analyses_give_the_briefing_a_fresh_parse_gives(tmp_path: Path) -
     fresh = summarize_story(store.get_articles([r["id"] for r in rows]), story_id="s", version=stored.version,
                             passages=[])
     assert fresh == stored
-    # a record written by another model version (or for other text) is parsed again
+    # a record written by another model version is parsed again
     with store.atomic() as c:
-        c.execute("UPDATE article_entities SET model = 'old-model' WHERE article_id = ?", (rows[0]["id"],))
+        c.execute("UPDATE paragraph_analyses SET model = 'old-model'"
+                  " WHERE hash = (SELECT hash FROM paragraph_analyses ORDER BY hash LIMIT 1)")
         c.execute("DELETE FROM summaries")
     rep = SummariesStage().catch_up(store)
-    assert rep.details["parsed"] == 1 and load_briefing(store, "s") == stored
+    assert rep.details["parsed"] == 1 and rep.details["paragraphs_parsed"] == 1
+    assert load_briefing(store, "s") == stored
 
 
 def test_pipeline_refold_keeps_briefings_of_untouched_stories(tmp_path: Path) -> None:
@@ -198,7 +204,9 @@ def test_big_story_reads_a_sample_spread_over_outlets_and_time(big_story: tuple[
     days = sorted(by_id[i].published for i in read)
     assert days[0] <= "2020-03-03" and days[-1] >= "2020-04-27"  # the whole time span
     # every part of the briefing reads the sample; entities, quotes and discrepancies its first NLP_SAMPLE
-    parsed = {r[0] for r in store.conn.execute("SELECT article_id FROM article_entities")}
+    linked = {r[0] for r in store.conn.execute("SELECT article_id FROM dup_links")}
+    nlp_read = nlp_sample([by_id[i] for i in sorted(read)], linked, NLP_SAMPLE)
+    parsed = {a.id for a in nlp_read}
     assert len(parsed) == NLP_SAMPLE and parsed <= read
     assert len({by_id[i].outlet for i in parsed}) == NLP_SAMPLE  # spread over outlets too
     assert b.summary and all(set(s.article_ids) <= read for s in b.summary)
@@ -208,8 +216,9 @@ def test_big_story_reads_a_sample_spread_over_outlets_and_time(big_story: tuple[
     assert all(set(o.article_ids) <= read for o in b.additions)
     text = render_briefing_text(b)
     assert "read from 40 of 322 articles" in text and f"quotes and figures from {NLP_SAMPLE} of them" in text
-    # the articles' paragraphs were parsed once each: the copies repeat their originals' paragraphs
-    distinct = {p for i in parsed for p in paragraphs(by_id[i].text)}
+    # the paragraphs the briefing needs were parsed once each (:mod:`newsfold.summarize.needs`)
+    distinct = {p.text for paras in plan(nlp_read).values() for p in paras if p.parse}
+    assert 0 < len(distinct) < len({p for i in parsed for p in paragraphs(by_id[i].text)})
     assert rep.details["paragraphs_parsed"] == len(distinct)
     assert store.conn.execute("SELECT count(*) FROM paragraph_analyses").fetchone()[0] == len(distinct)
 
@@ -248,19 +257,43 @@ def test_nlp_sample_is_a_stable_part_of_the_sample() -> None:
 
 
 def test_shared_paragraphs_are_parsed_once(tmp_path: Path) -> None:
-    """A copy that adds one paragraph to an article costs one parse; its analysis extends the original's."""
+    """A copy in another story reuses its original's parsed paragraphs: nothing is parsed again."""
     rows = next(iter(ecb_events().values()))[:2]
     store = Store(tmp_path / "p.db")
     put(store, "s0", insert(store, rows[:1]))
     stage = SummariesStage()
     first = stage.catch_up(store)
-    n = len(paragraphs(rows[0]["text"]))
-    assert first.details["parsed"] == 1 and first.details["paragraphs_parsed"] == n
+    needed = [p for p in plan(store.get_articles([rows[0]["id"]]))[rows[0]["id"]] if p.parse]
+    assert first.details["parsed"] == 1 and first.details["paragraphs_parsed"] == len(needed) > 0
     copy = {"id": "copy", "text": rows[0]["text"] + "\n\nThe Associated Press contributed to this report from Paris."}
     put(store, "s1", insert(store, [copy]))
     rep = stage.catch_up(store)
-    assert rep.details["parsed"] == 1 and rep.details["paragraphs_parsed"] == 1
-    an = stage.analyses(store, store.get_articles([rows[0]["id"], "copy"]))[0]
+    assert rep.processed == 1 and rep.details["parsed"] == 0 and rep.details["paragraphs_parsed"] == 0
+    an = stage.analyses(store, [store.get_articles([rows[0]["id"]]), store.get_articles(["copy"])])[0]
     orig, cp = an[rows[0]["id"]], an["copy"]
-    assert cp.entities[:len(orig.entities)] == orig.entities and ("Associated Press", "ORG") in cp.entities[-2:]
-    assert cp.quotes == orig.quotes and cp.facts == orig.facts
+    assert cp.entities == orig.entities and cp.quotes == orig.quotes and cp.facts == orig.facts
+
+
+def test_sentence_vectors_are_stored_and_a_rewrite_encodes_none_again(tmp_path: Path, monkeypatch) -> None:
+    """A briefing written again (another process: nothing cached) reads its sentences' vectors from the store."""
+    from newsfold.summarize import align
+
+    rows = next(iter(ecb_events().values()))[:5]
+    store = Store(tmp_path / "v.db")
+    put(store, "s", insert(store, rows))
+    SummariesStage().catch_up(store)
+    stored = store.conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0]
+    assert stored > 0
+    first = load_briefing(store, "s")
+    enc = align._encoder()
+    if enc is None:
+        pytest.skip("the MiniLM encoder is not installed")
+    calls: list[str] = []
+    real = enc.encode
+    monkeypatch.setattr(enc, "encode", lambda texts: calls.extend(texts) or real(texts))
+    align._cache.clear()
+    with store.atomic() as c:
+        c.execute("DELETE FROM summaries")
+    SummariesStage().catch_up(store)
+    assert calls == [] and load_briefing(store, "s").summary == first.summary
+    assert store.conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0] == stored

@@ -141,12 +141,13 @@ class StoryDetail:
     citations: list[Citation]
     timeline: list[TimelineEntry]
     duplicates: list[DupGroup]
+    numbers: dict[str, int] = field(default_factory=dict)  # article id → source number (the CLI's, the reports')
 
     def cites(self, article_ids: list[str] | str, text: str) -> list[Citation]:
-        """The citations of ``text`` in ``article_ids`` (one id or several), in that order."""
+        """The citations of ``text`` in ``article_ids`` (one id or several), in source-number order."""
         by_key = {(c.article_id, c.text): c for c in self.citations}
         ids = [article_ids] if isinstance(article_ids, str) else article_ids
-        return [by_key[(i, text)] for i in ids if (i, text) in by_key]
+        return [by_key[(i, text)] for i in sorted(ids, key=lambda i: self.numbers.get(i, 1 << 30)) if (i, text) in by_key]
 
     def article(self, article_id: str) -> ArticleRef:
         """The story's article ``article_id`` (a bare reference when it is not one of them)."""
@@ -422,17 +423,19 @@ def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row |
     # the summarizer's schema and the citation finder are needed here only (listings stay light)
     from .citations import briefing_citations
     from ..summarize.briefing import Briefing, TimelineEntry
+    from ..summarize.render import number_sources
     from ..summarize.stage import story_version
 
     story_id = row["id"]
     arts = []
     for r in conn.execute(
             "SELECT a.id, a.title, a.outlet, a.published, a.url, sa.score, sa.reason FROM story_articles sa"
-            " JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?"
-            " ORDER BY a.published IS NULL, a.published, a.seq", (story_id,)):
+            " JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?", (story_id,)):
         ref = _ref(r)
         ref.score, ref.reason = r["score"], r["reason"]
         arts.append(ref)
+    numbers = number_sources((a.id, a.published) for a in arts)  # first published, then id
+    arts.sort(key=lambda a: numbers[a.id])
     events = [{"kind": e["kind"], "at": e["at"], **_json_object(e["detail_json"])} for e in conn.execute(
         "SELECT kind, detail_json, at FROM story_events WHERE story_id = ? ORDER BY seq", (story_id,))]
     briefing = None
@@ -454,7 +457,7 @@ def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row |
         citations=briefing_citations(conn, briefing) if briefing and with_citations else [],
         timeline=[TimelineEntry(published=a.published, outlet=a.outlet, article_id=a.id, title=a.title)
                   for a in arts],
-        duplicates=_dup_groups(conn, [a.id for a in arts]))
+        duplicates=_dup_groups(conn, [a.id for a in arts]), numbers=numbers)
 
 
 def _json_object(text: str | None) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from typing import Any
 
 from .query import StoryDetail, story_detail
 from ..store.db import Store
-from ..summarize.render import source_numbers
+from ..published import shown
+from ..summarize.render import cite_order, source_numbers
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ def _env() -> Any:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["md"] = _md_escape
     env.globals["source_numbers"] = source_numbers
+    env.globals["cite_order"] = cite_order
+    env.filters["when"] = shown
     return env
 
 

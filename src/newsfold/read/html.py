@@ -18,7 +18,6 @@ MIN_WORDS = 15
 def extract_html(html: str, *, ref: str, url: str | None = None, id: str | None = None) -> RawDocument:
     """Main text and metadata of one HTML page; ``error`` when there is no article."""
     import trafilatura
-    from htmldate import find_date
 
     try:
         doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
@@ -32,12 +31,7 @@ def extract_html(html: str, *, ref: str, url: str | None = None, id: str | None 
     if n_words < MIN_WORDS:
         extra = f" (only {n_words} words of page text outside navigation)" if n_words else ""
         return RawDocument(ref=ref, error=f"no article text found in HTML{extra}")
-    published = meta.get("date")
-    if not published:
-        try:
-            published = find_date(html, url=url, original_date=True)
-        except Exception:  # htmldate is best effort
-            published = None
+    published = _published(html, url, meta.get("date"))
     page_url = url or meta.get("url")
     return RawDocument(
         ref=ref, text=text, id=id, title=meta.get("title") or None, url=page_url or None,
@@ -46,6 +40,26 @@ def extract_html(html: str, *, ref: str, url: str | None = None, id: str | None 
         meta={"format": "html", **({"author": meta["author"]} if meta.get("author") else {}),
               **({"description": meta["description"]} if meta.get("description") else {})},
     )
+
+
+def _published(html: str, url: str | None, day: str | None) -> str | None:
+    """The page's publication time, to the second when the page gives one (``published_time`` and the like).
+
+    trafilatura's metadata keeps the day only; htmldate, asked for a time,
+    gives the time too (midnight when the page has a day only: then the day).
+    A time on another day than trafilatura's is not trusted: the day stays.
+    """
+    from htmldate import find_date
+
+    try:
+        found = find_date(html, url=url, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S%z")
+    except Exception:  # htmldate is best effort
+        found = None
+    if found and found[11:19] == "00:00:00":
+        found = found[:10]
+    if found and (not day or found[:10] == day[:10]):
+        return found
+    return day or found
 
 
 def read_html_file(path: str, *, max_bytes: int) -> RawDocument:

@@ -226,4 +226,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS article_versions_hash ON article_versions(content_hash);
     """,
+    # 12: summaries — each distinct sentence's MiniLM vector (key: a hash of its text), encoded once for the
+    #     restatement tests (citations, additions, redundancy) of every briefing that asks about it
+    """
+    CREATE TABLE IF NOT EXISTS sentence_vectors (
+        hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (hash, model)
+    ) WITHOUT ROWID;
+    """,
 ]

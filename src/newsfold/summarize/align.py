@@ -1,9 +1,9 @@
 """Which sentences of a story restate which: MiniLM similarity plus shared names and numbers.
 
-Citations (:func:`.core.citations`) and "what each outlet adds"
-(:func:`.core.additions`) ask the same question of two sentences of
-different articles: does one state the other's fact, in any words (a
-paraphrase, a translation)?  The lexical tests of :mod:`.core` catch copies
+Citations (:func:`.core.citations`), "what each outlet adds"
+(:func:`.additions.additions`) and the summary's redundancy check
+(:class:`.core.Restatements`) ask the same question of two sentences: does
+one state the other's fact, in any words (a paraphrase, a translation)?  The lexical tests of :mod:`.core` catch copies
 and light edits; :class:`Alignment` adds meaning: the two sentences' MiniLM
 embeddings (the package's encoder, :class:`newsfold.stories.represent.MiniLMEncoder`)
 are close, and they name the same people and places and state the same
@@ -14,9 +14,12 @@ numbers::
 ``shared`` is the share of the smaller sentence's names and numbers that the
 other has; ``clash`` is 1 when both state numbers and share none.  The three
 settings are the best F1 on all 163 hand-labelled pairs of
-``tests/data/restatement_pairs.jsonl`` (seed story and ECB+): P 0.875 /
-R 0.778 on the seed pairs, P 0.75 / R 0.75 on the ECB+ ones.  Chosen on the
-seed pairs alone they would keep ECB+ recall at 0.42, so they were not:
+``tests/data/restatement_pairs.jsonl`` (seed story and ECB+), chosen when
+sentences were encoded in batches; encoded one at a time (as now: the int8
+model's vectors depend on the batch) they give P 0.909 / R 0.741 on the
+seed pairs, P 0.727 / R 0.667 on the ECB+ ones, and F1 is flat (0.77–0.79)
+for thresholds from 0.78 to 0.82.  Chosen on the seed pairs alone they
+would keep ECB+ recall at 0.5, so they were not:
 ``python bench/summary_pairs.py --score`` prints both.  MiniLM is a topic
 model more than a paraphrase model: restatements in very different words
 (below about 0.7 cosine) still go unmatched.
@@ -25,13 +28,15 @@ Cost is bounded: a story encodes at most ``MAX_ENCODED`` sentences, in the
 order the questions come (the summary's sentences and each other article's
 lexically closest sentence first, then the articles' earliest sentences for
 "what each outlet adds"), and every sentence's vector is cached in the
-process by its text, so wire copies and a refreshed story cost nothing more.
+process by its text and stored (``sentence_vectors``, by the Summaries
+stage), so wire copies and a refreshed story cost nothing more.
 Past the budget the lexical tests stand alone.  Without the
 encoder (its weights not installed) the lexical tests stand alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections import OrderedDict
@@ -52,7 +57,9 @@ MAX_TOKENS = 64
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*")
+MODEL_KEY = f"minilm-int8-channel-{MAX_TOKENS}-alone"  # the vectors' model (``sentence_vectors.model``)
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
+_fresh: dict[str, np.ndarray] = {}  # used since the last :func:`take_fresh` (for the store)
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +67,7 @@ def _encoder() -> Any:
     try:
         from ..stories.represent import MiniLMEncoder
 
-        enc = MiniLMEncoder(max_tokens=MAX_TOKENS)
+        enc = MiniLMEncoder(max_tokens=MAX_TOKENS, threads=1)  # one sentence at a time: a second thread only waits
         enc.encode(["warm up"])
         return enc
     except Exception as e:  # the weights are an optional install: say so once, keep the lexical tests
@@ -74,16 +81,41 @@ def vectors(texts: Sequence[str]) -> np.ndarray | None:
     if enc is None:
         return None
     todo = list(dict.fromkeys(t for t in texts if t not in _cache))
+    # one text per call: the int8 model quantizes activations per batch, so a sentence's vector would
+    # depend on the sentences encoded with it (and a decision near a threshold on the order of questions);
+    # alone, it costs about the same per sentence
+    for t in todo:
+        _cache[t] = enc.encode([t])[0]
     if todo:
-        for t, v in zip(todo, enc.encode(todo)):
-            _cache[t] = v
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     for t in texts:
         _cache.move_to_end(t)
+        _fresh[t] = _cache[t]
     return np.stack([_cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
 
+def sentence_key(text: str) -> str:
+    """The key of a sentence's stored vector: a hash of its text."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def remember(found: dict[str, np.ndarray]) -> None:
+    """Known vectors (stored ones, by text): a question about these sentences encodes nothing."""
+    for t, v in found.items():
+        _cache[t] = v
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+
+
+def take_fresh() -> dict[str, np.ndarray]:
+    """The vectors used since the last call (by text; encoded now or before), for the caller to store."""
+    out = dict(_fresh)
+    _fresh.clear()
+    return out
+
+
+@lru_cache(maxsize=50_000)
 def anchors(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The names (capitalised words past the first) and the numbers a sentence states."""
     toks = _TOKEN.findall(text)

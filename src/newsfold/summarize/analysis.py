@@ -1,33 +1,29 @@
-"""What spaCy finds in an article, extracted once per paragraph and stored: entity mentions, facts, quotes.
+"""What spaCy finds in a paragraph, extracted once and stored: entity mentions, facts, quotes.
 
 A briefing's entities, quotes and discrepancies are computed from these
-records, never from spaCy docs kept around: the parse is the expensive part
-(tens of milliseconds per article).  It is done per paragraph (an article's
-non-blank lines, :func:`newsfold.sentences.paragraphs`): each distinct paragraph is
-parsed once, whatever article it appears in, so reprints and wire copies
-that share paragraphs cost nothing.  A :class:`ParagraphAnalysis` is stored
-in ``paragraph_analyses`` (key: a hash of the paragraph's text; ``model``
-naming the spaCy model and this extraction's version).  An article's
-:class:`ArticleAnalysis` is its paragraphs' put together in text order (a
-whole-paragraph quotation without a speaker takes the previous quotation's
-speaker, :func:`.quotes.attribute`) and is stored in ``article_entities``
-(one row per article) so that a briefing reads one row per article.  A
-record whose model, or whose article's content hash, differs is redone.
+records, never from spaCy docs kept around: the parse is the expensive part.
+Only the paragraphs whose parse the briefing shows are parsed
+(:func:`.needs.plan`: an article's lead, its quotations, and figures that
+other articles of the story restate).  Each distinct paragraph is parsed once,
+whatever article or story it appears in, so reprints and wire copies that
+share paragraphs cost nothing.  A :class:`ParagraphAnalysis` is stored in
+``paragraph_analyses`` (key: a hash of the paragraph's text; ``model``
+naming the spaCy model and this extraction's version; a record of another
+model is redone).  An article's :class:`ArticleAnalysis` is its paragraphs'
+put together in text order (a whole-paragraph quotation without a speaker
+takes the previous quotation's speaker, :func:`.quotes.attribute`); it
+depends on the story (which paragraphs are parsed), so it is built for each
+briefing from the stored paragraph records, which costs little.
 
 Nothing the briefing reads holds a character offset: entity mentions are
 names, facts and quotes carry their sentence's text, and a fact's or
-quote's sentence never crossed a paragraph even when articles were parsed
-whole.
+quote's sentence never crosses a paragraph.
 
-``article_entities.entities_json`` (extraction version 2)::
+``paragraph_analyses.analysis_json`` (extraction version 3)::
 
-    {"hash": "<article content hash>",
-     "entities": [["Vladimir Putin", "PERSON"], …],            # kept mentions, text order
+    {"entities": [["Vladimir Putin", "PERSON"], …],            # kept mentions, text order
      "facts": [{"kind", "key", "value", "shown", "sentence", "entity"}],
-     "quotes": [{"text", "speaker", "sentence", "partial"}]}
-
-``paragraph_analyses.analysis_json``: the same ``entities`` and ``facts``,
-and ``quotes`` as quotations (``{"speaker", "whole", "statements": […]}``).
+     "quotes": [{"speaker", "whole", "statements": [{"text", "speaker", "sentence", "partial"}]}]}
 """
 
 from __future__ import annotations
@@ -35,20 +31,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ..models import Article
-from ..sentences import paragraphs
 from .discrepancies import Fact, extract_facts
 from .entities import entity_mentions
+from .needs import Paragraph, plan
 from .nlp import model_version, parse
 from .quotes import Quotation, Statement, attribute, extract_quotations
 
 log = logging.getLogger(__name__)
 
-EXTRACTION_VERSION = 2  # bump when what is extracted from a doc changes: stored records are then redone
+EXTRACTION_VERSION = 3  # bump when what is extracted from a doc changes: stored records are then redone
 BATCH_SIZE = 128  # paragraphs per spaCy batch (a paragraph is a few sentences)
+
 
 
 def model_key() -> str:
@@ -119,22 +116,30 @@ def analyse_paragraphs(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> li
             for t, doc in zip(texts, parse(list(texts), batch_size=batch_size))]
 
 
+def combine_story(articles: Sequence[Article], plans: Mapping[str, Sequence[Paragraph]],
+                  known: Mapping[str, ParagraphAnalysis]) -> dict[str, ArticleAnalysis]:
+    """The articles' analyses from their parsed paragraphs' (``known``, by :func:`paragraph_key`), in text order."""
+    return {a.id: ArticleAnalysis.combine(a, [known[paragraph_key(p.text)] for p in plans[a.id] if p.parse])
+            for a in articles}
+
+
+def to_parse(plans: Mapping[str, Sequence[Paragraph]]) -> dict[str, str]:
+    """The paragraphs the plans parse, by :func:`paragraph_key` (each distinct text once)."""
+    return {paragraph_key(p.text): p.text for paras in plans.values() for p in paras if p.parse}
+
+
 def analyse(articles: Sequence[Article], known: MutableMapping[str, ParagraphAnalysis] | None = None,
             batch_size: int = BATCH_SIZE) -> dict[str, ArticleAnalysis]:
-    """The analyses of ``articles``, parsing each distinct paragraph not in ``known`` once.
+    """The analyses of a story's ``articles``, parsing the paragraphs the briefing needs (:mod:`.needs`)
+    that are not in ``known``.
 
     ``known`` maps :func:`paragraph_key` to stored paragraph analyses; the
     paragraphs parsed here are added to it (the caller stores the new keys).
     """
     known = {} if known is None else known
-    split = {a.id: paragraphs(a.text or "") for a in articles}
-    new: dict[str, str] = {}
-    for paras in split.values():
-        for t in paras:
-            k = paragraph_key(t)
-            if k not in known and k not in new:
-                new[k] = t
+    plans = plan(articles)
+    new = {k: t for k, t in to_parse(plans).items() if k not in known}
     if new:
         known.update(zip(new, analyse_paragraphs(list(new.values()), batch_size=batch_size)))
         log.debug("parsed %d new paragraphs for %d articles", len(new), len(articles))
-    return {a.id: ArticleAnalysis.combine(a, [known[paragraph_key(t)] for t in split[a.id]]) for a in articles}
+    return combine_story(articles, plans, known)

@@ -18,7 +18,7 @@ JSON shape (schema 1)::
       "n_articles": 4, "n_words": 97, "max_words": 100,
       "sampled": null | {"used": 40, "of": 5000, "nlp_used": 12},  # a big story is read from a sample of its
                                                  # articles; entities, quotes and discrepancies from nlp_used of them
-      "entities": [{"name", "label", "count", "article_ids"}],
+      "entities": [{"name", "label", "count", "article_ids"}],   # label: the kind in words ("place")
       "additions": [{"outlet", "article_ids", "sentences": [{"text", "article_id", "position"}],
                      "entities": ["…"], "n_sentences"}],
       "quotes": [{"speaker", "text", "renderings": [{"text", "article_id", "outlet", "speaker", "sentence"}]}],
@@ -52,14 +52,29 @@ class SummarySentence:
     words: int = 0
 
 
+# what kind of thing an entity is, in words, for each spaCy label kept
+KINDS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "place",
+         "NORP": "group", "EVENT": "event", "PRODUCT": "product", "WORK_OF_ART": "work", "LAW": "law",
+         "DATE": "date"}
+
+
+def entity_kind(label: str) -> str:
+    """An entity's kind in words ("place"), from a spaCy label ("GPE") or a kind already in words."""
+    return KINDS.get(label, label)
+
+
 @dataclass
 class Entity:
-    """A named entity (spaCy label: PERSON, ORG, GPE, …), its mentions and the articles naming it."""
+    """A named entity, its kind in words (person, place, organisation, group, event, …), its mentions
+    and the articles naming it.  A briefing stored with spaCy labels (``GPE``) reads back in words."""
 
     name: str
     label: str
     count: int
     article_ids: list[str]
+
+    def __post_init__(self) -> None:
+        self.label = entity_kind(self.label)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Summarize one story: selection, citations, additions, headline, timeline.
+"""Summarize one story: selection, citations, headline, timeline (additions: :mod:`.additions`).
 
 :func:`summarize_story` builds the whole :class:`Briefing`;
 :func:`select_summary` is the part ``newsfold eval summaries`` measures (the
@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
-from ..models import UNKNOWN_OUTLET, Article, Passage, outlet_label
-from .briefing import (AddedSentence, AlignedQuote, Briefing, OutletAdditions, SummarySentence, TimelineEntry)
-from .align import Alignment
+from ..models import Article, Passage, outlet_label
+from ..published import source_order
+from .briefing import Briefing, SummarySentence, TimelineEntry
+from .align import Alignment, anchors
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 from .select import SubmodularSelector
 from .text import SentenceUnit, TermMatrix, sentence_units, term_matrix
@@ -32,16 +33,14 @@ DUPLICATE_COS = 0.7      # candidates this similar are one candidate
 CITE_COS = 0.5           # a sentence this similar states the same thing
 CITE_CONTAIN = 0.75      # ... or one that contains this share of its (idf-weighted) content words
 CITE_BOTH = (0.38, 0.5)  # ... or one moderately similar that contains half of its content words
-NOVEL_COS = 0.35         # an addition has no sentence this similar elsewhere
-NOVEL_CONTAIN = 0.6      # ... and no sentence elsewhere that contains this share of its content
 MAX_GROUND = 2500        # sentences used as coverage targets (sampled beyond this)
 MAX_CANDIDATES = 1500    # candidate sentences (the earliest in their articles first, beyond this)
 SIMILARITY = "cosine"
 SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merely adding sentences
-MAX_ADDITIONS_SHOWN = 8
+MAX_REFITS = 2           # selections made again after dropping a sentence that restates another
 CONSENSUS_COS = 0.7      # two sentences of different articles state the same fact, for consensus (MiniLM cosine)
 MAX_CONSENSUS = 48        # candidates encoded for consensus, at most (their articles' earliest first)
-MEANING_PREFILTER = 0.08  # a pair is asked of the encoder (:mod:`.align`) only when it shares this much (cosine)
+MEANING_PREFILTER = 0.2  # a pair is asked of the encoder (:mod:`.align`) only when this similar (TF-IDF cosine)
 MEANING_PER_ARTICLE = 1   # ... and only the article's (outlet's) most similar sentence
 
 
@@ -55,6 +54,7 @@ class Selection:
     gain_order: list[int] = field(default_factory=list)  # the same, in the order the greedy chose them
     objective: float = 0.0
     extra: int | None = None              # with fill=True: the sentence past the budget (shown last)
+    align: Alignment | None = None        # the restatement-by-meaning tests over ``units`` (shared by the briefing)
 
 
 def _order_key(articles: Sequence[Article]) -> dict[str, tuple[str, int]]:
@@ -62,11 +62,16 @@ def _order_key(articles: Sequence[Article]) -> dict[str, tuple[str, int]]:
 
 
 def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: bool = False,
-                   selector: SubmodularSelector | None = None) -> Selection:
+                   selector: SubmodularSelector | None = None, distinct: bool = True) -> Selection:
     """Choose summary sentences under a word budget (see :mod:`.select` for the objective).
 
     ``fill=True`` appends the best next sentence past the budget (the DUC
     convention: a summary is then cut at ``max_words`` words for scoring).
+    With ``distinct`` (the default), no two chosen sentences state one fact
+    (the restatement test citations use, :func:`states` and :mod:`.align`):
+    the later-chosen one is dropped and the selection is made again without
+    it (at most ``MAX_REFITS`` times); and the event's lead (:func:`_lead`)
+    comes first, in place of any chosen sentence it restates.
     """
     units = sentence_units(articles)
     titles = [a.title for a in articles if a.title and a.title.strip()]
@@ -122,18 +127,102 @@ def select_summary(articles: Sequence[Article], *, max_words: int = 100, fill: b
         agree = np.zeros(len(space))
         for c, v in consensus(units, candidates).items():
             agree[index[c]] = v
-    sel.fit(W, costs, [index[c] for c in candidates], positions=positions, X=Xs, concepts=concepts,
-            concept_weights=cweights, consensus=agree)
-    picked = [space[k] for k in sel.selected_]
+    align = Alignment([u.text for u in units]) if distinct else None
+    same = Restatements(units, tm, align)
+    banned: set[int] = set()
+    for _ in range(MAX_REFITS + 1):  # no two summary sentences state one fact: drop the later one, choose again
+        allowed = [index[c] for c in candidates if c not in banned]
+        sel.fit(W, costs, allowed, positions=positions, X=Xs, concepts=concepts, concept_weights=cweights,
+                consensus=agree, parts=sel.parts_ if banned else None)
+        picked = [space[k] for k in sel.selected_]
+        restated = {j for n, j in enumerate(picked) if any(same(i, j) for i in picked[:n])} if distinct else set()
+        if not restated:
+            break
+        banned |= restated
+    picked = [i for i in picked if i not in banned]
+    lead = _lead(units, tm, candidates, order, same, picked) if distinct else None
+    if lead is not None and lead not in picked:  # the event's lead first: in place of what it restates
+        picked = [i for i in picked if not same(lead, i)]
+        while picked and units[lead].words + sum(units[i].words for i in picked) > max_words:
+            picked.pop()
+        picked.insert(0, lead)
     extra_unit = None
     if fill:
-        extra = _best_extra(sel, W, costs, [index[c] for c in candidates], sel.selected_)
+        taken = [index[i] for i in picked]
+        extra = _best_extra(sel, W, costs, [index[c] for c in candidates if c not in banned], taken)
         extra_unit = space[extra] if extra is not None else None
-    shown = sorted(picked, key=lambda i: (order[units[i].article_id][0],
+        if extra_unit is not None and distinct and any(same(i, extra_unit) for i in picked):
+            extra_unit = None
+    shown = sorted(picked, key=lambda i: (i != lead, order[units[i].article_id][0],
                                           units[i].index / max(1, units[i].n_in_article),
                                           order[units[i].article_id][1], units[i].index))
     return Selection(units=units, terms=tm, chosen=shown, gain_order=picked, objective=sel.objective_,
-                     extra=extra_unit)
+                     extra=extra_unit, align=align)
+
+
+class Restatements:
+    """Whether unit j states unit i's fact (or i j's): the test citations use, lexical then by meaning."""
+
+    def __init__(self, units: Sequence[SentenceUnit], tm: TermMatrix, align: Alignment | None) -> None:
+        self.units, self.tm, self.align = units, tm, align
+        self._memo: dict[tuple[int, int], bool] = {}
+
+    def __call__(self, i: int, j: int) -> bool:
+        key = (min(i, j), max(i, j))
+        if key not in self._memo:
+            self._memo[key] = i != j and (self._lexical(i, j) or self._lexical(j, i) or (
+                self.align is not None and bool(self.align.restates(i, [j])[0])))
+        return self._memo[key]
+
+    def _lexical(self, i: int, j: int) -> bool:
+        cos = float((self.tm.X[i] @ self.tm.X[j].T).toarray()[0, 0])
+        return states(cos, _contained(self.tm, i, j), strong=len(set(self.tm.terms[i])) >= 4)
+
+
+def _contained(tm: TermMatrix, i: int, j: int) -> float:
+    """The share of sentence i's IDF-weighted content words that sentence j has."""
+    mine = {tm.vocab[t] for t in tm.terms[i]}
+    if not mine:
+        return 0.0
+    theirs = {tm.vocab[t] for t in tm.terms[j]}
+    total = sum(tm.idf[k] for k in mine)
+    return float(sum(tm.idf[k] for k in mine & theirs) / total)
+
+
+def states(cos: float, contain: float, strong: bool) -> bool:
+    """The lexical restatement test (citations, redundancy): similar enough, or containing enough of it.
+
+    ``cos``: TF-IDF cosine; ``contain``: the share of the first sentence's
+    IDF-weighted content the other has; ``strong``: the first sentence has
+    four content words or more (containment means little for fewer).
+    """
+    return cos >= CITE_COS or (strong and contain >= CITE_CONTAIN) or \
+        (strong and cos >= CITE_BOTH[0] and contain >= CITE_BOTH[1])
+
+
+def _lead(units: Sequence[SentenceUnit], tm: TermMatrix, candidates: Sequence[int],
+          order: Mapping[str, tuple[str, int]], same: "Restatements", picked: Sequence[int] = ()) -> int | None:
+    """The event's lead: of the articles' first candidate sentences, the one most other articles state
+    (lexically), the earliest article's on a tie; of those already ``picked``, when there are."""
+    first: dict[str, int] = {}
+    for c in sorted(candidates, key=lambda i: units[i].index):
+        first.setdefault(units[c].article_id, c)
+    if not first:
+        return None
+    chosen = [i for i in first.values() if i in picked]
+    leads = sorted(chosen or first.values(), key=lambda i: order[units[i].article_id])
+    if len(leads) == 1:
+        return leads[0]
+    n = len(units)
+    X = tm.X[:n]
+    cos = (X[leads] @ X.T).toarray()
+    art = np.asarray([u.article_id for u in units], dtype=object)
+    best, best_n = leads[0], -1
+    for k, i in enumerate(leads):
+        hit = set(art[(cos[k] >= CITE_COS) & (art != units[i].article_id)])
+        if len(hit) > best_n:
+            best, best_n = i, len(hit)
+    return best
 
 
 def consensus(units: Sequence[SentenceUnit], candidates: Sequence[int]) -> dict[int, float]:
@@ -236,15 +325,23 @@ def _norm(s: str) -> str:
 
 def alignment(sel: Selection) -> Alignment:
     """The story's restatement-by-meaning tests over its sentence units (one per briefing, shared)."""
-    return Alignment([u.text for u in sel.units])
+    return sel.align if sel.align is not None else Alignment([u.text for u in sel.units])
 
 
-def _by_meaning(align: Alignment | None, i: int, sims: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """Of the units ``pool``, those that restate unit ``i`` by meaning: the most similar few, asked of ``align``."""
+def _by_meaning(align: Alignment | None, i: int, sims: np.ndarray, pool: np.ndarray,
+                k: int = MEANING_PER_ARTICLE) -> np.ndarray:
+    """Of the units ``pool``, those that restate unit ``i`` by meaning: the ``k`` most similar, asked of ``align``.
+
+    A sentence that names people, places or numbers is asked only of sentences naming one of them
+    (:func:`.align.anchors`): the encoder is not asked what the names already answer.
+    """
     if align is None or pool.size == 0:
         return pool[:0]
     pool = pool[sims[pool] >= MEANING_PREFILTER]
-    pool = pool[np.argsort(-sims[pool], kind="stable")][:MEANING_PER_ARTICLE]
+    pool = pool[np.argsort(-sims[pool], kind="stable")][:k]
+    names, nums = anchors(align.texts[i])
+    if pool.size and (names or nums):
+        pool = pool[[bool((names | nums) & (lambda n, u: n | u)(*anchors(align.texts[j]))) for j in pool]]
     return pool[align.restates(i, pool.tolist())] if pool.size else pool
 
 
@@ -278,8 +375,7 @@ def citations(sel: Selection, passages: Sequence[Passage] = (), align: Alignment
             aid = units[j].article_id
             if aid in cited:
                 continue
-            if cos[row, j] >= CITE_COS or (strong and contain[row, j] >= CITE_CONTAIN) or \
-                    (strong and cos[row, j] >= CITE_BOTH[0] and contain[row, j] >= CITE_BOTH[1]):
+            if states(cos[row, j], contain[row, j], strong):
                 cited.append(aid)
         for aid in by_text.get((own, _norm(units[i].text)), []):
             if aid not in cited:
@@ -293,10 +389,10 @@ def citations(sel: Selection, passages: Sequence[Passage] = (), align: Alignment
 
 
 def _units_by_article(units: Sequence[SentenceUnit]) -> dict[str, np.ndarray]:
-    """Each article's eligible units (indices), in article order."""
+    """Each article's units that state something (indices), in article order."""
     out: dict[str, list[int]] = {}
     for j, u in enumerate(units):
-        if u.eligible:
+        if u.eligible or u.statement:
             out.setdefault(u.article_id, []).append(j)
     return {a: np.asarray(js, dtype=np.int64) for a, js in out.items()}
 
@@ -306,107 +402,8 @@ def outlet_of(a: Article) -> str:
     return outlet_label(a.outlet, a.url)
 
 
-def _source_of(a: Article) -> str:
-    """The source an article's additions are grouped by: its outlet or site; an article of unknown
-    outlet is a source of its own (it is not known to share an outlet with any other article)."""
-    label = outlet_label(a.outlet, a.url)
-    return "\0" + a.id if label == UNKNOWN_OUTLET else label
-
-
-def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[str, set[str]] | None = None,
-              shared_quotes: Sequence[AlignedQuote] = (), align: Alignment | None = None) -> list[OutletAdditions]:
-    """Per outlet, its sentences (and entities) that no other outlet of the story reports.
-
-    A sentence is the outlet's own when no sentence of another outlet is
-    similar to it or contains most of its content words, none restates it in
-    other words (``align``, :mod:`.align`: a paraphrase or a translation is
-    no addition), and it does not carry a quote that other articles render
-    too (``shared_quotes``).  An
-    entity is the outlet's own when no other outlet's article names it:
-    by ``entity_names`` for the articles it covers (the ones the entities
-    were read from), by the name appearing in the text for the others.
-    """
-    quoted: dict[str, list[str]] = {}
-    for q in shared_quotes:
-        if len({r.article_id for r in q.renderings}) > 1:
-            for r in q.renderings:
-                quoted.setdefault(r.article_id, []).append(_norm(r.text))
-    outlets: dict[str, list[str]] = {}
-    for a in articles:
-        outlets.setdefault(_source_of(a), []).append(a.id)
-    if len(outlets) < 2:
-        return []
-    units = sel.units
-    n = len(units)
-    X = sel.terms.X[:n]
-    tm_units = TermMatrix(X=X, vocab=sel.terms.vocab, idf=sel.terms.idf, terms=sel.terms.terms[:n])
-    outlet_of_article = {a.id: _source_of(a) for a in articles}
-    unit_outlet = np.asarray([outlet_of_article[u.article_id] for u in units], dtype=object)
-    # which eligible sentences have a near-statement in another outlet (row blocks keep memory flat)
-    rows = [i for i, u in enumerate(units) if u.eligible and len(set(sel.terms.terms[i])) >= 3]
-    echoed = np.zeros(n, dtype=bool)
-    later: list[tuple[int, np.ndarray]] = []  # (unit, its cosines): no lexical echo, asked by meaning after
-    for b0 in range(0, len(rows), 500):
-        blk = rows[b0:b0 + 500]
-        cos = (X[blk] @ X.T).toarray()
-        contain = _containment(tm_units, blk)
-        for k, i in enumerate(blk):
-            other = unit_outlet != unit_outlet[i]
-            if other.any() and (cos[k, other].max() >= NOVEL_COS or contain[k, other].max() >= NOVEL_CONTAIN):
-                echoed[i] = True
-            elif align is not None:
-                later.append((i, cos[k]))
-    if align is not None:  # by meaning: the articles' earliest sentences first, within the encoder's budget
-        eligible = np.flatnonzero([u.eligible for u in units])
-        pools = {o: eligible[unit_outlet[eligible] == o] for o in dict.fromkeys(unit_outlet[eligible])}
-        for i, sims in sorted(later, key=lambda x: units[x[0]].index):
-            if not align.can_ask(i):
-                continue
-            for outlet, pool in pools.items():
-                if outlet != unit_outlet[i] and _by_meaning(align, i, sims, pool).size:
-                    echoed[i] = True
-                    break
-    unread = [(_source_of(a), (a.text or "").lower()) for a in articles
-              if entity_names is not None and a.id not in entity_names]
-    by_id = {a.id: a for a in articles}
-    result = []
-    for outlet, ids in outlets.items():
-        found: list[AddedSentence] = []
-        seen: set[str] = set()
-        for i in rows:
-            u = units[i]
-            if unit_outlet[i] != outlet or echoed[i]:
-                continue
-            key = _norm(u.text)
-            if any(qt and qt in key for qt in quoted.get(u.article_id, ())):
-                continue
-            if key in seen:
-                continue
-            seen.add(key)
-            found.append(AddedSentence(text=u.text, article_id=u.article_id, position=u.index))
-        ents: list[str] = []
-        if entity_names is not None:
-            mine = set().union(*(entity_names.get(i, set()) for i in ids))
-            theirs = set().union(*(entity_names.get(a.id, set()) for a in articles if _source_of(a) != outlet))
-            theirs_low = {t.lower() for t in theirs}
-            ents = sorted(e for e in mine if e.lower() not in theirs_low)
-            if ents and unread:
-                texts = [t for o, t in unread if o != outlet]
-                ents = [e for e in ents if not any(_named_in(e, t) for t in texts)]
-        if found or ents:
-            result.append(OutletAdditions(outlet=outlet_of(by_id[ids[0]]), article_ids=ids, sentences=found[:MAX_ADDITIONS_SHOWN],
-                                          entities=ents, n_sentences=len(found)))
-    result.sort(key=lambda o: (-o.n_sentences, o.outlet))
-    return result
-
-
 # --------------------------------------------------------------- headline
 _ATTRIBUTION = re.compile(r",?\s+(?:[\w.'’-]+\s+){0,5}(?:said|says|reported|added|announced)(?:\s+on\s+\w+)?\.?$")
-
-
-def _named_in(name: str, lowered_text: str) -> bool:
-    """Whether ``name`` appears as whole words in a lower-cased text."""
-    return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered_text) is not None
 
 
 def headline(articles: Sequence[Article], sel: Selection) -> str:
@@ -435,7 +432,7 @@ def headline(articles: Sequence[Article], sel: Selection) -> str:
 def timeline(articles: Sequence[Article]) -> list[TimelineEntry]:
     entries = [TimelineEntry(published=a.published, outlet=outlet_of(a), article_id=a.id, title=a.title)
                for a in articles]
-    entries.sort(key=lambda e: (e.published is None, e.published or "", e.outlet))
+    entries.sort(key=lambda e: source_order(e.published, e.article_id))  # the sources' numbering order
     return entries
 
 
@@ -454,10 +451,36 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
     stage's re-used passages between the articles; when None, they are
     looked for here.  Entities, quotes and discrepancies read at most
     ``nlp_sample_size`` of the articles (:func:`.sample.nlp_sample`).
-    ``analyses`` are stored per-article analyses (:mod:`.analysis`);
-    articles without one are parsed here.
+    ``analyses`` are the articles' analyses (:mod:`.analysis`); when one is
+    missing, the story is parsed here.
     ``with_nlp=False`` skips spaCy (no entities, quotes or discrepancies).
+    The work is done in two steps, :func:`draft_briefing` (what needs no
+    parse) and :func:`complete_briefing`, so that a caller can parse while
+    it drafts.
     """
+    draft = draft_briefing(articles, max_words=max_words, passages=passages, story_id=story_id, version=version,
+                           with_nlp=with_nlp, n_articles=n_articles, duplicates=duplicates,
+                           sample_size=sample_size, nlp_sample_size=nlp_sample_size)
+    return complete_briefing(draft, analyses)
+
+
+@dataclass
+class Draft:
+    """A briefing without what the parse gives (entities, quotes, discrepancies) and without additions."""
+
+    brief: Briefing
+    articles: list[Article]
+    nlp_articles: list[Article]
+    sel: Selection | None = None
+    align: Alignment | None = None
+    with_nlp: bool = True
+
+
+def draft_briefing(articles: list[Article], *, max_words: int = 100, passages: Sequence[Passage] | None = None,
+                   story_id: str | None = None, version: str = "", with_nlp: bool = True,
+                   n_articles: int | None = None, duplicates: Collection[str] = (), sample_size: int = SAMPLE_SIZE,
+                   nlp_sample_size: int = NLP_SAMPLE) -> Draft:
+    """The first step of :func:`summarize_story`: sample, summary, citations, headline, timeline."""
     articles = [a for a in articles if a is not None]
     total = max(n_articles or 0, len(articles))
     if len(articles) > sample_size:
@@ -466,7 +489,7 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         articles = [a for a in articles if a.id in keep]
         if passages is not None:
             passages = [p for p in passages if p.article_id in keep and p.source_id in keep]
-    articles.sort(key=lambda a: (a.published is None, a.published or "", a.id))
+    articles.sort(key=lambda a: source_order(a.published, a.id))
     brief = Briefing(headline="", summary=[], story_id=story_id, version=version, n_articles=total,
                      max_words=max_words, timeline=timeline(articles))
     nlp_articles = nlp_sample(articles, duplicates, nlp_sample_size) if with_nlp else articles
@@ -474,15 +497,18 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
         brief.sampled = {"used": len(articles), "of": total}
         if len(nlp_articles) < len(articles):
             brief.sampled["nlp_used"] = len(nlp_articles)
+    draft = Draft(brief=brief, articles=articles, nlp_articles=nlp_articles, with_nlp=with_nlp)
     if not articles:
         brief.reason = "the story has no articles"
-        return brief
-    sel = select_summary(articles, max_words=max_words)
+        return draft
+    sel = draft.sel = select_summary(articles, max_words=max_words)
     if passages is None:
         passages = _find_passages(articles)
-    align = alignment(sel)
+    align = draft.align = alignment(sel)
     cites = citations(sel, passages, align)
-    brief.summary = [SummarySentence(text=sel.units[i].text, article_ids=cites.get(i, [sel.units[i].article_id]),
+    rank = {a.id: k for k, a in enumerate(articles)}  # citations in the sources' numbering order
+    brief.summary = [SummarySentence(text=sel.units[i].text,
+                                     article_ids=sorted(cites.get(i, [sel.units[i].article_id]), key=rank.__getitem__),
                                      source_id=sel.units[i].article_id, position=sel.units[i].index,
                                      words=sel.units[i].words) for i in sel.chosen]
     brief.n_words = sum(s.words for s in brief.summary)
@@ -493,22 +519,31 @@ def summarize_story(articles: list[Article], *, max_words: int = 100, passages: 
             brief.reason = (f"none of the story's {len(sel.units)} sentences is a complete sentence of "
                             f"6–70 words that fits in {max_words} words")
     brief.headline = headline(articles, sel)
+    return draft
+
+
+def complete_briefing(draft: Draft, analyses: Mapping[str, ArticleAnalysis] | None = None) -> Briefing:
+    """The second step of :func:`summarize_story`: entities, quotes, discrepancies (from ``analyses``), additions."""
+    brief, sel, nlp_articles = draft.brief, draft.sel, draft.nlp_articles
+    if sel is None:
+        return brief
     names = None
-    if with_nlp and any(u.text.strip() for u in sel.units):
+    if draft.with_nlp and any(u.text.strip() for u in sel.units):
         from .analysis import analyse
         from .discrepancies import find_discrepancies
         from .entities import entity_names_by_article, story_entities
         from .quotes import align_quotes
 
         found = dict(analyses or {})
-        missing = [a for a in nlp_articles if a.id not in found]
-        if missing:
-            found.update(analyse(missing))
+        if any(a.id not in found for a in nlp_articles):  # what the story needs parsed depends on all its articles
+            found = analyse(nlp_articles)
         brief.entities = story_entities(nlp_articles, found)
         names = entity_names_by_article(nlp_articles, found)
         brief.quotes = align_quotes(nlp_articles, found, {a.id: outlet_of(a) for a in nlp_articles})
         brief.discrepancies = find_discrepancies(nlp_articles, found)
-    brief.additions = additions(articles, sel, names, brief.quotes, align)
+    from .additions import additions
+
+    brief.additions = additions(draft.articles, sel, names, brief.quotes, draft.align)
     return brief
 
 

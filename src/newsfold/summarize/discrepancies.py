@@ -11,8 +11,9 @@ and key, their sentences name no different year and the same people and
 places, and the sentences report the same event (MiniLM, :mod:`.align`, or
 shared content words).  Aligned facts conflict when their values share no
 number (``$1 million`` = ``one-million dollars``; a range overlapping a
-value is no conflict) and neither article states the other's value anywhere.
-Conflicts are grouped by key and shown side by side.  An article's facts
+value is no conflict) and neither article states the other's value anywhere
+(in its facts, or as a number anywhere in its text: only some paragraphs
+are parsed, :mod:`.needs`).  Conflicts are grouped by key and shown side by side.  An article's facts
 are extracted once (:func:`extract_facts`, from its spaCy doc) and stored
 with its analysis (:mod:`.analysis`); a story compares the stored facts.
 """
@@ -33,7 +34,7 @@ from ..models import Article
 from ..sentences import words
 from .briefing import Discrepancy, DiscrepantValue
 from .nlp import coarse_pos, doc_text, sentence_span
-from .text import content_terms, stem
+from .text import content_terms, is_statement, stem
 
 if TYPE_CHECKING:
     from .analysis import ArticleAnalysis
@@ -97,6 +98,16 @@ def numbers_in(text: str) -> set[float]:
     return {v * _SCALE.get(sc or last_scale, 1.0) for v, sc in found}
 
 
+def numbers_written(text: str) -> set[float]:
+    """Every number a text gives, as written and with the scale word after it ("5 million": 5 and 5e6)."""
+    out: set[float] = set()
+    for n, sc in _NUM.findall(normalise_value(text, "number")):
+        out.add(float(n))
+        if sc:
+            out.add(float(n) * _SCALE[sc])
+    return out
+
+
 def normalise_value(text: str, kind: str) -> str:
     """A comparable form of a stated value: digits without separators, words for small numbers as digits."""
     s = text.lower().strip()
@@ -143,7 +154,7 @@ def extract_facts(doc: Any) -> list[Fact]:
                 continue
             value = iso[:10]
         sent_text = _sentence_in_paragraph(doc, ent)
-        if not _is_statement(sent_text):
+        if not is_statement(sent_text):
             continue
         shown_subject = head.text if kind == "number" else head.text
         out.append(Fact(kind=kind, key=key, value=value, shown=shown_subject, sentence=sent_text, entity=ent.text))
@@ -158,11 +169,6 @@ def _sentence_in_paragraph(doc: Any, ent: Any) -> str:
     nl = text.find("\n", ent.end_char)
     hi = min(sent.end_char, nl if nl >= 0 else len(text))
     return text[lo:hi].strip()
-
-
-def _is_statement(text: str) -> bool:
-    """A sentence of running text: one paragraph, 5–120 words, ending like a sentence (not a header line)."""
-    return "\n" not in text and 5 <= len(text.split()) <= 120 and text.rstrip("\"'”’)").endswith((".", "!", "?"))
 
 
 # what a count is of, by the words next to it (Porter stems): the quantities a news report's readers compare
@@ -216,6 +222,16 @@ def _years(text: str, value: str) -> set[str]:
 
 def _same_thing(f: "_Fact", g: "_Fact", cos: float | None) -> bool:
     """Whether two stated figures are about the same quantity of the same event (before comparing values)."""
+    known = _same_thing_by_words(f, g)
+    if known is not None:
+        return known
+    if f.what in QUANTITIES:  # the words fell short: the same event by meaning
+        return cos is not None and cos >= SAME_EVENT_COS
+    return cos is None or cos >= SAME_FACT_COS  # the words agree: the meaning must not disagree
+
+
+def _same_thing_by_words(f: "_Fact", g: "_Fact") -> bool | None:
+    """:func:`_same_thing` when the sentences' meaning (their MiniLM cosine) cannot change it, else None."""
     if f.what != g.what:
         return False
     if f.years != g.years:  # one sentence dates its figure to a year the other does not: another time's event
@@ -225,8 +241,8 @@ def _same_thing(f: "_Fact", g: "_Fact", cos: float | None) -> bool:
     inter = len(f.terms & g.terms)
     dice = 2 * inter / (len(f.terms) + len(g.terms)) if f.terms and g.terms else 0.0
     if f.what in QUANTITIES:
-        return dice >= SENTENCE_DICE or (cos is not None and cos >= SAME_EVENT_COS)
-    return dice >= SENTENCE_DICE and (cos is None or cos >= SAME_FACT_COS)
+        return True if dice >= SENTENCE_DICE else None
+    return None if dice >= SENTENCE_DICE else False
 
 
 def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
@@ -260,6 +276,7 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "Arti
                             what=what, names=names, years=_years(f.sentence, f.entity)))
         facts.extend(fs)
         stated[a.id].update(f.value for f in fs)
+    written = {a.id: numbers_written(a.text or "") for a in articles}
     by_key: dict[str, list[_Fact]] = defaultdict(list)
     for f in facts:
         by_key[f.key].append(f)
@@ -271,13 +288,17 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "Arti
                     continue
                 if f.value in stated[g.article_id] or g.value in stated[f.article_id]:
                     continue
+                if f.kind == "number" and (numbers_in(f.value) <= written[g.article_id]
+                                           or numbers_in(g.value) <= written[f.article_id]):
+                    continue  # the other article gives the value too, in a paragraph not parsed
                 if f.kind == "number" and (numbers_in(f.value) & numbers_in(g.value)
                                            or not numbers_in(f.value) or not numbers_in(g.value)):
                     continue
                 pairs.append((f, g))
     vec: dict[str, np.ndarray] = {}
-    if pairs:
-        texts = list(dict.fromkeys(x.sentence for p in pairs for x in p))[:MAX_ENCODED]
+    asked = [p for p in pairs if _same_thing_by_words(*p) is None]  # only where the meaning decides
+    if asked:
+        texts = list(dict.fromkeys(x.sentence for p in asked for x in p))[:MAX_ENCODED]
         got = vectors(texts)
         if got is not None:
             vec = dict(zip(texts, got))

@@ -40,20 +40,52 @@ def clean_name(text: str) -> str:
     return s.strip()
 
 
+_PLACE_BEFORE = {"in", "near", "off"}  # "in Heraklion", "near Crete", "off Crete": what follows is a place
+_DATELINE_AFTER = {",", "—", "–", "-", "("}  # "HERAKLION, Greece —": a name opening a paragraph so is a place
+
+
 def entity_mentions(doc: Any) -> list[tuple[str, str]]:
-    """``(name, label)`` of every kept entity mention of a spaCy doc, in text order (names of 2+ characters)."""
+    """``(name, label)`` of every kept entity mention of a spaCy doc, in text order (names of 2+ characters).
+
+    An organisation of one or two words (not "the …", not an acronym) named
+    after "in", "near" or "off", or a name in capitals opening the paragraph
+    as a dateline does, is a place (``GPE``): the small model often takes an
+    unknown town or island for an organisation.  A story's entity takes the
+    label most of its mentions have (:func:`canonical_names`).
+    """
     out = []
     for ent in doc.ents:
         if ent.label_ in KEPT_LABELS:
             name = clean_name(ent.text)
             if len(name) >= 2:
-                out.append((name, ent.label_))
+                out.append((name, _label(doc, ent)))
     return out
+
+
+def _label(doc: Any, ent: Any) -> str:
+    """The mention's label; an organisation where only a place can be is a place (see :func:`entity_mentions`)."""
+    if ent.label_ != "ORG" or ent[0].lower_ == "the" or ent.text.isupper() and ent.start > 0:
+        return ent.label_
+    before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    after = doc[ent.end].text if ent.end < len(doc) else ""
+    if before in _PLACE_BEFORE and len(ent) <= 2:
+        return "GPE"
+    if ent.start == 0 and ent.text.isupper() and after in _DATELINE_AFTER:  # "HERAKLION, Crete —"
+        return "GPE"
+    return ent.label_
 
 
 def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
                    limit: int = 40) -> list[Entity]:
-    """Entities with mention counts and the articles naming them, most widely reported first."""
+    """Entities with mention counts and the articles naming them, most widely reported first.
+
+    The names are the ones the parsed paragraphs give (:mod:`.needs`: not
+    every paragraph is parsed); each is then counted in every article's
+    whole text, in any of the forms the story writes it ("Vladimir Putin",
+    "Putin's"), so the counts depend little on which paragraphs were
+    parsed; a person's one-word name ("Putin", but also "May") is counted
+    where the parse found it only, as it may be a common word.
+    """
     found: list[tuple[str, str, str]] = []  # (name, label, article id)
     for a in articles:
         an = analyses.get(a.id)
@@ -61,11 +93,26 @@ def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleA
             continue
         found.extend((name, label, a.id) for name, label in an.entities if any(c.isalpha() for c in name))
     canon = canonical_names([(n, lab) for n, lab, _ in found])
+    forms: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for name, label, _ in found:
+        forms[canon[(name.lower(), label)]].add(name)
     counts: Counter[tuple[str, str]] = Counter()
     arts: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for name, label, aid in found:
+    # a person's one-word name ("May", "Will") is also a common word: counted where the parse found it only
+    of_form = {n: key for key, names in forms.items() for n in names if " " in n or key[1] != "PERSON"}
+    if of_form:  # one pass per article over every other form, the longest first
+        written = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(of_form, key=len, reverse=True))
+                             + r")(?!\w)")
+        for a in articles:
+            for m in written.finditer(a.text or ""):
+                key = of_form[m.group(0)]
+                counts[key] += 1
+                if not arts[key] or arts[key][-1] != a.id:
+                    arts[key].append(a.id)
+    for name, label, aid in found:  # a name the parse found where the text writes it otherwise (a title)
         key = canon[(name.lower(), label)]
-        counts[key] += 1
+        if name not in of_form or aid not in arts[key]:
+            counts[key] += 1
         if aid not in arts[key]:
             arts[key].append(aid)
     out = [Entity(name=k[0], label=k[1], count=c, article_ids=arts[k]) for k, c in counts.items()]
@@ -80,8 +127,12 @@ def canonical_names(mentions: Sequence[tuple[str, str]]) -> dict[tuple[str, str]
     for name, label in mentions:
         surface[(name.lower(), label)][name] += 1
         label_votes[name.lower()][label] += 1
-    # one label per name: the most frequent one
+    # one label per name: the most frequent one; a name used as a place in a third of its mentions or more
+    # (after "in", in a dateline: :func:`entity_mentions`) is a place the model also took for an organisation
     best_label = {n: c.most_common(1)[0][0] for n, c in label_votes.items()}
+    for n, c in label_votes.items():
+        if best_label[n] == "ORG" and 3 * c["GPE"] >= c.total():
+            best_label[n] = "GPE"
     persons = [n for n, lab in best_label.items() if lab == "PERSON" and " " in n]
     # a one-word name that ends a person's full name is that person, whatever spaCy labelled it
     for n in list(best_label):

@@ -67,6 +67,10 @@ class RougeResult:
     citation_precision: float | None = None
     citation_recall: float | None = None
     citations_judged: int = 0
+    redundant_pairs: int = 0             # summary sentence pairs that state one fact (the restatement test)
+    summary_pairs: int = 0
+    additions_precision: float | None = None  # judged sentences listed as an addition that no judged doc states
+    additions_listed: int = 0
     per_cluster: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self, with_clusters: bool = False) -> dict[str, Any]:
@@ -126,7 +130,7 @@ def citation_counts(c: Cluster) -> tuple[int, int, int]:
 
     if not c.citations:
         return 0, 0, 0
-    sel = select_summary(c.docs)
+    sel = select_summary(c.docs, distinct=False)  # its units and terms: the judged sentences are cited, not the summary
     where = {(u.article_id, u.text): i for i, u in enumerate(sel.units)}
     align = alignment(sel)
     tp = cited = gold = 0
@@ -143,9 +147,46 @@ def citation_counts(c: Cluster) -> tuple[int, int, int]:
     return tp, cited, gold
 
 
+def briefing_counts(c: Cluster, max_words: int = 100) -> tuple[int, int, int, int]:
+    """(redundant pairs, pairs) of the cluster's summary sentences, and (judged sentences listed as an
+    addition, those of them no judged document states).
+
+    A pair is redundant when the restatement test the citations use
+    (:class:`.core.Restatements`: lexical, then by meaning) says one states
+    the other's fact.  A judged sentence is listed as an addition of its
+    document (each document its own outlet unless the file names outlets)
+    when :func:`.additions.stated_elsewhere` finds no other outlet stating
+    it; it holds when no judged document states it either (an unjudged one
+    might: an upper bound).
+    """
+    from .additions import stated_elsewhere
+    from .align import Alignment
+    from .core import Restatements, select_summary
+
+    sel = select_summary(c.docs, max_words=max_words, fill=True)
+    shown = sel.chosen + ([sel.extra] if sel.extra is not None else [])
+    same = Restatements(sel.units, sel.terms, Alignment([u.text for u in sel.units]))
+    pairs = [(i, j) for n, i in enumerate(shown) for j in shown[n + 1:]]
+    redundant = sum(same(i, j) for i, j in pairs)
+    listed = held = 0
+    if c.citations:
+        plain = select_summary(c.docs, distinct=False)
+        rows, echoed = stated_elsewhere(c.docs, plain, Alignment([u.text for u in plain.units]))
+        own = {(plain.units[i].article_id, plain.units[i].text) for i in rows if not echoed[i]}
+        for j in c.citations:
+            if (str(j.get("doc")), j["sentence"].strip()) in own:
+                listed += 1
+                held += int(not any(int(v) for v in j["states"].values()))
+    return redundant, len(pairs), listed, held
+
+
 def evaluate(clusters: Sequence[Cluster], summarize: Callable[[Cluster], str], *, system: str = "newsfold",
-             max_words: int = 100) -> tuple[RougeResult, list[dict[str, str]]]:
-    """Summarize every cluster, score it; returns the scores and the ``{id, summary}`` rows."""
+             max_words: int = 100, with_briefing: bool = True) -> tuple[RougeResult, list[dict[str, str]]]:
+    """Summarize every cluster, score it; returns the scores and the ``{id, summary}`` rows.
+
+    ``with_briefing``: also count newsfold's redundant summary pairs and its additions on the judged
+    sentences (:func:`briefing_counts`; off for other systems).
+    """
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
@@ -175,13 +216,19 @@ def evaluate(clusters: Sequence[Cluster], summarize: Callable[[Cluster], str], *
         scored += 1
     d = max(scored, 1)
     tp = cited = gold = 0
+    redundant = n_pairs = listed = held = 0
     for c in clusters:
         a, b, g = citation_counts(c)
         tp, cited, gold = tp + a, cited + b, gold + g
+        if with_briefing:
+            r, p, lst, h = briefing_counts(c, max_words)
+            redundant, n_pairs, listed, held = redundant + r, n_pairs + p, listed + lst, held + h
     res = RougeResult(system=system, rouge1_recall=sums["r1r"] / d, rouge1_f1=sums["r1f"] / d,
                       rouge2_recall=sums["r2r"] / d, rouge2_f1=sums["r2f"] / d, n_clusters=len(clusters),
                       seconds=spent, clusters_per_second=len(clusters) / spent if spent > 0 else 0.0,
                       per_cluster=per, citation_precision=tp / cited if cited else None,
                       citation_recall=tp / gold if gold else None, citations_judged=sum(len(c.citations)
-                                                                                        for c in clusters))
+                                                                                        for c in clusters),
+                      redundant_pairs=redundant, summary_pairs=n_pairs,
+                      additions_precision=held / listed if listed else None, additions_listed=listed)
     return res, rows

@@ -3,28 +3,48 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable, Mapping
 
+from ..published import shown, source_order
 from .briefing import Briefing
 
 
+def number_sources(articles: Iterable[tuple[str, str | None]]) -> dict[str, int]:
+    """Article id → its number among a story's sources ``(id, published)``: 1, 2, … first published first,
+    then by id (:func:`newsfold.published.source_order`).  The CLI, the web pages, the JSON and the
+    reports all number a story's sources with this, over the story's articles."""
+    ordered = sorted(dict(articles).items(), key=lambda x: source_order(x[1], x[0]))
+    return {aid: k + 1 for k, (aid, _) in enumerate(ordered)}
+
+
 def source_numbers(b: Briefing) -> dict[str, int]:
-    """Article id → its number in the briefing's source list (timeline order, from 1)."""
-    nums: dict[str, int] = {}
-    for t in b.timeline:
-        nums.setdefault(t.article_id, len(nums) + 1)
+    """The numbers of a briefing's sources when the story's article list is not at hand: the articles it
+    read (its timeline), then any other it cites."""
+    known = {t.article_id: t.published for t in b.timeline}
+    nums = number_sources(known.items())
     for s in b.summary:
         for aid in s.article_ids:
             nums.setdefault(aid, len(nums) + 1)
     return nums
 
 
-def _cite(ids: list[str], nums: dict[str, int]) -> str:
-    return "[" + ",".join(str(nums[i]) for i in ids if i in nums) + "]"
+def cite_order(ids: Iterable[str], nums: Mapping[str, int]) -> list[str]:
+    """``ids`` in the order of their source numbers (unnumbered ones last, as given)."""
+    return sorted(ids, key=lambda i: nums.get(i, 1 << 30))
 
 
-def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 15) -> str:
-    """The briefing as text: summary with numbered citations, entities, additions, quotes, discrepancies, sources."""
-    nums = source_numbers(b)
+def _cite(ids: list[str], nums: Mapping[str, int]) -> str:
+    return "[" + ",".join(str(nums[i]) for i in cite_order(ids, nums) if i in nums) + "]"
+
+
+def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 15,
+                         numbers: Mapping[str, int] | None = None) -> str:
+    """The briefing as text: summary with numbered citations, entities, additions, quotes, discrepancies, sources.
+
+    ``numbers``: the story's source numbers (:func:`number_sources` over its articles); by default the
+    briefing's own (:func:`source_numbers`).
+    """
+    nums = dict(numbers) if numbers is not None else source_numbers(b)
     wrap = lambda s, ind="  ": textwrap.fill(s, width=width, initial_indent=ind,  # noqa: E731
                                              subsequent_indent=ind + "  ")
     out = [b.headline or "(no headline)", ""]
@@ -44,7 +64,7 @@ def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 1
         out.append(f"No summary: {b.reason or 'nothing to summarize'}")
     if b.entities:
         out += ["", "Who and where"]
-        out.append(wrap("; ".join(f"{e.name} ({e.label.lower()}, {e.count}× in {len(e.article_ids)})"
+        out.append(wrap("; ".join(f"{e.name} ({e.label}, {e.count}× in {len(e.article_ids)})"
                                   for e in b.entities[:max_entities])))
     if b.additions:
         out += ["", "What each outlet adds"]
@@ -68,8 +88,8 @@ def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 1
             out.append(wrap(f"{d.subject} ({d.kind}): {vals}"))
     sampled = b.sampled and b.sampled["used"] < b.sampled["of"]
     out += ["", "Sources" + (f" (the {b.sampled['used']} articles read)" if sampled else "")]
-    for t in b.timeline:
+    for t in sorted(b.timeline, key=lambda t: nums.get(t.article_id, 1 << 30)):
         upd = f"  (updated {t.updated_at}, {t.versions} versions)" if t.updated_at else ""
-        out.append(wrap(f"[{nums.get(t.article_id, '?')}] {t.published or 'date unknown'}  {t.outlet}  "
+        out.append(wrap(f"[{nums.get(t.article_id, '?')}] {shown(t.published, 'date unknown')}  {t.outlet}  "
                         f"{t.article_id}  {t.title or ''}".rstrip() + upd))
     return "\n".join(out)

@@ -27,11 +27,11 @@ import zlib
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import numpy as np
 
 from ..models import Article
+from ..published import instant
 
 SAMPLE_SIZE = 40
 NLP_SAMPLE = 12  # articles read for entities, quotes and discrepancies (see bench/summaries.py --compare-nlp)
@@ -77,15 +77,8 @@ UNDATED = 1e12  # seconds: undated articles sit together, far from every dated o
 
 def _when(published: str | None) -> float:
     """Seconds since the epoch (UTC when no zone is given) of an ISO date, or ``UNDATED``."""
-    if not published:
-        return UNDATED
-    try:
-        t = datetime.fromisoformat(published.strip())
-    except ValueError:
-        return UNDATED
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return t.timestamp()
+    t = instant(published)
+    return UNDATED if t is None else t.timestamp()
 
 
 def _spread(pool: Sequence[Member], k: int, used: Counter[str]) -> list[str]:

@@ -11,14 +11,15 @@ Stories are done in chunks.  For each, the stage picks the articles the
 briefing reads (all of them, or a sample of a big story, chosen from the
 articles' outlet, date and ``dup_links`` without reading their text) and,
 of those, the ones its entities, quotes and discrepancies read
-(:func:`.sample.nlp_sample`); it reads their stored analyses
-(``article_entities``), builds the missing ones from their paragraphs'
-stored analyses (``paragraph_analyses``), parses the paragraphs that have
-none in one spaCy pass for the whole chunk, and writes the new paragraph
-and article analyses, the briefings, the stories' headlines and their
-full-text rows in one transaction: a killed run resumes where it stopped
-and never parses a paragraph or writes a briefing twice.  Reading a briefing
-(:func:`load_briefing`) never recomputes it.
+(:func:`.sample.nlp_sample`); of those, the paragraphs the briefing needs
+parsed (:func:`.needs.plan`: leads, and quotations and figures that other
+articles restate).  It reads their stored analyses (``paragraph_analyses``),
+parses the missing ones in one spaCy pass for the whole chunk (in a thread,
+while the previous chunk's briefings are written), and writes
+the new paragraph analyses, the briefings, the stories' headlines and
+their full-text rows in one transaction: a killed run resumes where it
+stopped and never parses a paragraph or writes a briefing twice.  Reading a
+briefing (:func:`load_briefing`) never recomputes it.
 """
 
 from __future__ import annotations
@@ -28,18 +29,22 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from ..models import Article, Passage
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
 from .briefing import Briefing
-from .core import summarize_story
+from .core import complete_briefing, draft_briefing
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 
 if TYPE_CHECKING:
     from .analysis import ArticleAnalysis, ParagraphAnalysis
+    from .needs import Paragraph
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,74 @@ class _Pending:
     story_id: str
     article_ids: list[str]
     version: str
+
+
+@dataclass
+class _Chunk:
+    """A chunk of stories read for their briefings; ``job`` gives its paragraph analyses (:class:`_Parser`)."""
+
+    pending: list[_Pending]
+    reads: dict[str, list[str]]
+    dups: set[str]
+    arts_of: dict[str, list[Article]]
+    stories: list[list[Article]] = field(default_factory=list)    # the articles the NLP reads, per story
+    job: Future[_Parsed] | None = None
+
+
+@dataclass
+class _Parsed:
+    """What a chunk's stories need parsed (``plans``), their paragraph analyses, and those parsed now."""
+
+    plans: list[dict[str, list[Paragraph]]]
+    known: dict[str, ParagraphAnalysis]
+    fresh: dict[str, ParagraphAnalysis]
+
+
+class _Parser:
+    """spaCy's side of the stage, run in a thread one chunk after another: it plans each story's paragraphs
+    (:func:`.needs.plan`), reads their stored analyses (on a connection of its own) and parses the missing
+    ones, each distinct paragraph once in a run."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._conn: sqlite3.Connection | None = None
+        self.parsed: dict[str, ParagraphAnalysis] = {}
+
+    def conn(self) -> sqlite3.Connection:
+        if self.store.path == ":memory:":  # one connection only: used from the caller's thread (see catch_up)
+            return self.store.conn
+        if self._conn is None:
+            self._conn = sqlite3.connect(self.store.path, check_same_thread=False, timeout=30)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __call__(self, stories: list[list[Article]]) -> _Parsed:
+        from .analysis import ParagraphAnalysis, analyse_paragraphs, model_key, to_parse
+        from .needs import plan
+
+        plans = [plan(arts) for arts in stories]
+        wanted: dict[str, str] = {}
+        for pl in plans:
+            wanted.update(to_parse(pl))
+        known = {k: self.parsed[k] for k in wanted if k in self.parsed}
+        key = model_key()
+        rest = sorted(k for k in wanted if k not in known)
+        for i in range(0, len(rest), 500):
+            chunk = rest[i:i + 500]
+            for h, model, js in self.conn().execute(
+                    "SELECT hash, model, analysis_json FROM paragraph_analyses WHERE hash IN"
+                    f" ({','.join('?' * len(chunk))})", chunk):
+                if model == key:
+                    known[h] = ParagraphAnalysis.from_json(js)
+        new = {k: t for k, t in wanted.items() if k not in known}
+        fresh = dict(zip(new, analyse_paragraphs(list(new.values())))) if new else {}
+        self.parsed.update(fresh)
+        known.update(fresh)
+        return _Parsed(plans, known, fresh)
 
 
 def load_briefing(store: Store, story_id: str) -> Briefing | None:
@@ -72,11 +145,12 @@ def is_stale(store: Store, story_id: str) -> bool:
 
 
 class SummariesStage:
-    """Keep ``summaries`` (and ``stories.headline``, ``stories_fts``, ``article_entities``) in step with the stories."""
+    """Keep ``summaries`` (and ``stories.headline``, ``stories_fts``, ``paragraph_analyses``,
+    ``sentence_vectors``) in step with the stories."""
 
     name = "summaries"
 
-    def __init__(self, max_words: int = 100, batch_size: int = 20, with_nlp: bool = True,
+    def __init__(self, max_words: int = 100, batch_size: int = 8, with_nlp: bool = True,
                  sample_size: int = SAMPLE_SIZE, nlp_sample_size: int = NLP_SAMPLE) -> None:
         self.max_words = max_words
         self.batch_size = batch_size
@@ -129,52 +203,92 @@ class SummariesStage:
                     conn.execute("DELETE FROM stories_fts WHERE story_id = ?", (sid,))
         total = len(pending)
         progress(self.name, 0, total)
-        for start in range(0, total, self.batch_size):
-            chunk = pending[start:start + self.batch_size]
-            reads = {p.story_id: self.sample(store, p) for p in chunk}
-            articles = {a.id: a for a in store.get_articles(sorted({i for ids in reads.values() for i in ids}))}
-            dups = _duplicates(store, list(articles))
-            arts_of = {p.story_id: [articles[i] for i in reads[p.story_id] if i in articles] for p in chunk}
-            analyses: dict[str, ArticleAnalysis] = {}
-            fresh: dict[str, ArticleAnalysis] = {}
-            fresh_paras: dict[str, ParagraphAnalysis] = {}
-            if self.with_nlp:
-                nlp_read = {a.id: a for arts in arts_of.values()
-                            for a in nlp_sample(arts, dups, self.nlp_sample_size)}
-                analyses, fresh, fresh_paras = self.analyses(store, list(nlp_read.values()))
-            done = []
-            for p in chunk:
-                briefing = summarize_story(arts_of[p.story_id], max_words=self.max_words,
-                                           passages=_passages(store, reads[p.story_id]), story_id=p.story_id,
-                                           version=p.version, with_nlp=self.with_nlp, analyses=analyses,
-                                           n_articles=len(p.article_ids), duplicates=dups,
-                                           sample_size=self.sample_size, nlp_sample_size=self.nlp_sample_size)
-                _mark_updates(store, briefing)
-                report.details["empty"] += int(not briefing.summary)
-                report.details["sampled"] += int(briefing.sampled is not None)
-                done.append((p, briefing))
-            with store.atomic() as conn:
-                if fresh_paras:
-                    from .analysis import model_key
-
-                    conn.executemany(
-                        "INSERT OR IGNORE INTO paragraph_analyses (hash, model, analysis_json) VALUES (?, ?, ?)",
-                        [(k, model_key(), pa.to_json()) for k, pa in fresh_paras.items()])
-                if fresh:
-                    from .analysis import model_key
-
-                    conn.executemany(
-                        "INSERT INTO article_entities (article_id, model, entities_json) VALUES (?, ?, ?)"
-                        " ON CONFLICT(article_id) DO UPDATE SET model = excluded.model,"
-                        " entities_json = excluded.entities_json",
-                        [(aid, model_key(), an.to_json()) for aid, an in fresh.items()])
-                for p, b in done:
-                    self._write(conn, p, b)
-            report.details["parsed"] += len(fresh)
-            report.details["paragraphs_parsed"] += len(fresh_paras)
-            report.processed += len(done)
-            progress(self.name, report.processed, total)
+        chunks = [pending[k:k + self.batch_size] for k in range(0, total, self.batch_size)]
+        # spaCy parses in a thread while the briefings are drafted and written (the encoder and numpy release
+        # the interpreter lock): a chunk's paragraphs while it is drafted and the previous chunk is finished
+        parse = _Parser(store)
+        threaded = store.path != ":memory:"
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as pool:
+                ahead: _Chunk | None = None
+                for chunk in chunks:
+                    read = self._read(store, chunk, parse, pool if threaded else None)
+                    if ahead is not None:
+                        self._finish(store, ahead, report, progress, total)
+                    ahead = read
+                if ahead is not None:
+                    self._finish(store, ahead, report, progress, total)
+        finally:
+            parse.close()
         return report
+
+    def _read(self, store: Store, chunk: list[_Pending], parse: _Parser, pool: Executor | None) -> _Chunk:
+        """Read a chunk of stories (the articles each briefing reads) and hand their parse to ``pool``
+        (done here without one)."""
+        reads = {p.story_id: self.sample(store, p) for p in chunk}
+        articles = {a.id: a for a in store.get_articles(sorted({i for ids in reads.values() for i in ids}))}
+        dups = _duplicates(store, list(articles))
+        arts_of = {p.story_id: [articles[i] for i in reads[p.story_id] if i in articles] for p in chunk}
+        out = _Chunk(chunk, reads, dups, arts_of)
+        if self.with_nlp:
+            out.stories = [nlp_sample(arts, dups, self.nlp_sample_size) for arts in arts_of.values()]
+            if pool is not None:
+                out.job = pool.submit(parse, out.stories)
+            else:
+                out.job = Future()
+                out.job.set_result(parse(out.stories))
+        return out
+
+    @staticmethod
+    def _combine(c: _Chunk, parsed: _Parsed) -> dict[str, ArticleAnalysis]:
+        """The chunk's article analyses from its stories' parsed paragraphs."""
+        from .analysis import combine_story
+
+        out: dict[str, ArticleAnalysis] = {}
+        for arts, pl in zip(c.stories, parsed.plans):
+            out.update(combine_story(arts, pl, parsed.known))
+        return out
+
+    @staticmethod
+    def _n_parsed(c: _Chunk, parsed: _Parsed) -> int:
+        """The chunk's articles with a paragraph parsed now."""
+        from .analysis import paragraph_key
+
+        return sum(any(p.parse and paragraph_key(p.text) in parsed.fresh for p in pl[a.id])
+                   for arts, pl in zip(c.stories, parsed.plans) for a in arts)
+
+    def _finish(self, store: Store, c: _Chunk, report: StageReport, progress: ProgressFn, total: int) -> None:
+        """Write the chunk's briefings and the paragraph analyses it parsed, in one transaction."""
+        from .analysis import model_key
+
+        _load_vectors(store, [a for arts in c.arts_of.values() for a in arts])
+        # what needs no parse first (the chunk's paragraphs are parsed meanwhile), then the rest
+        drafts = [draft_briefing(c.arts_of[p.story_id], max_words=self.max_words,
+                                 passages=_passages(store, c.reads[p.story_id]), story_id=p.story_id,
+                                 version=p.version, with_nlp=self.with_nlp, n_articles=len(p.article_ids),
+                                 duplicates=c.dups, sample_size=self.sample_size,
+                                 nlp_sample_size=self.nlp_sample_size) for p in c.pending]
+        parsed = c.job.result() if c.job is not None else _Parsed([], {}, {})
+        analyses = self._combine(c, parsed) if self.with_nlp else {}
+        report.details["parsed"] += self._n_parsed(c, parsed)
+        done = []
+        for p, draft in zip(c.pending, drafts):
+            briefing = complete_briefing(draft, analyses)
+            _mark_updates(store, briefing)
+            report.details["empty"] += int(not briefing.summary)
+            report.details["sampled"] += int(briefing.sampled is not None)
+            done.append((p, briefing))
+        with store.atomic() as conn:
+            if parsed.fresh:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO paragraph_analyses (hash, model, analysis_json) VALUES (?, ?, ?)",
+                    [(k, model_key(), pa.to_json()) for k, pa in parsed.fresh.items()])
+            _store_vectors(conn)
+            for p, b in done:
+                self._write(conn, p, b)
+        report.details["paragraphs_parsed"] += len(parsed.fresh)
+        report.processed += len(done)
+        progress(self.name, report.processed, total)
 
     def sample(self, store: Store, p: _Pending) -> list[str]:
         """The ids of the articles the story's briefing reads: all of them, or a sample of a big story."""
@@ -186,40 +300,22 @@ class SummariesStage:
             " WHERE sa.story_id = ?", (p.story_id,)).fetchall()
         return sorted(choose_sample([Member(r[0], r[1], r[2], bool(r[3])) for r in rows], self.sample_size))
 
-    @staticmethod
-    def analyses(store: Store, articles: list[Article]) -> tuple[
-            dict[str, ArticleAnalysis], dict[str, ArticleAnalysis], dict[str, ParagraphAnalysis]]:
-        """Every article's analysis, the ones built now, and the paragraph analyses parsed now (both to store).
+    def analyses(self, store: Store, stories: list[list[Article]]) -> tuple[
+            dict[str, ArticleAnalysis], dict[str, ParagraphAnalysis], int]:
+        """The analyses of the stories' articles, the paragraph analyses parsed now (not stored), and how
+        many articles had a paragraph parsed now.
 
-        An article's stored analysis is used when its model and content hash
-        match; the others are built from their paragraphs' stored analyses,
-        and only the paragraphs with none are parsed.
+        Each story's briefing parses the paragraphs it needs (:func:`.needs.plan`);
+        stored paragraph analyses of the same model are reused, and the
+        missing ones of all ``stories`` are parsed in one spaCy pass.
         """
-        from .analysis import ArticleAnalysis, ParagraphAnalysis, analyse, model_key, paragraph_key  # noqa: F811
-        from ..sentences import paragraphs
-
-        key = model_key()
-        have: dict[str, ArticleAnalysis] = {}
-        by_id = {a.id: a for a in articles}
-        for aid, model, js in _rows_in(store, "SELECT article_id, model, entities_json FROM article_entities"
-                                              " WHERE article_id IN ({})", list(by_id)):
-            if model == key:
-                an = ArticleAnalysis.from_json(aid, js)
-                if an.content_hash == by_id[aid].content_hash:
-                    have[aid] = an
-        missing = [a for a in articles if a.id not in have]
-        if not missing:
-            return have, {}, {}
-        wanted = sorted({paragraph_key(t) for a in missing for t in paragraphs(a.text or "")})
-        known: dict[str, ParagraphAnalysis] = {}
-        for h, model, js in _rows_in(store, "SELECT hash, model, analysis_json FROM paragraph_analyses"
-                                            " WHERE hash IN ({})", wanted):
-            if model == key:
-                known[h] = ParagraphAnalysis.from_json(js)
-        stored = set(known)
-        fresh = analyse(missing, known)
-        have.update(fresh)
-        return have, fresh, {k: v for k, v in known.items() if k not in stored}
+        c = _Chunk([], {}, set(), {}, stories=[list(arts) for arts in stories])
+        parse = _Parser(store)
+        try:
+            parsed = parse(c.stories)
+        finally:
+            parse.close()
+        return self._combine(c, parsed), parsed.fresh, self._n_parsed(c, parsed)
 
     @staticmethod
     def _move(conn: sqlite3.Connection, old: str, new: str) -> None:
@@ -268,6 +364,31 @@ def _rows_in(store: Store, query: str, values: list[str], size: int = 500) -> It
     for i in range(0, len(values), size):
         chunk = values[i:i + size]
         yield from store.conn.execute(query.format(",".join("?" * len(chunk))), chunk)
+
+
+def _load_vectors(store: Store, articles: list[Article]) -> None:
+    """Give the restatement tests (:mod:`.align`) the stored vectors of the articles' sentences."""
+    from ..sentences import split_sentences
+    from .align import MODEL_KEY, remember, sentence_key
+
+    if store.conn.execute("SELECT 1 FROM sentence_vectors LIMIT 1").fetchone() is None:
+        return  # a first run: nothing stored yet
+    by_key = {sentence_key(t): t for a in articles for t in split_sentences(a.text or "")}
+    found = {}
+    for h, model, blob in _rows_in(store, "SELECT hash, model, vector FROM sentence_vectors WHERE hash IN ({})",
+                                   sorted(by_key)):
+        if model == MODEL_KEY:
+            found[by_key[h]] = np.frombuffer(blob, dtype=np.float32)
+    remember(found)
+
+
+def _store_vectors(conn: sqlite3.Connection) -> None:
+    """Store the sentence vectors used since the last call (each distinct sentence once)."""
+    from .align import MODEL_KEY, sentence_key, take_fresh
+
+    conn.executemany("INSERT OR IGNORE INTO sentence_vectors (hash, model, vector) VALUES (?, ?, ?)",
+                     [(sentence_key(t), MODEL_KEY, np.asarray(v, dtype=np.float32).tobytes())
+                      for t, v in take_fresh().items()])
 
 
 def _duplicates(store: Store, ids: list[str]) -> set[str]:

@@ -5,7 +5,9 @@ Articles are split into paragraphs (lines) and sentences by
 article page use too.
 Each sentence becomes a :class:`SentenceUnit`; ``eligible`` says whether it
 may appear in a summary (a complete sentence of reasonable length, not a
-heading, link or fragment).  Words (:func:`newsfold.sentences.words`, the one
+heading, headline, the article's title, a link or a fragment); ``statement``
+says whether it states something an article can be cited for (headlines
+and titles included).  Words (:func:`newsfold.sentences.words`, the one
 tokenizer) are Porter-stemmed, as ROUGE does, stop words dropped, and weighted
 by TF-IDF over the story's sentences.
 """
@@ -47,10 +49,25 @@ class SentenceUnit:
     words: int
     eligible: bool
     n_in_article: int = 0
+    statement: bool = False  # a complete sentence, a headline or the title included: it states something
+
+
+def is_statement(text: str) -> bool:
+    """Running text of one paragraph: 5–120 words ending like a sentence (not a header line).
+
+    Looser than :func:`is_complete`: a stated figure or a lead paragraph need
+    only be a statement, not a summary sentence.
+    """
+    return "\n" not in text and 5 <= len(text.split()) <= 120 and text.rstrip("\"'”’)").endswith((".", "!", "?"))
 
 
 def is_summary_worthy(sentence: str) -> bool:
-    """A complete sentence of 6–70 words, not a heading, list item, link or fragment."""
+    """A complete sentence of 6–70 words, not a heading, headline, list item, link or fragment."""
+    return is_complete(sentence) and not is_headline_style(sentence)
+
+
+def is_complete(sentence: str) -> bool:
+    """A complete sentence of 6–70 words, not a heading, list item, link or fragment (a headline may be one)."""
     s = sentence.strip()
     n = len(_VISIBLE_WORD.findall(s))
     if n < MIN_WORDS or n > MAX_WORDS:
@@ -69,9 +86,25 @@ def is_summary_worthy(sentence: str) -> bool:
     else:
         letters = [c for c in s if c.isalpha()]
         n_letters, n_upper = len(letters), sum(c.isupper() for c in letters)
-    if not n_letters or n_upper > 0.6 * n_letters:
+    return bool(n_letters) and n_upper <= 0.6 * n_letters
+
+
+# short words a sentence writes in lower case and a headline capitalises ("Checks Out Of Rehab")
+_MINOR = frozenset("a an and as at by for from in into is of on or out over to up with".split())
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*'(?!\w)|‘[^’]*’")
+
+
+def is_headline_style(sentence: str) -> bool:
+    """A headline, not a sentence: a minor word capitalised inside it, or (nearly) every word capitalised."""
+    ws = _WORD.findall(sentence)
+    if len(ws) < 4:
         return False
-    return True
+    unquoted = _WORD.findall(_QUOTED.sub(" ", sentence))  # a quoted title keeps its capitals ('On Parties')
+    if any(w.lower() in _MINOR and w[:1].isupper() and w[1:].islower() for w in unquoted[1:]):
+        return True
+    caps = sum(w[:1].isupper() for w in ws)
+    return caps == len(ws) or caps >= 0.8 * len(ws)
 
 
 def sentence_units(articles: Sequence[Article]) -> list[SentenceUnit]:
@@ -80,12 +113,21 @@ def sentence_units(articles: Sequence[Article]) -> list[SentenceUnit]:
     for a in articles:
         sents = sentences(a.text or "")
         first = len(units)
+        title = _bare(a.title or "")
         for s in sents:
+            complete = is_complete(s.text)
             units.append(SentenceUnit(article_id=a.id, index=s.index, text=s.text, start=s.start,
-                                      words=len(_VISIBLE_WORD.findall(s.text)), eligible=is_summary_worthy(s.text)))
+                                      words=len(_VISIBLE_WORD.findall(s.text)),
+                                      eligible=complete and not is_headline_style(s.text) and _bare(s.text) != title,
+                                      statement=complete))
         for u in units[first:]:
             u.n_in_article = len(sents)
     return units
+
+
+def _bare(text: str) -> str:
+    """A text's words only, lower-cased: a sentence that is its article's title, bare, is no summary sentence."""
+    return " ".join(words(text))
 
 
 def word_count(text: str) -> int:
@@ -113,8 +155,15 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Lower-cased, stemmed words (:func:`newsfold.sentences.words`) without stop words."""
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=100_000)
+def _content_terms(text: str) -> tuple[str, ...]:
+    """:func:`content_terms`, kept by text: a story's sentences are read by selection, citations and
+    :mod:`.needs` alike, and wire copies repeat them across stories."""
     stops = _stop_words()
-    return [stem(w) for w in words(text) if w not in stops]
+    return tuple(stem(w) for w in words(text) if w not in stops)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ...models import Article
+from ...published import shown
 from ...read import MAX_BYTES
 from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
                      print_table, stage_progress)
@@ -138,7 +139,7 @@ def articles(ctx: Context, limit: int, offset: int, outlet: str | None, as_json:
         echo_json([article_json(a, full=False) for a in rows])
         return
     print_table(("id", "published", "outlet", "title"),
-                [(a.id, a.published or "-", a.outlet or "-", (a.title or a.text[:70]).replace("\n", " ")) for a in rows])
+                [(a.id, shown(a.published, "-"), a.outlet or "-", (a.title or a.text[:70]).replace("\n", " ")) for a in rows])
 
 
 @cli.command()
@@ -171,7 +172,7 @@ def article(ctx: Context, article_id: str, list_versions: bool, as_json: bool) -
         echo_json(d)
         return
     echo(a.title or "(no title)", bold=True)
-    echo(f"id {a.id} · outlet {a.outlet or '?'} · published {a.published or 'unknown'} "
+    echo(f"id {a.id} · outlet {a.outlet or '?'} · published {shown(a.published, 'unknown')} "
                f"({a.published_source}) · {a.url or 'no url'}" + (f" · story {story[0]}" if story else ""))
     if updated_at:
         echo(f"updated {updated_at} · {n_versions} versions (`newsfold article {a.id} --versions` lists them)")

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ...models import to_jsonable
+from ...published import shown
 from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, PAGE, Context, cli, db_option, echo, echo_json, eval_group, json_option,
                      pass_ctx, stage_progress)
 
@@ -30,7 +31,7 @@ def _print_stories(store: Any, views: list[Any]) -> None:
         echo("No stories yet. Add articles with `newsfold add PATH...`.")
         return
     for s in views:
-        dates = f"{(s.first_published or '?')[:10]} → {(s.last_published or '?')[:10]}"
+        dates = f"{shown(s.first_published, '?')[:10]} → {shown(s.last_published, '?')[:10]}"
         echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
 
 
@@ -65,7 +66,7 @@ def stories(ctx: Context, include_merged: bool, since: str | None, until: str | 
              else "No stories yet. Add articles with `newsfold add PATH...`.")
         return
     for s in data.stories:
-        dates = f"{(s.first_published or '?')[:10]} → {(s.last_published or '?')[:10]}"
+        dates = f"{shown(s.first_published, '?')[:10]} → {shown(s.last_published, '?')[:10]}"
         echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
     if data.has_more:
         echo(f"… {data.total} stories in all; the next ones: `newsfold stories --page {page_no + 1}`", err=True)
@@ -92,11 +93,12 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
     from ...summarize.render import render_briefing_text
 
     echo(f"{d.id}  [{d.state}]  {d.headline}")
-    echo(f"{d.size} articles, {len(d.outlets)} outlets, {d.first_published or '?'} → {d.last_published or '?'}")
+    echo(f"{d.size} articles, {len(d.outlets)} outlets, {shown(d.first_published, '?')} → "
+         f"{shown(d.last_published, '?')}")
     echo("\nArticles")
     for a in d.articles:
         why = f"  ({a.reason})" if a.reason else ""
-        echo(f"  {a.published or '????-??-??'}  {a.id}  {a.outlet}  {a.title or ''}{why}")
+        echo(f"  [{d.numbers.get(a.id, '?')}] {shown(a.published, 'undated')}  {a.id}  {a.outlet}  {a.title or ''}{why}")
     if d.events:
         echo("\nHistory")
         for e in d.events:
@@ -104,7 +106,7 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
     if d.briefing is None:
         echo("\nNo briefing yet: run `newsfold summarize`.")
     else:
-        echo("\n" + render_briefing_text(d.briefing)
+        echo("\n" + render_briefing_text(d.briefing, numbers=d.numbers)
              + ("\n\n(the story changed since: run `newsfold summarize`)" if d.stale else ""))
 
 

@@ -79,7 +79,9 @@ def eval_summaries(ctx: Context, file: str, max_words: int, save: str | None, pe
 
     FILE is JSON lines: {id, docs: [{id, text, title?, published?}], references: [str, ...],
     citations?: [{doc, sentence, states: {doc id: 1|0}}]}; with citations, their precision and recall
-    are reported too.  tests/data/summary_checked.jsonl is a small hand-checked set.
+    are reported too, and the precision of "what each outlet adds" on the judged sentences; the summary
+    sentence pairs that state one fact are counted.  tests/data/summary_checked.jsonl is a small
+    hand-checked set.
     """
     from ...summarize.evaluate import EvalInputError, evaluate, load_clusters, newsfold_summarizer
 
@@ -106,6 +108,11 @@ def eval_summaries(ctx: Context, file: str, max_words: int, save: str | None, pe
         cp = f"{res.citation_precision:.3f}" if res.citation_precision is not None else "n/a"
         click.echo(f"  citations precision {cp}  recall {res.citation_recall:.3f}"
                    f" ({res.citations_judged} hand-judged sentences)")
+    click.echo(f"  redundancy  {res.redundant_pairs} of {res.summary_pairs} summary sentence pairs state one fact"
+               " (the citations' restatement test)")
+    if res.additions_precision is not None:
+        click.echo(f"  additions  precision {res.additions_precision:.3f} ({res.additions_listed} judged sentences"
+                   " listed as an outlet's addition; held: no judged document states it)")
     click.echo(f"  {res.clusters_per_second:.2f} clusters/s ({res.seconds:.1f} s summarizing)")
     if save and not ctx.quiet:
         click.echo(f"summaries written to {save}", err=True)

@@ -333,8 +333,7 @@ def create_app(db_path: str, token: str | None = None, max_body: int = DEFAULT_M
     @app.get("/stories/{story_id:path}", response_class=HTMLResponse, summary="Story page (HTML)")
     async def story_page(story_id: str) -> HTMLResponse:
         d = load_story(story_id)
-        numbers = {a.id: i + 1 for i, a in enumerate(d.articles)}
-        return page("story.html", s=d, numbers=numbers, api=f"/api/stories/{idq(story_id)}", nav="stories")
+        return page("story.html", s=d, numbers=d.numbers, api=f"/api/stories/{idq(story_id)}", nav="stories")
 
     @app.get("/api/stories/{story_id:path}", summary="One story with its briefing and citations")
     async def api_story(story_id: str) -> dict[str, Any]:

@@ -7,12 +7,13 @@ Everything that builds markup in Python escapes every value with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
+from ...published import instant, shown
 from ..query import MARK_END, MARK_START, ArticleDetail, ReusedPassage, Sentence
 
 if TYPE_CHECKING:
@@ -44,24 +45,12 @@ def safe_url(url: str | None) -> str | None:
 
 
 def short_date(iso: str | None) -> str:
-    """``2018-12-30T13:46:00+00:00`` → ``2018-12-30 13:46``; unknown → ``undated``."""
-    if not iso:
-        return "undated"
-    s = str(iso).replace("T", " ")
-    return s[:16] if len(s) >= 16 and s[13] == ":" else s[:10]
+    """``2018-12-30T13:46:00+00:00`` → ``2018-12-30 13:46 UTC``; a day stays a day; unknown → ``undated``."""
+    return shown(iso)
 
 
 def _parse(iso: str | None) -> datetime | None:
-    if not iso:
-        return None
-    s = str(iso).strip().replace("Z", "+00:00")
-    for cand in (s, s[:19], s[:10]):
-        try:
-            d = datetime.fromisoformat(cand)
-        except ValueError:
-            continue
-        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
-    return None
+    return instant(iso)
 
 
 def timeline_svg(points: list[TimelineEntry], width: int = 760) -> Markup:
@@ -92,7 +81,7 @@ def timeline_svg(points: list[TimelineEntry], width: int = 760) -> Markup:
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" class="tl-row"/>')
     axis_y = top + row_h * len(outlets) + 6
     out.append(f'<line x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}" class="tl-axis"/>')
-    fmt = "%Y-%m-%d %H:%M" if span < 3 * 86400 else "%Y-%m-%d"
+    fmt = "%Y-%m-%d %H:%M UTC" if span < 3 * 86400 else "%Y-%m-%d"
     ticks = [t0] if t1 == t0 else [t0, t0 + (t1 - t0) / 2, t1]
     for j, t in enumerate(ticks):
         anchor = "middle" if len(ticks) == 1 else ("start" if j == 0 else "end" if j == len(ticks) - 1 else "middle")
