@@ -45,7 +45,7 @@ def _cli(db: Path, *args: str) -> str:
 
 def test_sources_are_numbered_once_first_published_then_id(seeds_db) -> None:
     db, sid, _ = seeds_db
-    d = TestClient(create_app(str(db), token="t")).get(f"/api/stories/{sid}").json()
+    d = TestClient(create_app(str(db), token="t"), base_url="http://localhost").get(f"/api/stories/{sid}").json()
     arts = d["articles"]
     assert [d["numbers"][a["id"]] for a in arts] == list(range(1, len(arts) + 1))
     from newsfold.published import source_order
@@ -54,7 +54,7 @@ def test_sources_are_numbered_once_first_published_then_id(seeds_db) -> None:
 
 def test_citation_numbers_are_sorted_and_equal_on_cli_web_json_and_report(seeds_db) -> None:
     db, sid, _ = seeds_db
-    client = TestClient(create_app(str(db), token="t"))
+    client = TestClient(create_app(str(db), token="t"), base_url="http://localhost")
     api = client.get(f"/api/stories/{sid}").json()
     nums = api["numbers"]
     summary = api["briefing"]["summary"]
@@ -103,7 +103,7 @@ def test_a_published_time_is_kept_to_the_minute_shown_in_utc_and_placed_on_the_t
     SummariesStage().catch_up(store)
     store.close()
     assert "2018-12-30 08:15 UTC" in _cli(db, "story", "t")
-    page = TestClient(create_app(str(db), token="t")).get("/stories/t").text
+    page = TestClient(create_app(str(db), token="t"), base_url="http://localhost").get("/stories/t").text
     assert "2018-12-30 08:15 UTC" in page
     # on the timeline: the 08:15 article at the start of the axis, the 20:15 one at its end
     dots = dict((unescape_title(t), float(x)) for x, t in
