@@ -25,6 +25,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -113,6 +114,11 @@ def _lock_file(path: str, wait: WaitFn) -> int:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _holder(fd)
+            for _ in range(40):  # the holder writes its name just after taking the lock: give it a moment
+                if holder:
+                    break
+                time.sleep(0.025)
+                holder = _holder(fd)
             wait(f"another newsfold writer{f' ({holder})' if holder else ''} is using {_db_name(path)}; "
                  f"waiting for it to finish")
             fcntl.flock(fd, fcntl.LOCK_EX)
