@@ -26,8 +26,9 @@ story's dates bridge a gap.  A side whose event dates all lie more than
 bridged by its own members).
 
 The weights are fitted by ``bench/fit_decision.py`` on development data
-(GVA 2013–2015 and ECB+; never on the sets it is scored on) and kept here
-as numbers; nothing here names any word, place, person or outlet.
+(GVA 2013–2015 and ECB+; its held-out figures come from fits that leave
+out the set they score) and kept here as numbers; nothing here names any
+word, place, person or outlet.
 """
 
 from __future__ import annotations
