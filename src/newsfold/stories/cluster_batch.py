@@ -37,6 +37,7 @@ from .decide import GAP_SCALE_DAYS, Decision, Members, decision_for, describe_da
 from .represent import ArticleFeatures, is_evidence
 from .split import GroupSplitter
 from .termspace import TermSpace, candidate_pairs
+from ..unionfind import UnionFind
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,12 @@ def pair_evidence(space: TermSpace, feats: list[ArticleFeatures], ii: np.ndarray
     return np.column_stack([text, dense, gap, dated.astype(np.float64), same])
 
 
-def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], decision: Decision, stop: float,
-                first: np.ndarray | None = None) -> list[Merge]:
+def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], first: np.ndarray,
+                decision: Decision, stop: float) -> list[Merge]:
     """Average linkage on the decision's score over the candidate graph, down to ``stop``.
 
     ``members`` are consumed (merged in place); ``first``: the pairs' evidence
-    rows (:func:`pair_evidence`) when already computed.  Between adjacent
+    rows (:func:`pair_evidence`).  Between adjacent
     stories the *sum* of their pair evidence is kept: a merged story's sum
     with a neighbour is the sum of its two parts' (the Lance–Williams update
     of average linkage); a part that was not adjacent is measured from the
@@ -95,8 +96,6 @@ def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], de
     """
     n = len(members)
     ii, jj = pairs
-    if first is None:
-        first = np.array([evidence(members[i], members[j]).vector() for i, j in zip(ii, jj)]).reshape(-1, 5)
     w = np.asarray(decision.weights, dtype=np.float64)
     bias = decision.bias
     sums: list[dict[int, np.ndarray]] = [{} for _ in range(n)]  # cluster → neighbour → summed pair evidence
@@ -152,23 +151,11 @@ def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], de
 
 def cut(n: int, merges: list[Merge], level: float) -> np.ndarray:
     """Cluster numbers (0..k-1, in order of first article) after the merges scoring at least ``level``."""
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = UnionFind(n)
     for m in merges:
         if m.score >= level:
-            parent[root(m.b)] = root(m.a)
-    roots = [root(i) for i in range(n)]
-    _, labels = np.unique(np.array(roots), return_inverse=True)
-    order = {}
-    for lab in labels.tolist():
-        order.setdefault(lab, len(order))
-    return np.array([order[lab] for lab in labels.tolist()], dtype=int)
+            sets.union(m.a, m.b)
+    return np.array(sets.labels(), dtype=int)
 
 
 @dataclass
@@ -210,8 +197,8 @@ class BatchClusterer:
         space = TermSpace.fit(feats)
         self.space_ = space
         ii, jj = candidate_pairs(space, k=self.neighbours)
-        return agglomerate(article_members(space, feats), (ii, jj), decision, decision.group,
-                           first=pair_evidence(space, feats, ii, jj))
+        return agglomerate(article_members(space, feats), (ii, jj), pair_evidence(space, feats, ii, jj), decision,
+                           decision.group)
 
     def label(self, feats: list[ArticleFeatures], merges: list[Merge], decision: Decision) -> "BatchClusterer":
         """Stories from the merges: cut at ``join``, large topic groups split by events (step 3)."""

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..models import Article
+from ..unionfind import UnionFind
 from .briefing import AlignedQuote, QuoteRendering
 from .nlp import coarse_pos, doc_text, sentence_span
 from .text import content_terms, stem
@@ -246,14 +247,7 @@ def align_quotes(articles: Sequence[Article], analyses: Mapping[str, "ArticleAna
         for st in (an.quotes if an is not None else ()):
             stmts.append(_Statement(a.id, st.text, set(content_terms(st.text)), st.speaker, st.sentence, st.partial, i))
     n = len(stmts)
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets = UnionFind(n)
     sims: dict[tuple[int, int], float] = {}
     for i in range(n):
         for j in range(i + 1, n):
@@ -262,10 +256,10 @@ def align_quotes(articles: Sequence[Article], analyses: Mapping[str, "ArticleAna
             d = _dice(stmts[i].terms, stmts[j].terms)
             if d >= LINK_DICE:
                 sims[(i, j)] = d
-                parent[find(i)] = find(j)
+                sets.union(j, i)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
-        groups[find(i)].append(i)
+        groups[sets.find(i)].append(i)
     out: list[tuple[tuple[int, int, int], AlignedQuote]] = []
     for members in groups.values():
         by_article: dict[str, list[int]] = defaultdict(list)
