@@ -266,3 +266,24 @@ def test_gva_pages_lose_their_web_interface_but_no_news_sentence():
     assert interface_removed > 500  # the cleaner had interface to remove (6.6% of the articles kept some before)
     assert with_interface / articles < 0.005, with_interface
     assert lost == []
+
+
+def test_a_title_loses_the_site_name_after_its_last_separator_only_when_it_names_the_site() -> None:
+    """`Headline - WXYZ 9 News, City` from wxyz.com keeps `Headline`; a separator inside a headline stays."""
+    from newsfold.clean import Cleaner
+    from newsfold.models import RawDocument
+
+    def title(t: str, url: str) -> tuple[str | None, list[str]]:
+        a = Cleaner().clean(RawDocument(ref="t", text="A man was shot on Main Street on Monday, police said.",
+                                        title=t, url=url)).article
+        assert a is not None
+        return a.title, [r.line for r in a.removed if r.reason == "site name in title"]
+
+    assert title("Man shot on Main Street - WXYZ 9 News Springfield, Weather, Sports",
+                 "https://www.wxyz.com/news/1") == ("Man shot on Main Street", ["WXYZ 9 News Springfield, Weather, Sports"])
+    assert title("Police: man shot on Main Street :: WXYZ.com", "https://wxyz.com/a") == \
+        ("Police: man shot on Main Street", ["WXYZ.com"])
+    # the last segment names another site, or the headline would be too short: the title stays whole
+    assert title("Man shot on Main Street - Springfield news", "https://www.wxyz.com/a")[0] == \
+        "Man shot on Main Street - Springfield news"
+    assert title("Police: man shot", "https://police.example/a")[0] == "Police: man shot"

@@ -100,18 +100,15 @@ def strip_site_name(title: str, outlet: str | None, url: str | None) -> tuple[st
     """A title without its trailing site name (``Teen shot downtown - WXYZ 9 News City``): the last segment
     after a separator goes when it names the article's own site (its host name shows in it)."""
     labels = _site_labels(outlet, url)
-    if not title or not labels:
+    seps = list(_TITLE_SEPARATOR.finditer(title)) if labels else []
+    if not seps:
         return title, None
-    parts = _TITLE_SEPARATOR.split(title)
-    if len(parts) < 2:
-        return title, None
-    tail = parts[-1]
+    last = seps[-1]
+    head, tail = title[: last.start()].strip(), title[last.end():]
     squeezed = re.sub(r"[^a-z0-9]", "", tail.lower())
-    if not any(lab.replace("-", "") in squeezed for lab in labels):
+    if len(head) < 10 or not any(lab.replace("-", "") in squeezed for lab in labels):
         return title, None
-    seps = list(_TITLE_SEPARATOR.finditer(title))
-    head = title[: seps[-1].start()].strip()
-    return (head, tail) if len(head) >= 10 else (title, None)
+    return head, tail
 
 
 def article_id_for(raw: RawDocument, text: str, digest: str | None = None) -> str:

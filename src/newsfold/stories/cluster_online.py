@@ -49,14 +49,6 @@ class _StoryState:
     def size(self) -> int:
         return self.members.size
 
-    @property
-    def event_first(self) -> dt.date | None:
-        return dt.date.fromordinal(min(self.members.dates)) if self.members.dates else None
-
-    @property
-    def event_last(self) -> dt.date | None:
-        return dt.date.fromordinal(max(self.members.dates)) if self.members.dates else None
-
 
 class OnlineClusterer:
     """One article at a time: join the story the same-story decision scores highest, if it says same story.
@@ -87,10 +79,6 @@ class OnlineClusterer:
         self.stories_: list[_StoryState] = []
         self.postings_: dict[int, list[int]] = {}
         self._names: list[str] = []
-
-    @property
-    def event_gap_days(self) -> int | None:
-        return self.decision.event_gap_days
 
     # ---- helpers
     def _evidence(self, terms: dict[str, float]) -> list[tuple[str, float, bool, int]]:
@@ -155,12 +143,6 @@ class OnlineClusterer:
         if len(seen) > self.max_candidates:
             return [s for s, _ in heapq.nlargest(self.max_candidates, seen.items(), key=lambda x: x[1])]
         return list(seen)
-
-    def vetoed(self, d: dt.date | None, s: _StoryState) -> bool:
-        """True when event date ``d`` lies more than the decision's gap from all of the story's event dates."""
-        if d is None:
-            return False
-        return self.decision.vetoed(Members(dates=Counter([d.toordinal()]), size=1), s.members)
 
     # ---- the API
     def place(self, f: ArticleFeatures) -> Placement:

@@ -99,8 +99,8 @@ class Evidence:
     gap: float
     dated: float
     outlet: float = 0.0
-    days: int | None = None       # the smallest gap between their event dates (None: a side is undated)
-    shared: tuple[int, ...] = ()  # the term ids that contribute most to ``text``
+    days: int | None = None       # the smallest gap between their event dates (None: undated, or not asked)
+    shared: tuple[int, ...] = ()  # the term ids that contribute most to ``text`` (when asked)
 
     def vector(self) -> np.ndarray:
         return np.array([self.text, self.dense, self.gap, self.dated, self.outlet])
@@ -141,21 +141,27 @@ def closest_days(a: Counter[int], b: Counter[int]) -> int | None:
 
 
 def evidence(a: Members, b: Members, top_terms: int = 0) -> Evidence:
-    """The mean pair evidence between sides ``a`` and ``b`` (see the module docstring)."""
+    """The mean pair evidence between sides ``a`` and ``b`` (see the module docstring).
+
+    With ``top_terms``, also what a reason says: the terms that weigh most and the days between the
+    nearest event dates (left out otherwise: the agglomeration asks for the figures alone).
+    """
     pairs = float(a.size * b.size) or 1.0
     text = _dot(a.terms, b.terms) / pairs
     dense = float(a.dense @ b.dense) / pairs if a.dense is not None and b.dense is not None else 0.0
     dated_pairs = a.dated * b.dated
     gap = mean_gap(a.dates, b.dates) / pairs if dated_pairs else 0.0
     shared: tuple[int, ...] = ()
+    days = None
     if top_terms:
+        days = closest_days(a.dates, b.dates)
         small, big = (a.terms, b.terms) if len(a.terms) < len(b.terms) else (b.terms, a.terms)
         contrib = ((w * big[j], j) for j, w in small.items() if j in big)
         shared = tuple(j for _, j in heapq.nlargest(top_terms, contrib))
     small_o, big_o = (a.outlets, b.outlets) if len(a.outlets) < len(b.outlets) else (b.outlets, a.outlets)
     outlet = sum(c * big_o.get(o, 0) for o, c in small_o.items()) / pairs
     return Evidence(text=text, dense=dense, gap=gap, dated=dated_pairs / pairs, outlet=outlet,
-                    days=closest_days(a.dates, b.dates), shared=shared)
+                    days=days, shared=shared)
 
 
 @dataclass

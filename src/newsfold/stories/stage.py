@@ -217,10 +217,8 @@ class StoriesStage:
     @staticmethod
     def _save_profile(store: Store, oc: OnlineClusterer, sid: int, story_id: str) -> None:
         s = oc.stories_[sid]
-        ef, el = s.event_first, s.event_last
         meta = {"terms": oc.profile(sid), "first_date": s.first.isoformat() if s.first else None,
                 "last_date": s.last.isoformat() if s.last else None,
-                "event_first": ef.isoformat() if ef else None, "event_last": el.isoformat() if el else None,
                 "event_dates": {str(k): v for k, v in sorted(oc.event_dates(sid).items())}}
         dense = oc.dense_sum(sid)
         blob = dense.astype(np.float32).tobytes() if dense is not None else None
