@@ -56,7 +56,7 @@ def article_members(space: TermSpace, feats: list[ArticleFeatures]) -> list[Memb
     out = []
     for i, f in enumerate(feats):
         d = f.event_date or f.date
-        out.append(Members.one(space.row(i), f.dense, d.toordinal() if d else None, f.outlet))
+        out.append(Members.one(space.row(i), f.dense, d.toordinal() if d else None, f.outlet, f.weekday))
     return out
 
 
@@ -79,7 +79,11 @@ def pair_evidence(space: TermSpace, feats: list[ArticleFeatures], ii: np.ndarray
     outlets = [f.outlet or "" for f in feats]
     same = np.array([bool(outlets[i]) and outlets[i] == outlets[j] for i, j in zip(ii.tolist(), jj.tolist())],
                     dtype=np.float64)
-    return np.column_stack([text, dense, gap, dated.astype(np.float64), same])
+    wd = np.array([-1 if f.weekday is None else f.weekday for f in feats], dtype=np.int64)
+    named = (wd[ii] >= 0) & (wd[jj] >= 0) & ~dated
+    day_same = named & (wd[ii] == wd[jj])
+    return np.column_stack([text, dense, gap, dated.astype(np.float64), same, day_same.astype(np.float64),
+                            (named & ~day_same).astype(np.float64)])
 
 
 def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], first: np.ndarray,
@@ -211,7 +215,7 @@ class BatchClusterer:
         counted = cut(n, merges, decision.count)
         labels = np.full(n, -1, dtype=int)
         reasons: list[str] = []
-        splitter = replace(self.splitter, min_event=decision.min_event)
+        splitter = replace(self.splitter, min_event=decision.min_event, weekday_weight=decision.split_weekday)
         big = 2 * splitter.min_event
         for g in range(int(groups.max()) + 1):
             idx = np.where(groups == g)[0]

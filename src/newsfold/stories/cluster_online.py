@@ -119,7 +119,7 @@ class OnlineClusterer:
     @staticmethod
     def _members(f: ArticleFeatures, weights: dict[int, float]) -> Members:
         d = f.event_date or f.date
-        return Members.one(weights, f.dense, d.toordinal() if d else None, f.outlet)
+        return Members.one(weights, f.dense, d.toordinal() if d else None, f.outlet, f.weekday)
 
     def _shortlist(self, m: Members, cands: list[int]) -> list[int]:
         """The candidates worth a full score: the closest by mean dense cosine, when there are many."""
@@ -194,12 +194,19 @@ class OnlineClusterer:
                 post.append(sid)
 
     def load_story(self, dense_sum: np.ndarray | None, terms: dict[str, float], size: int,
-                   first: dt.date | None, last: dt.date | None, event_dates: dict[int, int] | None = None) -> int:
-        """Restore a story saved with :meth:`profile` (the index rebuilds from a store); returns its number."""
+                   first: dt.date | None, last: dt.date | None, counts: dict[str, dict] | None = None) -> int:
+        """Restore a story saved with :meth:`profile` and :meth:`counts` (the index rebuilds from a store);
+        returns its number."""
         sid = len(self.stories_)
         prof = {self.vocab_.setdefault(t, len(self.vocab_)): w for t, w in terms.items()}
+        counts = counts or {}
+
+        def ints(key: str) -> Counter[int]:
+            return Counter({int(k): int(v) for k, v in (counts.get(key) or {}).items()})
+
         m = Members(terms=prof, dense=None if dense_sum is None else np.asarray(dense_sum, dtype=np.float64),
-                    dates=Counter({int(k): int(v) for k, v in (event_dates or {}).items()}), size=size)
+                    dates=ints("event_dates"), size=size, outlets=Counter(counts.get("outlets") or {}),
+                    weekdays=ints("weekdays"), weekdays_dated=ints("weekdays_dated"))
         self.stories_.append(_StoryState(members=m, first=first, last=last))
         for j in self._index_keys(self._evidence(terms)):
             self.postings_.setdefault(j, []).append(sid)
@@ -216,9 +223,14 @@ class OnlineClusterer:
         d = self.stories_[sid].members.dense if sid < len(self.stories_) else None
         return None if d is None else d.copy()
 
-    def event_dates(self, sid: int) -> dict[int, int]:
-        """Story ``sid``'s event dates as ``ordinal → articles``."""
-        return dict(self.stories_[sid].members.dates)
+    def counts(self, sid: int) -> dict[str, dict]:
+        """Story ``sid``'s histograms as :meth:`load_story` takes them back: event dates (ordinal → articles),
+        lead weekdays (all, and among the dated articles) and outlets."""
+        m = self.stories_[sid].members
+        return {"event_dates": {str(k): v for k, v in sorted(m.dates.items())},
+                "weekdays": {str(k): v for k, v in sorted(m.weekdays.items())},
+                "weekdays_dated": {str(k): v for k, v in sorted(m.weekdays_dated.items())},
+                "outlets": dict(m.outlets)}
 
     def add_to_story(self, sid: int, f: ArticleFeatures) -> None:
         """Put ``f`` into story ``sid`` without deciding (used to rebuild the index from a store)."""

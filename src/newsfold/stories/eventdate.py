@@ -31,6 +31,15 @@ _RELATIVE = re.compile(r"\b(yesterday|today|tonight|this (?:morning|afternoon|ev
 _SHIFT = {"yesterday": 1, "last week": 7, "last month": 30, "last year": 365}
 
 
+_WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+
+
+def lead_weekday(text: str) -> int | None:
+    """The first weekday the lead names (0 = Monday), dated or not: the day an undated report's event happened."""
+    m = _WEEKDAY.search(text[:LEAD_CHARS])
+    return None if m is None else next(i for i, d in enumerate(_WEEKDAYS) if d.startswith(m.group(1).lower()))
+
+
 def _resolve(word: str, ref: dt.date) -> dt.date:
     w = word.lower()
     if w in _SHIFT:

@@ -180,6 +180,7 @@ class ArticleFeatures:
     n_words: int = 0
     event_date: dt.date | None = None  # the day its event happened (:mod:`newsfold.stories.eventdate`)
     outlet: str | None = None  # the outlet that published it, when known
+    weekday: int | None = None  # the weekday its lead names (0 = Monday; :func:`~.eventdate.lead_weekday`)
 
     @property
     def evidence_terms(self) -> dict[str, float]:
@@ -422,7 +423,7 @@ class Featurizer:
                 if keys[k] in known:
                     self.encoded_[articles[i].id] = known[keys[k]]
                     self.input_keys_[articles[i].id] = keys[k]
-        from .eventdate import event_date
+        from .eventdate import event_date, lead_weekday
 
         out = []
         for a, body in zip(articles, bodies):
@@ -433,5 +434,6 @@ class Featurizer:
                 vec = self.encoded_.get(a.id)
             out.append(ArticleFeatures(id=a.id, terms=terms, dense=vec, date=d, date_source=src,
                                        n_words=len(terms), event_date=event_date(body, d)[0],
-                                       outlet=(a.outlet or "").strip().lower() or None))
+                                       outlet=(a.outlet or "").strip().lower() or None,
+                                       weekday=lead_weekday(body)))
         return out

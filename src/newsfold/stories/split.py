@@ -78,6 +78,12 @@ def _date_matrix(feats: list[ArticleFeatures], close_days: int, far_days: int) -
     return out
 
 
+def _weekday_matrix(feats: list[ArticleFeatures]) -> np.ndarray:
+    """+1 for two leads naming the same weekday, -1 for two naming different ones (pairs not both dated)."""
+    wd = np.array([-1 if f.weekday is None else f.weekday for f in feats])
+    dated = np.array([f.date is not None for f in feats])
+    named = (wd[:, None] >= 0) & (wd[None, :] >= 0) & ~(dated[:, None] & dated[None, :])
+    return np.where(named, np.where(wd[:, None] == wd[None, :], 1.0, -1.0), 0.0)
 
 
 # ---------------------------------------------------------- dendrogram
@@ -267,6 +273,7 @@ class GroupSplitter:
     dense_weight: float = 0.5
     local_dense_weight: float = 0.3
     date_weight: float = 0.2
+    weekday_weight: float = 0.0
     evidence_boost: float = 1.0
     close_days: int = 14
     far_days: int = 365
@@ -303,6 +310,8 @@ class GroupSplitter:
             sim = evidence.copy()
         if self.date_weight:
             sim = sim + self.date_weight * _date_matrix(feats, self.close_days, self.far_days)
+        if self.weekday_weight:
+            sim = sim + self.weekday_weight * _weekday_matrix(feats)
         return GroupSims(event=sim, evidence=evidence, topic=self.topic_similarity(feats))
 
     def split(self, feats: list[ArticleFeatures]) -> tuple[np.ndarray, list[Split]]:

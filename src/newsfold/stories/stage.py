@@ -210,7 +210,7 @@ class StoriesStage:
                 ends = [parse_date(meta.get(k)) for k in ("event_first", "event_last")]
                 dates = dict(Counter(d.toordinal() for d in ends if d is not None))
             oc.load_story(dense, meta.get("terms", {}), int(r["size"]), parse_date(meta.get("first_date")),
-                          parse_date(meta.get("last_date")), dates)
+                          parse_date(meta.get("last_date")), {**meta, "event_dates": dates})
             ids.append(r["id"])
         return oc, ids
 
@@ -218,8 +218,7 @@ class StoriesStage:
     def _save_profile(store: Store, oc: OnlineClusterer, sid: int, story_id: str) -> None:
         s = oc.stories_[sid]
         meta = {"terms": oc.profile(sid), "first_date": s.first.isoformat() if s.first else None,
-                "last_date": s.last.isoformat() if s.last else None,
-                "event_dates": {str(k): v for k, v in sorted(oc.event_dates(sid).items())}}
+                "last_date": s.last.isoformat() if s.last else None, **oc.counts(sid)}
         dense = oc.dense_sum(sid)
         blob = dense.astype(np.float32).tobytes() if dense is not None else None
         store.conn.execute("UPDATE stories SET centroid = ?, meta_json = ? WHERE id = ?",
