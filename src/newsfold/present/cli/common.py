@@ -38,8 +38,14 @@ class Context:
         self.quiet = quiet
         self._store: Store | None = None
 
-    def store(self, *, write: bool = False) -> Store:
-        """The store; ``write=True`` first takes its writer lock for the rest of the command."""
+    def store(self, *, write: bool = False, create: bool = False) -> Store:
+        """The store; ``write=True`` first takes its writer lock for the rest of the command.
+
+        Only a command that adds articles (``create=True``) makes a new store: any other command on a
+        missing one says so, with what to do next, and leaves nothing behind.
+        """
+        if not create and self._store is None:
+            self.require_store()
         if write:
             self.hold_writer_lock(self.db)
         if self._store is None:
@@ -50,6 +56,11 @@ class Context:
 
                 raise click.ClickException(damaged(e.__cause__) or str(e)) from e
         return self._store
+
+    def require_store(self) -> None:
+        """Raise a usage message when the store does not exist (nothing is created)."""
+        if self.db != ":memory:" and not Path(self.db).exists():
+            raise click.ClickException(missing_store(self.db))
 
     def hold_writer_lock(self, db_path: str) -> None:
         """Hold the writer lock of ``db_path`` until the command ends (one writer per store, CLI and web alike).
@@ -71,6 +82,13 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def missing_store(db: str) -> str:
+    """What to say when a command reads a store that does not exist."""
+    db_flag = "" if db == default_path() else f" --db {db}"
+    return (f"no store at {db}. Create it with `newsfold{db_flag} add PATH...` (the bundled articles: "
+            f"`newsfold{db_flag} add examples/`), or name an existing store with --db PATH or $NEWSFOLD_DB")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

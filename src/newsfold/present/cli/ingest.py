@@ -55,7 +55,7 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     values = parse_settings(settings)
     if encoder is not None:
         values["encoder"] = encoder
-    store = ctx.store(write=True)  # waits (and says so) while another add or the web's ingest writes
+    store = ctx.store(write=True, create=True)  # waits (and says so) while another add or the web's ingest writes
     ingester = Ingester(store, batch_size=batch_size, max_bytes=max_bytes, follow_symlinks=follow_symlinks)
     if ctx.interactive:
         from rich.console import Console
