@@ -63,8 +63,13 @@ class ArticleRef:
     reason: str | None = None
 
 
+def _label(r: sqlite3.Row) -> str:
+    """The outlet label of an article row (``id``, ``outlet``, ``url``, ``source_ref``)."""
+    return outlet_label(r["outlet"], r["url"], article_id=r["id"], source_ref=r["source_ref"])
+
+
 def _ref(r: sqlite3.Row) -> ArticleRef:
-    return ArticleRef(r["id"], r["title"], outlet_label(r["outlet"], r["url"]), r["published"], r["url"])
+    return ArticleRef(r["id"], r["title"], _label(r), r["published"], r["url"])
 
 
 @dataclass
@@ -326,11 +331,12 @@ def _fill_outlets_and_headlines(conn: sqlite3.Connection, stories: list[StorySum
     if todo:
         marks = ",".join("?" * len(todo))
         for r in conn.execute(
-                "SELECT sa.story_id AS sid, a.id AS id, a.outlet AS outlet, a.url AS url, a.title AS title"
+                "SELECT sa.story_id AS sid, a.id AS id, a.outlet AS outlet, a.url AS url, a.title AS title,"
+                " a.source_ref AS source_ref"
                 f" FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id IN ({marks})"
                 " ORDER BY a.seq", todo):
             counts = outlets.setdefault(r["sid"], {})
-            label = outlet_label(r["outlet"], r["url"])
+            label = _label(r)
             counts[label] = counts.get(label, 0) + 1
             members.setdefault(r["sid"], []).append(r["id"])
             if r["title"] and not titles.get(r["sid"]):
@@ -429,7 +435,7 @@ def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row |
     story_id = row["id"]
     arts = []
     for r in conn.execute(
-            "SELECT a.id, a.title, a.outlet, a.published, a.url, sa.score, sa.reason FROM story_articles sa"
+            "SELECT a.id, a.title, a.outlet, a.published, a.url, a.source_ref, sa.score, sa.reason FROM story_articles sa"
             " JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?", (story_id,)):
         ref = _ref(r)
         ref.score, ref.reason = r["score"], r["reason"]
@@ -489,7 +495,7 @@ def _refs(conn: sqlite3.Connection, ids: set[str]) -> dict[str, ArticleRef]:
     lst = list(ids)
     for i in range(0, len(lst), 500):
         chunk = lst[i:i + 500]
-        for r in conn.execute("SELECT id, title, outlet, published, url FROM articles"
+        for r in conn.execute("SELECT id, title, outlet, published, url, source_ref FROM articles"
                               f" WHERE id IN ({','.join('?' * len(chunk))})", chunk):
             out[r["id"]] = _ref(r)
     return out
@@ -563,7 +569,7 @@ def article_detail(conn: sqlite3.Connection, article_id: str) -> ArticleDetail |
     reused_from = _unique([passage(p, "sentence", "source_sentence", p["source_id"]) for p in p_from])
     reused_by = _unique([passage(p, "source_sentence", "sentence", p["article_id"]) for p in p_by])
     return ArticleDetail(
-        id=r["id"], title=r["title"], outlet=outlet_label(r["outlet"], r["url"]), url=r["url"], published=r["published"],
+        id=r["id"], title=r["title"], outlet=_label(r), url=r["url"], published=r["published"],
         published_source=r["published_source"], language=r["language"], text=text, sentences=sents,
         removed=removed, story_id=st["id"] if st else None, story_headline=story_headline,
         duplicate_of=dup_of, copies=copies, reused_from=reused_from, reused_by=reused_by,
@@ -602,14 +608,14 @@ def search(conn: sqlite3.Connection, q: str, *, limit: int = 20, offset: int = 0
     limit = max(1, min(limit, MAX_PAGE))
     try:
         for r in conn.execute(
-                "SELECT a.id, a.title, a.outlet, a.url, a.published, sa.story_id,"
+                "SELECT a.id, a.title, a.outlet, a.url, a.source_ref, a.published, sa.story_id,"
                 f" snippet(articles_fts, 1, '{MARK_START}', '{MARK_END}', ' … ', 24) AS snip,"
                 " bm25(articles_fts, 4.0, 1.0) AS rank"
                 " FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid"
                 " LEFT JOIN story_articles sa ON sa.article_id = a.id"
                 " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?", (fq, limit, offset)):
             res.articles.append(SearchHit(kind="article", id=r["id"], title=r["title"] or r["id"], snippet=r["snip"] or "",
-                                          outlet=outlet_label(r["outlet"], r["url"]), published=r["published"], story_id=r["story_id"],
+                                          outlet=_label(r), published=r["published"], story_id=r["story_id"],
                                           rank=float(r["rank"])))
         for r in conn.execute(
                 "SELECT f.story_id AS id, f.headline AS headline, s.last_published AS lp,"
