@@ -147,6 +147,7 @@ class StoryDetail:
     timeline: list[TimelineEntry]
     duplicates: list[DupGroup]
     numbers: dict[str, int] = field(default_factory=dict)  # article id → source number (the CLI's, the reports')
+    merged_into: list[str] = field(default_factory=list)  # a merged story: where its articles went
 
     def cites(self, article_ids: list[str] | str, text: str) -> list[Citation]:
         """The citations of ``text`` in ``article_ids`` (one id or several), in source-number order."""
@@ -463,7 +464,20 @@ def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row |
         citations=briefing_citations(conn, briefing) if briefing and with_citations else [],
         timeline=[TimelineEntry(published=a.published, outlet=a.outlet, article_id=a.id, title=a.title)
                   for a in arts],
-        duplicates=_dup_groups(conn, [a.id for a in arts]), numbers=numbers)
+        duplicates=_dup_groups(conn, [a.id for a in arts]), numbers=numbers,
+        merged_into=_merged_into(row, events) if row["state"] == "merged" else [])
+
+
+def _merged_into(row: sqlite3.Row, events: list[dict[str, Any]]) -> list[str]:
+    """Where a merged story's articles went: the story it was folded into, else those its last split made."""
+    into = _json_object(row["meta_json"]).get("merged_into")
+    if isinstance(into, str) and into:
+        return [into]
+    for e in reversed(events):
+        into = e.get("into")
+        if into:
+            return [str(x) for x in (into if isinstance(into, list) else [into])]
+    return []
 
 
 def _json_object(text: str | None) -> dict[str, Any]:
