@@ -93,8 +93,8 @@ def test_a_full_disk_during_add_is_one_line_and_keeps_what_was_stored(tmp_path, 
         pages = s.conn.execute("PRAGMA page_count").fetchone()[0]
     real = common.Context.store
 
-    def small_disk(self, *, write=False):  # SQLite's own "database or disk is full", as on a full disk
-        store = real(self, write=write)
+    def small_disk(self, *, write=False, create=False):  # SQLite's own "database or disk is full", as on a full disk
+        store = real(self, write=write, create=create)
         store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")
         return store
 
