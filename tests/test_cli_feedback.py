@@ -30,6 +30,8 @@ def test_add_json_lists_every_article_with_its_story_and_the_exports_agree(tmp_p
     assert seed_story["size"] == "4" and len(seed_story["article_ids"].split("; ")) == 4
     articles = list(csv.DictReader(io.StringIO(_nf(db, "articles", "--format", "csv").stdout)))
     assert {a["id"][:3]: a["story_id"] for a in articles} == went
+    ledger = json.loads(_nf(db, "ledger", "--json").stdout)
+    assert {e["article_id"][:3]: e["story_id"] for e in ledger} == went
     lines = _nf(db, "articles", "--format", "jsonl").stdout.splitlines()
     assert [json.loads(x)["story_id"] for x in lines] == [a["story_id"] for a in articles]
 

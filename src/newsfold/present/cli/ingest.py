@@ -269,10 +269,14 @@ def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list
 def ledger(ctx: Context, rejected: bool, run_id: str | None, limit: int | None, as_json: bool) -> None:
     """What happened to every input: accepted, duplicate, or rejected and why."""
     rows = ctx.store().ledger(outcome="rejected" if rejected else None, run_id=run_id, limit=limit)
+    stories = _stories_of(ctx.store(), [r["article_id"] for r in rows if r["article_id"]])
+    for r in rows:
+        r["story_id"] = stories.get(r["article_id"]) if r["article_id"] else None
     if as_json:
         echo_json(rows)
         return
     for r in rows:
         tail = f" {r['article_id']}" if r["article_id"] else ""
+        tail += f" → {r['story_id']}" if r["story_id"] else ""
         reason = f" — {r['reason']}" if r["reason"] else ""
         echo(f"{r['outcome']:9} {r['ref']}{tail}{reason}")
