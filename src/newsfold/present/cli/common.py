@@ -258,8 +258,8 @@ PLAIN_EVERY_S = 5.0
 
 
 def plain_progress(ctx: Context, every: float = PLAIN_EVERY_S) -> Callable[[str, int, int], None]:
-    """Progress as plain lines on stderr, at most one every ``every`` seconds (and each stage's end): for a log,
-    nohup or cron, where a bar would print nothing."""
+    """Progress as plain lines on stderr, at most one every ``every`` seconds: for a log, nohup or cron, where a
+    bar would print nothing (and a short run prints no progress at all)."""
     import time
 
     last = [time.monotonic()]
