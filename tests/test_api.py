@@ -59,3 +59,20 @@ def test_the_readme_library_example_runs_as_printed(tmp_path):
         promised = re.findall(r"# -> (.+)$", code, re.M)  # the output the README shows after each print
         assert promised and all(p.strip() in out.stdout for p in promised), (promised, out.stdout)
     assert [p.name for p in tmp_path.iterdir()] == ["examples"]  # fold() in memory leaves no store behind
+
+
+def test_a_newsfold_store_adds_and_reads_back_typed_results(tmp_path):
+    nf = newsfold.Newsfold(str(tmp_path / "news.db"))
+    with pytest.raises(FileNotFoundError, match="add articles first"):
+        nf.stories()
+    assert not (tmp_path / "news.db").exists()
+    added = nf.add(str(EXAMPLES))
+    assert added.ingest.accepted == 5 and [p.id[:3] for p in added.articles] == ["000", "001", "002", "003", "004"]
+    went = {p.id[:3]: p.story_id for p in added.articles}
+    assert len({went[k] for k in ("000", "001", "002", "003")}) == 1 and went["004"] != went["000"]
+    assert {s.id: s.size for s in nf.stories()} == {went["000"]: 4, went["004"]: 1}
+    story = nf.story(went["000"])
+    assert story is not None and story.briefing is not None and len({a.outlet for a in story.articles}) == 4
+    more = nf.add({"text": (ROOT / "tests/data/seed_followup_2018.txt").read_text(encoding="utf-8")})
+    assert [p.story_id for p in more.articles] == [went["000"]]  # one more report of the 2018 letter joins it
+    assert nf.story("nope") is None

@@ -16,7 +16,7 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from .api import FoldedStory, Labels, fold  # noqa: E402
+from .api import AddResult, FoldedStory, Labels, Newsfold, fold  # noqa: E402
 from .clean import Cleaner  # noqa: E402
 from .ingest import Ingester, IngestReport, ingest_paths, ingest_records  # noqa: E402
 from .models import Article, DupLink, LedgerEntry, Passage, RawDocument, RemovedLine, Story  # noqa: E402
@@ -25,6 +25,6 @@ from .store.db import Store, StoreError  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["Article", "Cleaner", "DupLink", "FoldedStory", "Labels", "fold", "IngestReport", "Ingester", "LedgerEntry", "Passage", "RawDocument",
+__all__ = ["AddResult", "Article", "Cleaner", "DupLink", "FoldedStory", "Labels", "Newsfold", "fold", "IngestReport", "Ingester", "LedgerEntry", "Passage", "RawDocument",
            "RemovedLine", "Store", "StoreError", "Story", "ingest_paths", "ingest_records",
            "iter_documents", "__version__"]

@@ -1,10 +1,16 @@
-"""The library's front door: fold texts into stories in one call, the way a clusterer is called.
+"""The library's front door: fold texts into stories in one call, the way a clusterer is called,
+or keep a store on disk and use the CLI's verbs on it.
 
     >>> import newsfold
     >>> labels = newsfold.fold(["first report ...", "second report ...", "another event ..."])
     >>> list(labels)            # one story label per input, numbered in order of first appearance
     [0, 0, 1]
     >>> labels.stories[0].headline
+
+    >>> nf = newsfold.Newsfold("news.db")
+    >>> added = nf.add("examples/")          # AddResult: counts, and where each new article went
+    >>> [s.id for s in nf.stories()]        # StorySummaryRow, newest activity first
+    >>> nf.story("s000001").articles        # StoryDetail: articles, history, briefing
 
 :func:`fold` runs what ``newsfold add`` runs (read, clean, dedup, stories,
 refold, passages; the briefings only when ``summarize=True``) on a store in
@@ -19,10 +25,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .ingest import ingest_records
 from .store.db import Store
+
+if TYPE_CHECKING:
+    from .ingest import IngestReport
+    from .present.query import PlacedArticle, StoryDetail, StorySummaryRow
+    from .stages import StageReport
 
 NO_STORY = -1
 
@@ -65,7 +76,7 @@ def fold(inputs: Any, *, dates: Sequence[Any] | None = None, outlets: Sequence[s
     the inputs are added to it); by default the store lives in memory.
     ``encoder`` and ``settings`` are ``newsfold settings``' names.
     """
-    from .pipeline import SETTINGS_BY_NAME, catch_up, stage_options
+    from .pipeline import catch_up
 
     records = _records(inputs)
     for name, column in (("published", dates), ("outlet", outlets), ("title", titles)):
@@ -77,19 +88,24 @@ def fold(inputs: Any, *, dates: Sequence[Any] | None = None, outlets: Sequence[s
             value = _plain(value)
             if value is not None:
                 rec[name] = value
-    values = dict(settings or {})
-    if encoder is not None:
-        values["encoder"] = encoder
-    for name in values:
-        if name not in SETTINGS_BY_NAME:
-            raise ValueError(f"no setting {name!r}; `newsfold settings` lists them")
+    options = _options({**(settings or {}), **({"encoder": encoder} if encoder is not None else {})})
     store = Store(db or ":memory:")
     try:
         report = ingest_records(store, records, ref="<input>")
-        catch_up(store, skip=() if summarize else ("summaries",), options=stage_options(values))
+        catch_up(store, skip=() if summarize else ("summaries",), options=options)
         return _labels(store, report.run_id, len(records))
     finally:
         store.close()
+
+
+def _options(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``newsfold settings``' values as each stage's keywords; an unknown name is a ValueError."""
+    from .pipeline import SETTINGS_BY_NAME, stage_options
+
+    for name in values:
+        if name not in SETTINGS_BY_NAME:
+            raise ValueError(f"no setting {name!r}; `newsfold settings` lists them")
+    return stage_options(values)
 
 
 def _records(inputs: Any) -> list[dict[str, Any]]:
@@ -171,3 +187,57 @@ def _first_title(store: Store, ids: list[str | None]) -> str:
         if row and (row["title"] or "").strip():
             return str(row["title"])
     return ""
+
+
+@dataclass
+class AddResult:
+    """What :meth:`Newsfold.add` did: the ingest's counts and ledger, each stage's report, and where each new
+    article went (``newsfold add --json``)."""
+
+    ingest: "IngestReport"
+    stages: list["StageReport"]
+    articles: list["PlacedArticle"]
+
+
+class Newsfold:
+    """A store on disk with the CLI's verbs: ``add``, ``stories``, ``story`` (typed results, the CLI's JSON)."""
+
+    def __init__(self, db: str = "newsfold.db") -> None:
+        self.db = db
+
+    def add(self, *inputs: str | Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> AddResult:
+        """Add paths (files, folders, globs) or records (dicts with the JSONL fields), then run every stage."""
+        from .ingest import ingest_paths
+        from .pipeline import catch_up
+        from .present.query import placed_in_run
+
+        paths = [x for x in inputs if isinstance(x, str)]
+        records = [dict(x) for x in inputs if not isinstance(x, str)]
+        if paths and records:
+            raise TypeError("give add() paths or records, not both at once")
+        options = _options(settings or {})
+        with Store(self.db) as store:
+            report = ingest_records(store, records) if records else ingest_paths(store, paths)
+            stages = catch_up(store, options=options)
+            return AddResult(report, stages, placed_in_run(store.conn, report.run_id))
+
+    def stories(self, *, include_merged: bool = False, **filters: Any) -> list["StorySummaryRow"]:
+        """Every story, newest activity first (``since``, ``until``, ``outlet``, ``min_size``, ``max_size``)."""
+        from .present.query import StoryFilter, all_stories
+
+        with self._reader() as store:
+            return all_stories(store.conn, StoryFilter(include_merged=include_merged, **filters))
+
+    def story(self, story_id: str) -> "StoryDetail | None":
+        """One story with its articles, history and briefing; None for an unknown id."""
+        from .present.query import story_detail
+
+        with self._reader() as store:
+            return story_detail(store.conn, story_id, cache=False)
+
+    def _reader(self) -> Store:
+        from pathlib import Path
+
+        if not Path(self.db).exists():
+            raise FileNotFoundError(f"no store at {self.db}; add articles first (Newsfold({self.db!r}).add(PATH))")
+        return Store(self.db)

@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from .citations import Citation
     from ..summarize.briefing import Briefing, TimelineEntry
 
-__all__ = ["ArticleDetail", "ArticleRef", "DupMember", "SearchResults", "StoryDetail", "StoryFilter", "StoryList",
-           "StorySummaryRow", "article_detail", "list_stories", "search", "source_stats", "story_detail",
-           "to_jsonable"]
+__all__ = ["ArticleDetail", "ArticleRef", "DupMember", "PlacedArticle", "SearchResults", "StoryDetail", "StoryFilter",
+           "StoryList", "StorySummaryRow", "article_detail", "list_stories", "placed_in_run", "search", "source_stats",
+           "story_detail", "to_jsonable"]
 
 log = logging.getLogger(__name__)
 
@@ -391,6 +391,33 @@ class _LRU:
 
 _story_cache = _LRU()
 _outlet_cache = _LRU(8192)
+
+
+@dataclass
+class PlacedArticle:
+    """An article one ingest run accepted, and the story it is in now (``no_story``: why it is in none)."""
+
+    id: str
+    ref: str
+    title: str | None
+    story_id: str | None
+    story_headline: str | None
+    story_size: int | None
+    no_story: str | None
+
+
+def placed_in_run(conn: sqlite3.Connection, run_id: str) -> list[PlacedArticle]:
+    """Each article run ``run_id`` accepted, in input order, with its story (what ``add`` prints)."""
+    rows = conn.execute(
+        "SELECT l.ref AS ref, l.article_id AS id, a.title AS title, sa.story_id AS story_id, s.headline AS headline,"
+        " (SELECT count(*) FROM story_articles x WHERE x.story_id = sa.story_id) AS size, k.reason AS skipped"
+        " FROM ledger l JOIN articles a ON a.id = l.article_id"
+        " LEFT JOIN story_articles sa ON sa.article_id = l.article_id LEFT JOIN stories s ON s.id = sa.story_id"
+        " LEFT JOIN story_skips k ON k.article_id = l.article_id"
+        " WHERE l.run_id = ? AND l.outcome = 'accepted' ORDER BY l.seq", (run_id,)).fetchall()
+    return [PlacedArticle(id=r["id"], ref=r["ref"], title=r["title"], story_id=r["story_id"],
+                          story_headline=r["headline"] or None, story_size=r["size"] if r["story_id"] else None,
+                          no_story=r["skipped"]) for r in rows]
 
 
 def story_detail(conn: sqlite3.Connection, story_id: str, *, cache: bool = True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +12,9 @@ from ...published import shown
 from ...read import MAX_BYTES
 from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
                      echo_rows, format_option, plain_progress, plural, print_table, stage_progress)
+
+if TYPE_CHECKING:
+    from ..query import PlacedArticle
 
 
 def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
@@ -51,6 +54,7 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     """
     from ...ingest import Ingester
     from ...pipeline import catch_up, closure, stage_options
+    from ..query import placed_in_run
 
     values = parse_settings(settings)
     if encoder is not None:
@@ -76,7 +80,7 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     if no_stories:
         skip.add("stories")
     stages = catch_up(store, skip=skip, progress=stage_progress(ctx), options=stage_options(values))
-    placed = where_articles_went(store, report.run_id)
+    placed = placed_in_run(store.conn, report.run_id)
     if as_json:
         echo_json({"run_id": report.run_id, "accepted": report.accepted, "duplicate": report.duplicate,
                    "rejected": report.rejected, "rejections": report.rejections, "conflicts": report.conflicts,
@@ -100,28 +104,14 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
 SHOWN_PLACED = 10
 
 
-def where_articles_went(store: Any, run_id: str) -> list[dict[str, Any]]:
-    """Each article this run accepted, in input order, with the story it is in now (or why it is in none)."""
-    rows = store.conn.execute(
-        "SELECT l.ref AS ref, l.article_id AS id, a.title AS title, sa.story_id AS story_id, s.headline AS headline,"
-        " (SELECT count(*) FROM story_articles x WHERE x.story_id = sa.story_id) AS size, k.reason AS skipped"
-        " FROM ledger l JOIN articles a ON a.id = l.article_id"
-        " LEFT JOIN story_articles sa ON sa.article_id = l.article_id LEFT JOIN stories s ON s.id = sa.story_id"
-        " LEFT JOIN story_skips k ON k.article_id = l.article_id"
-        " WHERE l.run_id = ? AND l.outcome = 'accepted' ORDER BY l.seq", (run_id,)).fetchall()
-    return [{"id": r["id"], "ref": r["ref"], "title": r["title"], "story_id": r["story_id"],
-             "story_headline": r["headline"] or None, "story_size": r["size"] if r["story_id"] else None,
-             "no_story": r["skipped"]} for r in rows]
-
-
-def _print_placed(placed: list[dict[str, Any]], run_id: str) -> None:
+def _print_placed(placed: list["PlacedArticle"], run_id: str) -> None:
     """The first few new articles and their stories, then how many more (``--json`` lists them all)."""
     for p in placed[:SHOWN_PLACED]:
-        if p["story_id"]:
-            where = f"{p['story_id']} ({plural(p['story_size'], 'article')}) {p['story_headline'] or p['title'] or ''}"
+        if p.story_id:
+            where = f"{p.story_id} ({plural(p.story_size or 0, 'article')}) {p.story_headline or p.title or ''}"
         else:
-            where = f"no story: {p['no_story'] or 'stories were not folded (run `newsfold add` without --no-stories)'}"
-        echo(f"  {p['id']} → {where}".rstrip())
+            where = f"no story: {p.no_story or 'stories were not folded (run `newsfold add` without --no-stories)'}"
+        echo(f"  {p.id} → {where}".rstrip())
     if len(placed) > SHOWN_PLACED:
         echo(f"  … and {len(placed) - SHOWN_PLACED} more (`newsfold add --json` or `newsfold ledger --run {run_id}`"
              " lists every one)")
