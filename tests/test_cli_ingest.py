@@ -35,6 +35,9 @@ def test_add_examples_then_article_json(tmp_path):
 
 
 def test_unknown_article_is_a_clear_error(tmp_path):
+    from newsfold.store.db import Store
+
+    Store(tmp_path / "e.db").close()
     out = _nf(tmp_path / "e.db", "article", "nope")
     assert out.returncode == 1
     assert "no article 'nope'" in out.stderr and "newsfold articles" in out.stderr

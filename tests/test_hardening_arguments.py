@@ -49,7 +49,10 @@ def test_numbers_out_of_range_are_usage_errors(tmp_path, args):
 
 
 def test_report_output_must_be_writable_and_dash_is_stdout(tmp_path):
+    from newsfold.store.db import Store
+
     db = tmp_path / "r.db"
+    Store(db).close()  # an empty store: its report is a page with no stories
     missing = _nf(db, "report", "-o", str(tmp_path / "missing" / "r.html"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert "the folder" in missing.stderr and "does not exist" in missing.stderr

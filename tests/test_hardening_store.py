@@ -58,6 +58,15 @@ def test_check_without_a_store_says_where_it_looked(tmp_path):
     assert not (tmp_path / "none.db").exists()  # check never creates one
 
 
+@pytest.mark.parametrize("args", [("stories",), ("story", "s000001"), ("articles",), ("article", "000"), ("ledger",),
+                                  ("report",), ("summarize",), ("dedup",), ("stories", "--format", "csv")])
+def test_a_read_on_a_missing_store_says_how_to_make_one_and_creates_nothing(tmp_path, args):
+    out = _nf(tmp_path / "none.db", *args)
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert f"no store at {tmp_path / 'none.db'}" in out.stderr and "add PATH..." in out.stderr
+    assert list(tmp_path.iterdir()) == []  # no store, no lock file
+
+
 def test_check_finds_a_broken_foreign_key(seeded):
     with sqlite3.connect(seeded) as c:  # foreign keys off in this connection, as in a store written by a bug
         c.execute("INSERT INTO story_articles (article_id, story_id) VALUES ('gone', 's404')")
@@ -84,8 +93,8 @@ def test_a_full_disk_during_add_is_one_line_and_keeps_what_was_stored(tmp_path, 
         pages = s.conn.execute("PRAGMA page_count").fetchone()[0]
     real = common.Context.store
 
-    def small_disk(self, *, write=False):  # SQLite's own "database or disk is full", as on a full disk
-        store = real(self, write=write)
+    def small_disk(self, *, write=False, create=False):  # SQLite's own "database or disk is full", as on a full disk
+        store = real(self, write=write, create=create)
         store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")
         return store
 

@@ -18,19 +18,31 @@ DupKind = Literal["exact", "near-duplicate", "reprint"]
 UNKNOWN_OUTLET = "unknown outlet"
 
 
-def outlet_label(outlet: str | None, url: str | None = None) -> str:
-    """How an article's outlet is shown: its outlet, else its site (the host of its URL), else "unknown outlet"."""
+def outlet_label(outlet: str | None, url: str | None = None, *, article_id: str | None = None,
+                 source_ref: str | None = None) -> str:
+    """How an article's outlet is shown: its outlet, else its site (the host of its URL), else "unknown outlet".
+
+    Given the article's id (and where it was read from), an unknown outlet is
+    told apart by its input, "unknown outlet (file 001_x.txt)" or "unknown
+    outlet (article ID)": two articles of unknown outlet are not known to
+    share one, so they are never shown as one source.
+    """
     if outlet and outlet.strip():
         return outlet.strip()
     if url:
         try:
             parts = urlsplit(url.strip())
         except ValueError:
-            return UNKNOWN_OUTLET
-        host = (parts.hostname or "") if parts.scheme.lower() in ("http", "https") else ""
+            parts = None
+        host = (parts.hostname or "") if parts and parts.scheme.lower() in ("http", "https") else ""
         if host:
             return host[4:] if host.startswith("www.") else host
-    return UNKNOWN_OUTLET
+    if not article_id:
+        return UNKNOWN_OUTLET
+    name = (source_ref or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if "://" not in (source_ref or "") and name.rsplit(".", 1)[0] == article_id:  # a one-article file
+        return f"{UNKNOWN_OUTLET} (file {name})"
+    return f"{UNKNOWN_OUTLET} (article {article_id})"
 
 
 def to_jsonable(obj: Any) -> Any:

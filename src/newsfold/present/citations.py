@@ -67,9 +67,11 @@ class Anchors:
 
     def _load(self, aid: str) -> tuple[str, list[Sentence], str, str | None] | None:
         if aid not in self._articles:
-            r = self.conn.execute("SELECT title, outlet, url, text FROM articles WHERE id = ?", (aid,)).fetchone()
+            r = self.conn.execute("SELECT title, outlet, url, source_ref, text FROM articles WHERE id = ?",
+                                  (aid,)).fetchone()
             self._articles[aid] = None if r is None else (
-                r["text"] or "", sentences(r["text"] or ""), outlet_label(r["outlet"], r["url"]), r["title"])
+                r["text"] or "", sentences(r["text"] or ""),
+                outlet_label(r["outlet"], r["url"], article_id=aid, source_ref=r["source_ref"]), r["title"])
         return self._articles[aid]
 
     def cite(self, aid: str, text: str, hints: Sequence[str] = ()) -> Citation:

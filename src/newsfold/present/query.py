@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from .citations import Citation
     from ..summarize.briefing import Briefing, TimelineEntry
 
-__all__ = ["ArticleDetail", "ArticleRef", "DupMember", "SearchResults", "StoryDetail", "StoryFilter", "StoryList",
-           "StorySummaryRow", "article_detail", "list_stories", "search", "source_stats", "story_detail",
-           "to_jsonable"]
+__all__ = ["ArticleDetail", "ArticleRef", "DupMember", "PlacedArticle", "SearchResults", "StoryDetail", "StoryFilter",
+           "StoryList", "StorySummaryRow", "article_detail", "list_stories", "placed_in_run", "search", "source_stats",
+           "story_detail", "to_jsonable"]
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,13 @@ class ArticleRef:
     reason: str | None = None
 
 
+def _label(r: sqlite3.Row) -> str:
+    """The outlet label of an article row (``id``, ``outlet``, ``url``, ``source_ref``)."""
+    return outlet_label(r["outlet"], r["url"], article_id=r["id"], source_ref=r["source_ref"])
+
+
 def _ref(r: sqlite3.Row) -> ArticleRef:
-    return ArticleRef(r["id"], r["title"], outlet_label(r["outlet"], r["url"]), r["published"], r["url"])
+    return ArticleRef(r["id"], r["title"], _label(r), r["published"], r["url"])
 
 
 @dataclass
@@ -142,6 +147,7 @@ class StoryDetail:
     timeline: list[TimelineEntry]
     duplicates: list[DupGroup]
     numbers: dict[str, int] = field(default_factory=dict)  # article id → source number (the CLI's, the reports')
+    merged_into: list[str] = field(default_factory=list)  # a merged story: where its articles went
 
     def cites(self, article_ids: list[str] | str, text: str) -> list[Citation]:
         """The citations of ``text`` in ``article_ids`` (one id or several), in source-number order."""
@@ -326,11 +332,12 @@ def _fill_outlets_and_headlines(conn: sqlite3.Connection, stories: list[StorySum
     if todo:
         marks = ",".join("?" * len(todo))
         for r in conn.execute(
-                "SELECT sa.story_id AS sid, a.id AS id, a.outlet AS outlet, a.url AS url, a.title AS title"
+                "SELECT sa.story_id AS sid, a.id AS id, a.outlet AS outlet, a.url AS url, a.title AS title,"
+                " a.source_ref AS source_ref"
                 f" FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id IN ({marks})"
                 " ORDER BY a.seq", todo):
             counts = outlets.setdefault(r["sid"], {})
-            label = outlet_label(r["outlet"], r["url"])
+            label = _label(r)
             counts[label] = counts.get(label, 0) + 1
             members.setdefault(r["sid"], []).append(r["id"])
             if r["title"] and not titles.get(r["sid"]):
@@ -386,6 +393,33 @@ _story_cache = _LRU()
 _outlet_cache = _LRU(8192)
 
 
+@dataclass
+class PlacedArticle:
+    """An article one ingest run accepted, and the story it is in now (``no_story``: why it is in none)."""
+
+    id: str
+    ref: str
+    title: str | None
+    story_id: str | None
+    story_headline: str | None
+    story_size: int | None
+    no_story: str | None
+
+
+def placed_in_run(conn: sqlite3.Connection, run_id: str) -> list[PlacedArticle]:
+    """Each article run ``run_id`` accepted, in input order, with its story (what ``add`` prints)."""
+    rows = conn.execute(
+        "SELECT l.ref AS ref, l.article_id AS id, a.title AS title, sa.story_id AS story_id, s.headline AS headline,"
+        " (SELECT count(*) FROM story_articles x WHERE x.story_id = sa.story_id) AS size, k.reason AS skipped"
+        " FROM ledger l JOIN articles a ON a.id = l.article_id"
+        " LEFT JOIN story_articles sa ON sa.article_id = l.article_id LEFT JOIN stories s ON s.id = sa.story_id"
+        " LEFT JOIN story_skips k ON k.article_id = l.article_id"
+        " WHERE l.run_id = ? AND l.outcome = 'accepted' ORDER BY l.seq", (run_id,)).fetchall()
+    return [PlacedArticle(id=r["id"], ref=r["ref"], title=r["title"], story_id=r["story_id"],
+                          story_headline=r["headline"] or None, story_size=r["size"] if r["story_id"] else None,
+                          no_story=r["skipped"]) for r in rows]
+
+
 def story_detail(conn: sqlite3.Connection, story_id: str, *, cache: bool = True,
                  citations: bool = True) -> StoryDetail | None:
     """One story (``newsfold story ID --json`` and ``/api/stories/ID``), or None for an unknown id.
@@ -429,7 +463,7 @@ def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row |
     story_id = row["id"]
     arts = []
     for r in conn.execute(
-            "SELECT a.id, a.title, a.outlet, a.published, a.url, sa.score, sa.reason FROM story_articles sa"
+            "SELECT a.id, a.title, a.outlet, a.published, a.url, a.source_ref, sa.score, sa.reason FROM story_articles sa"
             " JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?", (story_id,)):
         ref = _ref(r)
         ref.score, ref.reason = r["score"], r["reason"]
@@ -457,7 +491,20 @@ def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row |
         citations=briefing_citations(conn, briefing) if briefing and with_citations else [],
         timeline=[TimelineEntry(published=a.published, outlet=a.outlet, article_id=a.id, title=a.title)
                   for a in arts],
-        duplicates=_dup_groups(conn, [a.id for a in arts]), numbers=numbers)
+        duplicates=_dup_groups(conn, [a.id for a in arts]), numbers=numbers,
+        merged_into=_merged_into(row, events) if row["state"] == "merged" else [])
+
+
+def _merged_into(row: sqlite3.Row, events: list[dict[str, Any]]) -> list[str]:
+    """Where a merged story's articles went: the story it was folded into, else those its last split made."""
+    into = _json_object(row["meta_json"]).get("merged_into")
+    if isinstance(into, str) and into:
+        return [into]
+    for e in reversed(events):
+        into = e.get("into")
+        if into:
+            return [str(x) for x in (into if isinstance(into, list) else [into])]
+    return []
 
 
 def _json_object(text: str | None) -> dict[str, Any]:
@@ -489,7 +536,7 @@ def _refs(conn: sqlite3.Connection, ids: set[str]) -> dict[str, ArticleRef]:
     lst = list(ids)
     for i in range(0, len(lst), 500):
         chunk = lst[i:i + 500]
-        for r in conn.execute("SELECT id, title, outlet, published, url FROM articles"
+        for r in conn.execute("SELECT id, title, outlet, published, url, source_ref FROM articles"
                               f" WHERE id IN ({','.join('?' * len(chunk))})", chunk):
             out[r["id"]] = _ref(r)
     return out
@@ -563,7 +610,7 @@ def article_detail(conn: sqlite3.Connection, article_id: str) -> ArticleDetail |
     reused_from = _unique([passage(p, "sentence", "source_sentence", p["source_id"]) for p in p_from])
     reused_by = _unique([passage(p, "source_sentence", "sentence", p["article_id"]) for p in p_by])
     return ArticleDetail(
-        id=r["id"], title=r["title"], outlet=outlet_label(r["outlet"], r["url"]), url=r["url"], published=r["published"],
+        id=r["id"], title=r["title"], outlet=_label(r), url=r["url"], published=r["published"],
         published_source=r["published_source"], language=r["language"], text=text, sentences=sents,
         removed=removed, story_id=st["id"] if st else None, story_headline=story_headline,
         duplicate_of=dup_of, copies=copies, reused_from=reused_from, reused_by=reused_by,
@@ -602,14 +649,14 @@ def search(conn: sqlite3.Connection, q: str, *, limit: int = 20, offset: int = 0
     limit = max(1, min(limit, MAX_PAGE))
     try:
         for r in conn.execute(
-                "SELECT a.id, a.title, a.outlet, a.url, a.published, sa.story_id,"
+                "SELECT a.id, a.title, a.outlet, a.url, a.source_ref, a.published, sa.story_id,"
                 f" snippet(articles_fts, 1, '{MARK_START}', '{MARK_END}', ' … ', 24) AS snip,"
                 " bm25(articles_fts, 4.0, 1.0) AS rank"
                 " FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid"
                 " LEFT JOIN story_articles sa ON sa.article_id = a.id"
                 " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?", (fq, limit, offset)):
             res.articles.append(SearchHit(kind="article", id=r["id"], title=r["title"] or r["id"], snippet=r["snip"] or "",
-                                          outlet=outlet_label(r["outlet"], r["url"]), published=r["published"], story_id=r["story_id"],
+                                          outlet=_label(r), published=r["published"], story_id=r["story_id"],
                                           rank=float(r["rank"])))
         for r in conn.execute(
                 "SELECT f.story_id AS id, f.headline AS headline, s.last_published AS lp,"

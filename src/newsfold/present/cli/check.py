@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import Context, cli, db_option, echo, echo_json, json_option, pass_ctx
+from .common import Context, cli, missing_store, db_option, echo, echo_json, json_option, pass_ctx
 
 
 @cli.command()
@@ -22,7 +22,7 @@ def check(ctx: Context, as_json: bool) -> None:
 
     rep = check_store(ctx.db)
     if rep.missing:
-        raise click.ClickException(f"no store at {ctx.db}; pass --db PATH (or set NEWSFOLD_DB)")
+        raise click.ClickException(missing_store(ctx.db))
     if as_json:
         echo_json(rep)
     else:

@@ -38,8 +38,14 @@ class Context:
         self.quiet = quiet
         self._store: Store | None = None
 
-    def store(self, *, write: bool = False) -> Store:
-        """The store; ``write=True`` first takes its writer lock for the rest of the command."""
+    def store(self, *, write: bool = False, create: bool = False) -> Store:
+        """The store; ``write=True`` first takes its writer lock for the rest of the command.
+
+        Only a command that adds articles (``create=True``) makes a new store: any other command on a
+        missing one says so, with what to do next, and leaves nothing behind.
+        """
+        if not create and self._store is None:
+            self.require_store()
         if write:
             self.hold_writer_lock(self.db)
         if self._store is None:
@@ -50,6 +56,11 @@ class Context:
 
                 raise click.ClickException(damaged(e.__cause__) or str(e)) from e
         return self._store
+
+    def require_store(self) -> None:
+        """Raise a usage message when the store does not exist (nothing is created)."""
+        if self.db != ":memory:" and not Path(self.db).exists():
+            raise click.ClickException(missing_store(self.db))
 
     def hold_writer_lock(self, db_path: str) -> None:
         """Hold the writer lock of ``db_path`` until the command ends (one writer per store, CLI and web alike).
@@ -71,6 +82,13 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def missing_store(db: str) -> str:
+    """What to say when a command reads a store that does not exist."""
+    db_flag = "" if db == default_path() else f" --db {db}"
+    return (f"no store at {db}. Create it with `newsfold{db_flag} add PATH...` (the bundled articles: "
+            f"`newsfold{db_flag} add examples/`), or name an existing store with --db PATH or $NEWSFOLD_DB")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,8 +150,39 @@ def eval_group() -> None:
     """Measure quality on labelled data (stories, summaries, …)."""
 
 
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``1 article``, ``2 articles``, ``1 story``, ``3 stories``."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
+
+
+def format_option(f: F) -> F:
+    """``--format table|csv|jsonl``: a listing as rows for a spreadsheet or a data frame (``--json`` stays the API's
+    document)."""
+    return click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table",
+                        show_default=True, help="csv: one row per item with a header; jsonl: one JSON object a line.")(f)
+
+
+def echo_rows(rows: list[dict[str, Any]], fmt: str) -> None:
+    """Rows as CSV (lists joined by "; ") or JSON lines on stdout; cells lose the characters a terminal acts on."""
+    if fmt == "jsonl":
+        for r in rows:
+            click.echo(json_text(json.dumps(to_jsonable(r), ensure_ascii=False, default=str)))
+        return
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if rows:
+        w.writerow(list(rows[0]))
+    for r in rows:
+        w.writerow([clean("; ".join(map(str, v)) if isinstance(v, list) else "" if v is None else v)
+                    for v in r.values()])
+    click.echo(buf.getvalue(), nl=False)
 
 
 # what a terminal may act on: C0 controls but newline and tab, DEL, C1 controls, bidi embeddings,
@@ -205,10 +254,30 @@ ENCODER_HELP = ("Dense representation: minilm (all-MiniLM-L6-v2 on ONNX Runtime,
                 "minilm-torch (the torch reference; needs newsfold[torch]).")
 
 
+PLAIN_EVERY_S = 5.0
+
+
+def plain_progress(ctx: Context, every: float = PLAIN_EVERY_S) -> Callable[[str, int, int], None]:
+    """Progress as plain lines on stderr, at most one every ``every`` seconds: for a log, nohup or cron, where a
+    bar would print nothing (and a short run prints no progress at all)."""
+    import time
+
+    last = [time.monotonic()]
+
+    def fn(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if ctx.quiet or now - last[0] < every:
+            return
+        last[0] = now
+        echo(f"newsfold: {stage} {done}/{total}" if total else f"newsfold: {stage} {done}", err=True)
+
+    return fn
+
+
 def stage_progress(ctx: Context) -> Callable[[str, int, int], None]:
-    """A ``ProgressFn`` for stages that prints one rich bar per stage."""
+    """A ``ProgressFn`` for stages: one rich bar per stage on a terminal, else plain lines every few seconds."""
     if not ctx.interactive:
-        return lambda stage, done, total: None
+        return plain_progress(ctx)
     from rich.console import Console
     from rich.progress import Progress
 

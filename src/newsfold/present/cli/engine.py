@@ -17,7 +17,7 @@ import click
 
 from ...dedup.stage import DedupConfig
 from .common import (Context, cli, db_option, echo_json, share_callback, json_option, pass_ctx,
-                     stage_progress)
+                     plural, stage_progress)
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENGINES = ("local", "ray")
@@ -129,6 +129,14 @@ def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitio
         click.echo(f"List them with: {list_command} --db {output.path}", err=True)
 
 
+def _how(report: Any, cfg: Any) -> str:
+    """How the fold cut the corpus: by time window, or whole (a small corpus is folded in one pass, as `add` does)."""
+    windows = int(report.details.get("windows", 0))
+    if windows == 1 and report.articles <= cfg.whole_limit:
+        return f"folded whole (a corpus of at most {cfg.whole_limit:,} articles is not cut into time windows)"
+    return f"in {plural(windows, 'time window')}"
+
+
 @batch.command("fold")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out_dir", default=None, metavar="DIR",
@@ -167,5 +175,5 @@ def batch_fold(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, encod
                      summaries=summaries, with_nlp=with_nlp)
     _run_batch(ctx, engine_name, ray_address, partitions, out_dir, as_json,
                lambda engine, output, progress: engine.fold(list(inputs), cfg, output, progress),
-               lambda r: f"{r.articles} articles, {r.groups} stories in {r.details.get('windows', 0)} windows",
+               lambda r: f"{plural(r.articles, 'article')}, {plural(r.groups, 'story', 'stories')} {_how(r, cfg)}",
                "newsfold stories")

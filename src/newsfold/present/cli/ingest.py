@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,7 +11,10 @@ from ...models import Article
 from ...published import shown
 from ...read import MAX_BYTES
 from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
-                     print_table, stage_progress)
+                     echo_rows, format_option, plain_progress, plural, print_table, stage_progress)
+
+if TYPE_CHECKING:
+    from ..query import PlacedArticle
 
 
 def article_json(a: Article, *, full: bool = True) -> dict[str, Any]:
@@ -50,12 +53,13 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
     FIFOs, devices and broken links are rejected without being opened.
     """
     from ...ingest import Ingester
-    from ...pipeline import catch_up, stage_options
+    from ...pipeline import catch_up, closure, stage_options
+    from ..query import placed_in_run
 
     values = parse_settings(settings)
     if encoder is not None:
         values["encoder"] = encoder
-    store = ctx.store(write=True)  # waits (and says so) while another add or the web's ingest writes
+    store = ctx.store(write=True, create=True)  # waits (and says so) while another add or the web's ingest writes
     ingester = Ingester(store, batch_size=batch_size, max_bytes=max_bytes, follow_symlinks=follow_symlinks)
     if ctx.interactive:
         from rich.console import Console
@@ -70,15 +74,17 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
 
             report = ingester.ingest_paths(paths, on_progress=on_progress)
     else:
-        report = ingester.ingest_paths(paths)
+        plain = plain_progress(ctx)
+        report = ingester.ingest_paths(paths, on_progress=lambda done, total, rep: plain("reading", done, total))
     skip = {"dedup"} if no_dedup else set()
     if no_stories:
         skip.add("stories")
     stages = catch_up(store, skip=skip, progress=stage_progress(ctx), options=stage_options(values))
+    placed = placed_in_run(store.conn, report.run_id)
     if as_json:
         echo_json({"run_id": report.run_id, "accepted": report.accepted, "duplicate": report.duplicate,
                    "rejected": report.rejected, "rejections": report.rejections, "conflicts": report.conflicts,
-                   "updates": report.updates,
+                   "updates": report.updates, "articles": placed,
                    "stages": [{"stage": s.stage, "processed": s.processed, **s.details} for s in stages]})
     else:
         for e in report.rejections:
@@ -88,9 +94,27 @@ def add(ctx: Context, paths: tuple[str, ...], no_dedup: bool, no_stories: bool, 
         for s in stages:
             if not ctx.quiet:
                 echo(f"{s.stage}: {s.processed} processed", err=True)
+        if "stories" not in closure(skip):
+            _print_placed(placed, report.run_id)
         echo(report.summary())
     if strict and (report.rejected or report.conflicts):
         sys.exit(1)
+
+
+SHOWN_PLACED = 10
+
+
+def _print_placed(placed: list["PlacedArticle"], run_id: str) -> None:
+    """The first few new articles and their stories, then how many more (``--json`` lists them all)."""
+    for p in placed[:SHOWN_PLACED]:
+        if p.story_id:
+            where = f"{p.story_id} ({plural(p.story_size or 0, 'article')}) {p.story_headline or p.title or ''}"
+        else:
+            where = f"no story: {p.no_story or 'stories were not folded (run `newsfold add` without --no-stories)'}"
+        echo(f"  {p.id} → {where}".rstrip())
+    if len(placed) > SHOWN_PLACED:
+        echo(f"  … and {len(placed) - SHOWN_PLACED} more (`newsfold add --json` or `newsfold ledger --run {run_id}`"
+             " lists every one)")
 
 
 def parse_settings(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -131,12 +155,17 @@ def settings_command(as_json: bool) -> None:
 @click.option("--outlet", default=None, help="Only this outlet's articles.")
 @db_option
 @json_option
+@format_option
 @pass_ctx
-def articles(ctx: Context, limit: int, offset: int, outlet: str | None, as_json: bool) -> None:
-    """List stored articles."""
+def articles(ctx: Context, limit: int, offset: int, outlet: str | None, as_json: bool, fmt: str) -> None:
+    """List stored articles (``--format csv`` or ``jsonl`` for a spreadsheet or a data frame)."""
     rows = ctx.store().list_articles(limit=limit, offset=offset, outlet=outlet)
     if as_json:
         echo_json([article_json(a, full=False) for a in rows])
+        return
+    if fmt != "table":
+        stories = _stories_of(ctx.store(), [a.id for a in rows])
+        echo_rows([{**article_json(a, full=False), "story_id": stories.get(a.id)} for a in rows], fmt)
         return
     print_table(("id", "published", "outlet", "title"),
                 [(a.id, shown(a.published, "-"), a.outlet or "-", (a.title or a.text[:70]).replace("\n", " ")) for a in rows])
@@ -192,6 +221,16 @@ def article(ctx: Context, article_id: str, list_versions: bool, as_json: bool) -
             echo(f"  from {p['source_id']} ({p['direction']}, {p['similarity']:.2f}): {p['sentence']}")
 
 
+def _stories_of(store: Any, ids: list[str]) -> dict[str, str]:
+    """The story of each of ``ids`` that is in one."""
+    out: dict[str, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out.update((r[0], r[1]) for r in store.conn.execute(
+            f"SELECT article_id, story_id FROM story_articles WHERE article_id IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
 def _show_versions(rows: list[Any], as_json: bool) -> None:
     if as_json:
         echo_json(rows)
@@ -220,10 +259,14 @@ def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list
 def ledger(ctx: Context, rejected: bool, run_id: str | None, limit: int | None, as_json: bool) -> None:
     """What happened to every input: accepted, duplicate, or rejected and why."""
     rows = ctx.store().ledger(outcome="rejected" if rejected else None, run_id=run_id, limit=limit)
+    stories = _stories_of(ctx.store(), [r["article_id"] for r in rows if r["article_id"]])
+    for r in rows:
+        r["story_id"] = stories.get(r["article_id"]) if r["article_id"] else None
     if as_json:
         echo_json(rows)
         return
     for r in rows:
         tail = f" {r['article_id']}" if r["article_id"] else ""
+        tail += f" → {r['story_id']}" if r["story_id"] else ""
         reason = f" — {r['reason']}" if r["reason"] else ""
         echo(f"{r['outcome']:9} {r['ref']}{tail}{reason}")

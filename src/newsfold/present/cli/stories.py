@@ -12,7 +12,7 @@ import click
 from ...models import to_jsonable
 from ...published import shown
 from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, PAGE, Context, cli, db_option, echo, echo_json, eval_group, json_option,
-                     pass_ctx, stage_progress)
+                     echo_rows, format_option, pass_ctx, plural, stage_progress)
 
 
 
@@ -45,18 +45,23 @@ def _print_stories(store: Any, views: list[Any]) -> None:
 @click.option("--limit", type=click.IntRange(1, 200), default=30, show_default=True, help="Stories per page.")
 @click.option("--page", "page_no", type=PAGE, default=1, show_default=True)
 @json_option
+@format_option
 @db_option
 @pass_ctx
 def stories(ctx: Context, include_merged: bool, since: str | None, until: str | None, outlet: str | None,
-            min_size: int | None, max_size: int | None, limit: int, page_no: int, as_json: bool) -> None:
+            min_size: int | None, max_size: int | None, limit: int, page_no: int, as_json: bool, fmt: str) -> None:
     """List stories, newest activity first: id, state, size, outlets, first/last published, headline.
 
-    The JSON is the API's ``/api/stories`` with the same filters and page.
+    The JSON is the API's ``/api/stories`` with the same filters and page; ``--format csv`` or ``jsonl``
+    writes one row per story (every story the filters select, not one page).
     """
-    from ..query import StoryFilter, list_stories
+    from ..query import StoryFilter, all_stories, list_stories
 
     flt = StoryFilter(since=since, until=until, outlet=outlet, min_size=min_size, max_size=max_size, limit=limit,
                       offset=(page_no - 1) * limit, include_merged=include_merged)
+    if fmt != "table":
+        echo_rows([to_jsonable(s) for s in all_stories(ctx.store().conn, flt)], fmt)
+        return
     data = list_stories(ctx.store().conn, flt)
     if as_json:
         echo_json({**to_jsonable(data), "page": page_no})
@@ -93,7 +98,13 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
     from ...summarize.render import render_briefing_text
 
     echo(f"{d.id}  [{d.state}]  {d.headline}")
-    echo(f"{d.size} articles, {len(d.outlets)} outlets, {shown(d.first_published, '?')} → "
+    if d.state == "merged":
+        into = ", ".join(d.merged_into) or "other stories"
+        echo(f"merged into {into}" + (f": `newsfold story {d.merged_into[0]}`" if d.merged_into else ""))
+        for e in d.events:
+            echo(f"  {e['at']}  {e['kind']}: {e.get('reason', '')}")
+        return
+    echo(f"{plural(d.size, 'article')}, {plural(len(d.outlets), 'outlet')}, {shown(d.first_published, '?')} → "
          f"{shown(d.last_published, '?')}")
     echo("\nArticles")
     for a in d.articles:
@@ -104,7 +115,8 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
         for e in d.events:
             echo(f"  {e['at']}  {e['kind']}: {e.get('reason', '')}")
     if d.briefing is None:
-        echo("\nNo briefing yet: run `newsfold summarize`.")
+        echo("\nNo briefing yet: `newsfold summarize` writes one (`newsfold add` does too, unless it ran with"
+             " --no-stories).")
     else:
         echo("\n" + render_briefing_text(d.briefing, numbers=d.numbers)
              + ("\n\n(the story changed since: run `newsfold summarize`)" if d.stale else ""))

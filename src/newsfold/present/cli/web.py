@@ -38,6 +38,9 @@ def serve(ctx: Context, host: str, port: int, token: str | None, max_body: float
     from ..web.app import LOCAL_HOSTS
 
     generated = not token
+    if not os.path.exists(ctx.db):
+        click.echo(f"newsfold: no store at {ctx.db} yet: serving a new, empty one (add articles on its add page, or "
+                   "stop and run `newsfold add PATH...` first)", err=True)
     hosts = [*LOCAL_HOSTS, *([host] if host not in ("0.0.0.0", "::") else []), *allow_hosts]
     try:
         app = create_app(ctx.db, token=token or None, max_body=int(max_body * 1024 * 1024), upload_dir=upload_dir,
