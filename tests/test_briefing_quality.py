@@ -239,7 +239,7 @@ def test_no_headline_or_title_in_an_ecb_summary() -> None:
     """Two ECB+ events whose articles repeat headline lines in their text ("… Checks Out Of Rehab…",
     "… Restores Endangered Species Act Protections!"): the summaries hold sentences, not headlines."""
     from newsfold.summarize.text import is_headline_style
-    from newsfold.sentences import words
+    from newsfold.text import words
     from nfpaths import ECBPLUS
 
     rows = [json.loads(line) for line in ECBPLUS.open(encoding="utf-8")]

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from newsfold.present.cli import cli
 from newsfold.ingest import ingest_paths
-from newsfold.stories.represent import find_dates
+from newsfold.text import find_dates
 from newsfold.stories.refold import refold
 from newsfold.present.query import all_stories, story_detail
 from newsfold.stories.stage import StoriesStage

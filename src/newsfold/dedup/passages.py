@@ -28,7 +28,7 @@ import numpy as np
 
 from ..models import Article, Passage
 from ..sentences import split_sentences
-from ..sentences import words as split_words  # `words` names the word-id map below
+from ..text import words as split_words  # `words` names the word-id map below
 
 if TYPE_CHECKING:
     from ..stages import ProgressFn, StageReport

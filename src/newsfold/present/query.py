@@ -28,8 +28,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..models import UNKNOWN_OUTLET, DupGroup, DupLink, outlet_label, to_jsonable
-from ..sentences import Sentence, locate, sentences, words
+from ..sentences import Sentence, locate, sentences
 from ..store.versions import updated
+from ..text import words
 
 if TYPE_CHECKING:
     from .citations import Citation
