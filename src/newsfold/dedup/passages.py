@@ -19,7 +19,7 @@ outlet's footer) once.
 from __future__ import annotations
 
 from array import array
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,22 +35,7 @@ if TYPE_CHECKING:
     from ..store.db import Store
 
 
-@dataclass
-class _Sentence:
-    text: str
-    grams: set[tuple[str, ...]]
-
-
 MAX_SENTENCES = 1000  # longer articles are compared on their first 1,000 sentences (bounded time and memory)
-
-
-def _sentences(text: str, n: int) -> list[_Sentence]:
-    out = []
-    sents = split_sentences(text[: MAX_SENTENCES * 400]) if len(text) > MAX_SENTENCES * 400 else split_sentences(text)
-    for s in sents[:MAX_SENTENCES]:
-        w = split_words(s)
-        out.append(_Sentence(s, {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}))
-    return out
 
 
 @dataclass
@@ -105,8 +90,8 @@ class SentenceCache:
 
     def __init__(self, ngram: int = 3, max_words: int = 1 << 20, max_lines: int = 100_000,
                  max_texts: int = 4096) -> None:
-        if int(ngram) < 1:
-            raise ValueError(f"ngram must be at least 1, got {ngram}")
+        if not 1 <= int(ngram) <= 3:  # 21 bits per word id: a pair of texts (MAX_SENTENCES each) always fits
+            raise ValueError(f"ngram must be 1, 2 or 3, got {ngram}")
         self.ngram = int(ngram)
         self._bits = 63 // self.ngram
         self.max_words = min(int(max_words), (1 << self._bits) - 1)
@@ -217,12 +202,8 @@ def match_sentences(text: str, source_text: str, *, min_similarity: float = 0.6,
     """``(sentence, source_sentence, similarity)`` for every re-used sentence of ``text``.
 
     ``cache`` (for ``ngram``) keeps split texts between calls, for a caller
-    that compares one text with many; without one both texts are split
-    afresh into Python sets (faster for a single pair).  Both ways give the
-    same result.
+    that compares one text with many.
     """
-    if cache is None:
-        return _match_sets(text, source_text, min_similarity, min_shared, ngram)
     return match_many([(text, source_text)], min_similarity=min_similarity, min_shared=min_shared, ngram=ngram,
                       cache=cache)[0]
 
@@ -244,8 +225,11 @@ def match_many(pairs: Sequence[tuple[str, str]], *, min_similarity: float = 0.6,
         slot.setdefault(a, len(slot))
         slot.setdefault(b, len(slot))
     splits = cache.split_all(list(slot))
-    if splits is None:  # more distinct words than an id holds (very long texts with ngram > 3)
-        return [_match_sets(a, b, min_similarity, min_shared, ngram) for a, b in pairs]
+    if splits is None:  # more distinct words than the ids hold: one pair at a time (one pair always fits)
+        if len(pairs) == 1:
+            raise RuntimeError("one pair of texts holds more distinct words than a SentenceCache can number")
+        return [match_many([p], min_similarity=min_similarity, min_shared=min_shared, ngram=ngram,
+                           cache=SentenceCache(ngram))[0] for p in pairs]
     out: list[list[tuple[str, str, float]]] = []
     lo = 0
     while lo < len(pairs):  # chunks of at most _MAX_CELLS sentence pairs
@@ -334,31 +318,6 @@ def _match_split(pairs: list[tuple[SplitText, SplitText]], min_similarity: float
         a, b = pairs[int(pair[lo])]
         out[int(pair[lo])] = list(zip(map(a.sentences.__getitem__, i[lo:hi]), map(b.sentences.__getitem__, j[lo:hi]),
                                       sims[lo:hi]))
-    return out
-
-
-def _match_sets(text: str, source_text: str, min_similarity: float, min_shared: int,
-                ngram: int) -> list[tuple[str, str, float]]:
-    """:func:`match_sentences` on Python sets of n-gram tuples (no word ids)."""
-    src = _sentences(source_text, ngram)
-    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for j, s in enumerate(src):
-        for g in s.grams:
-            index[g].append(j)
-    out: list[tuple[str, str, float]] = []
-    for s in _sentences(text, ngram):
-        if len(s.grams) < min_shared:
-            continue
-        shared: dict[int, int] = defaultdict(int)
-        for g in s.grams:
-            for j in index.get(g, ()):
-                shared[j] += 1
-        for j, k in sorted(shared.items()):
-            if k < min_shared:
-                continue
-            sim = k / min(len(s.grams), len(src[j].grams))
-            if sim >= min_similarity:
-                out.append((s.text, src[j].text, round(sim, 4)))
     return out
 
 
