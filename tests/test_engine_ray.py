@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfold.dedup.stage import DedupConfig
+from newsfold.dedup.config import DedupConfig
 from newsfold.engine import Output, get_engine, groups_of, read_links, read_passages
 from newsfold.engine.faults import CrashOnce
 

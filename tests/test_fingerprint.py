@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import newsfold.dedup.fingerprint as fpmod
-from newsfold.dedup.stage import DedupConfig
+from newsfold.dedup.config import DedupConfig
 from newsfold.dedup.fingerprint import Fingerprinter, jaccard, overlap
 from newsfold.dedup.lsh import LSHIndex, LSHParams, candidate_jaccard
 from newsfold.sentences import split_sentences
