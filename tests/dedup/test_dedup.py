@@ -16,8 +16,8 @@ from newsfold.present.query import links_for, list_groups, passages_for, stored_
 from newsfold.models import Article
 from newsfold.dedup.passages import find_passages
 from newsfold.store.db import Store
+from nfpaths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 ECBPLUS = ROOT / "data" / "ecbplus" / "ecbplus-dev.jsonl"
 
