@@ -18,6 +18,7 @@ outlet's footer) once.
 
 from __future__ import annotations
 
+import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -202,7 +203,9 @@ def match_sentences(text: str, source_text: str, *, min_similarity: float = 0.6,
     """``(sentence, source_sentence, similarity)`` for every re-used sentence of ``text``.
 
     ``cache`` (for ``ngram``) keeps split texts between calls, for a caller
-    that compares one text with many.
+    that compares one text with many; without one, a small cache of this
+    thread's own keeps the last texts (so comparing every pair of a story
+    splits each article once).
     """
     return match_many([(text, source_text)], min_similarity=min_similarity, min_shared=min_shared, ngram=ngram,
                       cache=cache)[0]
@@ -215,7 +218,7 @@ def match_many(pairs: Sequence[tuple[str, str]], *, min_similarity: float = 0.6,
     Every text is split once (``cache`` keeps them for later calls), and the
     n-grams of all pairs are looked up and counted in a few numpy passes.
     """
-    cache = cache if cache is not None else SentenceCache(ngram)
+    cache = cache if cache is not None else _thread_cache(ngram)
     if cache.ngram != ngram:
         raise ValueError(f"this SentenceCache splits {cache.ngram}-grams, not {ngram}-grams: use one per ngram")
     if not pairs:
@@ -225,11 +228,12 @@ def match_many(pairs: Sequence[tuple[str, str]], *, min_similarity: float = 0.6,
         slot.setdefault(a, len(slot))
         slot.setdefault(b, len(slot))
     splits = cache.split_all(list(slot))
-    if splits is None:  # more distinct words than the ids hold: one pair at a time (one pair always fits)
-        if len(pairs) == 1:
+    if splits is None:  # more distinct words than this cache numbers: each pair alone, in a full-size cache
+        full = SentenceCache(ngram)  # 2**20 word ids: one pair (two cut texts, 200,000 words each at most) fits
+        if len(pairs) == 1 and cache.max_words >= full.max_words:
             raise RuntimeError("one pair of texts holds more distinct words than a SentenceCache can number")
         return [match_many([p], min_similarity=min_similarity, min_shared=min_shared, ngram=ngram,
-                           cache=SentenceCache(ngram))[0] for p in pairs]
+                           cache=full)[0] for p in pairs]
     out: list[list[tuple[str, str, float]]] = []
     lo = 0
     while lo < len(pairs):  # chunks of at most _MAX_CELLS sentence pairs
@@ -241,6 +245,17 @@ def match_many(pairs: Sequence[tuple[str, str]], *, min_similarity: float = 0.6,
                                 min_similarity, min_shared))
         lo = hi
     return out
+
+
+_LOCAL = threading.local()
+
+
+def _thread_cache(ngram: int) -> SentenceCache:
+    """This thread's small :class:`SentenceCache` for ``ngram`` (a cache is not shared between threads)."""
+    caches: dict[int, SentenceCache] = _LOCAL.__dict__.setdefault("caches", {})
+    if ngram not in caches:
+        caches[ngram] = SentenceCache(ngram, max_words=1 << 18, max_lines=20_000, max_texts=64)
+    return caches[ngram]
 
 
 _MAX_CELLS = 1 << 21  # sentence pairs counted at once (one int64 counter each)
