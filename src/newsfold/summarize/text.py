@@ -7,7 +7,7 @@ Each sentence becomes a :class:`SentenceUnit`; ``eligible`` says whether it
 may appear in a summary (a complete sentence of reasonable length, not a
 heading, headline, the article's title, a link or a fragment); ``statement``
 says whether it states something an article can be cited for (headlines
-and titles included).  Words (:func:`newsfold.sentences.words`, the one
+and titles included).  Words (:func:`newsfold.text.words`, the one
 tokenizer) are Porter-stemmed, as ROUGE does, stop words dropped, and weighted
 by TF-IDF over the story's sentences.
 """
@@ -146,7 +146,7 @@ def stem(word: str) -> str:
 
 
 def content_terms(text: str) -> list[str]:
-    """Lower-cased, stemmed words (:func:`newsfold.sentences.words`) without stop words."""
+    """Lower-cased, stemmed words (:func:`newsfold.text.words`) without stop words."""
     return list(_content_terms(text))
 
 
