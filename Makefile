@@ -41,7 +41,8 @@ test: $(DEV)
 	[ ! -x scripts/browser-deps ] || ./scripts/browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 
-# the tier without the tests marked slow, browser or ray (no Chromium, no Ray, no ECB+-wide folds)
+# the tier without the tests marked slow, browser or ray (no Chromium, no Ray, no ECB+-wide folds);
+# pytest's exit code 5 (no test selected) fails it like any other
 test-fast: $(DEV)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow and not browser and not ray" --durations=10
 

@@ -46,7 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from gen_syndication import load_ecbplus, stream_texts, syndication_corpus  # noqa: E402
 
-from newsfold.dedup.stage import DedupConfig, PairFinder  # noqa: E402
+from newsfold.dedup.config import DedupConfig  # noqa: E402
+from newsfold.dedup.pairs import PairFinder  # noqa: E402
 from newsfold.dedup.fingerprint import Fingerprinter  # noqa: E402
 from newsfold.dedup.lsh import LSHIndex  # noqa: E402
 from newsfold.sentences import split_sentences  # noqa: E402
@@ -414,7 +415,8 @@ def stage(args: argparse.Namespace) -> dict[str, object]:
     """The whole dedup stage on a SQLite store: fingerprints, verification, groups, passages, writes."""
     import tempfile
 
-    from newsfold.dedup.stage import DedupStage, list_groups
+    from newsfold.dedup.stage import DedupStage
+    from newsfold.present.query import list_groups
     from newsfold.models import Article
     from newsfold.store.db import Store
 
@@ -429,7 +431,7 @@ def stage(args: argparse.Namespace) -> dict[str, object]:
         t = time.perf_counter()
         rep = DedupStage().catch_up(store)
         secs = time.perf_counter() - t
-        groups = list_groups(store)
+        groups = list_groups(store.conn)
         store.close()
     out = {"articles": n, "seconds": round(secs, 1), "per_s": round(n / secs), "details": rep.details,
            "groups": len(groups)}

@@ -115,7 +115,7 @@ def child(engine: str, corpus: Path, out: Path, cpus: int, partitions: int | Non
     import logging
 
     logging.getLogger("ray").setLevel(logging.WARNING)
-    from newsfold.dedup.stage import DedupConfig
+    from newsfold.dedup.config import DedupConfig
     from newsfold.engine import Output, get_engine
 
     opts = {"num_cpus": cpus, "partitions": partitions} if engine == "ray" else {}

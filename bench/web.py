@@ -55,7 +55,7 @@ TOKEN = "bench-token"
 # ------------------------------------------------------------------ data
 def build_store(path: Path, n: int, seed: int = 7) -> dict[str, int]:
     """Write ``n`` articles, their stories, briefings, copies and passages straight into a new store."""
-    from newsfold.dedup.stage import DedupConfig
+    from newsfold.dedup.config import DedupConfig
     from newsfold.dedup.fingerprint import Fingerprinter, signature_to_blob
     from newsfold.store.db import Store
     from newsfold.summarize.stage import story_version

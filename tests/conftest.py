@@ -12,6 +12,23 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from nfpaths import ECBPLUS, EXAMPLES, ROOT, TEST_DATA, TEST_OUTPUT  # noqa: E402,F401
 
+HEAVY = ("slow", "browser", "ray")  # the marks `make test-fast` leaves out
+HEAVY_TIMEOUT_S = 900  # pytest-timeout for those (the others: `timeout` in pyproject.toml)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A heavy test (marked slow, browser or ray) gets the longer timeout unless it names its own."""
+    for item in items:
+        if item.get_closest_marker("timeout") is None and any(item.get_closest_marker(m) for m in HEAVY):
+            item.add_marker(pytest.mark.timeout(HEAVY_TIMEOUT_S))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No test ran (exit code 5): say so, so an empty selection is never read as a pass."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.config.get_terminal_writer().line(
+            "newsfold: no test ran (exit code 5): check the paths, -k and -m given", red=True)
+
 
 @pytest.fixture(scope="session")
 def examples_dir() -> Path:

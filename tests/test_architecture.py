@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from nfpaths import ROOT
 
 SRC = ROOT / "src"
@@ -22,13 +24,13 @@ def _exists(mod: str) -> bool:
 
 
 def import_graph() -> dict[str, set[str]]:
-    """Module → the newsfold modules it imports when it is imported (top-level statements only)."""
+    """Module → the newsfold modules it imports anywhere: at the top, inside functions, under ``TYPE_CHECKING``."""
     graph: dict[str, set[str]] = {}
     for path in sorted((SRC / "newsfold").rglob("*.py")):
         mod, is_pkg = _module_name(path)
         pkg = mod if is_pkg else mod.rsplit(".", 1)[0]
         edges = graph.setdefault(mod, set())
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 edges.update(a.name for a in node.names if a.name.startswith("newsfold"))
             elif isinstance(node, ast.ImportFrom):
@@ -87,10 +89,41 @@ def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_no_import_cycle_in_src():
+# The cycles left in summarize/ when function-level and TYPE_CHECKING imports count: issue #21 item 4
+# (the analysis records move into one module, core.py splits by concern) unties them.  Listed so that any
+# other cycle fails now; the strict xfail below fails as soon as they are gone, so this list is emptied then.
+KNOWN_CYCLES = [
+    ["newsfold.summarize.analysis", "newsfold.summarize.discrepancies", "newsfold.summarize.entities",
+     "newsfold.summarize.needs", "newsfold.summarize.quotes"],
+    ["newsfold.summarize.additions", "newsfold.summarize.core"],
+]
+
+
+def test_the_graph_counts_every_import():
     graph = import_graph()
     assert "newsfold.pipeline" in graph and "newsfold.dedup.stage" in graph["newsfold.pipeline"]
-    assert cycles(graph) == []
+    assert "newsfold.stories.minilm_onnx" in graph["newsfold.stories.represent"]  # imported inside a method
+    assert "newsfold.stories.represent" in graph["newsfold.summarize.align"]  # likewise
+
+
+def test_no_import_cycle_in_src():
+    assert [c for c in cycles(import_graph()) if c not in KNOWN_CYCLES] == []
+
+
+@pytest.mark.xfail(strict=True, reason="issue #21 item 4: summarize/analysis <-> discrepancies/entities/needs/quotes "
+                                       "and summarize/core <-> additions are still import cycles")
+def test_no_known_cycle_is_left():
+    assert cycles(import_graph()) == []
+
+
+def test_one_module_names_months_weekdays_and_stop_words():
+    """Month and weekday names and the stop lists live in newsfold.text alone (issue #21 item 3)."""
+    needles = ("january", "monday", "ENGLISH_STOP_WORDS", "jan(?:uary)?", "(?:jan|")
+    for path in sorted((SRC / "newsfold").rglob("*.py")):
+        if path.name == "text.py" and path.parent.name == "newsfold":
+            continue
+        code = path.read_text(encoding="utf-8").lower()
+        assert not [n for n in needles if n.lower() in code], path
 
 
 def test_stages_do_not_import_the_presentation_layer():

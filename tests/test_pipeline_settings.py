@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from nfpaths import EXAMPLES
 
 from newsfold.pipeline import SETTINGS, STAGES, closure, stage_options
@@ -34,6 +36,7 @@ def test_every_setting_default_is_the_default_of_the_stages_that_take_it():
     assert stage_options({"encoder": "static"}) == {"stories": {"encoder": "static"}, "refold": {"encoder": "static"}}
 
 
+@pytest.mark.slow
 def test_add_without_stories_then_add_again_catches_up_with_the_settings_given(tmp_path):
     db = tmp_path / "s.db"
     first = _nf(db, "add", "--no-stories", "--json", str(EXAMPLES))

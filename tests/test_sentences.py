@@ -10,7 +10,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from newsfold.ingest import ingest_paths
-from newsfold.sentences import sentences, split_sentences, words
+from newsfold.sentences import sentences, split_sentences
+from newsfold.text import words
 from newsfold.store.db import Store
 from newsfold.summarize.stage import SummariesStage
 from newsfold.present.web import create_app

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dedup.passages import StoryPassagesStage
-from .dedup.stage import DEFAULT_CONTAINMENT, DEFAULT_THRESHOLD, DedupStage
+from .dedup.config import DEFAULT_CONTAINMENT, DEFAULT_THRESHOLD
+from .dedup.stage import DedupStage
 from .ingest import IngestProgress, IngestReport, Ingester
 from .stages import ProgressFn, Stage, StageReport, no_progress
 from .stories.refold import RefoldStage

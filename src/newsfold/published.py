@@ -2,7 +2,7 @@
 
 Articles carry ``published`` as ISO 8601 text: a day (``2018-12-30``) or a
 time with its zone (``2018-12-30T08:15:00+00:00``, kept as the input gave
-it, :func:`newsfold.clean.dates.parse_date`).  :func:`instant` reads either
+it, :func:`newsfold.text.parse_date`).  :func:`instant` reads either
 as a UTC time (a day is its midnight UTC; a time without a zone is UTC);
 :func:`shown` writes it the one way the CLI, the web pages and the reports
 show it: ``2018-12-30`` for a day, ``2018-12-30 08:15 UTC`` for a time;

@@ -1,4 +1,4 @@
-"""The one sentence and word layer: every stage that needs sentences or words uses it.
+"""The one sentence layer: every stage that needs sentences uses it (words: :mod:`newsfold.text`).
 
 :func:`sentences` splits a text into paragraphs (its non-blank lines) and
 sentences, each a :class:`Sentence` with its character offsets, so dedup's
@@ -13,9 +13,8 @@ decimal numbers.  It is about two orders of magnitude faster than pysbd on
 news articles with the same boundaries on the ECB+ sentence-per-line text
 (``bench/dedup.py --sentences`` measures both).
 
-:func:`words` is the one word tokenizer: lower-cased runs of letters and
-digits (no underscore).  :func:`locate` finds the sentence of a text that
-states a given sentence (exactly, else by shared words).
+:func:`locate` finds the sentence of a text that states a given sentence
+(exactly, else by shared words, :func:`newsfold.text.words`).
 """
 
 from __future__ import annotations
@@ -24,22 +23,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Sentence", "locate", "paragraphs", "sentences", "split_sentences", "words"]
+from .text import MONTHS, words
+
+__all__ = ["Sentence", "locate", "paragraphs", "sentences", "split_sentences"]
 
 # abbreviations that end with a period but rarely end a sentence in news text
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "capt", "sgt", "cpl", "adm",
     "st", "jr", "sr", "inc", "corp", "co", "ltd", "no", "nos", "vs", "etc", "fig", "approx", "dept", "est",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "mt", "ft", "pres", "rev", "hon", "atty", "supt", "det", "insp", "univ", "assn", "bros", "messrs",
     "ave", "blvd", "rd", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m",
-}
+} | ({m for m in MONTHS if len(m) <= 4} - {"may", "june", "july"})  # month abbreviations ("in May." ends one)
 
 # a candidate boundary: terminal punctuation, optional closers, whitespace,
 # then something that can open a sentence
 _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9À-ÖØ-Þ])""")
 _ABBREV_TAIL = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
-_WORDS = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +113,6 @@ def split_sentences(text: str) -> list[str]:
 def paragraphs(text: str) -> list[str]:
     """The paragraphs of ``text``: its non-blank lines, stripped, in order (what :func:`sentences` numbers)."""
     return [p for p in (line.strip() for line in text.split("\n")) if p]
-
-
-def words(text: str) -> list[str]:
-    """The words of ``text``, lower-cased: runs of letters and digits."""
-    return _WORDS.findall(text.lower())
 
 
 def locate(text: str, sents: Sequence[Sentence], needle: str, min_overlap: float = 0.5) -> int | None:

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit, urlunsplit, parse_qsl, urlencode
 
 from ..models import Article, DateSource, RawDocument, RemovedLine, storable_text
 from .byline import BYLINE_FIRST, Byline, parse_byline, parse_dateline
-from .dates import date_from_url, find_full_date, is_date_only, parse_date
+from ..text import FUNCTION_WORDS, find_full_date, parse_date
+from .dates import date_from_url, is_date_only
 from .rules import ANGLE_URL, classify, strip_markdown
 
 __all__ = ["Cleaner", "CleanOutcome", "normalize_text", "content_hash", "normalize_url", "article_id_for"]
@@ -35,8 +36,6 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL_REASON = "control characters removed"
 HEAD_ZONE = 4  # bylines, datelines and date lines are looked for in the first lines
-_EN_STOP = frozenset("the of and to in a is that for on was with as by at from his he it said has have are be an "
-                     "were which but not this had their they its after who will been".split())
 
 
 _NON_WORD = re.compile(r"[^\w\s]+")
@@ -125,7 +124,7 @@ def article_id_for(raw: RawDocument, text: str, digest: str | None = None) -> st
 # UTF-8 keeps as they are (every byte of a non-ASCII character is over 0x7f)
 _NOT_AZ = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
 _LOWER_AZ = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
-_EN_STOP_BYTES = frozenset(w.encode("ascii") for w in _EN_STOP)
+_EN_STOP_BYTES = frozenset(w.encode("ascii") for w in FUNCTION_WORDS)
 
 
 def guess_language(text: str) -> str | None:

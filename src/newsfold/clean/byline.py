@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dates import find_full_date
+from ..text import find_full_date
 
 _ORG_WORDS = re.compile(r"\b(news|press|agency|times|post|journal|tribune|herald|gazette|daily|wire|media|network"
                         r"|radio|tv|television|broadcasting|service|associated|online|magazine|staff|group|bureau"

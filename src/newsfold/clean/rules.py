@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..text import MONTH_NAME, MONTHS, WEEKDAY_STEM, letter_words
 from .dates import is_date_only
 
 # --- markdown -----------------------------------------------------------------
@@ -80,16 +81,13 @@ PUNCT_ONLY = re.compile(r"^[\W_]+$")
 CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?", re.I)
 _STAMP_TOKENS = re.compile(
     r"\b(?:\d+(?:st|nd|rd|th)?|gmt|utc|[ecmp][sd]?t|bst|cet|ist|et|[ap]\.?m\.?|am|pm|posted|updated|published|"
-    r"first|last|originally|modified|on|at|by|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
-    r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|"
-    r"sat(?:ur)?|sun|day|time|date|hours?|minutes?|ago|year|days)\b\.?", re.I)
-
-_LETTER_WORD = re.compile(r"[A-Za-z]{2,}")
+    r"first|last|originally|modified|on|at|by|" + MONTH_NAME + "|" + WEEKDAY_STEM + "|"
+    r"day|time|date|hours?|minutes?|ago|year|days)\b\.?", re.I)
 
 
 def _stamp_words(s: str) -> list[str]:
     """The words of ``s`` that are not part of a date or time stamp."""
-    return _LETTER_WORD.findall(_STAMP_TOKENS.sub(" ", s))
+    return letter_words(_STAMP_TOKENS.sub(" ", s))
 
 
 # _STAMP_TOKENS' words, spelled out: in ASCII text a token is a whole run of word characters (the
@@ -97,9 +95,8 @@ def _stamp_words(s: str) -> list[str]:
 # or digits with an ordinal suffix or none
 _STAMP_WORDS = frozenset(
     "gmt utc et est edt ct cst cdt mt mst mdt pt pst pdt bst cet ist am pm posted updated published first last "
-    "originally modified on at by jan january feb february mar march apr april may jun june jul july aug august "
-    "sep sept sepember september oct october nov november dec december mon tue tues wed wednes thu thurs fri sat "
-    "satur sun day time date hour hours minute minutes ago year days".split())
+    "originally modified on at by mon tue tues wed wednes thu thurs fri sat satur sun day time date hour hours "
+    "minute minutes ago year days".split()) | frozenset(MONTHS)
 _ORDINAL = frozenset(("st", "nd", "rd", "th"))
 _ASCII_WORD_RUN = re.compile(r"[A-Za-z0-9_]+")
 
@@ -114,7 +111,7 @@ def _few_stamp_words(s: str, most: int = 2) -> bool:
         low = run.lower()
         if low in _STAMP_WORDS or low.isdigit() or (low[-2:] in _ORDINAL and low[:-2].isdigit()):
             continue
-        n += (len(run) > 1) if run.isalpha() else len(_LETTER_WORD.findall(run))
+        n += (len(run) > 1) if run.isalpha() else len(letter_words(run))
         if n > most:
             return False
     return True

@@ -18,8 +18,9 @@ outlet's footer) once.
 
 from __future__ import annotations
 
+import threading
 from array import array
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,29 +29,14 @@ import numpy as np
 
 from ..models import Article, Passage
 from ..sentences import split_sentences
-from ..sentences import words as split_words  # `words` names the word-id map below
+from ..text import words as split_words  # `words` names the word-id map below
 
 if TYPE_CHECKING:
     from ..stages import ProgressFn, StageReport
     from ..store.db import Store
 
 
-@dataclass
-class _Sentence:
-    text: str
-    grams: set[tuple[str, ...]]
-
-
 MAX_SENTENCES = 1000  # longer articles are compared on their first 1,000 sentences (bounded time and memory)
-
-
-def _sentences(text: str, n: int) -> list[_Sentence]:
-    out = []
-    sents = split_sentences(text[: MAX_SENTENCES * 400]) if len(text) > MAX_SENTENCES * 400 else split_sentences(text)
-    for s in sents[:MAX_SENTENCES]:
-        w = split_words(s)
-        out.append(_Sentence(s, {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}))
-    return out
 
 
 @dataclass
@@ -105,8 +91,8 @@ class SentenceCache:
 
     def __init__(self, ngram: int = 3, max_words: int = 1 << 20, max_lines: int = 100_000,
                  max_texts: int = 4096) -> None:
-        if int(ngram) < 1:
-            raise ValueError(f"ngram must be at least 1, got {ngram}")
+        if not 1 <= int(ngram) <= 3:  # 21 bits per word id: a pair of texts (MAX_SENTENCES each) always fits
+            raise ValueError(f"ngram must be 1, 2 or 3, got {ngram}")
         self.ngram = int(ngram)
         self._bits = 63 // self.ngram
         self.max_words = min(int(max_words), (1 << self._bits) - 1)
@@ -217,12 +203,10 @@ def match_sentences(text: str, source_text: str, *, min_similarity: float = 0.6,
     """``(sentence, source_sentence, similarity)`` for every re-used sentence of ``text``.
 
     ``cache`` (for ``ngram``) keeps split texts between calls, for a caller
-    that compares one text with many; without one both texts are split
-    afresh into Python sets (faster for a single pair).  Both ways give the
-    same result.
+    that compares one text with many; without one, a small cache of this
+    thread's own keeps the last texts (so comparing every pair of a story
+    splits each article once).
     """
-    if cache is None:
-        return _match_sets(text, source_text, min_similarity, min_shared, ngram)
     return match_many([(text, source_text)], min_similarity=min_similarity, min_shared=min_shared, ngram=ngram,
                       cache=cache)[0]
 
@@ -234,7 +218,7 @@ def match_many(pairs: Sequence[tuple[str, str]], *, min_similarity: float = 0.6,
     Every text is split once (``cache`` keeps them for later calls), and the
     n-grams of all pairs are looked up and counted in a few numpy passes.
     """
-    cache = cache if cache is not None else SentenceCache(ngram)
+    cache = cache if cache is not None else _thread_cache(ngram)
     if cache.ngram != ngram:
         raise ValueError(f"this SentenceCache splits {cache.ngram}-grams, not {ngram}-grams: use one per ngram")
     if not pairs:
@@ -244,8 +228,12 @@ def match_many(pairs: Sequence[tuple[str, str]], *, min_similarity: float = 0.6,
         slot.setdefault(a, len(slot))
         slot.setdefault(b, len(slot))
     splits = cache.split_all(list(slot))
-    if splits is None:  # more distinct words than an id holds (very long texts with ngram > 3)
-        return [_match_sets(a, b, min_similarity, min_shared, ngram) for a, b in pairs]
+    if splits is None:  # more distinct words than this cache numbers: each pair alone, in a full-size cache
+        full = SentenceCache(ngram)  # 2**20 word ids: one pair (two cut texts, 200,000 words each at most) fits
+        if len(pairs) == 1 and cache.max_words >= full.max_words:
+            raise RuntimeError("one pair of texts holds more distinct words than a SentenceCache can number")
+        return [match_many([p], min_similarity=min_similarity, min_shared=min_shared, ngram=ngram,
+                           cache=full)[0] for p in pairs]
     out: list[list[tuple[str, str, float]]] = []
     lo = 0
     while lo < len(pairs):  # chunks of at most _MAX_CELLS sentence pairs
@@ -257,6 +245,17 @@ def match_many(pairs: Sequence[tuple[str, str]], *, min_similarity: float = 0.6,
                                 min_similarity, min_shared))
         lo = hi
     return out
+
+
+_LOCAL = threading.local()
+
+
+def _thread_cache(ngram: int) -> SentenceCache:
+    """This thread's small :class:`SentenceCache` for ``ngram`` (a cache is not shared between threads)."""
+    caches: dict[int, SentenceCache] = _LOCAL.__dict__.setdefault("caches", {})
+    if ngram not in caches:
+        caches[ngram] = SentenceCache(ngram, max_words=1 << 18, max_lines=20_000, max_texts=64)
+    return caches[ngram]
 
 
 _MAX_CELLS = 1 << 21  # sentence pairs counted at once (one int64 counter each)
@@ -334,31 +333,6 @@ def _match_split(pairs: list[tuple[SplitText, SplitText]], min_similarity: float
         a, b = pairs[int(pair[lo])]
         out[int(pair[lo])] = list(zip(map(a.sentences.__getitem__, i[lo:hi]), map(b.sentences.__getitem__, j[lo:hi]),
                                       sims[lo:hi]))
-    return out
-
-
-def _match_sets(text: str, source_text: str, min_similarity: float, min_shared: int,
-                ngram: int) -> list[tuple[str, str, float]]:
-    """:func:`match_sentences` on Python sets of n-gram tuples (no word ids)."""
-    src = _sentences(source_text, ngram)
-    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for j, s in enumerate(src):
-        for g in s.grams:
-            index[g].append(j)
-    out: list[tuple[str, str, float]] = []
-    for s in _sentences(text, ngram):
-        if len(s.grams) < min_shared:
-            continue
-        shared: dict[int, int] = defaultdict(int)
-        for g in s.grams:
-            for j in index.get(g, ()):
-                shared[j] += 1
-        for j, k in sorted(shared.items()):
-            if k < min_shared:
-                continue
-            sim = k / min(len(s.grams), len(src[j].grams))
-            if sim >= min_similarity:
-                out.append((s.text, src[j].text, round(sim, 4)))
     return out
 
 

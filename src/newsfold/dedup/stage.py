@@ -30,87 +30,23 @@ few queries, merges groups in memory, and writes each changed link once.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, Fingerprinter, Fingerprints,
-                          blob_to_signature, common_counts, overlap_arrays, signature_to_blob)
-from .lsh import LSHIndex, LSHParams, candidate_jaccard, check_threshold
-from ..models import Article, DupGroup, DupKind, DupLink, Passage
+from .config import DEFAULT_CONTAINMENT, DEFAULT_MIN_RATIO, DEFAULT_THRESHOLD, DedupConfig, classify
+from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, blob_to_signature, common_counts,
+                          overlap_arrays, signature_to_blob)
+from .lsh import check_threshold
+from ..models import Article
+from .pairs import PairBatch, PairFinder
 from .passages import SentenceCache, find_passages_many
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
 
 log = logging.getLogger(__name__)
-
-DEFAULT_THRESHOLD = 0.8
-DEFAULT_CONTAINMENT = 0.8
-DEFAULT_MIN_RATIO = 0.5
-
-
-@dataclass
-class DedupConfig:
-    """What counts as a copy, and how fingerprints are made.
-
-    ``threshold``: Jaccard for ``near-duplicate``; ``containment``: share of
-    the smaller article's shingles found in the larger for ``reprint``;
-    ``min_ratio``: the smallest size ratio (smaller / larger) at which a
-    reprint is still found with probability ≥ 0.995 (sets the LSH banding);
-    ``passage_containment``: candidate pairs with at least this share of the
-    smaller article inside the other get their re-used sentences recorded
-    (0.3: a substantial share re-used; two reports that share a few quotes
-    do not get passages here — callers such as the summaries use
-    :func:`newsfold.dedup.passages.find_passages` on any pair they like).
-    """
-
-    threshold: float = DEFAULT_THRESHOLD
-    containment: float = DEFAULT_CONTAINMENT
-    min_ratio: float = DEFAULT_MIN_RATIO
-    shingle_size: int = DEFAULT_SHINGLE_SIZE
-    num_perm: int = DEFAULT_NUM_PERM
-    seed: int = DEFAULT_SEED
-    passage_containment: float = 0.3
-    max_passage_sources: int = 3
-    batch_size: int = 2000
-
-    def __post_init__(self) -> None:
-        self.threshold = check_threshold("threshold", self.threshold)
-        self.containment = check_threshold("containment", self.containment)
-        self.min_ratio = check_threshold("min_ratio", self.min_ratio)
-        self.passage_containment = check_threshold("passage_containment", self.passage_containment)
-        if int(self.shingle_size) < 1:
-            raise ValueError(f"shingle_size must be at least 1, got {self.shingle_size}")
-        if int(self.batch_size) < 1:
-            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
-
-    def lsh_params(self) -> LSHParams:
-        return LSHParams.for_threshold(candidate_jaccard(self.threshold, self.containment, self.min_ratio),
-                                       self.num_perm)
-
-
-@dataclass(slots=True)
-class Relation:
-    """How two articles relate, measured on their exact shingle sets."""
-
-    kind: DupKind | None
-    similarity: float
-    jaccard: float
-    containment: float
-
-
-def classify(jac: float, cont: float, same_content: bool, config: DedupConfig) -> Relation:
-    """The relation for a pair, or ``kind=None`` when it is not a copy."""
-    if same_content:
-        return Relation("exact", 1.0, 1.0, 1.0)
-    if jac >= config.threshold:
-        return Relation("near-duplicate", round(jac, 4), jac, cont)
-    if cont >= config.containment:
-        return Relation("reprint", round(cont, 4), jac, cont)
-    return Relation(None, round(max(jac, cont), 4), jac, cont)
 
 
 @dataclass(slots=True)
@@ -123,151 +59,6 @@ class _Info:
 
     def canonical_key(self) -> tuple[int, str, int, int]:
         return (0 if self.published else 1, self.published or "", -self.n_shingles, self.seq)
-
-
-@dataclass
-class PairBatch:
-    """What :meth:`PairFinder.add` learned about one batch.
-
-    ``matches[key]`` lists ``(older key, relation)`` for every verified pair
-    (a copy, or at least ``passage_containment`` contained); ``sets`` and
-    ``hashes`` hold the shingle sets and content hashes it looked at.
-    """
-
-    fingerprints: Fingerprints
-    matches: dict[int, list[tuple[int, Relation]]]
-    sets: dict[int, np.ndarray]
-    hashes: dict[int, str]
-    n_candidates: int
-    rows: dict[int, int] = field(default_factory=dict)  # key → its row in ``fingerprints``
-
-
-class PairFinder:
-    """Incremental pair finding: content hash, LSH candidates, exact verification.
-
-    Keys are increasing integers (the store's ``seq``).  ``fetch`` returns
-    ``{key: text}`` for older keys a batch's candidates point to.  The
-    shingle sets it computes stay in a cache of at most ``cache_shingles``
-    hashes (least recently used out), so an article that is a candidate of
-    many later ones is fetched and shingled once; a finder that may have
-    seen a rolled-back batch is dropped whole.
-    """
-
-    def __init__(self, config: DedupConfig, cache_shingles: int = 1 << 24) -> None:
-        self.config = config
-        self.fingerprinter = Fingerprinter(config.shingle_size, config.num_perm, config.seed)
-        self.index = LSHIndex(config.lsh_params())
-        self.hashes: dict[str, int] = {}
-        self.cache_shingles = int(cache_shingles)
-        self._sets: OrderedDict[int, tuple[np.ndarray, str]] = OrderedDict()
-        self._held = 0
-
-    def load(self, keys: Sequence[int], content_hashes: Sequence[str], signatures: Sequence[np.ndarray | None]) -> None:
-        """Re-index stored fingerprints (in key order), e.g. in a new process."""
-        ks, sigs = [], []
-        for k, h, sig in zip(keys, content_hashes, signatures):
-            if h and self.hashes.setdefault(h, k) != k:
-                continue  # an exact copy: its original stands for it
-            if sig is not None and len(sig) == self.config.num_perm:
-                ks.append(k)
-                sigs.append(sig)
-        if ks:
-            self.index.add(np.array(ks, dtype=np.int64), np.vstack(sigs))
-
-    def add(self, keys: Sequence[int], texts: Sequence[str],
-            fetch: Callable[[list[int]], dict[int, tuple[str, str]]]) -> PairBatch:
-        """Fingerprint and index a batch; return its verified pairs with older keys.
-
-        ``fetch(keys)`` gives ``{key: (text, content hash)}`` for stored keys.
-        """
-        cfg = self.config
-        seqs = np.asarray(keys, dtype=np.int64)
-        fps = self.fingerprinter.fingerprint(texts, keep_shingles=True)
-        assert fps.shingles is not None
-        hashes = {int(s): fps.content_hashes[i] for i, s in enumerate(seqs)}
-        exact: dict[int, int] = {}
-        lsh_rows = []
-        for i, s in enumerate(seqs.tolist()):
-            h = fps.content_hashes[i]
-            if h and h in self.hashes:
-                exact[s] = self.hashes[h]
-                continue
-            if h:
-                self.hashes[h] = s
-            if fps.has_signature[i]:
-                lsh_rows.append(i)
-        rows = np.array(lsh_rows, dtype=np.int64)
-        cands = self.index.add_and_query(seqs[rows], fps.signatures[rows])
-        batch = PairBatch(fps, {}, {}, hashes, len(cands), {int(s): i for i, s in enumerate(seqs.tolist())})
-        # shingle sets only for the articles a pair involves (most have none)
-        self.sets_for({*cands.query.tolist(), *cands.key.tolist()}, batch, fetch)
-        sets = batch.sets
-        matches = batch.matches
-        for new, old in exact.items():
-            matches.setdefault(new, []).append((old, Relation("exact", 1.0, 1.0, 1.0)))
-        # exact overlap of every candidate pair: one pass per new article over its candidates' sets
-        query, key = cands.query.tolist(), cands.key.tolist()
-        inter = np.zeros(len(query), dtype=np.int64)
-        na = np.zeros(len(query), dtype=np.int64)
-        nb = np.array([sets[k].size for k in key], dtype=np.int64)
-        q = cands.query
-        runs = np.flatnonzero(np.r_[True, q[1:] != q[:-1], True]).tolist() if q.size else [0]
-        for lo, hi in zip(runs[:-1], runs[1:]):
-            mine = sets[query[lo]]
-            inter[lo:hi] = common_counts(mine, [sets[k] for k in key[lo:hi]])
-            na[lo:hi] = mine.size
-        jac, cont = overlap_arrays(inter, na, nb)
-        keep = (jac >= cfg.threshold) | (cont >= cfg.containment) | (cont >= cfg.passage_containment)
-        idx = np.flatnonzero(keep)
-        for i, j, c in zip(idx.tolist(), jac[idx].tolist(), cont[idx].tolist()):
-            matches.setdefault(query[i], []).append((key[i], classify(j, c, False, cfg)))
-        return batch
-
-    def sets_for(self, keys: Iterable[int], batch: PairBatch,
-                 fetch: Callable[[list[int]], dict[int, tuple[str, str]]]) -> None:
-        """Fill ``batch.sets`` for ``keys``: the batch's own from its shingles, older ones cached or fetched."""
-        shingles = batch.fingerprints.shingles
-        assert shingles is not None
-        older = []
-        for k in keys:
-            if k in batch.sets:
-                continue
-            i = batch.rows.get(k)
-            if i is None:
-                older.append(k)
-                continue
-            batch.sets[k] = sh = shingles.shingles(i)
-            self._keep(k, sh, batch.hashes[k])
-        self.fetch_sets(older, batch.sets, batch.hashes, fetch)
-
-    def fetch_sets(self, keys: Iterable[int], sets: dict[int, np.ndarray], hashes: dict[int, str],
-                   fetch: Callable[[list[int]], dict[int, tuple[str, str]]]) -> None:
-        """Fill ``sets``/``hashes`` for ``keys`` not in them yet: cached, else re-shingled from stored texts."""
-        missing = []
-        for k in sorted(set(keys) - sets.keys()):
-            hit = self._sets.get(k)
-            if hit is None:
-                missing.append(k)
-            else:
-                self._sets.move_to_end(k)
-                sets[k], hashes[k] = hit
-        if not missing:
-            return
-        got = fetch(missing)
-        ks = list(got)
-        for k, sh in zip(ks, self.fingerprinter.shingle_sets([got[k][0] for k in ks])):
-            sets[k] = sh
-            hashes[k] = got[k][1]
-            self._keep(k, sh, hashes[k])
-
-    def _keep(self, key: int, shingles: np.ndarray, content_hash: str) -> None:
-        if key in self._sets or shingles.size > self.cache_shingles:
-            return
-        self._sets[key] = (shingles, content_hash)
-        self._held += shingles.size
-        while self._held > self.cache_shingles:
-            _, (old, _) = self._sets.popitem(last=False)
-            self._held -= old.size
 
 
 class DedupStage:
@@ -621,60 +412,3 @@ def _fetch_texts(store: Store, seqs: list[int]) -> dict[int, tuple[str, str]]:
                 f" WHERE a.seq IN ({','.join('?' * len(chunk))})", chunk):
             out[r["seq"]] = (r["text"] or "", r["content_hash"] or "")
     return out
-
-
-# ------------------------------------------------------------- reading
-def canonical_of(store: Store, article_id: str) -> str:
-    """The canonical article of ``article_id``'s group (itself when it has no copies)."""
-    row = store.conn.execute("SELECT canonical_id FROM dup_links WHERE article_id = ?", (article_id,)).fetchone()
-    return row["canonical_id"] if row else article_id
-
-
-def links_for(store: Store, article_id: str) -> list[DupLink]:
-    """Every link of ``article_id``'s duplicate group (empty when it has no copies)."""
-    canon = canonical_of(store, article_id)
-    rows = store.conn.execute(
-        "SELECT article_id, canonical_id, kind, similarity FROM dup_links WHERE canonical_id = ?"
-        " ORDER BY similarity DESC, article_id", (canon,))
-    return [DupLink(r["article_id"], r["canonical_id"], r["kind"], r["similarity"]) for r in rows]
-
-
-def passages_for(store: Store, article_id: str) -> list[Passage]:
-    """Re-used sentences where ``article_id`` is the copier or the source."""
-    rows = store.conn.execute(
-        "SELECT article_id, source_id, sentence, source_sentence, similarity, direction FROM passages"
-        " WHERE article_id = ? OR source_id = ? ORDER BY rowid", (article_id, article_id))
-    return [Passage(r["article_id"], r["source_id"], r["sentence"], r["source_sentence"], r["similarity"],
-                    r["direction"]) for r in rows]
-
-
-def list_groups(store: Store, *, threshold: float | None = None, containment: float | None = None,
-                kinds: Iterable[str] | None = None, limit: int | None = None) -> list[DupGroup]:
-    """Duplicate groups, largest first.
-
-    ``threshold``/``containment`` keep only the near-duplicate/reprint links
-    scoring at least that much (they can only tighten what the store holds).
-    """
-    if threshold is not None:
-        threshold = check_threshold("threshold", threshold)
-    if containment is not None:
-        containment = check_threshold("containment", containment)
-    kinds = set(kinds) if kinds else None
-    groups: dict[str, DupGroup] = {}
-    for r in store.conn.execute("SELECT article_id, canonical_id, kind, similarity FROM dup_links"
-                                " ORDER BY canonical_id, similarity DESC, article_id"):
-        link = DupLink(r["article_id"], r["canonical_id"], r["kind"], r["similarity"])
-        if kinds and link.kind not in kinds:
-            continue
-        if threshold is not None and link.kind == "near-duplicate" and link.similarity < threshold:
-            continue
-        if containment is not None and link.kind == "reprint" and link.similarity < containment:
-            continue
-        groups.setdefault(link.canonical_id, DupGroup(link.canonical_id)).links.append(link)
-    out = sorted(groups.values(), key=lambda g: (-g.size, g.canonical_id))
-    return out[:limit] if limit else out
-
-
-def stored_settings(store: Store) -> dict[str, str]:
-    """The dedup settings a store's links were built with (empty before the first run)."""
-    return {r["name"]: r["value"] for r in store.conn.execute("SELECT name, value FROM dedup_settings")}

@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..dedup.stage import DedupConfig
+from ..dedup.config import DedupConfig
 from ..models import DupLink, Passage
 from ..stages import ProgressFn, no_progress
 from ..store.db import Store

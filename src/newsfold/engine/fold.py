@@ -56,7 +56,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..models import Article
-from ..stories.represent import ArticleFeatures, Encoder, Featurizer, NoEncoder, make_encoder, parse_date, usable_text
+from ..stories.represent import ArticleFeatures, Encoder, Featurizer, NoEncoder, make_encoder, usable_text
+from ..text import parse_day
 from . import kernels
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,7 +143,7 @@ def embed(articles: Sequence[Article], encoder: Encoder) -> Embedded:
             f = next(it)
             if f.dense is not None:
                 dense[i] = f.dense
-        d = parse_date(a.published)
+        d = parse_day(a.published)
         day[i] = d.toordinal() if d else UNDATED
     return Embedded(skip, day, dense)
 

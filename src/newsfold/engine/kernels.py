@@ -3,7 +3,7 @@
 The distributed engine moves rows between partitions; these functions say
 what happens inside one.  They call the dedup stage's own code
 (:class:`~newsfold.dedup.fingerprint.Fingerprinter`, :meth:`LSHIndex.band_hashes`,
-:func:`~newsfold.dedup.fingerprint.overlap`, :func:`~newsfold.dedup.stage.classify`)
+:func:`~newsfold.dedup.fingerprint.overlap`, :func:`~newsfold.dedup.config.classify`)
 so that a pair is judged, and a group's canonical picked, exactly as the
 local stage does it:
 
@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..dedup.stage import DedupConfig, classify
+from ..dedup.config import DedupConfig, classify
 from ..dedup.fingerprint import Fingerprinter, fmix64, overlap
 from ..dedup.lsh import LSHIndex, LSHParams
 
@@ -67,7 +67,7 @@ class FingerprintRows:
 
 
 def fingerprint_texts(texts: list[str], config: DedupConfig) -> FingerprintRows:
-    """The same fingerprints :class:`~newsfold.dedup.stage.PairFinder` computes."""
+    """The same fingerprints :class:`~newsfold.dedup.pairs.PairFinder` computes."""
     fps = fingerprinter(config).fingerprint(texts, keep_shingles=True)
     return FingerprintRows(np.array(fps.content_hashes, dtype=object), fps.n_shingles.astype(np.int64),
                            fps.has_signature.astype(bool), fps.signatures)

@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..dedup.stage import DedupConfig, DedupStage
+from ..dedup.config import DedupConfig
+from ..dedup.stage import DedupStage
 from ..store.db import Store
 from . import fold
 from .base import (ARTICLE_SCHEMA, LINK_SCHEMA, PASSAGE_SCHEMA, BatchReport, Output, ParquetOutput, ProgressFn,

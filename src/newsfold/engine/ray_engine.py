@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..dedup.stage import DedupConfig
+from ..dedup.config import DedupConfig
 from ..dedup.fingerprint import signature_to_blob
 from ..store.db import Store
 from . import kernels

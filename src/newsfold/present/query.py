@@ -24,12 +24,14 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..models import UNKNOWN_OUTLET, DupGroup, DupLink, outlet_label, to_jsonable
-from ..sentences import Sentence, locate, sentences, words
+from ..models import UNKNOWN_OUTLET, DupGroup, DupLink, Passage, outlet_label, to_jsonable
+from ..sentences import Sentence, locate, sentences
 from ..store.versions import updated
+from ..text import words
 
 if TYPE_CHECKING:
     from .citations import Citation
@@ -719,6 +721,65 @@ def source_stats(conn: sqlite3.Connection, *, min_age: float = 30.0) -> list[Sou
     with _sources_lock:
         _sources_cache[db] = (marker, time.monotonic(), out)
     return out
+
+
+# ------------------------------------------------------------- duplicates (what dedup stored)
+def canonical_of(conn: sqlite3.Connection, article_id: str) -> str:
+    """The canonical article of ``article_id``'s group (itself when it has no copies)."""
+    row = conn.execute("SELECT canonical_id FROM dup_links WHERE article_id = ?", (article_id,)).fetchone()
+    return row["canonical_id"] if row else article_id
+
+
+def links_for(conn: sqlite3.Connection, article_id: str) -> list[DupLink]:
+    """Every link of ``article_id``'s duplicate group (empty when it has no copies)."""
+    canon = canonical_of(conn, article_id)
+    rows = conn.execute(
+        "SELECT article_id, canonical_id, kind, similarity FROM dup_links WHERE canonical_id = ?"
+        " ORDER BY similarity DESC, article_id", (canon,))
+    return [DupLink(r["article_id"], r["canonical_id"], r["kind"], r["similarity"]) for r in rows]
+
+
+def passages_for(conn: sqlite3.Connection, article_id: str) -> list[Passage]:
+    """Re-used sentences where ``article_id`` is the copier or the source."""
+    rows = conn.execute(
+        "SELECT article_id, source_id, sentence, source_sentence, similarity, direction FROM passages"
+        " WHERE article_id = ? OR source_id = ? ORDER BY rowid", (article_id, article_id))
+    return [Passage(r["article_id"], r["source_id"], r["sentence"], r["source_sentence"], r["similarity"],
+                    r["direction"]) for r in rows]
+
+
+def list_groups(conn: sqlite3.Connection, *, threshold: float | None = None, containment: float | None = None,
+                kinds: Iterable[str] | None = None, limit: int | None = None) -> list[DupGroup]:
+    """Duplicate groups, largest first.
+
+    ``threshold``/``containment`` keep only the near-duplicate/reprint links
+    scoring at least that much (they can only tighten what the store holds).
+    """
+    from ..dedup.lsh import check_threshold  # numpy: not for the light listings
+
+    if threshold is not None:
+        threshold = check_threshold("threshold", threshold)
+    if containment is not None:
+        containment = check_threshold("containment", containment)
+    kinds = set(kinds) if kinds else None
+    groups: dict[str, DupGroup] = {}
+    for r in conn.execute("SELECT article_id, canonical_id, kind, similarity FROM dup_links"
+                                " ORDER BY canonical_id, similarity DESC, article_id"):
+        link = DupLink(r["article_id"], r["canonical_id"], r["kind"], r["similarity"])
+        if kinds and link.kind not in kinds:
+            continue
+        if threshold is not None and link.kind == "near-duplicate" and link.similarity < threshold:
+            continue
+        if containment is not None and link.kind == "reprint" and link.similarity < containment:
+            continue
+        groups.setdefault(link.canonical_id, DupGroup(link.canonical_id)).links.append(link)
+    out = sorted(groups.values(), key=lambda g: (-g.size, g.canonical_id))
+    return out[:limit] if limit else out
+
+
+def stored_settings(conn: sqlite3.Connection) -> dict[str, str]:
+    """The dedup settings a store's links were built with (empty before the first run)."""
+    return {r["name"]: r["value"] for r in conn.execute("SELECT name, value FROM dedup_settings")}
 
 
 def ledger_summary(conn: sqlite3.Connection, run_id: str, limit: int = 200) -> dict[str, Any]:

@@ -21,30 +21,29 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .represent import _MONTHS, _MRX, find_dates
+from ..text import MONTH_NAME, WEEKDAYS, find_dates, month_number
 
 LEAD_CHARS = 600
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_MONTH_DAY = re.compile(r"\b" + _MRX + r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!,?\s*(?:19|20)\d\d)", re.I)
+_MONTH_DAY = re.compile(r"\b(" + MONTH_NAME + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!,?\s*(?:19|20)\d\d)", re.I)
 _RELATIVE = re.compile(r"\b(yesterday|today|tonight|this (?:morning|afternoon|evening)|last (?:week|month|year)"
-                       r"|(?:on |last |this )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", re.I)
+                       r"|(?:on |last |this )?(?:" + "|".join(WEEKDAYS) + r"))\b", re.I)
 _SHIFT = {"yesterday": 1, "last week": 7, "last month": 30, "last year": 365}
 
 
-_WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.I)
 
 
 def lead_weekday(text: str) -> int | None:
     """The first weekday the lead names (0 = Monday), dated or not: the day an undated report's event happened."""
     m = _WEEKDAY.search(text[:LEAD_CHARS])
-    return None if m is None else next(i for i, d in enumerate(_WEEKDAYS) if d.startswith(m.group(1).lower()))
+    return None if m is None else WEEKDAYS.index(m.group(1).lower())
 
 
 def _resolve(word: str, ref: dt.date) -> dt.date:
     w = word.lower()
     if w in _SHIFT:
         return ref - dt.timedelta(days=_SHIFT[w])
-    day = next((i for i, d in enumerate(_WEEKDAYS) if d in w), None)
+    day = next((i for i, d in enumerate(WEEKDAYS) if d in w), None)
     if day is None:  # today, tonight, this morning ...
         return ref
     back = (ref.weekday() - day) % 7
@@ -60,8 +59,8 @@ def event_date(text: str, reference: dt.date | None) -> tuple[dt.date | None, st
     if reference is not None:
         for m in _MONTH_DAY.finditer(lead):
             try:
-                d = dt.date(reference.year, _MONTHS[m.group(1)[:3].lower()], int(m.group(2)))
-            except (ValueError, KeyError):
+                d = dt.date(reference.year, month_number(m.group(1)) or 0, int(m.group(2)))
+            except ValueError:
                 continue
             if d - reference > dt.timedelta(days=31):
                 d = d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else d

@@ -28,7 +28,6 @@ import hashlib
 import logging
 import math
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -39,49 +38,13 @@ from typing import Protocol
 import numpy as np
 
 from ..models import Article
+from ..text import find_dates, has_terms, parse_day, terms
+from .eventdate import event_date, lead_weekday
 
 log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------ text
-_TOKEN = re.compile(r"\b\w[\w'’-]*\w\b|\b\d\b", re.UNICODE)
 _MIN_WORDS = 5
-
-
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    extra = {"said", "says", "say", "told", "also", "would", "could", "according", "new", "one", "two",
-             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mr", "mrs", "ms"}
-    return frozenset(ENGLISH_STOP_WORDS | extra)
-
-
-STOP_WORDS = _stop_words()
-
-
-def tokens(text: str) -> list[str]:
-    """Word tokens with case kept (``Reid`` and ``reid`` stay apart) and stop words dropped."""
-    out = []
-    stop = STOP_WORDS
-    for tok in _TOKEN.findall(text.replace("’", "'")):
-        if tok[-1] == "s" and tok.endswith("'s"):
-            tok = tok[:-2]
-        if len(tok) > 1 and tok.lower() not in stop:
-            out.append(tok)
-    return out
-
-
-def _has_words(text: str, n: int) -> bool:
-    """True when ``text`` holds at least ``n`` content words (stops reading once it has)."""
-    found = 0
-    for m in _TOKEN.finditer(text.replace("’", "'")):
-        tok = m.group()
-        if tok.endswith("'s"):
-            tok = tok[:-2]
-        if len(tok) > 1 and tok.lower() not in STOP_WORDS:
-            found += 1
-            if found >= n:
-                return True
-    return False
 
 
 def is_evidence(term: str) -> bool:
@@ -94,7 +57,7 @@ def usable_text(article: Article) -> str | None:
     body = f"{article.title or ''}\n{article.text or ''}".strip()
     if not body:
         return "no text"
-    if not _has_words(body, _MIN_WORDS):
+    if not has_terms(body, _MIN_WORDS):
         return f"fewer than {_MIN_WORDS} content words"
     return None
 
@@ -109,55 +72,12 @@ def article_body(article: Article) -> str:
 
 
 # ----------------------------------------------------------------- dates
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-_MRX = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-        r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-_DATE_PATTERNS = [
-    ("mdy", re.compile(r"\b" + _MRX + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)),
-    ("dmy", re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MRX + r",?\s+((?:19|20)\d\d)\b", re.I)),
-    ("iso", re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")),
-    ("slash", re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")),
-]
 DATELINE_CHARS = 400
-
-
-def find_dates(text: str) -> list[tuple[int, dt.date]]:
-    """Every explicit calendar date written in ``text``, as ``(offset, date)``, in order."""
-    out: list[tuple[int, dt.date]] = []
-    for kind, pat in _DATE_PATTERNS:
-        for m in pat.finditer(text):
-            g = m.groups()
-            try:
-                if kind == "mdy":
-                    d = dt.date(int(g[2]), _MONTHS[g[0][:3].lower()], int(g[1]))
-                elif kind == "dmy":
-                    d = dt.date(int(g[2]), _MONTHS[g[1][:3].lower()], int(g[0]))
-                elif kind == "iso":
-                    d = dt.date(int(g[0]), int(g[1]), int(g[2]))
-                else:  # day/month/year is ambiguous with month/day/year: try both
-                    a, b = int(g[0]), int(g[1])
-                    d = dt.date(int(g[2]), b, a) if a > 12 else dt.date(int(g[2]), a, b)
-            except (ValueError, KeyError):
-                continue
-            out.append((m.start(), d))
-    return sorted(out, key=lambda x: x[0])
-
-
-def parse_date(value: str | None) -> dt.date | None:
-    """The calendar day of an ISO-ish ``published`` value; ``None`` when it does not parse."""
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        found = find_dates(value)
-        return found[0][1] if found else None
 
 
 def article_date(article: Article, body: str | None = None) -> tuple[dt.date | None, str]:
     """The article's date and where it came from: ``published``, ``dateline`` or ``none``."""
-    d = parse_date(article.published)
+    d = parse_day(article.published)
     if d is not None:
         return d, "published"
     body = body if body is not None else article_body(article)
@@ -208,7 +128,7 @@ class DocFreq:
 
 def term_weights(text: str) -> dict[str, float]:
     """Sublinear term frequencies (1 + log tf) of ``text``."""
-    counts = Counter(tokens(text))
+    counts = Counter(terms(text))
     return {t: 1.0 + math.log(c) for t, c in counts.items()}
 
 
@@ -423,8 +343,6 @@ class Featurizer:
                 if keys[k] in known:
                     self.encoded_[articles[i].id] = known[keys[k]]
                     self.input_keys_[articles[i].id] = keys[k]
-        from .eventdate import event_date, lead_weekday
-
         out = []
         for a, body in zip(articles, bodies):
             d, src = article_date(a, body)

@@ -28,10 +28,11 @@ import numpy as np
 
 from .cluster_online import OnlineClusterer
 from ..models import Article
-from .represent import (ArticleFeatures, Encoder, Featurizer, make_encoder, parse_date,
+from .represent import (ArticleFeatures, Encoder, Featurizer, make_encoder,
                         term_weights, usable_text)
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
+from ..text import parse_day
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def refresh_stories(store: Store, story_ids: set[str]) -> None:
 def update_states(store: Store, quiet_days: int) -> int:
     """Mark stories dormant whose last article is ``quiet_days`` older than the newest; returns how many."""
     newest = store.conn.execute("SELECT max(published) FROM articles").fetchone()[0]
-    ref = parse_date(newest)
+    ref = parse_day(newest)
     if ref is None:
         return 0
     cutoff = (ref - dt.timedelta(days=quiet_days)).isoformat()
@@ -207,10 +208,10 @@ class StoriesStage:
             dense = np.frombuffer(r["centroid"], dtype=np.float32).copy() if r["centroid"] else None
             dates = meta.get("event_dates")
             if dates is None:  # a profile saved before event-date histograms: its first and last event dates
-                ends = [parse_date(meta.get(k)) for k in ("event_first", "event_last")]
+                ends = [parse_day(meta.get(k)) for k in ("event_first", "event_last")]
                 dates = dict(Counter(d.toordinal() for d in ends if d is not None))
-            oc.load_story(dense, meta.get("terms", {}), int(r["size"]), parse_date(meta.get("first_date")),
-                          parse_date(meta.get("last_date")), {**meta, "event_dates": dates})
+            oc.load_story(dense, meta.get("terms", {}), int(r["size"]), parse_day(meta.get("first_date")),
+                          parse_day(meta.get("last_date")), {**meta, "event_dates": dates})
             ids.append(r["id"])
         return oc, ids
 

@@ -36,7 +36,6 @@ encoder (its weights not installed) the lexical tests stand alone.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections import OrderedDict
@@ -45,6 +44,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from ..text import anchor_tokens, text_key
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,6 @@ CACHE_SIZE = 20000     # sentence vectors kept (by text)
 MAX_TOKENS = 64
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_TOKEN = re.compile(r"[^\W_][\w'’.-]*")
 MODEL_KEY = f"minilm-int8-channel-{MAX_TOKENS}-alone"  # the vectors' model (``sentence_vectors.model``)
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 _fresh: dict[str, np.ndarray] = {}  # used since the last :func:`take_fresh` (for the store)
@@ -97,7 +97,7 @@ def vectors(texts: Sequence[str]) -> np.ndarray | None:
 
 def sentence_key(text: str) -> str:
     """The key of a sentence's stored vector: a hash of its text."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+    return text_key(text)
 
 
 def remember(found: dict[str, np.ndarray]) -> None:
@@ -118,7 +118,7 @@ def take_fresh() -> dict[str, np.ndarray]:
 @lru_cache(maxsize=50_000)
 def anchors(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The names (capitalised words past the first) and the numbers a sentence states."""
-    toks = _TOKEN.findall(text)
+    toks = anchor_tokens(text)
     names = frozenset(t.lower().rstrip(".'’").removesuffix("'s").removesuffix("’s")
                       for t in toks[1:] if t[:1].isupper())
     nums = frozenset(n.replace(",", "") for n in _NUMBER.findall(text))

@@ -28,13 +28,13 @@ quote's sentence never crosses a paragraph.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ..models import Article
+from ..text import text_key
 from .discrepancies import Fact, extract_facts
 from .entities import entity_mentions
 from .needs import Paragraph, plan
@@ -55,7 +55,7 @@ def model_key() -> str:
 
 def paragraph_key(text: str) -> str:
     """The key of a paragraph's analysis: a hash of its (stripped) text."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+    return text_key(text)
 
 
 @dataclass

@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..clean.dates import parse_date
 from ..models import Article
-from ..sentences import words
+from ..text import MONTHS, parse_date, words
 from .briefing import Discrepancy, DiscrepantValue
 from .nlp import coarse_pos, doc_text, sentence_span
 from .text import content_terms, is_statement, stem
@@ -81,7 +80,7 @@ class _Fact:
     years: set[str] = field(default_factory=set)
 
 
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MONTHS = "(?:" + "|".join(m for m in MONTHS if len(m) == 3) + r")[a-z]*\.?"  # a month's first letters, any ending
 _FULL_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}|\b{_MONTHS}\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}", re.I)
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9}
 _NUM = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn|k|m)?\b")

@@ -29,7 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models import Article
-from ..sentences import paragraphs, split_sentences, words
+from ..sentences import paragraphs, split_sentences
+from ..text import words
 from .discrepancies import QUANTITIES, SENTENCE_DICE, WINDOW
 from .quotes import MIN_QUOTE_WORDS, quote_spans
 from .text import content_terms, is_statement, stem

@@ -7,7 +7,7 @@ Each sentence becomes a :class:`SentenceUnit`; ``eligible`` says whether it
 may appear in a summary (a complete sentence of reasonable length, not a
 heading, headline, the article's title, a link or a fragment); ``statement``
 says whether it states something an article can be cited for (headlines
-and titles included).  Words (:func:`newsfold.sentences.words`, the one
+and titles included).  Words (:func:`newsfold.text.words`, the one
 tokenizer) are Porter-stemmed, as ROUGE does, stop words dropped, and weighted
 by TF-IDF over the story's sentences.
 """
@@ -25,7 +25,8 @@ import numpy as np
 from scipy import sparse
 
 from ..models import Article
-from ..sentences import sentences, words
+from ..sentences import sentences
+from ..text import cased_words, stop_words, visible_words, words
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ _TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$|[\"”’]$")
 _LINKISH = re.compile(r"https?://|www\.|\]\(|\[[^\]]*\]|<[a-z]+://|@\w+\.\w+")
 # "… can be found here." / "Click here to …": a pointer to a link, not content
 _POINTER = re.compile(r"\b(?:click|tap|found|read|see|watch|listen|available|go|sign up)\b[^.!?]{0,40}\bhere\b", re.I)
-_VISIBLE_WORD = re.compile(r"\S+")
 
 
 @dataclass
@@ -69,7 +69,7 @@ def is_summary_worthy(sentence: str) -> bool:
 def is_complete(sentence: str) -> bool:
     """A complete sentence of 6–70 words, not a heading, list item, link or fragment (a headline may be one)."""
     s = sentence.strip()
-    n = len(_VISIBLE_WORD.findall(s))
+    n = visible_words(s)
     if n < MIN_WORDS or n > MAX_WORDS:
         return False
     if not _TERMINAL.search(s) or s.endswith(":"):
@@ -91,16 +91,15 @@ def is_complete(sentence: str) -> bool:
 
 # short words a sentence writes in lower case and a headline capitalises ("Checks Out Of Rehab")
 _MINOR = frozenset("a an and as at by for from in into is of on or out over to up with".split())
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*'(?!\w)|‘[^’]*’")
 
 
 def is_headline_style(sentence: str) -> bool:
     """A headline, not a sentence: a minor word capitalised inside it, or (nearly) every word capitalised."""
-    ws = _WORD.findall(sentence)
+    ws = cased_words(sentence)
     if len(ws) < 4:
         return False
-    unquoted = _WORD.findall(_QUOTED.sub(" ", sentence))  # a quoted title keeps its capitals ('On Parties')
+    unquoted = cased_words(_QUOTED.sub(" ", sentence))  # a quoted title keeps its capitals ('On Parties')
     if any(w.lower() in _MINOR and w[:1].isupper() and w[1:].islower() for w in unquoted[1:]):
         return True
     caps = sum(w[:1].isupper() for w in ws)
@@ -117,7 +116,7 @@ def sentence_units(articles: Sequence[Article]) -> list[SentenceUnit]:
         for s in sents:
             complete = is_complete(s.text)
             units.append(SentenceUnit(article_id=a.id, index=s.index, text=s.text, start=s.start,
-                                      words=len(_VISIBLE_WORD.findall(s.text)),
+                                      words=visible_words(s.text),
                                       eligible=complete and not is_headline_style(s.text) and _bare(s.text) != title,
                                       statement=complete))
         for u in units[first:]:
@@ -131,14 +130,7 @@ def _bare(text: str) -> str:
 
 
 def word_count(text: str) -> int:
-    return len(_VISIBLE_WORD.findall(text))
-
-
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "mr", "ms", "mrs"}
+    return visible_words(text)
 
 
 @lru_cache(maxsize=1)
@@ -154,7 +146,7 @@ def stem(word: str) -> str:
 
 
 def content_terms(text: str) -> list[str]:
-    """Lower-cased, stemmed words (:func:`newsfold.sentences.words`) without stop words."""
+    """Lower-cased, stemmed words (:func:`newsfold.text.words`) without stop words."""
     return list(_content_terms(text))
 
 
@@ -162,7 +154,7 @@ def content_terms(text: str) -> list[str]:
 def _content_terms(text: str) -> tuple[str, ...]:
     """:func:`content_terms`, kept by text: a story's sentences are read by selection, citations and
     :mod:`.needs` alike, and wire copies repeat them across stories."""
-    stops = _stop_words()
+    stops = stop_words()
     return tuple(stem(w) for w in words(text) if w not in stops)
 
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import click
 
-from ...dedup.stage import DupGroup, DedupStage, list_groups, stored_settings
+from ...dedup.stage import DedupStage
+from ...models import DupGroup
+from ..query import list_groups, stored_settings
 from ...ingest import Ingester
 from ...store.db import Store
 from .common import (COUNT, Context, cli, db_option, echo, echo_json, share_callback, json_option, pass_ctx,
@@ -69,10 +71,10 @@ def dedup(ctx: Context, threshold: float | None, containment: float | None, inpu
                 skipped = [{"ref": e.ref, "reason": e.reason} for e in ingest.rejections]
                 stage = DedupStage(threshold=threshold, containment=containment)
                 report = stage.catch_up(store, stage_progress(ctx))
-                groups = list_groups(store, kinds=kinds or None, limit=limit)
+                groups = list_groups(store.conn, kinds=kinds or None, limit=limit)
                 if as_json:
                     echo_json({"articles": report.processed, "groups": [group_json(g) for g in groups],
-                               "skipped": skipped, "settings": stored_settings(store)})
+                               "skipped": skipped, "settings": stored_settings(store.conn)})
                 else:
                     _print_groups(groups, _titles(store, groups))
                     if skipped:
@@ -82,7 +84,7 @@ def dedup(ctx: Context, threshold: float | None, containment: float | None, inpu
         return
 
     store = ctx.store(write=True)  # catches up (or rebuilds) before listing: a writer
-    stored = stored_settings(store)
+    stored = stored_settings(store.conn)
     if rebuild:
         stage = DedupStage(
             threshold=threshold if threshold is not None else float(stored.get("threshold", 0.8)),
@@ -95,8 +97,8 @@ def dedup(ctx: Context, threshold: float | None, containment: float | None, inpu
             if value is not None and stored.get(name) and value < float(stored[name]):
                 echo(f"note: links were built with {name} {stored[name]}; showing only what they hold. "
                            f"Run `newsfold dedup --rebuild --{name} {value}` to find looser copies.", err=True)
-    groups = list_groups(store, threshold=threshold, containment=containment, kinds=kinds or None, limit=limit)
+    groups = list_groups(store.conn, threshold=threshold, containment=containment, kinds=kinds or None, limit=limit)
     if as_json:
-        echo_json({"groups": [group_json(g) for g in groups], "settings": stored_settings(store)})
+        echo_json({"groups": [group_json(g) for g in groups], "settings": stored_settings(store.conn)})
     else:
         _print_groups(groups, _titles(store, groups))

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ...dedup.stage import DedupConfig
+from ...dedup.config import DedupConfig
 from .common import (Context, cli, db_option, echo_json, share_callback, json_option, pass_ctx,
                      plural, stage_progress)
 

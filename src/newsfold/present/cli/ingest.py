@@ -244,9 +244,9 @@ def _show_versions(rows: list[Any], as_json: bool) -> None:
 def _dedup_info(store: Any, article_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     from dataclasses import asdict
 
-    from ...dedup.stage import links_for, passages_for
+    from ..query import links_for, passages_for
 
-    return [asdict(x) for x in links_for(store, article_id)], [asdict(x) for x in passages_for(store, article_id)]
+    return [asdict(x) for x in links_for(store.conn, article_id)], [asdict(x) for x in passages_for(store.conn, article_id)]
 
 
 @cli.command()

@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from newsfold.ingest import Ingester
 from newsfold.store.versions import versions
 
@@ -199,6 +201,7 @@ def _html(rng: random.Random, folder: Path, n: int, records: list[Record], seria
         records.append(Record(str(path), "bad"))
 
 
+@pytest.mark.slow
 def test_ten_thousand_mutated_records_are_each_accounted_for(store, tmp_path):
     rng = random.Random(SEED)
     records: list[Record] = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import logging
 import random
 import sys
 from pathlib import Path
@@ -22,8 +21,8 @@ import pytest
 from newsfold.engine import Output, get_engine
 from newsfold.engine.fold import UNDATED, FoldConfig, components, read_partition, windows_of
 from newsfold.store.db import Store
+from nfpaths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 STATIC = FoldConfig(encoder="static", with_nlp=False)
 
 
@@ -168,18 +167,7 @@ def test_windows_join_only_stories_the_same_story_decision_joins(ecbplus_path: P
     assert list(zip(a.tolist(), b.tolist())) == [(0, 4)], "the same event was not joined across windows"
 
 
-# --------------------------------------------------------------- Ray
-@pytest.fixture(scope="module")
-def ray_session():
-    ray = pytest.importorskip("ray")
-    logging.getLogger("ray").setLevel(logging.WARNING)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
-
-
+# --------------------------------------------------------------- Ray (one session-wide Ray: conftest.py)
 @pytest.mark.ray
 @pytest.mark.slow
 def test_fold_command_on_ray_equals_local_on_ecbplus(ray_session, local_ecbplus: Output, ecbplus_path: Path,

@@ -6,18 +6,17 @@ import json
 import math
 import random
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import newsfold.dedup.fingerprint as fpmod
-from newsfold.dedup.stage import DedupConfig
+from newsfold.dedup.config import DedupConfig
 from newsfold.dedup.fingerprint import Fingerprinter, jaccard, overlap
 from newsfold.dedup.lsh import LSHIndex, LSHParams, candidate_jaccard
 from newsfold.sentences import split_sentences
+from nfpaths import ECBPLUS
 
-ECBPLUS = Path(__file__).resolve().parent.parent / "data" / "ecbplus" / "ecbplus-dev.jsonl"
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from newsfold.present.cli import cli
-from newsfold.dedup.stage import DedupConfig, DedupStage, links_for, list_groups, passages_for, stored_settings
+from newsfold.dedup.config import DedupConfig
+from newsfold.dedup.stage import DedupStage
+from newsfold.present.query import links_for, list_groups, passages_for, stored_settings
 from newsfold.models import Article
 from newsfold.dedup.passages import find_passages
 from newsfold.store.db import Store
+from nfpaths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 ECBPLUS = ROOT / "data" / "ecbplus" / "ecbplus-dev.jsonl"
 
@@ -69,9 +71,9 @@ def test_seed_stage_links_and_passages() -> None:
     add(store, list(s.values()))
     report = DedupStage().catch_up(store)
     assert report.processed == 5
-    assert links_for(store, "000") == [] and links_for(store, "001") == []
-    assert list_groups(store) == []  # no two seeds are copies of each other
-    assert not any({p.article_id, p.source_id} == {"000", "001"} for p in passages_for(store, "000"))
+    assert links_for(store.conn, "000") == [] and links_for(store.conn, "001") == []
+    assert list_groups(store.conn) == []  # no two seeds are copies of each other
+    assert not any({p.article_id, p.source_id} == {"000", "001"} for p in passages_for(store.conn, "000"))
 
 
 def test_seed_passages_through_real_ingest_and_story_stage(store: Store) -> None:
@@ -81,7 +83,7 @@ def test_seed_passages_through_real_ingest_and_story_stage(store: Store) -> None
 
     ingest_paths(store, [str(EXAMPLES)])
     DedupStage().catch_up(store)
-    assert list_groups(store) == []
+    assert list_groups(store.conn) == []
     ids = {a.id[:3]: a.id for a in store.list_articles()}
     with store.atomic():  # what the stories stage would write
         store.conn.execute("INSERT INTO stories (id, headline) VALUES ('s1', 'x'), ('s2', 'y')")
@@ -91,7 +93,7 @@ def test_seed_passages_through_real_ingest_and_story_stage(store: Store) -> None
     stage = StoryPassagesStage()
     rep = stage.catch_up(store)
     assert rep.processed == 5
-    got = passages_for(store, ids["003"])
+    got = passages_for(store.conn, ids["003"])
     assert any("key issues it wanted to discuss" in p.sentence and p.source_id == ids["002"] for p in got)
     assert not any(ids["004"] in (p.article_id, p.source_id) for p in got)
     n = store.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
@@ -118,21 +120,21 @@ def test_syndicated_copies_fold_onto_their_original(ecb: list[str]) -> None:
     rep = DedupStage().catch_up(store)
     assert rep.processed == len(originals) + len(copies) + 1
     for i in picked:
-        links = {link.article_id: link for link in links_for(store, f"c{i}")}
+        links = {link.article_id: link for link in links_for(store.conn, f"c{i}")}
         assert f"c{i}" in links, f"copy c{i} not folded"
         assert links[f"c{i}"].canonical_id == f"o{i}"  # no dates: the longest, then the first ingested
         assert links[f"c{i}"].kind in ("reprint", "near-duplicate")
-    x = {link.article_id: link for link in links_for(store, "x0")}["x0"]
+    x = {link.article_id: link for link in links_for(store.conn, "x0")}["x0"]
     assert (x.kind, x.similarity, x.canonical_id) == ("exact", 1.0, f"o{picked[0]}")
     # nothing else was folded: unrelated ECB+ articles stay apart
-    grouped = {link.article_id for g in list_groups(store) for link in g.links} | {g.canonical_id for g in list_groups(store)}
+    grouped = {link.article_id for g in list_groups(store.conn) for link in g.links} | {g.canonical_id for g in list_groups(store.conn)}
     assert grouped - {f"o{i}" for i in picked} - {f"c{i}" for i in picked} - {"x0"} <= _natural_copies(store)
 
 
 def _natural_copies(store: Store) -> set[str]:
     """ECB+ itself holds a few reprints of one wire story; those may group too."""
-    return {link.article_id for g in list_groups(store) for link in g.links if link.article_id.startswith("o")} | {
-        g.canonical_id for g in list_groups(store) if g.canonical_id.startswith("o")}
+    return {link.article_id for g in list_groups(store.conn) for link in g.links if link.article_id.startswith("o")} | {
+        g.canonical_id for g in list_groups(store.conn) if g.canonical_id.startswith("o")}
 
 
 def test_earliest_published_becomes_canonical_and_links_are_repointed(ecb: list[str]) -> None:
@@ -143,12 +145,12 @@ def test_earliest_published_becomes_canonical_and_links_are_repointed(ecb: list[
     add(store, [Article(id="late", text=syndicate(base, rng), published="2020-03-03", content_hash="1"),
                 Article(id="later", text=syndicate(base, rng), published="2020-03-04", content_hash="2")])
     stage.catch_up(store)
-    assert {link.canonical_id for link in links_for(store, "later")} == {"late"}
+    assert {link.canonical_id for link in links_for(store.conn, "later")} == {"late"}
     add(store, [Article(id="wire", text=base, published="2020-03-01", content_hash="3")])
     stage.catch_up(store)  # incremental: only the new article is processed
-    links = {link.article_id: link for link in links_for(store, "late")}
+    links = {link.article_id: link for link in links_for(store.conn, "late")}
     assert set(links) == {"late", "later"} and all(link.canonical_id == "wire" for link in links.values())
-    assert all(p.direction == "copied" for p in passages_for(store, "wire"))
+    assert all(p.direction == "copied" for p in passages_for(store.conn, "wire"))
 
 
 def test_index_is_rebuilt_from_stored_signatures(tmp_path: Path, ecb: list[str]) -> None:
@@ -161,7 +163,7 @@ def test_index_is_rebuilt_from_stored_signatures(tmp_path: Path, ecb: list[str])
     add(store, [Article(id="copy", text=syndicate(ecb[40], random.Random(0)), content_hash="c")])
     rep = DedupStage().catch_up(store)
     assert rep.processed == 1
-    assert [link.canonical_id for link in links_for(store, "copy") if link.article_id == "copy"] == ["o40"]
+    assert [link.canonical_id for link in links_for(store.conn, "copy") if link.article_id == "copy"] == ["o40"]
     assert DedupStage().catch_up(store).processed == 0
     store.close()
 
@@ -173,9 +175,9 @@ def test_empty_and_short_articles_never_match_everything(ecb: list[str]) -> None
     arts += [Article(id=f"o{i}", text=t, content_hash=f"o{i}") for i, t in enumerate(ecb[:30])]
     add(store, arts)
     DedupStage().catch_up(store)
-    assert list_groups(store) == [] or all(not g.canonical_id.startswith("s") and
+    assert list_groups(store.conn) == [] or all(not g.canonical_id.startswith("s") and
                                            not any(link.article_id.startswith("s") for link in g.links)
-                                           for g in list_groups(store))
+                                           for g in list_groups(store.conn))
     assert store.conn.execute("SELECT count(*) FROM fingerprints WHERE minhash IS NULL").fetchone()[0] == len(short)
 
 
@@ -195,14 +197,14 @@ def test_a_failed_batch_leaves_nothing_and_a_rerun_finishes(ecb: list[str], monk
     assert store.conn.execute("SELECT count(*) FROM fingerprints").fetchone()[0] == 0
     monkeypatch.undo()
     assert stage.catch_up(store).processed == 51
-    assert any(link.article_id == "copy" for link in links_for(store, "o7"))
+    assert any(link.article_id == "copy" for link in links_for(store.conn, "o7"))
 
 
 def test_thresholds_are_stored_and_reused(ecb: list[str]) -> None:
     store = Store(":memory:")
     add(store, [Article(id="a", text=ecb[0], content_hash="a")])
     DedupStage(threshold=0.9, containment=0.85).catch_up(store)
-    assert stored_settings(store)["threshold"] == "0.9"
+    assert stored_settings(store.conn)["threshold"] == "0.9"
     stage = DedupStage()
     stage.catch_up(store)
     assert stage.config.threshold == 0.9 and stage.config.containment == 0.85
@@ -272,5 +274,49 @@ def test_ten_megabyte_article_and_its_copy_through_the_stage(ecb: list[str]) -> 
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 1024 * 2**20, f"peak {peak / 2**20:.0f} MB"
-    link = next(link for link in links_for(store, "big") if link.article_id == "copy")
+    link = next(link for link in links_for(store.conn, "big") if link.article_id == "copy")
     assert link.kind in ("near-duplicate", "reprint") and link.similarity >= 0.8
+
+
+# ------------------------------------------------------- one passage matcher
+def _passages_by_brute_force(text: str, source: str, min_similarity: float = 0.6,
+                             min_shared: int = 5) -> list[tuple[str, str, float]]:
+    """Every sentence pair compared on Python sets of word trigrams: what the numpy matcher must find."""
+    from newsfold.sentences import split_sentences
+    from newsfold.text import words
+
+    def grams(s: str) -> set[tuple[str, ...]]:
+        w = words(s)
+        return {tuple(w[i:i + 3]) for i in range(len(w) - 2)}
+
+    src = [(t, grams(t)) for t in split_sentences(source)]
+    out = []
+    for s in split_sentences(text):
+        g = grams(s)
+        if len(g) < min_shared:
+            continue
+        for t, h in src:
+            k = len(g & h)
+            if k >= min_shared and k / min(len(g), len(h)) >= min_similarity:
+                out.append((s, t, round(k / min(len(g), len(h)), 4)))
+    return out
+
+
+def test_the_passage_matcher_finds_what_comparing_every_sentence_pair_finds(ecb: list[str]) -> None:
+    """One matcher (word-id n-grams counted with numpy, one pair or many at once, with or without a cache)
+    gives exactly the passages of a brute-force comparison, on the seeds, ECB+ and syndicated ECB+ copies."""
+    from newsfold.dedup.passages import SentenceCache, match_many, match_sentences
+
+    seeds = [a.text for a in seed_articles().values()]
+    rng = random.Random(7)
+    copies = [syndicate(t, rng) for t in ecb[:40]]
+    pairs = [(a, b) for a in seeds for b in seeds if a != b]
+    pairs += [(copies[i], ecb[i]) for i in range(40)] + [(ecb[i], ecb[i + 1]) for i in range(0, 200, 2)]
+    expected = [_passages_by_brute_force(a, b) for a, b in pairs]
+    assert sum(map(bool, expected)) >= 45  # the copies and the seeds' re-used wire sentences are there
+    assert match_many(pairs) == expected
+    cache = SentenceCache()
+    assert [match_sentences(a, b, cache=cache) for a, b in pairs] == expected
+    assert [match_sentences(a, b) for a, b in pairs[:20]] == expected[:20]
+    # a cache too small for the batch numbers the pairs one at a time: the same passages
+    assert match_many(pairs[:45], cache=SentenceCache(max_words=3000)) == expected[:45]

@@ -102,6 +102,7 @@ def test_a_csv_row_with_bytes_that_are_not_utf8_rejects_only_that_row(store, tmp
                                              "8; fix the input's encoding")
 
 
+@pytest.mark.slow
 def test_the_web_api_stores_the_good_records_next_to_a_bad_one(tmp_path):
     from fastapi.testclient import TestClient
 

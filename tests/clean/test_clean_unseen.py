@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from newsfold.clean import Cleaner
 from newsfold.ingest import ingest_records
 from newsfold.read import iter_documents
@@ -212,6 +214,7 @@ def test_a_video_list_goes_only_as_a_list():
     assert b.removed == []
 
 
+@pytest.mark.slow
 def test_gva_pages_lose_their_web_interface_but_no_news_sentence():
     """The Gun Violence Archive development articles (scraped pages, read from the shared data beside the
     repository, never copied into it): after cleaning, few articles keep a web-interface line, and no plain

@@ -19,8 +19,8 @@ from newsfold.summarize.stage import SummariesStage
 from newsfold.present.web import create_app
 from test_web import seeded  # noqa: F401  (the seed store of the web tests, a fixture)
 from test_web_data import EXAMPLES, SEED_STORY
+from nfpaths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _cli_json(db: Path, *args: str) -> dict:

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsfold.dedup.stage import DedupConfig
+from newsfold.dedup.config import DedupConfig
 from newsfold.engine import EngineError, Output, get_engine, groups_of, read_links
 from newsfold.engine import kernels
 from newsfold.engine.inputs import InputError, expand, plan, read_split

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from nfpaths import ECBPLUS
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -54,6 +56,7 @@ def _assert_all_placed_once(db: Path, ids: set[str]) -> None:
     assert sorted(accepted) == sorted(ids)  # one accepted ledger entry each, no crash half-way
 
 
+@pytest.mark.slow
 def test_two_concurrent_adds_queue_and_both_succeed(tmp_path):
     a, b, ids = _write_slices(tmp_path)
     db = tmp_path / "store.db"
@@ -73,6 +76,7 @@ def test_two_concurrent_adds_queue_and_both_succeed(tmp_path):
     assert f"pid {procs[1 - waited[0]].pid}" in err
 
 
+@pytest.mark.slow
 def test_web_ingest_job_and_a_cli_add_queue_and_both_succeed(tmp_path):
     """The web app's ingest worker (the real child process, driven by its JSON-lines protocol) and a CLI add."""
     a, b, ids = _write_slices(tmp_path)
@@ -144,6 +148,7 @@ def test_a_killed_writer_leaves_no_stale_lock_and_readers_never_wait(tmp_path):
     assert told == [] and time.monotonic() - start < 5
 
 
+@pytest.mark.slow
 def test_library_pipeline_waits_for_the_same_lock(tmp_path, caplog):
     """``run_pipeline`` (what library users and the web worker call) queues behind a writer holding the lock."""
     import logging

@@ -12,13 +12,13 @@ from click.testing import CliRunner
 
 from newsfold.present.cli import cli
 from newsfold.ingest import ingest_paths
-from newsfold.stories.represent import find_dates
+from newsfold.text import find_dates
 from newsfold.stories.refold import refold
 from newsfold.present.query import all_stories, story_detail
 from newsfold.stories.stage import StoriesStage
 from newsfold.store.db import Store
+from nfpaths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 SEEDS = sorted(p.name[:3] for p in EXAMPLES.glob("0*.txt"))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from nfpaths import EXAMPLES
@@ -14,8 +13,8 @@ from newsfold.stories.cluster_online import OnlineClusterer
 from newsfold.evaluate.metrics import clustering_scores
 from newsfold.models import Article
 from newsfold.stories.represent import Featurizer, MiniLMEncoder, NoEncoder
+from nfpaths import ECBPLUS as ECB
 
-ECB = Path(__file__).resolve().parents[1] / "data" / "ecbplus" / "ecbplus-dev.jsonl"
 # B-cubed F1 measured with `newsfold eval clustering data/ecbplus/ecbplus-dev.jsonl` (batch, minilm): 0.948
 ECB_FLOOR = 0.94
 ONLINE_FLOOR = 0.80
@@ -53,6 +52,7 @@ def test_online_stream_quality(ecb_features: tuple[list, list[str]]) -> None:
     assert all(p.reason for p in placements)
 
 
+@pytest.mark.slow
 def test_time_aware_online_placement() -> None:
     """The same content a year apart needs much stronger evidence: it starts a new story."""
     import datetime as dt

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 
 from newsfold.evaluate.metrics import ClusteringScores, clustering_scores
+from nfpaths import ECBPLUS
 
 
 def test_perfect_clustering_scores_one_everywhere_and_ignores_label_names() -> None:
@@ -145,7 +145,6 @@ def test_scores_serialise_to_json() -> None:
 
 
 # ---------------------------------------------------------------- real labels
-ECBPLUS = Path(__file__).resolve().parent.parent / "data" / "ecbplus" / "ecbplus-dev.jsonl"
 
 
 def _ecbplus_labels() -> tuple[list[str], list[str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,9 @@ from newsfold.summarize import Briefing, SummariesStage, load_briefing
 from newsfold.summarize.align import RESTATE, score, vectors
 from newsfold.summarize.additions import additions
 from newsfold.summarize.core import Restatements, alignment, citations, select_summary
-from nfpaths import EXAMPLES
+from nfpaths import EXAMPLES, TEST_DATA
 
-PAIRS = Path(__file__).parent / "data" / "restatement_pairs.jsonl"
+PAIRS = TEST_DATA / "restatement_pairs.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +174,7 @@ def test_eval_summaries_reports_rouge_and_citations_on_the_bundled_set(tmp_path)
 
     from newsfold.present.cli import cli
 
-    checked = Path(__file__).parent / "data" / "summary_checked.jsonl"
+    checked = TEST_DATA / "summary_checked.jsonl"
     res = CliRunner().invoke(cli, ["eval", "summaries", str(checked), "--json"])
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
@@ -239,7 +238,7 @@ def test_no_headline_or_title_in_an_ecb_summary() -> None:
     """Two ECB+ events whose articles repeat headline lines in their text ("… Checks Out Of Rehab…",
     "… Restores Endangered Species Act Protections!"): the summaries hold sentences, not headlines."""
     from newsfold.summarize.text import is_headline_style
-    from newsfold.sentences import words
+    from newsfold.text import words
     from nfpaths import ECBPLUS
 
     rows = [json.loads(line) for line in ECBPLUS.open(encoding="utf-8")]

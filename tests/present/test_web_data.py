@@ -14,8 +14,8 @@ from pathlib import Path
 
 from newsfold.sentences import sentences
 from newsfold.store.db import Store
+from nfpaths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEED_STORY = ["000_72897a8d1972ae6a", "001_99501aa1479f7920", "002_75467a53cab7589a", "003_3182c1616ae321b1"]
 LOOKALIKE = "004_80ae9117d0c94e64"

@@ -7,30 +7,24 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import logging
 import random
 import sys
 from pathlib import Path
 
 import pytest
 
-from newsfold.dedup.stage import DedupConfig
+from newsfold.dedup.config import DedupConfig
 from newsfold.engine import Output, get_engine, groups_of, read_links, read_passages
 from newsfold.engine.faults import CrashOnce
+from nfpaths import ROOT
 
 ray = pytest.importorskip("ray")
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def ray_engine():
-    logging.getLogger("ray").setLevel(logging.WARNING)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
-    try:
-        yield get_engine("ray", partitions=4)
-    finally:
-        ray.shutdown()
+def ray_engine(ray_session):
+    return get_engine("ray", partitions=4)
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ def reference() -> tuple[list[str], np.ndarray]:
     return texts, TorchMiniLMEncoder().encode(texts)
 
 
+@pytest.mark.slow
 def test_onnx_export_matches_the_reference_model(reference: tuple[list[str], np.ndarray]) -> None:
     texts, ref = reference
     fp32 = MiniLMEncoder(max_tokens=256, precision="fp32").encode(texts)
@@ -34,6 +35,7 @@ def test_onnx_export_matches_the_reference_model(reference: tuple[list[str], np.
     assert float((fp32 * ref).sum(axis=1).min()) > 0.9999  # the same function, not an approximation
 
 
+@pytest.mark.slow
 def test_int8_default_stays_close_to_the_reference(reference: tuple[list[str], np.ndarray]) -> None:
     texts, ref = reference
     enc = MiniLMEncoder(max_tokens=256)
