@@ -69,7 +69,7 @@ class Members:
     dates: Counter[int] = field(default_factory=Counter)
     size: int = 0
     outlets: Counter[str] = field(default_factory=Counter)
-    # lead weekday (0 = Monday) → articles; ``weekdays_dated``: the same among the dated articles
+    # lead weekday (as ``date.weekday()``) → articles; ``weekdays_dated``: the same among the dated articles
     weekdays: Counter[int] = field(default_factory=Counter)
     weekdays_dated: Counter[int] = field(default_factory=Counter)
 

@@ -34,7 +34,7 @@ _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.I)
 
 
 def lead_weekday(text: str) -> int | None:
-    """The first weekday the lead names (0 = Monday), dated or not: the day an undated report's event happened."""
+    """The first weekday the lead names (as ``date.weekday()``), dated or not: the day an undated report's event happened."""
     m = _WEEKDAY.search(text[:LEAD_CHARS])
     return None if m is None else WEEKDAYS.index(m.group(1).lower())
 

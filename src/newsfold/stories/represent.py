@@ -100,7 +100,7 @@ class ArticleFeatures:
     n_words: int = 0
     event_date: dt.date | None = None  # the day its event happened (:mod:`newsfold.stories.eventdate`)
     outlet: str | None = None  # the outlet that published it, when known
-    weekday: int | None = None  # the weekday its lead names (0 = Monday; :func:`~.eventdate.lead_weekday`)
+    weekday: int | None = None  # the weekday its lead names (as ``date.weekday()``; :func:`~.eventdate.lead_weekday`)
 
     @property
     def evidence_terms(self) -> dict[str, float]:
