@@ -101,8 +101,10 @@ SETTINGS: tuple[Setting, ...] = (
             {"dedup": "containment"}, bounds=(0, 1, False)),
     Setting("quiet_days", 7, "Days without a new article after which a story stops taking new ones.",
             {"stories": "quiet_days"}, bounds=(0, 36_500, True)),
-    Setting("refold_limit", 1000, "Largest store (placed articles) that is refolded in batch after each add.",
+    Setting("refold_limit", 1000, "Largest store (placed articles) that add refolds in batch.",
             {"refold": "limit"}, bounds=(0, 2 ** 62, True)),
+    Setting("refold_growth", 0.25, "Growth of the store (a share of its placed articles) since the last refold "
+            "after which add refolds it again.", {"refold": "growth"}, bounds=(0, 1_000, True)),
     Setting("summary_words", 100, "Length of each briefing's summary, in words.", {"summaries": "max_words"},
             bounds=(1, 100_000, True)),
     Setting("briefing_nlp", True, "Entities, aligned quotes and discrepancies in briefings (spaCy; slower).",

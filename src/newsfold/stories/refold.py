@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
@@ -139,24 +140,29 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
 
 
 class RefoldStage:
-    """After online placement, refold a small store in batch so that ``add`` gives what ``fold`` gives.
+    """Now and then, refold a small store in batch, so that ``add`` gives what ``fold`` gives.
 
-    Online placement sees one article at a time and can fuse look-alike
-    events that the two-level batch clusterer keeps apart.  While the store
-    holds at most ``limit`` placed articles (the batch clusterer compares
-    every pair, and re-encodes every article), each run that placed new
-    articles ends with a batch refold, whose merges and splits are recorded
-    in the stories' history.  Above the limit the online placement stands
-    and ``newsfold fold`` refolds on request.  The number of placed articles
-    at the last refold is kept as a ``refold`` event, so a crash between the
-    refold and its marker only repeats the (idempotent) refold.
+    Online placement (the stories stage) and the batch fold take the same
+    decision, one article at a time or all at once; they agree closely but
+    not exactly.  While the store holds at most ``limit`` placed articles, a
+    run ends with a batch refold when the store has grown by at least
+    ``growth`` (a share) since the last one, or was never refolded, so the
+    refold's cost is spread over the adds: adding a few articles to a store
+    of hundreds leaves the refold to a later add (their online placement
+    stands meanwhile), and a first ``add`` of a corpus is refolded at once.
+    Merges and splits are recorded in the stories' history.  Above the
+    limit the online placement stands and ``newsfold fold`` refolds on
+    request.  The number of placed articles at the last refold is kept as a
+    ``refold`` event, so a crash between the refold and its marker only
+    repeats the (idempotent) refold.
     """
 
     name = "refold"
 
-    def __init__(self, encoder: str | Encoder = DEFAULT_ENCODER, limit: int = 1000) -> None:
+    def __init__(self, encoder: str | Encoder = DEFAULT_ENCODER, limit: int = 1000, growth: float = 0.25) -> None:
         self.encoder = encoder
         self.limit = limit
+        self.growth = growth
 
     def catch_up(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
         report = StageReport(self.name)
@@ -165,6 +171,11 @@ class RefoldStage:
                                   "ORDER BY seq DESC LIMIT 1").fetchone()
         done_at = json.loads(last[0]).get("placed", -1) if last else -1
         if placed == 0 or placed == done_at:
+            return report
+        if done_at > 0 and placed < done_at * (1 + self.growth):
+            report.details["skipped"] = f"{placed - done_at} articles placed since the last refold of {done_at}; " \
+                                        f"the next refold comes at {math.ceil(done_at * (1 + self.growth))} " \
+                                        "(or run `newsfold fold`)"
             return report
         if placed > self.limit:
             report.details["skipped"] = f"{placed} placed articles is over the automatic refold limit of " \
