@@ -122,7 +122,7 @@ def big_story(n: int, tmp: Path, seed: int = 13) -> dict[str, object]:
 
 def _whole_article_analyses(articles: list[Article]) -> dict[str, object]:
     """Each article parsed whole, as before paragraph analysis (same extraction)."""
-    from newsfold.summarize.analysis import ArticleAnalysis
+    from newsfold.summarize.records import ArticleAnalysis
     from newsfold.summarize.discrepancies import extract_facts
     from newsfold.summarize.entities import entity_mentions
     from newsfold.summarize.nlp import parse

@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -34,10 +34,8 @@ from ..models import Article
 from ..sentences import words
 from .briefing import Discrepancy, DiscrepantValue
 from .nlp import coarse_pos, doc_text, sentence_span
+from .records import ArticleAnalysis, Fact
 from .text import content_terms, is_statement, stem
-
-if TYPE_CHECKING:
-    from .analysis import ArticleAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -49,22 +47,6 @@ _SMALL = {w: i for i, w in enumerate(
     "seventeen eighteen nineteen twenty".split())}
 _VAGUE_DATES = {"today", "yesterday", "tomorrow", "now", "recently", "this year", "last year", "next year",
                 "this week", "last week", "next week", "annual", "daily", "weekly", "monthly"}
-
-
-@dataclass
-class Fact:
-    """A stated number or date of one article: what it is about (``key``), its value, and its sentence.
-
-    ``entity`` is the value as written; the fact's terms are its sentence's
-    content words without the value's own.
-    """
-
-    kind: str
-    key: str
-    value: str
-    shown: str
-    sentence: str
-    entity: str
 
 
 @dataclass
@@ -245,7 +227,7 @@ def _same_thing_by_words(f: "_Fact", g: "_Fact") -> bool | None:
     return None if dice >= SENTENCE_DICE else False
 
 
-def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
+def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, ArticleAnalysis], *,
                        limit: int = 10) -> list[Discrepancy]:
     """Figures stated with different values by different articles for the same quantity of the same event.
 

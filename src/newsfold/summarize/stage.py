@@ -43,7 +43,7 @@ from .core import complete_briefing, draft_briefing
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 
 if TYPE_CHECKING:
-    from .analysis import ArticleAnalysis, ParagraphAnalysis
+    from .records import ArticleAnalysis, ParagraphAnalysis
     from .needs import Paragraph
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,8 @@ class _Parser:
             self._conn = None
 
     def __call__(self, stories: list[list[Article]]) -> _Parsed:
-        from .analysis import ParagraphAnalysis, analyse_paragraphs, model_key, to_parse
+        from .analysis import analyse_paragraphs, model_key, to_parse
+        from .records import ParagraphAnalysis
         from .needs import plan
 
         plans = [plan(arts) for arts in stories]
