@@ -33,6 +33,7 @@ from ..clean.dates import parse_date
 from ..models import Article
 from ..sentences import words
 from .briefing import Discrepancy, DiscrepantValue
+from .align import SentenceEncoder, anchors
 from .nlp import coarse_pos, doc_text, sentence_span
 from .records import ArticleAnalysis, Fact
 from .text import content_terms, is_statement, stem
@@ -228,7 +229,7 @@ def _same_thing_by_words(f: "_Fact", g: "_Fact") -> bool | None:
 
 
 def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, ArticleAnalysis], *,
-                       limit: int = 10) -> list[Discrepancy]:
+                       limit: int = 10, encoder: SentenceEncoder | None = None) -> list[Discrepancy]:
     """Figures stated with different values by different articles for the same quantity of the same event.
 
     Facts are aligned first: the same kind of quantity (what a count is of
@@ -237,11 +238,9 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, Artic
     named (a year in one sentence only is another time's event), the same
     names, and sentences that report the same event (a known quantity: MiniLM cosine ≥
     ``SAME_EVENT_COS`` or content-word Dice ≥ ``SENTENCE_DICE``) or state
-    the same fact (any other figure: both).  Then aligned facts are compared:
+    the same fact (any other figure: both; without an ``encoder``, words alone).  Then aligned facts are compared:
     values sharing no number, neither article stating the other's value.
     """
-    from .align import anchors, vectors
-
     facts: list[_Fact] = []
     stated: dict[str, set[str]] = defaultdict(set)  # article -> all normalised values it states
     for a in articles:
@@ -279,11 +278,9 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, Artic
                 pairs.append((f, g))
     vec: dict[str, np.ndarray] = {}
     asked = [p for p in pairs if _same_thing_by_words(*p) is None]  # only where the meaning decides
-    if asked:
+    if asked and encoder is not None:
         texts = list(dict.fromkeys(x.sentence for p in asked for x in p))[:MAX_ENCODED]
-        got = vectors(texts)
-        if got is not None:
-            vec = dict(zip(texts, got))
+        vec = dict(zip(texts, encoder.vectors(texts)))
     # a discrepancy is a connected group of aligned, conflicting facts (not every fact sharing a key)
     parent: dict[int, int] = {}
 

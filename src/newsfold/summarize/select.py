@@ -20,7 +20,7 @@ story's sentences with pairwise TF-IDF cosine similarities w_ij, is
   least two articles state, each counted once, weighted by how many
   articles state it;
 * consensus (modular): how many other articles restate sentence j by
-  meaning (:func:`.core.consensus`, MiniLM, wire copies counted once).
+  meaning (:func:`.selection.consensus`, MiniLM, wire copies counted once).
   Off by default: with weight 2.0 and cosine 0.7, chosen on half of the
   development set, the other half scores ROUGE-1 recall 0.4414 against
   0.4400 without it (``bench/summary_consensus.py``), about even, and
