@@ -21,14 +21,16 @@ def _exists(mod: str) -> bool:
     return (p / "__init__.py").exists() or p.with_suffix(".py").exists()
 
 
-def import_graph() -> dict[str, set[str]]:
-    """Module → the newsfold modules it imports when it is imported (top-level statements only)."""
+def import_graph(every: bool = False) -> dict[str, set[str]]:
+    """Module → the newsfold modules it imports when it is imported (top-level statements only), or, with
+    ``every``, anywhere in it (in functions and ``if TYPE_CHECKING:`` blocks too)."""
     graph: dict[str, set[str]] = {}
     for path in sorted((SRC / "newsfold").rglob("*.py")):
         mod, is_pkg = _module_name(path)
         pkg = mod if is_pkg else mod.rsplit(".", 1)[0]
         edges = graph.setdefault(mod, set())
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree) if every else tree.body:
             if isinstance(node, ast.Import):
                 edges.update(a.name for a in node.names if a.name.startswith("newsfold"))
             elif isinstance(node, ast.ImportFrom):
@@ -99,3 +101,20 @@ def test_stages_do_not_import_the_presentation_layer():
         if mod.startswith(("newsfold.dedup", "newsfold.stories", "newsfold.summarize", "newsfold.read",
                            "newsfold.clean", "newsfold.store")):
             assert not [e for e in edges if e.startswith("newsfold.present")], mod
+
+
+def test_the_summarizer_has_no_import_cycle_counting_every_import():
+    """Function-level and TYPE_CHECKING imports count: the analysis records live in one module the stages read."""
+    graph = import_graph(every=True)
+    assert "newsfold.summarize.records" in graph["newsfold.summarize.quotes"]
+    assert [c for c in cycles(graph) if any(m.startswith("newsfold.summarize") for m in c)] == []
+
+
+def test_the_briefing_is_given_its_passages_and_encoder():
+    """Below the Summaries stage, no summarize module imports another stage (dedup, stories, engines): the stage
+    hands the briefing its passages and its sentence encoder."""
+    graph = import_graph(every=True)
+    for mod, edges in graph.items():
+        if mod.startswith("newsfold.summarize") and mod != "newsfold.summarize.stage":
+            assert not [e for e in edges if e.startswith(("newsfold.dedup", "newsfold.stories", "newsfold.engine"))], \
+                mod
