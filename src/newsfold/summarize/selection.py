@@ -30,6 +30,7 @@ SELF_SIMILARITY = 0.0    # a sentence does not cover itself: no reward for merel
 MAX_REFITS = 2           # selections made again after dropping a sentence that restates another
 CONSENSUS_COS = 0.7      # two sentences of different articles state the same fact, for consensus (MiniLM cosine)
 MAX_CONSENSUS = 48        # candidates encoded for consensus, at most (their articles' earliest first)
+REDUNDANT_PREFILTER = 0.1  # two summary sentences are asked of the encoder only when this similar (TF-IDF cosine)
 
 
 @dataclass
@@ -163,7 +164,7 @@ class Restatements:
         if key not in self._memo:
             cos = self._cos(i, j)
             self._memo[key] = i != j and (self._lexical(i, j, cos) or self._lexical(j, i, cos) or (
-                self.align is not None and bool(self.align.restates(i, [j])[0])))
+                self.align is not None and cos >= REDUNDANT_PREFILTER and bool(self.align.restates(i, [j])[0])))
         return self._memo[key]
 
     def _cos(self, i: int, j: int) -> float:
