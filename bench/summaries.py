@@ -49,7 +49,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsfold.models import Article  # noqa: E402
 from newsfold.store.db import Store  # noqa: E402
-from newsfold.summarize.stage import SummariesStage, sentence_encoder  # noqa: E402
+from newsfold.summarize.stage import WORKERS, SummariesStage, sentence_encoder  # noqa: E402
 
 ECB = ROOT / "data" / "ecbplus" / "ecbplus-dev.jsonl"
 
@@ -61,12 +61,18 @@ def _forget() -> None:
         enc.forget()
 
 
+WORKERS = [WORKERS]  # --workers: stories briefed side by side
+
+
 def timed(store: Store) -> dict[str, float | int]:
+    enc = sentence_encoder()
+    before = enc.encoded if enc is not None else 0
     w, c = time.perf_counter(), time.process_time()
-    rep = SummariesStage().catch_up(store)
+    rep = SummariesStage(workers=WORKERS[0]).catch_up(store)
     wall, cpu = time.perf_counter() - w, time.process_time() - c
     return {"stories": rep.processed, "parsed": int(rep.details["parsed"]), "sampled": int(rep.details["sampled"]),
             "paragraphs_parsed": int(rep.details.get("paragraphs_parsed", 0)),
+            "sentences_encoded": (enc.encoded if enc is not None else 0) - before, "workers": WORKERS[0],
             "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
             "seconds_per_story": round(wall / max(1, rep.processed), 3)}
 
@@ -214,8 +220,10 @@ def main() -> None:
     ap.add_argument("--compare", action="store_true",
                     help="with --db: content changes of paragraph analysis and of each NLP sample size")
     ap.add_argument("--nlp-sizes", default="8,10,12,16", help="NLP sample sizes --compare tries")
+    ap.add_argument("--workers", type=int, default=WORKERS[0], help="stories briefed side by side (the stage's default)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    WORKERS[0] = a.workers
     if not a.db and not a.big:
         ap.error("give --db STORE and/or --big N")
     out: dict[str, object] = {"load_average": os.getloadavg()[0]}
@@ -246,7 +254,8 @@ def main() -> None:
         for k in ("cold", "warm"):
             r = s[k]  # type: ignore[index]
             print(f"  {k:5s} {r['stories']} stories, {r['parsed']} articles analysed, "
-                  f"{r['paragraphs_parsed']} paragraphs parsed: {r['seconds']} s "
+                  f"{r['paragraphs_parsed']} paragraphs parsed, {r['sentences_encoded']} sentences encoded, "
+                  f"{r['workers']} workers: {r['seconds']} s "
                   f"({r['seconds_per_story']} s/story, {r['cpu_seconds']} s CPU)")
     if "big" in out:
         b = out["big"]

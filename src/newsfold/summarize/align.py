@@ -84,6 +84,7 @@ class SentenceEncoder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._fresh: dict[str, np.ndarray] = {}  # used since the last :meth:`take_fresh` (for the store)
         self._lock = threading.Lock()
+        self.encoded = 0  # texts encoded so far (not found cached)
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of ``texts`` (cached by text)."""
@@ -91,6 +92,7 @@ class SentenceEncoder:
             todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
         got = {t: self.encoder.encode([t])[0] for t in todo}
         with self._lock:
+            self.encoded += len(got)
             self._cache.update(got)
             for t in texts:
                 self._cache.move_to_end(t)

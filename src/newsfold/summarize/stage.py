@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WORKERS = 2  # stories of a chunk briefed side by side (besides the parse thread)
+
 
 @lru_cache(maxsize=1)
 def sentence_encoder() -> SentenceEncoder | None:
@@ -170,8 +172,9 @@ class SummariesStage:
 
     def __init__(self, max_words: int = 100, batch_size: int = 8, with_nlp: bool = True,
                  sample_size: int = SAMPLE_SIZE, nlp_sample_size: int = NLP_SAMPLE,
-                 encoder: SentenceEncoder | None = None) -> None:
+                 encoder: SentenceEncoder | None = None, workers: int = WORKERS) -> None:
         self.encoder = encoder  # None: :func:`sentence_encoder`, loaded on first use
+        self.workers = workers
         self.max_words = max_words
         self.batch_size = batch_size
         self.with_nlp = with_nlp
@@ -229,15 +232,16 @@ class SummariesStage:
         parse = _Parser(store)
         threaded = store.path != ":memory:"
         try:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as pool:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as pool, \
+                    ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="nf-brief") as workers:
                 ahead: _Chunk | None = None
                 for chunk in chunks:
                     read = self._read(store, chunk, parse, pool if threaded else None)
                     if ahead is not None:
-                        self._finish(store, ahead, report, progress, total)
+                        self._finish(store, ahead, report, progress, total, workers)
                     ahead = read
                 if ahead is not None:
-                    self._finish(store, ahead, report, progress, total)
+                    self._finish(store, ahead, report, progress, total, workers)
         finally:
             parse.close()
         return report
@@ -277,25 +281,26 @@ class SummariesStage:
         return sum(any(p.parse and paragraph_key(p.text) in parsed.fresh for p in pl[a.id])
                    for arts, pl in zip(c.stories, parsed.plans) for a in arts)
 
-    def _finish(self, store: Store, c: _Chunk, report: StageReport, progress: ProgressFn, total: int) -> None:
+    def _finish(self, store: Store, c: _Chunk, report: StageReport, progress: ProgressFn, total: int,
+                workers: Executor) -> None:
         """Write the chunk's briefings and the paragraph analyses it parsed, in one transaction."""
         from .analysis import model_key
 
         encoder = self.encoder or sentence_encoder()
         if encoder is not None:
             _load_vectors(store, [a for arts in c.arts_of.values() for a in arts], encoder)
-        # what needs no parse first (the chunk's paragraphs are parsed meanwhile), then the rest
-        drafts = [draft_briefing(c.arts_of[p.story_id], max_words=self.max_words,
-                                 passages=_passages(store, c.reads[p.story_id]), encoder=encoder, story_id=p.story_id,
-                                 version=p.version, with_nlp=self.with_nlp, n_articles=len(p.article_ids),
-                                 duplicates=c.dups, sample_size=self.sample_size,
-                                 nlp_sample_size=self.nlp_sample_size) for p in c.pending]
+        # what needs no parse first (the chunk's paragraphs are parsed meanwhile), then the rest; the stories
+        # of a chunk are drafted and completed side by side (the encoder and numpy release the interpreter lock)
+        passages = {p.story_id: _passages(store, c.reads[p.story_id]) for p in c.pending}
+        drafts = list(workers.map(lambda p: draft_briefing(
+            c.arts_of[p.story_id], max_words=self.max_words, passages=passages[p.story_id], encoder=encoder,
+            story_id=p.story_id, version=p.version, with_nlp=self.with_nlp, n_articles=len(p.article_ids),
+            duplicates=c.dups, sample_size=self.sample_size, nlp_sample_size=self.nlp_sample_size), c.pending))
         parsed = c.job.result() if c.job is not None else _Parsed([], {}, {})
         analyses = self._combine(c, parsed) if self.with_nlp else {}
         report.details["parsed"] += self._n_parsed(c, parsed)
         done = []
-        for p, draft in zip(c.pending, drafts):
-            briefing = complete_briefing(draft, analyses)
+        for p, briefing in zip(c.pending, workers.map(lambda d: complete_briefing(d, analyses), drafts)):
             _mark_updates(store, briefing)
             report.details["empty"] += int(not briefing.summary)
             report.details["sampled"] += int(briefing.sampled is not None)
