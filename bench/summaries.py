@@ -6,7 +6,9 @@ briefings, and times ``SummariesStage().catch_up`` twice on the copy:
 briefing needs parsed is parsed and every sentence it asks about encoded, as
 in a first ``add``) and *warm* (analyses and vectors stored, briefings
 redone in a new process: what a refresh costs); the
-spaCy model is loaded first, once, and not counted.  ``--big N`` builds
+spaCy model and the sentence encoder are loaded first, once, and not counted;
+``--workers`` sets how many stories the stage briefs side by side (it prints
+the sentences it encoded too).  ``--big N`` builds
 one story of N articles (ECB+ articles of one event and near-copies of
 them: sentences dropped or swapped, 200 outlets, a year of dates, half the
 copies linked to their original in ``dup_links``) and times its briefing

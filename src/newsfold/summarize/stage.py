@@ -15,7 +15,9 @@ of those, the ones its entities, quotes and discrepancies read
 parsed (:func:`.needs.plan`: leads, and quotations and figures that other
 articles restate).  It reads their stored analyses (``paragraph_analyses``),
 parses the missing ones in one spaCy pass for the whole chunk (in a thread,
-while the previous chunk's briefings are written), and writes
+while the previous chunk's briefings are drafted and written, ``WORKERS``
+stories at a time, with the sentence encoder :func:`sentence_encoder` and the
+dedup stage's passages it hands each briefing), and writes
 the new paragraph analyses, the briefings, the stories' headlines and
 their full-text rows in one transaction: a killed run resumes where it
 stopped and never parses a paragraph or writes a briefing twice.  Reading a
