@@ -6,7 +6,9 @@ briefings, and times ``SummariesStage().catch_up`` twice on the copy:
 briefing needs parsed is parsed and every sentence it asks about encoded, as
 in a first ``add``) and *warm* (analyses and vectors stored, briefings
 redone in a new process: what a refresh costs); the
-spaCy model is loaded first, once, and not counted.  ``--big N`` builds
+spaCy model and the sentence encoder are loaded first, once, and not counted;
+``--workers`` sets how many stories the stage briefs side by side (it prints
+the sentences it encoded too).  ``--big N`` builds
 one story of N articles (ECB+ articles of one event and near-copies of
 them: sentences dropped or swapped, 200 outlets, a year of dates, half the
 copies linked to their original in ``dup_links``) and times its briefing
@@ -49,18 +51,30 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsfold.models import Article  # noqa: E402
 from newsfold.store.db import Store  # noqa: E402
-from newsfold.summarize import align  # noqa: E402
-from newsfold.summarize.stage import SummariesStage  # noqa: E402
+from newsfold.summarize.stage import WORKERS, SummariesStage, sentence_encoder  # noqa: E402
 
 ECB = ROOT / "data" / "ecbplus" / "ecbplus-dev.jsonl"
 
 
+def _forget() -> None:
+    """Drop the sentence vectors this process holds (what a new process knows)."""
+    enc = sentence_encoder()
+    if enc is not None:
+        enc.forget()
+
+
+WORKERS = [WORKERS]  # --workers: stories briefed side by side
+
+
 def timed(store: Store) -> dict[str, float | int]:
+    enc = sentence_encoder()
+    before = enc.encoded if enc is not None else 0
     w, c = time.perf_counter(), time.process_time()
-    rep = SummariesStage().catch_up(store)
+    rep = SummariesStage(workers=WORKERS[0]).catch_up(store)
     wall, cpu = time.perf_counter() - w, time.process_time() - c
     return {"stories": rep.processed, "parsed": int(rep.details["parsed"]), "sampled": int(rep.details["sampled"]),
             "paragraphs_parsed": int(rep.details.get("paragraphs_parsed", 0)),
+            "sentences_encoded": (enc.encoded if enc is not None else 0) - before, "workers": WORKERS[0],
             "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
             "seconds_per_story": round(wall / max(1, rep.processed), 3)}
 
@@ -76,11 +90,11 @@ def on_store(path: str, tmp: Path) -> dict[str, object]:
         c.execute("DELETE FROM summaries")
         c.execute("DELETE FROM paragraph_analyses")
         c.execute("DELETE FROM sentence_vectors")
-    align._cache.clear()  # cold: nothing parsed or encoded yet, in the store or in this process
+    _forget()  # cold: nothing parsed or encoded yet, in the store or in this process
     cold = timed(store)
     with store.atomic() as c:
         c.execute("DELETE FROM summaries")
-    align._cache.clear()  # warm: what a later process finds stored (paragraph analyses, sentence vectors)
+    _forget()  # warm: what a later process finds stored (paragraph analyses, sentence vectors)
     warm = timed(store)
     return {"store": path, "articles": n, "cold": cold, "warm": warm}
 
@@ -122,7 +136,7 @@ def big_story(n: int, tmp: Path, seed: int = 13) -> dict[str, object]:
 
 def _whole_article_analyses(articles: list[Article]) -> dict[str, object]:
     """Each article parsed whole, as before paragraph analysis (same extraction)."""
-    from newsfold.summarize.analysis import ArticleAnalysis
+    from newsfold.summarize.records import ArticleAnalysis
     from newsfold.summarize.discrepancies import extract_facts
     from newsfold.summarize.entities import entity_mentions
     from newsfold.summarize.nlp import parse
@@ -208,8 +222,10 @@ def main() -> None:
     ap.add_argument("--compare", action="store_true",
                     help="with --db: content changes of paragraph analysis and of each NLP sample size")
     ap.add_argument("--nlp-sizes", default="8,10,12,16", help="NLP sample sizes --compare tries")
+    ap.add_argument("--workers", type=int, default=WORKERS[0], help="stories briefed side by side (the stage's default)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    WORKERS[0] = a.workers
     if not a.db and not a.big:
         ap.error("give --db STORE and/or --big N")
     out: dict[str, object] = {"load_average": os.getloadavg()[0]}
@@ -217,7 +233,7 @@ def main() -> None:
     from newsfold.summarize.nlp import nlp
 
     nlp()  # once per process: not counted in the stage's figures below
-    align.vectors(["warm up"])  # the sentence encoder too
+    sentence_encoder()  # the sentence encoder too (loaded and warmed up)
     out["spacy_load_seconds"] = round(time.perf_counter() - t, 2)
     if a.compare:
         if not a.db:
@@ -240,7 +256,8 @@ def main() -> None:
         for k in ("cold", "warm"):
             r = s[k]  # type: ignore[index]
             print(f"  {k:5s} {r['stories']} stories, {r['parsed']} articles analysed, "
-                  f"{r['paragraphs_parsed']} paragraphs parsed: {r['seconds']} s "
+                  f"{r['paragraphs_parsed']} paragraphs parsed, {r['sentences_encoded']} sentences encoded, "
+                  f"{r['workers']} workers: {r['seconds']} s "
                   f"({r['seconds_per_story']} s/story, {r['cpu_seconds']} s CPU)")
     if "big" in out:
         b = out["big"]

@@ -4,7 +4,7 @@ The clusters of ``bench/summary_devset.jsonl`` are split by their position
 in the file (even positions: half A, odd: half B; never by id or content).
 On half A, a grid of the consensus settings (``--weights`` for
 ``SubmodularSelector.consensus_weight``, ``--cos`` for
-``core.CONSENSUS_COS``) is scored by ROUGE-1 recall at 100 words; the best
+``selection.CONSENSUS_COS``) is scored by ROUGE-1 recall at 100 words; the best
 is then scored on half B beside today's objective (weight 0).  Everything
 else of the summarizer stays as shipped (its five other settings were tuned
 on the whole set earlier, so both halves are optimistic for them alike).
@@ -22,15 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsfold.summarize import core  # noqa: E402
+from newsfold.summarize import selection  # noqa: E402
 from newsfold.summarize.evaluate import evaluate, load_clusters  # noqa: E402
 from newsfold.summarize.select import SubmodularSelector  # noqa: E402
+from newsfold.summarize.stage import sentence_encoder  # noqa: E402
 
 
 def summarizer(weight: float):  # type: ignore[no-untyped-def]
     def run(c):  # type: ignore[no-untyped-def]
-        sel = core.select_summary(c.docs, max_words=100, fill=True,
-                                  selector=SubmodularSelector(max_words=100, consensus_weight=weight))
+        sel = selection.select_summary(c.docs, max_words=100, fill=True, encoder=sentence_encoder(),
+                                       selector=SubmodularSelector(max_words=100, consensus_weight=weight))
         order = sel.chosen + ([sel.extra] if sel.extra is not None else [])
         return " ".join(sel.units[i].text for i in order)
     return run
@@ -47,7 +48,7 @@ def main() -> None:
     half_a, half_b = clusters[0::2], clusters[1::2]
     grid = []
     for cos in [float(x) for x in args.cos.split(",")]:
-        core.CONSENSUS_COS = cos
+        selection.CONSENSUS_COS = cos
         for w in [float(x) for x in args.weights.split(",")]:
             if w == 0 and grid and any(g["weight"] == 0 for g in grid):
                 continue
@@ -56,7 +57,7 @@ def main() -> None:
                          "rouge2_recall_A": round(res.rouge2_recall, 4), "seconds_A": round(res.seconds, 1)})
             print(json.dumps(grid[-1]), file=sys.stderr)
     best = max(grid, key=lambda g: (g["rouge1_recall_A"], -g["weight"]))
-    core.CONSENSUS_COS = best["cos"]
+    selection.CONSENSUS_COS = best["cos"]
     chosen, _ = evaluate(half_b, summarizer(best["weight"]), with_briefing=False)
     today, _ = evaluate(half_b, summarizer(0.0), with_briefing=False)
     out = {"half_A": len(half_a), "half_B": len(half_b), "grid_on_A": grid, "chosen_on_A": best,

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from newsfold.stories.represent import MiniLMEncoder  # noqa: E402
 from newsfold.sentences import split_sentences  # noqa: E402
+from newsfold.summarize.stage import sentence_encoder  # noqa: E402
 from newsfold.summarize.text import is_summary_worthy  # noqa: E402
 
 
@@ -60,8 +61,9 @@ def score_pairs(path: Path) -> None:
     from newsfold.summarize import align
 
     rows = [json.loads(line) for line in open(path, encoding="utf-8")]
-    va = align.vectors([r["a"] for r in rows])
-    vb = align.vectors([r["b"] for r in rows])
+    enc = sentence_encoder()
+    va = enc.vectors([r["a"] for r in rows])
+    vb = enc.vectors([r["b"] for r in rows])
     cos = (va * vb).sum(axis=1)
     y = np.asarray([r["label"] for r in rows])
     seeds = np.asarray([r["group"] == "seeds" for r in rows])

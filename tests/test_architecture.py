@@ -89,30 +89,15 @@ def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-# The cycles left in summarize/ when function-level and TYPE_CHECKING imports count: issue #21 item 4
-# (the analysis records move into one module, core.py splits by concern) unties them.  Listed so that any
-# other cycle fails now; the strict xfail below fails as soon as they are gone, so this list is emptied then.
-KNOWN_CYCLES = [
-    ["newsfold.summarize.analysis", "newsfold.summarize.discrepancies", "newsfold.summarize.entities",
-     "newsfold.summarize.needs", "newsfold.summarize.quotes"],
-    ["newsfold.summarize.additions", "newsfold.summarize.core"],
-]
-
-
 def test_the_graph_counts_every_import():
     graph = import_graph()
     assert "newsfold.pipeline" in graph and "newsfold.dedup.stage" in graph["newsfold.pipeline"]
     assert "newsfold.stories.minilm_onnx" in graph["newsfold.stories.represent"]  # imported inside a method
-    assert "newsfold.stories.represent" in graph["newsfold.summarize.align"]  # likewise
+    assert "newsfold.summarize.stage" in graph["newsfold.summarize.evaluate"]  # likewise
 
 
 def test_no_import_cycle_in_src():
-    assert [c for c in cycles(import_graph()) if c not in KNOWN_CYCLES] == []
-
-
-@pytest.mark.xfail(strict=True, reason="issue #21 item 4: summarize/analysis <-> discrepancies/entities/needs/quotes "
-                                       "and summarize/core <-> additions are still import cycles")
-def test_no_known_cycle_is_left():
+    """No cycle, counting every import: at the top, inside functions, under ``TYPE_CHECKING``."""
     assert cycles(import_graph()) == []
 
 
@@ -132,3 +117,20 @@ def test_stages_do_not_import_the_presentation_layer():
         if mod.startswith(("newsfold.dedup", "newsfold.stories", "newsfold.summarize", "newsfold.read",
                            "newsfold.clean", "newsfold.store")):
             assert not [e for e in edges if e.startswith("newsfold.present")], mod
+
+
+def test_the_summarizer_has_no_import_cycle_counting_every_import():
+    """Function-level and TYPE_CHECKING imports count: the analysis records live in one module the stages read."""
+    graph = import_graph()
+    assert "newsfold.summarize.records" in graph["newsfold.summarize.quotes"]
+    assert [c for c in cycles(graph) if any(m.startswith("newsfold.summarize") for m in c)] == []
+
+
+def test_the_briefing_is_given_its_passages_and_encoder():
+    """Below the Summaries stage, no summarize module imports another stage (dedup, stories, engines): the stage
+    hands the briefing its passages and its sentence encoder."""
+    graph = import_graph()
+    for mod, edges in graph.items():
+        if mod.startswith("newsfold.summarize") and mod != "newsfold.summarize.stage":
+            assert not [e for e in edges if e.startswith(("newsfold.dedup", "newsfold.stories", "newsfold.engine"))], \
+                mod

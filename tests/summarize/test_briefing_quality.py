@@ -9,10 +9,11 @@ import pytest
 from newsfold.ingest import ingest_paths
 from newsfold.models import Article
 from newsfold.store.db import Store
-from newsfold.summarize import Briefing, SummariesStage, load_briefing
-from newsfold.summarize.align import RESTATE, score, vectors
+from newsfold.summarize import Briefing, SummariesStage, load_briefing, sentence_encoder
 from newsfold.summarize.additions import additions
-from newsfold.summarize.core import Restatements, alignment, citations, select_summary
+from newsfold.summarize.align import RESTATE, score
+from newsfold.summarize.citations import alignment, citations
+from newsfold.summarize.selection import Restatements, select_summary
 from nfpaths import EXAMPLES, TEST_DATA
 
 PAIRS = TEST_DATA / "restatement_pairs.jsonl"
@@ -71,7 +72,7 @@ def test_seed_summary_states_the_letter_first_and_each_fact_once(seed_story) -> 
     story = store.get_articles([i for i, n in seed.items() if n != "004"])
     sel = select_summary(story, distinct=False)
     at = {u.text: k for k, u in enumerate(sel.units)}
-    same = Restatements(sel.units, sel.terms, alignment(sel))  # the citations' restatement test
+    same = Restatements(sel.units, sel.terms, alignment(sel, sentence_encoder()))  # the citations' restatement test
     ks = [at[s.text] for s in b.summary]
     assert len(ks) >= 2
     assert not [(sel.units[i].text, sel.units[j].text) for n, i in enumerate(ks) for j in ks[n + 1:] if same(i, j)]
@@ -101,14 +102,14 @@ def _story() -> list[Article]:
 
 def test_a_paraphrase_is_cited_and_is_no_addition() -> None:
     arts = _story()
-    sel = select_summary(arts)
+    sel = select_summary(arts, encoder=sentence_encoder())
     lead = next(i for i, u in enumerate(sel.units) if u.text.startswith("Health officials"))
     para = next(u.text for u in sel.units if u.text.startswith("Since the beginning"))
     sel.chosen = [lead]
     # the words differ too much for the lexical tests: only meaning finds it
     assert citations(sel)[lead] == ["wire"]
-    assert citations(sel, align=alignment(sel))[lead] == ["wire", "local"]
-    added = {x.text for o in additions(arts, sel, align=alignment(sel)) for x in o.sentences}
+    assert citations(sel, align=alignment(sel, sentence_encoder()))[lead] == ["wire", "local"]
+    added = {x.text for o in additions(arts, sel, align=alignment(sel, sentence_encoder())) for x in o.sentences}
     assert para not in added and "Parents were told to watch for fever and stomach cramps and to call a doctor." in added
 
 
@@ -116,7 +117,8 @@ def test_restatement_threshold_holds_on_the_labelled_pairs() -> None:
     """The bundled hand-labelled pairs: the chosen threshold keeps precision and recall (seeds and ECB+)."""
     rows = [json.loads(line) for line in PAIRS.open(encoding="utf-8")]
     assert len(rows) >= 150 and {r["label"] for r in rows} == {0, 1}
-    va, vb = vectors([r["a"] for r in rows]), vectors([r["b"] for r in rows])
+    enc = sentence_encoder()
+    va, vb = enc.vectors([r["a"] for r in rows]), enc.vectors([r["b"] for r in rows])
     said = [score(float(x @ y), r["a"], r["b"]) >= RESTATE for r, x, y in zip(rows, va, vb)]
     tp = sum(s and r["label"] == 1 for s, r in zip(said, rows))
     precision, recall = tp / max(1, sum(said)), tp / sum(r["label"] == 1 for r in rows)
@@ -194,7 +196,7 @@ def test_eval_summaries_reports_rouge_and_citations_on_the_bundled_set(tmp_path)
 
 # ------------------------------------------------------------ consensus
 def test_consensus_counts_the_other_articles_that_state_a_fact_wire_copies_once() -> None:
-    from newsfold.summarize.core import consensus
+    from newsfold.summarize.selection import consensus
     from newsfold.summarize.text import sentence_units
 
     lone = "A cafeteria at a high school closed for two days last week as a precaution, the principal said."
@@ -208,7 +210,7 @@ def test_consensus_counts_the_other_articles_that_state_a_fact_wire_copies_once(
     units = sentence_units(arts)
     copy_units = {i for i, u in enumerate(units) if u.article_id == "copy"}
     candidates = [i for i, u in enumerate(units) if u.eligible and i not in copy_units]  # copies fold into originals
-    got = consensus(units, candidates)
+    got = consensus(units, candidates, sentence_encoder())
     shared = next(i for i in candidates if units[i].text.startswith("Health officials"))
     alone = next(i for i in candidates if units[i].text == lone)
     assert got[shared] >= 2 / 3 > got[alone] == 0.0
@@ -245,6 +247,6 @@ def test_no_headline_or_title_in_an_ecb_summary() -> None:
     for event in ("1_ecbplus", "9_ecbplus"):
         arts = [Article(id=r["id"], text=r["text"], title=r.get("title")) for r in rows if r["event"] == event]
         titles = {" ".join(words(a.title or "")) for a in arts}
-        sel = select_summary(arts)
+        sel = select_summary(arts, encoder=sentence_encoder())
         shown = [sel.units[i].text for i in sel.chosen]
         assert shown and not [s for s in shown if is_headline_style(s) or " ".join(words(s)) in titles], shown

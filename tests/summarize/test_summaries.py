@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from newsfold.dedup.passages import find_passages
 from newsfold.ingest import ingest_paths
 from newsfold.models import Article
 from newsfold.store.db import Store
 from newsfold.summarize import Briefing, SummariesStage, load_briefing, render_briefing_text, summarize_story
 from newsfold.summarize.quotes import quote_spans
 from newsfold.summarize.select import GUARANTEE, SubmodularSelector
-from newsfold.summarize.stage import story_version
+from newsfold.summarize.stage import sentence_encoder, story_version
 from nfpaths import ECBPLUS, EXAMPLES
 
 SEED_STORY = ("000_", "001_", "002_", "003_")
@@ -46,7 +47,9 @@ def seeds(tmp_path_factory: pytest.TempPathFactory) -> Store:
 @pytest.fixture(scope="module")
 def briefing(seeds: Store) -> Briefing:
     ids = [r[0] for r in seeds.conn.execute("SELECT article_id FROM story_articles WHERE story_id = 's1'")]
-    return summarize_story(seeds.get_articles(ids))
+    arts = seeds.get_articles(ids)
+    reused = [p for i, x in enumerate(arts) for y in arts[i + 1:] for p in find_passages(x, y)]  # the dedup stage's
+    return summarize_story(arts, passages=reused, encoder=sentence_encoder())
 
 
 def _ids(store: Store, story: str) -> set[str]:

@@ -108,7 +108,7 @@ def load_briefing_text(briefing_json: str) -> str:
 
 
 def test_stored_analyses_give_the_briefing_a_fresh_parse_gives(tmp_path: Path) -> None:
-    from newsfold.summarize import summarize_story
+    from newsfold.summarize import sentence_encoder, summarize_story
 
     rows = next(iter(ecb_events().values()))[:6]
     store = Store(tmp_path / "a.db")
@@ -116,7 +116,7 @@ def test_stored_analyses_give_the_briefing_a_fresh_parse_gives(tmp_path: Path) -
     SummariesStage().catch_up(store)
     stored = load_briefing(store, "s")
     fresh = summarize_story(store.get_articles([r["id"] for r in rows]), story_id="s", version=stored.version,
-                            passages=[])
+                            passages=[], encoder=sentence_encoder())
     assert fresh == stored
     # a record written by another model version is parsed again
     with store.atomic() as c:
@@ -276,7 +276,7 @@ def test_shared_paragraphs_are_parsed_once(tmp_path: Path) -> None:
 
 def test_sentence_vectors_are_stored_and_a_rewrite_encodes_none_again(tmp_path: Path, monkeypatch) -> None:
     """A briefing written again (another process: nothing cached) reads its sentences' vectors from the store."""
-    from newsfold.summarize import align
+    from newsfold.summarize import sentence_encoder
 
     rows = next(iter(ecb_events().values()))[:5]
     store = Store(tmp_path / "v.db")
@@ -285,13 +285,13 @@ def test_sentence_vectors_are_stored_and_a_rewrite_encodes_none_again(tmp_path: 
     stored = store.conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0]
     assert stored > 0
     first = load_briefing(store, "s")
-    enc = align._encoder()
+    enc = sentence_encoder()
     if enc is None:
         pytest.skip("the MiniLM encoder is not installed")
     calls: list[str] = []
-    real = enc.encode
-    monkeypatch.setattr(enc, "encode", lambda texts: calls.extend(texts) or real(texts))
-    align._cache.clear()
+    real = enc.encoder.encode
+    monkeypatch.setattr(enc.encoder, "encode", lambda texts: calls.extend(texts) or real(texts))
+    enc.forget()
     with store.atomic() as c:
         c.execute("DELETE FROM summaries")
     SummariesStage().catch_up(store)

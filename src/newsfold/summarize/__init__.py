@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from .briefing import (AddedSentence, AlignedQuote, Briefing, Discrepancy, DiscrepantValue, Entity, OutletAdditions,
                        QuoteRendering, SummarySentence, TimelineEntry)
-from .core import select_summary, summarize_story, summary_text
+from .core import summarize_story
 from .render import render_briefing_text
-from .stage import SummariesStage, load_briefing, story_version
+from .selection import select_summary, summary_text
+from .stage import SummariesStage, load_briefing, sentence_encoder, story_version
 
 __all__ = [
     "AddedSentence", "AlignedQuote", "Briefing", "Discrepancy", "DiscrepantValue", "Entity",
     "OutletAdditions", "QuoteRendering", "SummarySentence", "TimelineEntry", "SummariesStage",
-    "load_briefing", "render_briefing_text", "select_summary", "story_version", "summarize_story", "summary_text",
+    "load_briefing", "render_briefing_text", "select_summary", "sentence_encoder", "story_version", "summarize_story", "summary_text",
 ]

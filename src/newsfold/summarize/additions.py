@@ -32,7 +32,8 @@ from scipy import sparse
 from ..models import UNKNOWN_OUTLET, Article, outlet_label
 from .align import Alignment, anchors
 from .briefing import AddedSentence, AlignedQuote, OutletAdditions
-from .core import Selection, _by_meaning, _containment, _norm, outlet_of
+from .citations import _by_meaning, _containment, _norm
+from .selection import Selection
 from .text import SentenceUnit, TermMatrix
 
 NOVEL_COS = 0.35         # an addition has no sentence this similar elsewhere
@@ -90,7 +91,7 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
                 others = [t for o, t in lowered if o != outlet]
                 ents = [e for e in ents if not any(_named_in(e, t) for t in others)]
         if found or ents:
-            result.append(OutletAdditions(outlet=outlet_of(by_id[ids[0]]), article_ids=ids,
+            result.append(OutletAdditions(outlet=outlet_label(by_id[ids[0]].outlet, by_id[ids[0]].url), article_ids=ids,
                                           sentences=found[:MAX_ADDITIONS_SHOWN], entities=ents, n_sentences=len(found)))
     result.sort(key=lambda o: (-o.n_sentences, o.outlet))
     return result

@@ -1,9 +1,9 @@
 """Which sentences of a story restate which: MiniLM similarity plus shared names and numbers.
 
-Citations (:func:`.core.citations`), "what each outlet adds"
+Citations (:func:`.citations.citations`), "what each outlet adds"
 (:func:`.additions.additions`) and the summary's redundancy check
-(:class:`.core.Restatements`) ask the same question of two sentences: does
-one state the other's fact, in any words (a paraphrase, a translation)?  The lexical tests of :mod:`.core` catch copies
+(:class:`.selection.Restatements`) ask the same question of two sentences: does
+one state the other's fact, in any words (a paraphrase, a translation)?  The lexical tests of :mod:`.selection` catch copies
 and light edits; :class:`Alignment` adds meaning: the two sentences' MiniLM
 embeddings (the package's encoder, :class:`newsfold.stories.represent.MiniLMEncoder`)
 are close, and they name the same people and places and state the same
@@ -27,8 +27,8 @@ model more than a paraphrase model: restatements in very different words
 Cost is bounded: a story encodes at most ``MAX_ENCODED`` sentences, in the
 order the questions come (the summary's sentences and each other article's
 lexically closest sentence first, then the articles' earliest sentences for
-"what each outlet adds"), and every sentence's vector is cached in the
-process by its text and stored (``sentence_vectors``, by the Summaries
+"what each outlet adds"), and every sentence's vector is cached by its
+text (:class:`SentenceEncoder`) and stored (``sentence_vectors``, by the Summaries
 stage), so wire copies and a refreshed story cost nothing more.
 Past the budget the lexical tests stand alone.  Without the
 encoder (its weights not installed) the lexical tests stand alone.
@@ -36,18 +36,16 @@ encoder (its weights not installed) the lexical tests stand alone.
 
 from __future__ import annotations
 
-import logging
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
 from ..text import anchor_tokens, text_key
-
-log = logging.getLogger(__name__)
 
 RESTATE = 0.81
 NAME_WEIGHT = 0.15
@@ -57,62 +55,78 @@ CACHE_SIZE = 20000     # sentence vectors kept (by text)
 MAX_TOKENS = 64
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-MODEL_KEY = f"minilm-int8-channel-{MAX_TOKENS}-alone"  # the vectors' model (``sentence_vectors.model``)
-_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-_fresh: dict[str, np.ndarray] = {}  # used since the last :func:`take_fresh` (for the store)
+MODEL_KEY = f"minilm-int8-channel-{MAX_TOKENS}-alone"  # the default vectors' model (``sentence_vectors.model``)
 
 
-@lru_cache(maxsize=1)
-def _encoder() -> Any:
-    try:
-        from ..stories.represent import MiniLMEncoder
+class Encoder(Protocol):
+    """What encodes sentences: unit vectors, one row per text (``MiniLMEncoder`` of the stories stage)."""
 
-        enc = MiniLMEncoder(max_tokens=MAX_TOKENS, threads=1)  # one sentence at a time: a second thread only waits
-        enc.encode(["warm up"])
-        return enc
-    except Exception as e:  # the weights are an optional install: say so once, keep the lexical tests
-        log.warning("sentence alignment by meaning is off (MiniLM encoder unavailable: %s)", e)
-        return None
+    def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
-def vectors(texts: Sequence[str]) -> np.ndarray | None:
-    """Unit MiniLM vectors of ``texts`` (cached by text), or None without the encoder."""
-    enc = _encoder()
-    if enc is None:
-        return None
-    todo = list(dict.fromkeys(t for t in texts if t not in _cache))
-    # one text per call: the int8 model quantizes activations per batch, so a sentence's vector would
-    # depend on the sentences encoded with it (and a decision near a threshold on the order of questions);
-    # alone, it costs about the same per sentence
-    for t in todo:
-        _cache[t] = enc.encode([t])[0]
-    if todo:
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    for t in texts:
-        _cache.move_to_end(t)
-        _fresh[t] = _cache[t]
-    return np.stack([_cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+class SentenceEncoder:
+    """An encoder's sentence vectors, cached by text, and the model name they are stored under.
+
+    Built once by the caller (the Summaries stage: :func:`.stage.sentence_encoder`)
+    and passed to the briefing, so no summarize module imports another
+    stage.  Each text is encoded alone: the int8 model quantizes activations
+    per batch, so a sentence's vector would depend on the sentences encoded
+    with it (and a decision near a threshold on the order of questions);
+    alone, it costs about the same per sentence (``bench/summaries.py``).
+    Every vector used is also kept for :meth:`take_fresh` (the caller stores
+    them, ``sentence_vectors``).  Safe to share between threads.
+    """
+
+    def __init__(self, encoder: Encoder, model: str = MODEL_KEY, cache_size: int = CACHE_SIZE) -> None:
+        self.encoder = encoder
+        self.model = model
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._fresh: dict[str, np.ndarray] = {}  # used since the last :meth:`take_fresh` (for the store)
+        self._lock = threading.Lock()
+        self.encoded = 0  # texts encoded so far (not found cached)
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` (cached by text)."""
+        with self._lock:
+            todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        got = {t: self.encoder.encode([t])[0] for t in todo}
+        with self._lock:
+            self.encoded += len(got)
+            self._cache.update(got)
+            for t in texts:
+                self._cache.move_to_end(t)
+                self._fresh[t] = self._cache[t]
+            out = [self._cache[t] for t in texts]
+            self._trim()
+        return np.stack(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+    def remember(self, found: dict[str, np.ndarray]) -> None:
+        """Known vectors (stored ones, by text): a question about these sentences encodes nothing."""
+        with self._lock:
+            self._cache.update(found)
+            self._trim()
+
+    def take_fresh(self) -> dict[str, np.ndarray]:
+        """The vectors used since the last call (by text; encoded now or before), for the caller to store."""
+        with self._lock:
+            out, self._fresh = self._fresh, {}
+        return out
+
+    def forget(self) -> None:
+        """Drop every cached vector (what a new process knows)."""
+        with self._lock:
+            self._cache.clear()
+            self._fresh.clear()
+
+    def _trim(self) -> None:
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
 
 
 def sentence_key(text: str) -> str:
     """The key of a sentence's stored vector: a hash of its text."""
     return text_key(text)
-
-
-def remember(found: dict[str, np.ndarray]) -> None:
-    """Known vectors (stored ones, by text): a question about these sentences encodes nothing."""
-    for t, v in found.items():
-        _cache[t] = v
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
-
-
-def take_fresh() -> dict[str, np.ndarray]:
-    """The vectors used since the last call (by text; encoded now or before), for the caller to store."""
-    out = dict(_fresh)
-    _fresh.clear()
-    return out
 
 
 @lru_cache(maxsize=50_000)
@@ -142,12 +156,14 @@ class Alignment:
     i's fact.  Sentences are encoded as the questions come (callers ask
     about the summary first, then the articles' earliest sentences), up to
     ``max_encoded``; a pair past the budget is answered False (the caller's
-    lexical tests still apply).
+    lexical tests still apply).  Without an ``encoder`` every pair is.
     """
 
-    def __init__(self, texts: Sequence[str], max_encoded: int = MAX_ENCODED) -> None:
+    def __init__(self, texts: Sequence[str], encoder: SentenceEncoder | None,
+                 max_encoded: int = MAX_ENCODED) -> None:
         self.texts = list(texts)
-        self.max_encoded = max_encoded
+        self.encoder = encoder
+        self.max_encoded = max_encoded if encoder is not None else 0
         self._vec: dict[int, np.ndarray] = {}
         self.encoded = 0
 
@@ -156,10 +172,8 @@ class Alignment:
         room = self.max_encoded - self.encoded
         if want and room > 0:
             want = want[:room]
-            got = vectors([self.texts[i] for i in want])
-            if got is None:
-                self.max_encoded = 0
-                return self._vec
+            assert self.encoder is not None  # max_encoded is 0 without one
+            got = self.encoder.vectors([self.texts[i] for i in want])
             self._vec.update(zip(want, got))
             self.encoded += len(want)
         return self._vec

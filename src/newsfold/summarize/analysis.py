@@ -1,4 +1,4 @@
-"""What spaCy finds in a paragraph, extracted once and stored: entity mentions, facts, quotes.
+"""What spaCy finds in a paragraph, extracted once and stored: entity mentions, facts, quotes (records: :mod:`.records`).
 
 A briefing's entities, quotes and discrepancies are computed from these
 records, never from spaCy docs kept around: the parse is the expensive part.
@@ -28,24 +28,22 @@ quote's sentence never crosses a paragraph.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import asdict, dataclass, field
 
 from ..models import Article
 from ..text import text_key
-from .discrepancies import Fact, extract_facts
+from .discrepancies import extract_facts
 from .entities import entity_mentions
 from .needs import Paragraph, plan
 from .nlp import model_version, parse
-from .quotes import Quotation, Statement, attribute, extract_quotations
+from .quotes import attribute, extract_quotations
+from .records import ArticleAnalysis, ParagraphAnalysis
 
 log = logging.getLogger(__name__)
 
 EXTRACTION_VERSION = 3  # bump when what is extracted from a doc changes: stored records are then redone
 BATCH_SIZE = 128  # paragraphs per spaCy batch (a paragraph is a few sentences)
-
 
 
 def model_key() -> str:
@@ -58,55 +56,11 @@ def paragraph_key(text: str) -> str:
     return text_key(text)
 
 
-@dataclass
-class ParagraphAnalysis:
-    """The entity mentions, facts and quotations of one paragraph."""
-
-    entities: list[tuple[str, str]] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    quotes: list[Quotation] = field(default_factory=list)
-
-    def to_json(self) -> str:
-        return json.dumps({"entities": [list(e) for e in self.entities], "facts": [asdict(f) for f in self.facts],
-                           "quotes": [q.to_dict() for q in self.quotes]}, ensure_ascii=False, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, s: str) -> "ParagraphAnalysis":
-        d = json.loads(s)
-        return cls(entities=[(n, lab) for n, lab in d.get("entities", [])],
-                   facts=[Fact(**f) for f in d.get("facts", [])],
-                   quotes=[Quotation.from_dict(q) for q in d.get("quotes", [])])
-
-
-@dataclass
-class ArticleAnalysis:
-    """The entity mentions, facts and quoted statements of one article."""
-
-    article_id: str
-    content_hash: str = ""
-    entities: list[tuple[str, str]] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    quotes: list[Statement] = field(default_factory=list)
-
-    def to_json(self) -> str:
-        return json.dumps({"hash": self.content_hash, "entities": [list(e) for e in self.entities],
-                           "facts": [asdict(f) for f in self.facts], "quotes": [asdict(q) for q in self.quotes]},
-                          ensure_ascii=False, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, article_id: str, s: str) -> "ArticleAnalysis":
-        d = json.loads(s)
-        return cls(article_id=article_id, content_hash=d.get("hash", ""),
-                   entities=[(n, lab) for n, lab in d.get("entities", [])],
-                   facts=[Fact(**f) for f in d.get("facts", [])],
-                   quotes=[Statement(**q) for q in d.get("quotes", [])])
-
-    @classmethod
-    def combine(cls, article: Article, parts: Sequence[ParagraphAnalysis]) -> "ArticleAnalysis":
-        """The analysis of ``article`` from its paragraphs' (in text order)."""
-        return cls(article_id=article.id, content_hash=article.content_hash,
-                   entities=[e for p in parts for e in p.entities], facts=[f for p in parts for f in p.facts],
-                   quotes=attribute(q for p in parts for q in p.quotes))
+def combine_article(article: Article, parts: Sequence[ParagraphAnalysis]) -> ArticleAnalysis:
+    """The analysis of ``article`` from its paragraphs' (in text order)."""
+    return ArticleAnalysis(article_id=article.id, content_hash=article.content_hash,
+                           entities=[e for p in parts for e in p.entities], facts=[f for p in parts for f in p.facts],
+                           quotes=attribute(q for p in parts for q in p.quotes))
 
 
 def analyse_paragraphs(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[ParagraphAnalysis]:
@@ -119,7 +73,7 @@ def analyse_paragraphs(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> li
 def combine_story(articles: Sequence[Article], plans: Mapping[str, Sequence[Paragraph]],
                   known: Mapping[str, ParagraphAnalysis]) -> dict[str, ArticleAnalysis]:
     """The articles' analyses from their parsed paragraphs' (``known``, by :func:`paragraph_key`), in text order."""
-    return {a.id: ArticleAnalysis.combine(a, [known[paragraph_key(p.text)] for p in plans[a.id] if p.parse])
+    return {a.id: combine_article(a, [known[paragraph_key(p.text)] for p in plans[a.id] if p.parse])
             for a in articles}
 
 

@@ -25,18 +25,17 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..models import Article
 from ..text import MONTHS, parse_date, words
 from .briefing import Discrepancy, DiscrepantValue
+from .align import SentenceEncoder, anchors
 from .nlp import coarse_pos, doc_text, sentence_span
+from .records import ArticleAnalysis, Fact
 from .text import content_terms, is_statement, stem
-
-if TYPE_CHECKING:
-    from .analysis import ArticleAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -48,22 +47,6 @@ _SMALL = {w: i for i, w in enumerate(
     "seventeen eighteen nineteen twenty".split())}
 _VAGUE_DATES = {"today", "yesterday", "tomorrow", "now", "recently", "this year", "last year", "next year",
                 "this week", "last week", "next week", "annual", "daily", "weekly", "monthly"}
-
-
-@dataclass
-class Fact:
-    """A stated number or date of one article: what it is about (``key``), its value, and its sentence.
-
-    ``entity`` is the value as written; the fact's terms are its sentence's
-    content words without the value's own.
-    """
-
-    kind: str
-    key: str
-    value: str
-    shown: str
-    sentence: str
-    entity: str
 
 
 @dataclass
@@ -244,8 +227,8 @@ def _same_thing_by_words(f: "_Fact", g: "_Fact") -> bool | None:
     return None if dice >= SENTENCE_DICE else False
 
 
-def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
-                       limit: int = 10) -> list[Discrepancy]:
+def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, ArticleAnalysis], *,
+                       limit: int = 10, encoder: SentenceEncoder | None = None) -> list[Discrepancy]:
     """Figures stated with different values by different articles for the same quantity of the same event.
 
     Facts are aligned first: the same kind of quantity (what a count is of
@@ -254,11 +237,9 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "Arti
     named (a year in one sentence only is another time's event), the same
     names, and sentences that report the same event (a known quantity: MiniLM cosine ≥
     ``SAME_EVENT_COS`` or content-word Dice ≥ ``SENTENCE_DICE``) or state
-    the same fact (any other figure: both).  Then aligned facts are compared:
+    the same fact (any other figure: both; without an ``encoder``, words alone).  Then aligned facts are compared:
     values sharing no number, neither article stating the other's value.
     """
-    from .align import anchors, vectors
-
     facts: list[_Fact] = []
     stated: dict[str, set[str]] = defaultdict(set)  # article -> all normalised values it states
     for a in articles:
@@ -296,11 +277,9 @@ def find_discrepancies(articles: Sequence[Article], analyses: Mapping[str, "Arti
                 pairs.append((f, g))
     vec: dict[str, np.ndarray] = {}
     asked = [p for p in pairs if _same_thing_by_words(*p) is None]  # only where the meaning decides
-    if asked:
+    if asked and encoder is not None:
         texts = list(dict.fromkeys(x.sentence for p in asked for x in p))[:MAX_ENCODED]
-        got = vectors(texts)
-        if got is not None:
-            vec = dict(zip(texts, got))
+        vec = dict(zip(texts, encoder.vectors(texts)))
     # a discrepancy is a connected group of aligned, conflicting facts (not every fact sharing a key)
     parent: dict[int, int] = {}
 

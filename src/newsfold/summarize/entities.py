@@ -14,13 +14,11 @@ import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..models import Article
 from .briefing import Entity
-
-if TYPE_CHECKING:
-    from .analysis import ArticleAnalysis
+from .records import ArticleAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +73,7 @@ def _label(doc: Any, ent: Any) -> str:
     return ent.label_
 
 
-def story_entities(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], *,
+def story_entities(articles: Sequence[Article], analyses: Mapping[str, ArticleAnalysis], *,
                    limit: int = 40) -> list[Entity]:
     """Entities with mention counts and the articles naming them, most widely reported first.
 
@@ -153,7 +151,7 @@ def canonical_names(mentions: Sequence[tuple[str, str]]) -> dict[tuple[str, str]
     return mapping
 
 
-def entity_names_by_article(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"],
+def entity_names_by_article(articles: Sequence[Article], analyses: Mapping[str, ArticleAnalysis],
                             ) -> dict[str, set[str]]:
     """Canonical entity names each article mentions."""
     found = [(name, label, a.id) for a in articles if a.id in analyses for name, label in analyses[a.id].entities]

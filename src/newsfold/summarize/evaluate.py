@@ -16,7 +16,7 @@ A cluster may also carry hand-judged citations::
                    "states": {"<other doc id>": 1 | 0, …}}]
 
 Each judged sentence is cited as the briefing would cite it
-(:func:`.core.citations`, meaning included) and the cited documents are
+(:func:`.citations.citations`, meaning included) and the cited documents are
 compared with the judgements: precision over the judged documents it cites,
 recall over the documents judged to state it (a citation of an unjudged
 document counts neither way).  ``tests/data/summary_checked.jsonl`` is such
@@ -115,24 +115,28 @@ def truncate_words(text: str, n: int) -> str:
 
 
 def newsfold_summarizer(max_words: int = 100) -> Callable[[Cluster], str]:
-    from .core import summary_text
+    from .selection import summary_text
+    from .stage import sentence_encoder
 
+    encoder = sentence_encoder()
     # warm up (imports, the stemmer, k-means) so that the timing measures summarizing only
     warm = [Article(id=f"w{i}", text="A warm-up sentence about nothing in particular. Another one follows here now.")
             for i in range(3)]
-    summary_text(warm, max_words=max_words, fill=True)
-    return lambda c: summary_text(c.docs, max_words=max_words, fill=True)
+    summary_text(warm, max_words=max_words, fill=True, encoder=encoder)
+    return lambda c: summary_text(c.docs, max_words=max_words, fill=True, encoder=encoder)
 
 
 def citation_counts(c: Cluster) -> tuple[int, int, int]:
     """(cited and judged to state it, cited among the judged, judged to state it) over a cluster's judged sentences."""
-    from .core import alignment, citations, select_summary
+    from .citations import alignment, citations
+    from .selection import select_summary
+    from .stage import sentence_encoder
 
     if not c.citations:
         return 0, 0, 0
     sel = select_summary(c.docs, distinct=False)  # its units and terms: the judged sentences are cited, not the summary
     where = {(u.article_id, u.text): i for i, u in enumerate(sel.units)}
-    align = alignment(sel)
+    align = alignment(sel, sentence_encoder())
     tp = cited = gold = 0
     for j in c.citations:
         states = {str(k): int(v) for k, v in j["states"].items()}
@@ -152,7 +156,7 @@ def briefing_counts(c: Cluster, max_words: int = 100) -> tuple[int, int, int, in
     addition, those of them no judged document states).
 
     A pair is redundant when the restatement test the citations use
-    (:class:`.core.Restatements`: lexical, then by meaning) says one states
+    (:class:`.selection.Restatements`: lexical, then by meaning) says one states
     the other's fact.  A judged sentence is listed as an addition of its
     document (each document its own outlet unless the file names outlets)
     when :func:`.additions.stated_elsewhere` finds no other outlet stating
@@ -161,17 +165,19 @@ def briefing_counts(c: Cluster, max_words: int = 100) -> tuple[int, int, int, in
     """
     from .additions import stated_elsewhere
     from .align import Alignment
-    from .core import Restatements, select_summary
+    from .selection import Restatements, select_summary
+    from .stage import sentence_encoder
 
-    sel = select_summary(c.docs, max_words=max_words, fill=True)
+    encoder = sentence_encoder()
+    sel = select_summary(c.docs, max_words=max_words, fill=True, encoder=encoder)
     shown = sel.chosen + ([sel.extra] if sel.extra is not None else [])
-    same = Restatements(sel.units, sel.terms, Alignment([u.text for u in sel.units]))
+    same = Restatements(sel.units, sel.terms, Alignment([u.text for u in sel.units], encoder))
     pairs = [(i, j) for n, i in enumerate(shown) for j in shown[n + 1:]]
     redundant = sum(same(i, j) for i, j in pairs)
     listed = held = 0
     if c.citations:
         plain = select_summary(c.docs, distinct=False)
-        rows, echoed = stated_elsewhere(c.docs, plain, Alignment([u.text for u in plain.units]))
+        rows, echoed = stated_elsewhere(c.docs, plain, Alignment([u.text for u in plain.units], encoder))
         own = {(plain.units[i].article_id, plain.units[i].text) for i in rows if not echoed[i]}
         for j in c.citations:
             if (str(j.get("doc")), j["sentence"].strip()) in own:

@@ -24,17 +24,15 @@ import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from ..models import Article
 from ..unionfind import UnionFind
 from .briefing import AlignedQuote, QuoteRendering
 from .nlp import coarse_pos, doc_text, sentence_span
+from .records import ArticleAnalysis, Quotation, Statement
 from .text import content_terms, stem
-
-if TYPE_CHECKING:
-    from .analysis import ArticleAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -53,32 +51,6 @@ _SPEECH = {stem(w) for w in (
     "respond", "responded", "tweet", "tweeted", "wish", "wished", "express", "expressed", "pledge", "pledged")}
 _LEADING_CC = re.compile(r"^(?:and|but|or)\s+", re.I)
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "who", "this", "that"}
-
-
-@dataclass
-class Statement:
-    """One quoted statement of an article: its words, speaker, sentence, and whether it is part of a longer quote."""
-
-    text: str
-    speaker: str | None
-    sentence: str
-    partial: bool
-
-
-@dataclass
-class Quotation:
-    """One quotation of a paragraph: the speaker found for it, whether it is the whole paragraph, its statements."""
-
-    speaker: str | None
-    whole_paragraph: bool
-    statements: list[Statement]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"speaker": self.speaker, "whole": self.whole_paragraph, "statements": [asdict(s) for s in self.statements]}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Quotation":
-        return cls(speaker=d["speaker"], whole_paragraph=d["whole"], statements=[Statement(**s) for s in d["statements"]])
 
 
 @dataclass
@@ -238,7 +210,7 @@ def _dice(a: set[str], b: set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
-def align_quotes(articles: Sequence[Article], analyses: Mapping[str, "ArticleAnalysis"], outlets: dict[str, str],
+def align_quotes(articles: Sequence[Article], analyses: Mapping[str, ArticleAnalysis], outlets: dict[str, str],
                  *, limit: int = 20) -> list[AlignedQuote]:
     """Quotes of the story, the same statement across articles grouped as one (most renderings first)."""
     stmts: list[_Statement] = []

@@ -20,7 +20,7 @@ story's sentences with pairwise TF-IDF cosine similarities w_ij, is
   least two articles state, each counted once, weighted by how many
   articles state it;
 * consensus (modular): how many other articles restate sentence j by
-  meaning (:func:`.core.consensus`, MiniLM, wire copies counted once).
+  meaning (:func:`.selection.consensus`, MiniLM, wire copies counted once).
   Off by default: with weight 2.0 and cosine 0.7, chosen on half of the
   development set, the other half scores ROUGE-1 recall 0.4414 against
   0.4400 without it (``bench/summary_consensus.py``), about even, and
@@ -41,6 +41,7 @@ the higher F wins.  Either way the answer carries the guarantee;
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -51,6 +52,9 @@ log = logging.getLogger(__name__)
 
 GUARANTEE = 1.0 - float(np.exp(-0.5))  # Lin & Bilmes (2010): modified greedy with r = 1
 MAX_PARTS = 150  # k-means parts for the diversity term, at most
+
+
+_KMEANS = threading.Lock()  # the thread limit and the warning filter are process-wide: one k-means at a time
 
 
 @lru_cache(maxsize=1)
@@ -195,7 +199,7 @@ class SubmodularSelector:
 
         from sklearn.exceptions import ConvergenceWarning
 
-        with _threadpools().limit(limits=1, user_api="openmp"), warnings.catch_warnings():
+        with _KMEANS, _threadpools().limit(limits=1, user_api="openmp"), warnings.catch_warnings():
             # repeated sentences (wire copies) leave fewer distinct points than parts: fine, not news to the user
             warnings.simplefilter("ignore", ConvergenceWarning)
             return km.fit_predict(data).astype(np.int64)

@@ -15,7 +15,9 @@ of those, the ones its entities, quotes and discrepancies read
 parsed (:func:`.needs.plan`: leads, and quotations and figures that other
 articles restate).  It reads their stored analyses (``paragraph_analyses``),
 parses the missing ones in one spaCy pass for the whole chunk (in a thread,
-while the previous chunk's briefings are written), and writes
+while the previous chunk's briefings are drafted and written, ``WORKERS``
+stories at a time, with the sentence encoder :func:`sentence_encoder` and the
+dedup stage's passages it hands each briefing), and writes
 the new paragraph analyses, the briefings, the stories' headlines and
 their full-text rows in one transaction: a killed run resumes where it
 stopped and never parses a paragraph or writes a briefing twice.  Reading a
@@ -31,6 +33,7 @@ import sqlite3
 from collections.abc import Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,15 +41,33 @@ import numpy as np
 from ..models import Article, Passage
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
+from .align import MAX_TOKENS, MODEL_KEY, SentenceEncoder, sentence_key
 from .briefing import Briefing
 from .core import complete_briefing, draft_briefing
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 
 if TYPE_CHECKING:
-    from .analysis import ArticleAnalysis, ParagraphAnalysis
+    from .records import ArticleAnalysis, ParagraphAnalysis
     from .needs import Paragraph
 
 log = logging.getLogger(__name__)
+
+WORKERS = 2  # stories of a chunk briefed side by side (besides the parse thread)
+
+
+@lru_cache(maxsize=1)
+def sentence_encoder() -> SentenceEncoder | None:
+    """The restatement tests' sentence encoder (MiniLM, the stories stage's model, cut at ``MAX_TOKENS``), loaded
+    once per process; None, with a warning, when its weights are not installed (the lexical tests then stand alone)."""
+    try:
+        from ..stories.represent import MiniLMEncoder
+
+        enc = MiniLMEncoder(max_tokens=MAX_TOKENS, threads=1)  # one sentence at a time: a second thread only waits
+        enc.encode(["warm up"])
+    except Exception as e:  # the weights are an optional install: say so once, keep the lexical tests
+        log.warning("sentence alignment by meaning is off (MiniLM encoder unavailable: %s)", e)
+        return None
+    return SentenceEncoder(enc, MODEL_KEY)
 
 
 def story_version(article_ids: Iterable[str]) -> str:
@@ -105,7 +126,8 @@ class _Parser:
             self._conn = None
 
     def __call__(self, stories: list[list[Article]]) -> _Parsed:
-        from .analysis import ParagraphAnalysis, analyse_paragraphs, model_key, to_parse
+        from .analysis import analyse_paragraphs, model_key, to_parse
+        from .records import ParagraphAnalysis
         from .needs import plan
 
         plans = [plan(arts) for arts in stories]
@@ -151,7 +173,10 @@ class SummariesStage:
     name = "summaries"
 
     def __init__(self, max_words: int = 100, batch_size: int = 8, with_nlp: bool = True,
-                 sample_size: int = SAMPLE_SIZE, nlp_sample_size: int = NLP_SAMPLE) -> None:
+                 sample_size: int = SAMPLE_SIZE, nlp_sample_size: int = NLP_SAMPLE,
+                 encoder: SentenceEncoder | None = None, workers: int = WORKERS) -> None:
+        self.encoder = encoder  # None: :func:`sentence_encoder`, loaded on first use
+        self.workers = workers
         self.max_words = max_words
         self.batch_size = batch_size
         self.with_nlp = with_nlp
@@ -209,15 +234,16 @@ class SummariesStage:
         parse = _Parser(store)
         threaded = store.path != ":memory:"
         try:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as pool:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as pool, \
+                    ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="nf-brief") as workers:
                 ahead: _Chunk | None = None
                 for chunk in chunks:
                     read = self._read(store, chunk, parse, pool if threaded else None)
                     if ahead is not None:
-                        self._finish(store, ahead, report, progress, total)
+                        self._finish(store, ahead, report, progress, total, workers)
                     ahead = read
                 if ahead is not None:
-                    self._finish(store, ahead, report, progress, total)
+                    self._finish(store, ahead, report, progress, total, workers)
         finally:
             parse.close()
         return report
@@ -257,23 +283,26 @@ class SummariesStage:
         return sum(any(p.parse and paragraph_key(p.text) in parsed.fresh for p in pl[a.id])
                    for arts, pl in zip(c.stories, parsed.plans) for a in arts)
 
-    def _finish(self, store: Store, c: _Chunk, report: StageReport, progress: ProgressFn, total: int) -> None:
+    def _finish(self, store: Store, c: _Chunk, report: StageReport, progress: ProgressFn, total: int,
+                workers: Executor) -> None:
         """Write the chunk's briefings and the paragraph analyses it parsed, in one transaction."""
         from .analysis import model_key
 
-        _load_vectors(store, [a for arts in c.arts_of.values() for a in arts])
-        # what needs no parse first (the chunk's paragraphs are parsed meanwhile), then the rest
-        drafts = [draft_briefing(c.arts_of[p.story_id], max_words=self.max_words,
-                                 passages=_passages(store, c.reads[p.story_id]), story_id=p.story_id,
-                                 version=p.version, with_nlp=self.with_nlp, n_articles=len(p.article_ids),
-                                 duplicates=c.dups, sample_size=self.sample_size,
-                                 nlp_sample_size=self.nlp_sample_size) for p in c.pending]
+        encoder = self.encoder or sentence_encoder()
+        if encoder is not None:
+            _load_vectors(store, [a for arts in c.arts_of.values() for a in arts], encoder)
+        # what needs no parse first (the chunk's paragraphs are parsed meanwhile), then the rest; the stories
+        # of a chunk are drafted and completed side by side (the encoder and numpy release the interpreter lock)
+        passages = {p.story_id: _passages(store, c.reads[p.story_id]) for p in c.pending}
+        drafts = list(workers.map(lambda p: draft_briefing(
+            c.arts_of[p.story_id], max_words=self.max_words, passages=passages[p.story_id], encoder=encoder,
+            story_id=p.story_id, version=p.version, with_nlp=self.with_nlp, n_articles=len(p.article_ids),
+            duplicates=c.dups, sample_size=self.sample_size, nlp_sample_size=self.nlp_sample_size), c.pending))
         parsed = c.job.result() if c.job is not None else _Parsed([], {}, {})
         analyses = self._combine(c, parsed) if self.with_nlp else {}
         report.details["parsed"] += self._n_parsed(c, parsed)
         done = []
-        for p, draft in zip(c.pending, drafts):
-            briefing = complete_briefing(draft, analyses)
+        for p, briefing in zip(c.pending, workers.map(lambda d: complete_briefing(d, analyses), drafts)):
             _mark_updates(store, briefing)
             report.details["empty"] += int(not briefing.summary)
             report.details["sampled"] += int(briefing.sampled is not None)
@@ -283,7 +312,8 @@ class SummariesStage:
                 conn.executemany(
                     "INSERT OR IGNORE INTO paragraph_analyses (hash, model, analysis_json) VALUES (?, ?, ?)",
                     [(k, model_key(), pa.to_json()) for k, pa in parsed.fresh.items()])
-            _store_vectors(conn)
+            if encoder is not None:
+                _store_vectors(conn, encoder)
             for p, b in done:
                 self._write(conn, p, b)
         report.details["paragraphs_parsed"] += len(parsed.fresh)
@@ -366,10 +396,9 @@ def _rows_in(store: Store, query: str, values: list[str], size: int = 500) -> It
         yield from store.conn.execute(query.format(",".join("?" * len(chunk))), chunk)
 
 
-def _load_vectors(store: Store, articles: list[Article]) -> None:
+def _load_vectors(store: Store, articles: list[Article], encoder: SentenceEncoder) -> None:
     """Give the restatement tests (:mod:`.align`) the stored vectors of the articles' sentences."""
     from ..sentences import split_sentences
-    from .align import MODEL_KEY, remember, sentence_key
 
     if store.conn.execute("SELECT 1 FROM sentence_vectors LIMIT 1").fetchone() is None:
         return  # a first run: nothing stored yet
@@ -377,18 +406,16 @@ def _load_vectors(store: Store, articles: list[Article]) -> None:
     found = {}
     for h, model, blob in _rows_in(store, "SELECT hash, model, vector FROM sentence_vectors WHERE hash IN ({})",
                                    sorted(by_key)):
-        if model == MODEL_KEY:
+        if model == encoder.model:
             found[by_key[h]] = np.frombuffer(blob, dtype=np.float32)
-    remember(found)
+    encoder.remember(found)
 
 
-def _store_vectors(conn: sqlite3.Connection) -> None:
+def _store_vectors(conn: sqlite3.Connection, encoder: SentenceEncoder) -> None:
     """Store the sentence vectors used since the last call (each distinct sentence once)."""
-    from .align import MODEL_KEY, sentence_key, take_fresh
-
     conn.executemany("INSERT OR IGNORE INTO sentence_vectors (hash, model, vector) VALUES (?, ?, ?)",
-                     [(sentence_key(t), MODEL_KEY, np.asarray(v, dtype=np.float32).tobytes())
-                      for t, v in take_fresh().items()])
+                     [(sentence_key(t), encoder.model, np.asarray(v, dtype=np.float32).tobytes())
+                      for t, v in encoder.take_fresh().items()])
 
 
 def _duplicates(store: Store, ids: list[str]) -> set[str]:
