@@ -126,6 +126,11 @@ class Article:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def outlet_shown(self) -> str:
+        """How its source is shown (:func:`outlet_label`): an unknown outlet is labelled by its file or id."""
+        return outlet_label(self.outlet, self.url, article_id=self.id, source_ref=self.source_ref)
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Article":
         d = dict(d)

@@ -265,3 +265,8 @@ def parse_day(value: str | None) -> dt.date | None:
 def text_key(text: str) -> str:
     """The key of what is stored about one text (a paragraph's analysis, a sentence's vector): a hash of it."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``1 article``, ``2 articles``, ``1 story``, ``3 stories``."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"

@@ -56,6 +56,11 @@ def test_seed_other_outlets_letters_are_still_an_addition(seed_story) -> None:
                if any(name in x.text for x in a.sentences) or any(name in e for e in a.entities)]
         assert [{seed[i] for i in a.article_ids} for a in who] == [{"003"}], name
 
+    # 003 names no outlet: its section is labelled by its file, never merged with another unknown outlet's
+    labels = [a.outlet for a in b.additions]
+    assert len(labels) == len(set(labels)) and "unknown outlet" not in labels, labels
+    assert any(label.startswith("unknown outlet (file 003_") for label in labels), labels
+
 
 def test_seed_briefing_has_no_fact_of_the_previous_year(seed_story) -> None:
     b, seed, store = seed_story

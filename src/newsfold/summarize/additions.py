@@ -29,7 +29,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 from scipy import sparse
 
-from ..models import UNKNOWN_OUTLET, Article, outlet_label
+from ..models import Article
 from .align import Alignment, anchors
 from .briefing import AddedSentence, AlignedQuote, OutletAdditions
 from .citations import _by_meaning, _containment, _norm
@@ -59,13 +59,13 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
     by_id = {a.id: a for a in articles}
     outlets: dict[str, list[str]] = {}
     for a in articles:
-        outlets.setdefault(_source_of(a), []).append(a.id)
+        outlets.setdefault(a.outlet_shown, []).append(a.id)
     if len(outlets) < 2:
         return []
     units = sel.units
-    unit_outlet = np.asarray([_source_of(by_id[u.article_id]) for u in units], dtype=object)
+    unit_outlet = np.asarray([by_id[u.article_id].outlet_shown for u in units], dtype=object)
     rows, echoed = stated_elsewhere(articles, sel, align)
-    lowered = [(_source_of(a), (a.text or "").lower()) for a in articles] if entity_names is not None else []
+    lowered = [(a.outlet_shown, (a.text or "").lower()) for a in articles] if entity_names is not None else []
     result = []
     for outlet, ids in outlets.items():
         found: list[AddedSentence] = []
@@ -84,14 +84,14 @@ def additions(articles: Sequence[Article], sel: Selection, entity_names: dict[st
         ents: list[str] = []
         if entity_names is not None:
             mine = set().union(*(entity_names.get(i, set()) for i in ids))
-            theirs = set().union(*(entity_names.get(a.id, set()) for a in articles if _source_of(a) != outlet))
+            theirs = set().union(*(entity_names.get(a.id, set()) for a in articles if a.outlet_shown != outlet))
             theirs_low = {t.lower() for t in theirs}
             ents = sorted(e for e in mine if e.lower() not in theirs_low)
             if ents:  # not named by another outlet's text either (only some paragraphs are parsed)
                 others = [t for o, t in lowered if o != outlet]
                 ents = [e for e in ents if not any(_named_in(e, t) for t in others)]
         if found or ents:
-            result.append(OutletAdditions(outlet=outlet_label(by_id[ids[0]].outlet, by_id[ids[0]].url), article_ids=ids,
+            result.append(OutletAdditions(outlet=by_id[ids[0]].outlet_shown, article_ids=ids,
                                           sentences=found[:MAX_ADDITIONS_SHOWN], entities=ents, n_sentences=len(found)))
     result.sort(key=lambda o: (-o.n_sentences, o.outlet))
     return result
@@ -105,7 +105,7 @@ def stated_elsewhere(articles: Sequence[Article], sel: Selection, align: Alignme
     n = len(units)
     X = sel.terms.X[:n]
     tm_units = TermMatrix(X=X, vocab=sel.terms.vocab, idf=sel.terms.idf, terms=sel.terms.terms[:n])
-    outlet_of_article = {a.id: _source_of(a) for a in articles}
+    outlet_of_article = {a.id: a.outlet_shown for a in articles}
     unit_outlet = np.asarray([outlet_of_article[u.article_id] for u in units], dtype=object)
     # which eligible sentences have a near-statement in another outlet (row blocks keep memory flat)
     rows = [i for i, u in enumerate(units) if u.eligible and len(set(sel.terms.terms[i])) >= 3]
@@ -197,13 +197,6 @@ def _story_anchors(articles: Sequence[Article], units: Sequence[SentenceUnit]) -
         for x in found:
             counts[x] = counts.get(x, 0) + 1
     return {x for x, c in counts.items() if 2 * c >= max(2, len(articles))}
-
-
-def _source_of(a: Article) -> str:
-    """The source an article's additions are grouped by: its outlet or site; an article of unknown
-    outlet is a source of its own (it is not known to share an outlet with any other article)."""
-    label = outlet_label(a.outlet, a.url)
-    return "\0" + a.id if label == UNKNOWN_OUTLET else label
 
 
 def _named_in(name: str, lowered_text: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..models import Article, Passage, outlet_label
+from ..models import Article, Passage
 from ..published import source_order
 from .align import Alignment, SentenceEncoder
 from .briefing import Briefing, SummarySentence, TimelineEntry
@@ -23,11 +23,6 @@ from .citations import alignment, citations
 from .records import ArticleAnalysis
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
 from .selection import Selection, select_summary
-
-
-def outlet_of(a: Article) -> str:
-    """The outlet an article is shown under: its outlet, else its site, else "unknown outlet"."""
-    return outlet_label(a.outlet, a.url)
 
 
 # --------------------------------------------------------------- headline
@@ -58,7 +53,7 @@ def headline(articles: Sequence[Article], sel: Selection) -> str:
 
 
 def timeline(articles: Sequence[Article]) -> list[TimelineEntry]:
-    entries = [TimelineEntry(published=a.published, outlet=outlet_of(a), article_id=a.id, title=a.title)
+    entries = [TimelineEntry(published=a.published, outlet=a.outlet_shown, article_id=a.id, title=a.title)
                for a in articles]
     entries.sort(key=lambda e: source_order(e.published, e.article_id))  # the sources' numbering order
     return entries
@@ -167,7 +162,7 @@ def complete_briefing(draft: Draft, analyses: Mapping[str, ArticleAnalysis] | No
             found = analyse(nlp_articles)
         brief.entities = story_entities(nlp_articles, found)
         names = entity_names_by_article(nlp_articles, found)
-        brief.quotes = align_quotes(nlp_articles, found, {a.id: outlet_of(a) for a in nlp_articles})
+        brief.quotes = align_quotes(nlp_articles, found, {a.id: a.outlet_shown for a in nlp_articles})
         brief.discrepancies = find_discrepancies(nlp_articles, found,
                                                  encoder=draft.align.encoder if draft.align is not None else None)
     from .additions import additions

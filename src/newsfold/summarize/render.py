@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Iterable, Mapping
 
 from ..published import shown, source_order
+from ..text import plural
 from .briefing import Briefing
 
 
@@ -69,7 +70,7 @@ def render_briefing_text(b: Briefing, *, width: int = 100, max_entities: int = 1
     if b.additions:
         out += ["", "What each outlet adds"]
         for a in b.additions:
-            out.append(f"  {a.outlet} {_cite(a.article_ids, nums)}: {a.n_sentences} sentence(s) no other outlet has")
+            out.append(f"  {a.outlet} {_cite(a.article_ids, nums)}: {plural(a.n_sentences, 'sentence')} no other outlet has")
             for s in a.sentences[:3]:
                 out.append(wrap("- " + s.text, "    "))
             if a.entities:

@@ -150,11 +150,6 @@ def eval_group() -> None:
     """Measure quality on labelled data (stories, summaries, …)."""
 
 
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """``1 article``, ``2 articles``, ``1 story``, ``3 stories``."""
-    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
-
-
 def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
 

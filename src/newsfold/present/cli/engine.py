@@ -17,7 +17,8 @@ import click
 
 from ...dedup.config import DedupConfig
 from .common import (Context, cli, db_option, echo_json, share_callback, json_option, pass_ctx,
-                     plural, stage_progress)
+                     stage_progress)
+from ...text import plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENGINES = ("local", "ray")

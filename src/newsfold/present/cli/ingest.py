@@ -11,7 +11,8 @@ from ...models import Article
 from ...published import shown
 from ...read import MAX_BYTES
 from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo, echo_json, json_option, pass_ctx,
-                     echo_rows, format_option, plain_progress, plural, print_table, stage_progress)
+                     echo_rows, format_option, plain_progress, print_table, stage_progress)
+from ...text import plural
 
 if TYPE_CHECKING:
     from ..query import PlacedArticle

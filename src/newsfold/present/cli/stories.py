@@ -12,7 +12,8 @@ import click
 from ...models import to_jsonable
 from ...published import shown
 from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, PAGE, Context, cli, db_option, echo, echo_json, eval_group, json_option,
-                     echo_rows, format_option, pass_ctx, plural, stage_progress)
+                     echo_rows, format_option, pass_ctx, stage_progress)
+from ...text import plural
 
 
 
