@@ -111,3 +111,24 @@ def test_the_decision_is_one_for_batch_and_online() -> None:
         assert BatchClusterer.for_encoder(name).decision is decision_for(name)
         assert OnlineClusterer.for_encoder(name).decision is decision_for(name)
     assert StoriesStage(encoder="none").encoder.name == "none"
+
+
+def test_undated_reports_are_told_apart_by_the_weekday_their_leads_name() -> None:
+    """The 2018 reports say the Kremlin spoke on Sunday, the 2017 one on Saturday: with no dates, that is evidence."""
+    from newsfold.stories.cluster_batch import article_members
+    from newsfold.stories.decide import evidence
+    from newsfold.stories.eventdate import lead_weekday
+    from newsfold.stories.represent import Featurizer, make_encoder
+    from newsfold.stories.termspace import TermSpace
+    from newsfold.models import Article
+
+    texts = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("0*.txt"))}
+    assert {k: lead_weekday(t) for k, t in texts.items()} == {"000": 6, "001": 6, "002": 6, "003": 6, "004": 5}
+    feats = Featurizer(make_encoder("none")).featurize([Article(id=k, text=t) for k, t in texts.items()])
+    members = article_members(TermSpace.fit(feats), feats)
+    decision = decision_for("none")
+    same_day = evidence(members[0], members[1])  # 000 and 001: both undated
+    other_day = evidence(members[0], members[4])  # 000 and 004
+    assert (same_day.day_same, same_day.day_differs) == (1.0, 0.0)
+    assert (other_day.day_same, other_day.day_differs) == (0.0, 1.0)
+    assert decision.weights[5] > 0 > decision.weights[6]  # the fitted decision: a shared day joins, another parts
