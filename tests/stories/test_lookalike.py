@@ -115,12 +115,12 @@ def test_the_decision_is_one_for_batch_and_online() -> None:
 
 def test_undated_reports_are_told_apart_by_the_weekday_their_leads_name() -> None:
     """The 2018 reports say the Kremlin spoke on Sunday, the 2017 one on Saturday: with no dates, that is evidence."""
+    from newsfold.models import Article
     from newsfold.stories.cluster_batch import article_members
     from newsfold.stories.decide import evidence
     from newsfold.stories.eventdate import lead_weekday
     from newsfold.stories.represent import Featurizer, make_encoder
     from newsfold.stories.termspace import TermSpace
-    from newsfold.models import Article
 
     texts = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("0*.txt"))}
     assert {k: lead_weekday(t) for k, t in texts.items()} == {"000": 6, "001": 6, "002": 6, "003": 6, "004": 5}
