@@ -46,3 +46,17 @@ def seed_store(store):
 
     ingest_paths(store, [str(EXAMPLES)])
     return store
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray (2 CPUs) for every Ray test of the run, shut down at its end (each start costs seconds)."""
+    import logging
+
+    ray = pytest.importorskip("ray")
+    logging.getLogger("ray").setLevel(logging.WARNING)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()

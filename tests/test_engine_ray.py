@@ -1,13 +1,12 @@
 """``--engine ray`` gives the local engine's duplicate groups, also when a worker dies mid-run.
 
-One local Ray (2 CPUs) is started for the module and shut down after it.
+They share the run's one local Ray (2 CPUs, ``ray_session`` in conftest).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import logging
 import random
 import sys
 from pathlib import Path
@@ -24,13 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def ray_engine():
-    logging.getLogger("ray").setLevel(logging.WARNING)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
-    try:
-        yield get_engine("ray", partitions=4)
-    finally:
-        ray.shutdown()
+def ray_engine(ray_session):
+    return get_engine("ray", partitions=4)
 
 
 @pytest.fixture(scope="module")
