@@ -43,6 +43,11 @@ def engine_options(f: F) -> F:
                         help="Where the work runs: this process, or a Ray cluster.")(f)
 
 
+def batch_options(f: F) -> F:
+    """What every batch command takes: the engine options, ``--db`` and ``--json``, and the context."""
+    return engine_options(db_option(json_option(pass_ctx(f))))
+
+
 def make_engine(ctx: Context, name: str, address: str | None, partitions: int | None) -> Any:
     eng = _engine_module()
     if name == "local":
@@ -69,10 +74,7 @@ def batch() -> None:
               help="Jaccard for near-duplicates, in (0, 1].")
 @click.option("--containment", type=float, default=DEFAULT_CONTAINMENT, callback=share_callback, show_default=True,
               help="Share of the shorter article inside the longer for reprints, in (0, 1].")
-@engine_options
-@db_option
-@json_option
-@pass_ctx
+@batch_options
 def batch_dedup(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, threshold: float, containment: float,
                 engine_name: str, ray_address: str | None, partitions: int | None, as_json: bool) -> None:
     """Duplicate groups of every article in INPUTS, written to the store or to Parquet.
@@ -143,10 +145,7 @@ def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitio
 @click.option("--summaries/--no-summaries", default=True, show_default=True, help="Write a briefing per story.")
 @click.option("--nlp/--no-nlp", "with_nlp", default=True, show_default=True,
               help="Entities, aligned quotes and discrepancies in briefings (spaCy; slower).")
-@engine_options
-@db_option
-@json_option
-@pass_ctx
+@batch_options
 def batch_fold(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, encoder: str, window_days: int,
                window_step: int, max_window: int, summaries: bool, with_nlp: bool, engine_name: str,
                ray_address: str | None, partitions: int | None, as_json: bool) -> None:
