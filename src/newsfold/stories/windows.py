@@ -1,7 +1,7 @@
 """Batch story folding by time window: the stories stage's procedure for a corpus, which both engines run.
 
 A batch fold first stores the inputs through ``add``'s ingest
-(:func:`~newsfold.engine.inputs.ingest`) and runs the dedup stage, so the
+(:func:`~newsfold.read.splits.ingest`) and runs the dedup stage, so the
 store holds what ``add`` would hold.  The stories stage folds a whole
 corpus with one :class:`~newsfold.stories.cluster_batch.BatchClusterer`, whose
 similarity is ``n × n``: fine for thousands of articles, not for millions.
