@@ -18,6 +18,7 @@ Every function writes inside the caller's transaction (``store.atomic()``).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -73,9 +74,9 @@ def set_state(store: Store, story_id: str, state: str, *, merged_into: str | Non
         store.conn.execute("UPDATE stories SET state = ? WHERE id = ?", (state, story_id))
 
 
-def set_headline(store: Store, story_id: str, headline: str) -> None:
-    """A headline written by someone other than the members (a briefing's)."""
-    store.conn.execute("UPDATE stories SET headline = ? WHERE id = ?", (headline, story_id))
+def set_headline(conn: sqlite3.Connection, story_id: str, headline: str) -> None:
+    """A story's headline (from its members, or a briefing's); ``conn`` may be a summaries worker's own."""
+    conn.execute("UPDATE stories SET headline = ? WHERE id = ?", (headline, story_id))
 
 
 def record_event(store: Store, story_id: str, kind: str, **detail: Any) -> None:
@@ -100,7 +101,7 @@ def refresh(store: Store, story_ids: Iterable[str], *, members_changed: bool = T
             "SELECT a.id, a.title, a.text FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
             "WHERE sa.story_id = ? ORDER BY coalesce(trim(a.title), '') = '', a.seq LIMIT 1", (sid,)).fetchone()
         if first is not None:
-            set_headline(store, sid, headline_of(Article(id=first[0], title=first[1], text=first[2] or "")))
+            set_headline(store.conn, sid, headline_of(Article(id=first[0], title=first[1], text=first[2] or "")))
 
 
 # ------------------------------------------------------------ members
