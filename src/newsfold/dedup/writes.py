@@ -8,13 +8,10 @@ are made in one place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..models import DupLink, Passage
 from ..store.db import Store
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .stage import DedupConfig
 
 SETTINGS = ("threshold", "containment", "min_ratio", "shingle_size", "num_perm", "seed")
 
@@ -57,8 +54,9 @@ def passage_check(store: Store, article_id: str, story_id: str) -> None:
                        (article_id, story_id))
 
 
-def settings(store: Store, config: "DedupConfig") -> None:
-    """The settings a store's links are built with."""
+def settings(store: Store, config: object) -> None:
+    """The settings a store's links are built with (the :data:`SETTINGS` of a ``DedupConfig``; typed
+    ``object`` so that this module needs nothing of the stage's)."""
     store.conn.executemany("INSERT OR REPLACE INTO dedup_settings (name, value) VALUES (?, ?)",
                            [(name, str(getattr(config, name))) for name in SETTINGS])
 
