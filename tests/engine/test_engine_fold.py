@@ -32,6 +32,14 @@ def _rows(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh]
 
 
+def _events(path: Path) -> dict[str, list[dict]]:
+    """The rows of a labelled file by event, in file order."""
+    events: dict[str, list[dict]] = {}
+    for r in _rows(path):
+        events.setdefault(r["event"], []).append(r)
+    return events
+
+
 def _write(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
@@ -113,10 +121,7 @@ def test_a_story_longer_than_a_window_stays_one(ecbplus_path: Path, tmp_path: Pa
     (28-day windows: with 14-day ones each window holds about six of these
     articles, too few for the clusterer, which then splits the event.)
     """
-    rows = _rows(ecbplus_path)
-    events: dict[str, list[dict]] = {}
-    for r in rows:
-        events.setdefault(r["event"], []).append(r)
+    events = _events(ecbplus_path)
     big = max(events.values(), key=len)[:12]
     other = next(v for v in events.values() if v[0]["topic"] != big[0]["topic"] and len(v) >= 6)[:6]
     day0 = dt.date(2019, 5, 1)
@@ -143,10 +148,7 @@ def test_windows_join_only_stories_the_same_story_decision_joins(ecbplus_path: P
     from newsfold.models import Article
     from newsfold.stories.represent import make_encoder
 
-    rows = _rows(ecbplus_path)
-    events: dict[str, list[dict]] = {}
-    for r in rows:
-        events.setdefault(r["event"], []).append(r)
+    events = _events(ecbplus_path)
     x = max(events.values(), key=len)[:8]
     y = next(v for v in events.values() if v[0]["topic"] != x[0]["topic"] and len(v) >= 8)[:8]
     arts = {i: Article(id=r["id"], text=r["text"]) for i, r in enumerate(x + y)}  # keys 0-7: event x, 8-15: y
