@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import threading
@@ -32,11 +33,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def make_corpus(n: int, files: int, seed: int = 7) -> Path:
-    """``files`` JSONL files holding ``n`` generated articles (cached)."""
-    out = ROOT / ".cache" / "scale" / f"{n}-{files}-{seed}"
+def make_corpus(n: int, files: int, seed: int = 7, generator: str = "syndication") -> Path:
+    """``files`` JSONL files holding ``n`` generated articles (cached).
+
+    ``generator``: ``syndication`` (``gen_syndication.py``, one year of dates) or ``corpus``
+    (``gen_corpus.py``, the generator of ``fold_scale.py``: ECB+ articles reworded, 200 outlets, ten
+    years of dates)."""
+    out = ROOT / ".cache" / "scale" / (f"{n}-{files}-{seed}" + ("" if generator == "syndication" else f"-{generator}"))
     done = out / ".complete"
     if done.exists():
+        return out
+    if generator == "corpus":
+        from gen_corpus import generate
+
+        out.mkdir(parents=True, exist_ok=True)
+        per = -(-n // files)
+        rows = list(generate(n))
+        for f in range(files):
+            with open(out / f"part-{f:03d}.jsonl", "w", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(r) + "\n" for r in rows[f * per:(f + 1) * per])
+        done.write_text(str(n))
         return out
     from gen_syndication import stream_texts
 
@@ -90,6 +106,7 @@ def run_engine(engine: str, corpus: Path, out: Path, cpus: int, partitions: int 
     cmd = [sys.executable, __file__, "--child", engine, "--corpus", str(corpus), "--out", str(out),
            "--cpus", str(cpus)] + (["--partitions", str(partitions)] if partitions else []) + (fold_args or [])
     t0 = time.perf_counter()
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     peak = [0]
 
@@ -106,6 +123,8 @@ def run_engine(engine: str, corpus: Path, out: Path, cpus: int, partitions: int 
         raise SystemExit(f"{engine} failed (exit {proc.returncode})")
     report = json.loads(stdout.strip().splitlines()[-1])
     report["wall_s"] = time.perf_counter() - t0
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child and the processes it reaped (Ray's, on close)
+    report["cpu_s"] = now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime
     report["peak_rss_mb"] = peak[0] / 2**20
     return report
 
@@ -126,7 +145,7 @@ def child(engine: str, corpus: Path, out: Path, cpus: int, partitions: int | Non
             eng._ray()  # start Ray first, so its start-up is reported apart
         start = time.perf_counter() - t0
         if stage == "fold":
-            from newsfold.engine.fold import FoldConfig
+            from newsfold.stories.windows import FoldConfig
 
             cfg = FoldConfig(encoder=encoder, summaries=summaries, with_nlp=False)
             report = eng.fold([str(corpus)], cfg, Output("parquet", str(out)))
@@ -151,6 +170,8 @@ def main() -> None:
     ap.add_argument("--encoder", choices=["minilm", "static", "none"], default="static",
                     help="encoder for --stage fold")
     ap.add_argument("--no-summaries", action="store_true", help="--stage fold without briefings")
+    ap.add_argument("--generator", choices=["syndication", "corpus"], default="syndication",
+                    help="corpus: bench/gen_corpus.py (fold_scale.py's articles) instead of gen_syndication.py")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--corpus", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
@@ -160,7 +181,7 @@ def main() -> None:
               not a.no_summaries)
         return
     t0 = time.perf_counter()
-    corpus = make_corpus(a.n, a.files)
+    corpus = make_corpus(a.n, a.files, generator=a.generator)
     gen_s = time.perf_counter() - t0
     size_mb = sum(f.stat().st_size for f in corpus.glob("*.jsonl")) / 2**20
     results = {}
@@ -174,7 +195,7 @@ def main() -> None:
     same = None
     if len(dirs) > 1:
         from newsfold.engine import Output, read_links
-        from newsfold.engine.fold import read_partition
+        from newsfold.present.parquet import read_partition
 
         read = read_links if a.stage == "dedup" else read_partition
         outs = [read(Output("parquet", str(d))) for d in dirs]
@@ -189,7 +210,8 @@ def main() -> None:
         what = (f"{r['groups']} groups, {r['links']} copies" if a.stage == "dedup" else
                 f"{r['groups']} stories in {r['details'].get('windows')} windows")
         print(f"\n{engine}: {r['articles']} articles, {what}; "
-              f"wall {r['wall_s']:.1f}s (incl. interpreter start), peak RSS {r['peak_rss_mb']:.0f} MB")
+              f"wall {r['wall_s']:.1f}s (incl. interpreter start), CPU {r['cpu_s']:.1f}s, "
+              f"peak RSS {r['peak_rss_mb']:.0f} MB")
         print(f"  {'stage':<12} {'seconds':>8} {'articles/s':>11}")
         for stage, s in r["seconds"].items():
             rate = f"{r['articles'] / s:11.0f}" if s > 0 and stage != "start" else f"{'':>11}"

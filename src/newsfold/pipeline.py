@@ -141,32 +141,41 @@ class PipelineReport:
     stages: list[StageReport] = field(default_factory=list)
 
 
-def catch_up(store: Store, *, skip: Iterable[str] = (), progress: ProgressFn = no_progress,
+def catch_up(store: Store, *, skip: Iterable[str] = (), only: Iterable[str] | None = None,
+             progress: ProgressFn = no_progress,
              options: Mapping[str, Mapping[str, object]] | None = None) -> list[StageReport]:
     """Run every stage's catch-up in order; each finds its own backlog in the store.
 
-    Holds the store's writer lock throughout (waiting for another writer first).
+    ``only`` names the stages to run (default: all); of those, ``skip`` and every stage needing a skipped
+    one are left out.  Holds the store's writer lock throughout (waiting for another writer first).
     """
     skipped = closure(skip)
+    chosen = set(only) if only is not None else {s.name for s in STAGES}
+    unknown = chosen - {s.name for s in STAGES}
+    if unknown:
+        raise KeyError(f"unknown stage(s) {', '.join(sorted(unknown))}; the stages are "
+                       f"{', '.join(s.name for s in STAGES)}")
     options = options or {}
     reports = []
     with writer_lock(store.path):
         for spec in STAGES:
-            if spec.name in skipped:
+            if spec.name in skipped or spec.name not in chosen:
                 continue
             stage: Stage = spec.factory(**options.get(spec.name, {}))
             reports.append(stage.catch_up(store, progress))
     return reports
 
 
-def run_pipeline(store: Store, paths: Iterable[str], *, skip: Iterable[str] = (),
+def run_pipeline(store: Store, paths: Iterable[str], *, skip: Iterable[str] = (), only: Iterable[str] | None = None,
                  on_ingest_progress: IngestProgress | None = None, progress: ProgressFn = no_progress,
                  options: Mapping[str, Mapping[str, object]] | None = None, **ingest_kw: object) -> PipelineReport:
-    """Ingest ``paths`` into ``store``, then let every stage not in ``skip`` (nor needing one) catch up.
+    """Ingest ``paths`` into ``store``, then let the stages (``only`` these; not those in ``skip`` nor
+    those needing one) catch up.
 
     Holds the store's writer lock (:mod:`newsfold.store.lock`) throughout, as the CLI and the web worker do.
     """
     with writer_lock(store.path):
         ingester = Ingester(store, **ingest_kw)  # type: ignore[arg-type]
         rep = ingester.ingest_paths(paths, on_progress=on_ingest_progress)
-        return PipelineReport(ingest=rep, stages=catch_up(store, skip=skip, progress=progress, options=options))
+        return PipelineReport(ingest=rep, stages=catch_up(store, skip=skip, only=only, progress=progress,
+                                                          options=options))

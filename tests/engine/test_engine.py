@@ -11,10 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from newsfold.dedup import partitions
 from newsfold.dedup.config import DedupConfig
 from newsfold.engine import EngineError, Output, get_engine, groups_of, read_links
 from newsfold.engine import kernels
-from newsfold.engine.inputs import InputError, expand, plan, read_split
+from newsfold.read.splits import InputError, expand, plan, read_split
 from newsfold.read import read_path
 
 
@@ -65,13 +66,13 @@ def test_bucket_pairs_match_brute_force() -> None:
     rng = np.random.default_rng(3)
     bh = rng.integers(0, 40, size=400).astype(np.uint64)
     keys = rng.integers(0, 150, size=400).astype(np.int64)
-    new, old = kernels.bucket_pairs(bh, keys, max_bucket=1000)
+    new, old = partitions.bucket_pairs(bh, keys, max_bucket=1000)
     want = set()
     for h in set(bh.tolist()):
         members = sorted(set(keys[bh == h].tolist()))
         want |= {(b, a) for i, a in enumerate(members) for b in members[i + 1:]}
     assert set(zip(new.tolist(), old.tolist())) == want
-    capped_new, capped_old = kernels.bucket_pairs(bh, keys, max_bucket=2)
+    capped_new, capped_old = partitions.bucket_pairs(bh, keys, max_bucket=2)
     assert len(capped_new) < len(new)
 
 

@@ -157,9 +157,9 @@ def test_add_after_batch_fold_processes_only_the_new_articles(ecbplus_path: Path
 
 def test_a_story_bigger_than_any_event_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The run's summary names stories over the suspect size, in the CLI output and in --json."""
-    from newsfold.engine import fold
+    from newsfold.stories import windows
 
-    monkeypatch.setattr(fold, "SUSPECT_STORY_SIZE", 3)  # four or five of the seeds are one story
+    monkeypatch.setattr(windows, "SUSPECT_STORY_SIZE", 3)  # four or five of the seeds are one story
     args = ["-q", "batch", "fold", str(EXAMPLES), *FAST, "--no-nlp", "--db"]
     r = CliRunner().invoke(cli, [*args, str(tmp_path / "s.db")])
     assert r.exit_code == 0, r.output

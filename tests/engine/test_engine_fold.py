@@ -1,8 +1,8 @@
 """Batch story folding by time window: the windows, the merge across them, and ``--engine ray`` = ``local``.
 
-The Ray tests share one local Ray (2 CPUs) started for the module and shut
-down after it.  They use the static encoder (MiniLM is about 60 times slower
-on CPU; the procedure is the same for both).
+The Ray tests share the run's one local Ray (2 CPUs, ``ray_session`` in
+tests/engine/conftest.py).  They use the static encoder (MiniLM is about 60
+times slower on CPU; the procedure is the same for both).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from newsfold.engine import Output, get_engine
-from newsfold.engine.fold import UNDATED, FoldConfig, components, read_partition, windows_of
+from newsfold.present.parquet import read_partition
+from newsfold.stories.windows import UNDATED, FoldConfig, story_roots, windows_of
 from newsfold.store.db import Store
 from nfpaths import ROOT
 
@@ -29,6 +30,14 @@ STATIC = FoldConfig(encoder="static", with_nlp=False)
 def _rows(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
+
+
+def _events(path: Path) -> dict[str, list[dict]]:
+    """The rows of a labelled file by event, in file order."""
+    events: dict[str, list[dict]] = {}
+    for r in _rows(path):
+        events.setdefault(r["event"], []).append(r)
+    return events
 
 
 def _write(path: Path, rows: list[dict]) -> Path:
@@ -78,11 +87,11 @@ def test_windows_overlap_and_undated_articles_share_one() -> None:
 
 
 def test_components_join_stories_that_share_an_article() -> None:
-    # window 1: {1, 2, 3}; window 2: {3, 9}; window 3: {5, 6}
-    u = np.array([2, 3, 9, 6], dtype=np.int64)
-    v = np.array([1, 1, 3, 5], dtype=np.int64)
-    a, b = components(u, v)
-    assert dict(zip(a.tolist(), b.tolist())) == {2: 1, 3: 1, 9: 1, 6: 5}
+    # window stories (nodes) 10, 20, 30, 40; stitched: 10 — 20 — 30; 40 alone
+    keys = np.array([1, 2, 3, 9, 5, 6], dtype=np.int64)
+    nodes = np.array([10, 10, 20, 30, 40, 40], dtype=np.int64)
+    root = story_roots(keys, nodes, np.array([20, 30], dtype=np.int64), np.array([10, 20], dtype=np.int64))
+    assert root == {1: 1, 2: 1, 3: 1, 9: 1, 5: 5, 6: 5}
 
 
 @pytest.mark.slow
@@ -112,10 +121,7 @@ def test_a_story_longer_than_a_window_stays_one(ecbplus_path: Path, tmp_path: Pa
     (28-day windows: with 14-day ones each window holds about six of these
     articles, too few for the clusterer, which then splits the event.)
     """
-    rows = _rows(ecbplus_path)
-    events: dict[str, list[dict]] = {}
-    for r in rows:
-        events.setdefault(r["event"], []).append(r)
+    events = _events(ecbplus_path)
     big = max(events.values(), key=len)[:12]
     other = next(v for v in events.values() if v[0]["topic"] != big[0]["topic"] and len(v) >= 6)[:6]
     day0 = dt.date(2019, 5, 1)
@@ -138,14 +144,11 @@ def test_a_story_longer_than_a_window_stays_one(ecbplus_path: Path, tmp_path: Pa
 def test_windows_join_only_stories_the_same_story_decision_joins(ecbplus_path: Path) -> None:
     """Two windows' stories that share an article are one story only when the decision that joins
     groups inside a window joins them: one article wrongly grouped cannot chain two events."""
-    from newsfold.engine.fold import embed, features, stitch
+    from newsfold.stories.windows import embed, features, stitch
     from newsfold.models import Article
     from newsfold.stories.represent import make_encoder
 
-    rows = _rows(ecbplus_path)
-    events: dict[str, list[dict]] = {}
-    for r in rows:
-        events.setdefault(r["event"], []).append(r)
+    events = _events(ecbplus_path)
     x = max(events.values(), key=len)[:8]
     y = next(v for v in events.values() if v[0]["topic"] != x[0]["topic"] and len(v) >= 8)[:8]
     arts = {i: Article(id=r["id"], text=r["text"]) for i, r in enumerate(x + y)}  # keys 0-7: event x, 8-15: y
@@ -167,7 +170,17 @@ def test_windows_join_only_stories_the_same_story_decision_joins(ecbplus_path: P
     assert list(zip(a.tolist(), b.tolist())) == [(0, 4)], "the same event was not joined across windows"
 
 
-# --------------------------------------------------------------- Ray (one session-wide Ray: conftest.py)
+# --------------------------------------------------------------- Ray (one session-wide Ray: tests/engine/conftest.py)
+DATED = FoldConfig(encoder="static", summaries=False, whole_limit=0)  # windows, not one whole fold
+
+
+@pytest.fixture(scope="module")
+def local_dated(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Output, object]:
+    """The local engine's windowed fold of the generated corpus (what every Ray fold must give)."""
+    out = Output("store", str(tmp_path_factory.mktemp("local-dated") / "local.db"))
+    return out, get_engine("local").fold([str(generated)], DATED, out)
+
+
 @pytest.mark.ray
 @pytest.mark.slow
 def test_fold_command_on_ray_equals_local_on_ecbplus(ray_session, local_ecbplus: Output, ecbplus_path: Path,
@@ -199,11 +212,10 @@ def test_fold_command_on_ray_equals_local_on_ecbplus(ray_session, local_ecbplus:
 
 @pytest.mark.ray
 @pytest.mark.slow
-def test_ray_equals_local_on_a_dated_generated_corpus(ray_session, generated: Path, tmp_path: Path) -> None:
-    cfg = FoldConfig(encoder="static", summaries=False, whole_limit=0)  # windows, not one whole fold
-    local, remote = Output("parquet", str(tmp_path / "local")), Output("store", str(tmp_path / "ray.db"))
-    lr = get_engine("local").fold([str(generated)], cfg, local)
-    rr = get_engine("ray", partitions=4).fold([str(generated / "*.jsonl")], cfg, remote)
+def test_ray_equals_local_on_a_dated_generated_corpus(ray_session, generated: Path, local_dated, tmp_path: Path) -> None:
+    local, lr = local_dated
+    remote = Output("parquet", str(tmp_path / "ray"))
+    rr = get_engine("ray", partitions=4).fold([str(generated / "*.jsonl")], DATED, remote)
     assert lr.articles == rr.articles == 2000
     assert lr.details["windows"] == rr.details["windows"] > 10
     assert lr.details["window_links"] == rr.details["window_links"]
@@ -213,3 +225,24 @@ def test_ray_equals_local_on_a_dated_generated_corpus(ray_session, generated: Pa
     # real stories, not all singletons (on this corpus of ECB+ variants the stage's own whole-corpus fold
     # makes one story of most articles; the windows cannot do better than the clusterer in them)
     assert len(part) > 20 and sizes[-1] > 10
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_a_worker_killed_during_a_ray_fold_loses_nothing(ray_session, generated: Path, local_dated,
+                                                         tmp_path: Path) -> None:
+    """A worker dies (as by an out-of-memory kill) while folding a window: Ray re-runs its task, and the
+    store holds every article, in the stories the local engine makes."""
+    from newsfold.engine.faults import CrashOnce
+
+    local, lr = local_dated
+    marker = tmp_path / "crashed"
+    remote = Output("store", str(tmp_path / "ray.db"))
+    rr = get_engine("ray", partitions=4, before_batch=CrashOnce(str(marker))).fold([str(generated)], DATED, remote)
+    assert marker.exists(), "no worker was killed"
+    assert rr.articles == lr.articles == 2000 and rr.details["windows"] == lr.details["windows"]
+    assert read_partition(remote) == read_partition(local)
+    with Store(remote.path) as store:
+        placed = store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0]
+        skipped = store.conn.execute("SELECT count(*) FROM story_skips").fetchone()[0]
+        assert placed + skipped == store.count_articles() == 2000

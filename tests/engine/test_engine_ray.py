@@ -1,6 +1,6 @@
 """``--engine ray`` gives the local engine's duplicate groups, also when a worker dies mid-run.
 
-One local Ray (2 CPUs) is started for the module and shut down after it.
+They share the run's one local Ray (2 CPUs, ``ray_session`` in tests/engine/conftest.py).
 """
 
 from __future__ import annotations

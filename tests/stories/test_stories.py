@@ -120,3 +120,26 @@ def test_story_cli_and_history(tmp_path: Path) -> None:
     with Store(db) as store:
         view = story_detail(store.conn, big["id"])
         assert view is not None and any(e["kind"] == "created" for e in view.events)
+
+
+@pytest.mark.slow
+def test_every_story_headline_is_one_of_its_own_articles(tmp_path: Path, ecbplus_path: Path) -> None:
+    """`fold` (online placement, then the refold that moves articles between stories) leaves no headline
+    of an article that has left the story: whatever changes a story's members sets its headline from them
+    (on ECB+, two stories kept a departed article's headline before)."""
+    from newsfold.stories.writes import headline_of
+
+    rows = [json.loads(line) for line in ecbplus_path.read_text(encoding="utf-8").splitlines()]
+    src = tmp_path / "ecb.jsonl"
+    src.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows), encoding="utf-8")
+    db = tmp_path / "f.db"
+    r = CliRunner().invoke(cli, ["-q", "fold", str(src), "--db", str(db), "--encoder", "static", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["refold"]["articles"] > 700  # the refold ran over the whole set
+    with Store(str(db)) as store:
+        stories = store.conn.execute("SELECT id, headline FROM stories WHERE state != 'merged'").fetchall()
+        assert len(stories) > 5
+        for sid, headline in stories:
+            ids = [x[0] for x in store.conn.execute("SELECT article_id FROM story_articles WHERE story_id = ?",
+                                                    (sid,))]
+            assert headline in {headline_of(a) for a in store.get_articles(ids)}, sid

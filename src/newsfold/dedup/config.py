@@ -1,7 +1,12 @@
-"""Dedup settings and what counts as a copy: :class:`DedupConfig` and :func:`classify`."""
+"""Dedup settings and its rules: :class:`DedupConfig`, what counts as a copy (:func:`classify`), which member
+of a group is its canonical (:func:`canonical_key`) and whose passages are recorded (:func:`pick_sources`).
+
+The local stage (:mod:`.stage`) and a batch engine's partitions (:mod:`.partitions`) both call these.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .fingerprint import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE
@@ -72,3 +77,15 @@ def classify(jac: float, cont: float, same_content: bool, config: DedupConfig) -
     if cont >= config.containment:
         return Relation("reprint", round(cont, 4), jac, cont)
     return Relation(None, round(max(jac, cont), 4), jac, cont)
+
+
+def canonical_key(published: str | None, n_shingles: int, key: int) -> tuple[int, str, int, int]:
+    """The canonical of a group is the member with the smallest key: the earliest published, else the one
+    with most shingles, else the first stored."""
+    return (0 if published else 1, published or "", -int(n_shingles), int(key))
+
+
+def pick_sources(found: Iterable[tuple[int, float]], n: int) -> list[int]:
+    """The older keys whose passages are recorded, of ``(older key, containment)`` matches: the ``n`` most
+    contained (ties: the older key first)."""
+    return [k for k, _ in sorted(found, key=lambda m: (-m[1], m[0]))[:n]]

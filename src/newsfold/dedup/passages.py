@@ -30,6 +30,7 @@ import numpy as np
 from ..models import Article, Passage
 from ..sentences import split_sentences
 from ..text import words as split_words  # `words` names the word-id map below
+from . import writes
 
 if TYPE_CHECKING:
     from ..stages import ProgressFn, StageReport
@@ -419,8 +420,7 @@ class StoryPassagesStage:
                         report.details["copies"] += 1
                     else:
                         self._check(store, aid, self._members(store, sid, cache), report)
-                    store.conn.execute("INSERT OR REPLACE INTO passage_checks (article_id, story_id) VALUES (?, ?)",
-                                       (aid, sid))
+                    writes.passage_check(store, aid, sid)
             report.processed += len(rows)
             if progress:
                 progress(self.name, report.processed, total)
@@ -461,13 +461,7 @@ class StoryPassagesStage:
             found = find_passages_many([(me, o) for o in others], min_similarity=self.min_similarity,
                                        min_shared=self.min_shared, cache=self._sentences)
             report.details["pairs"] += len(others)
-            for ps in found:
-                store.conn.executemany(
-                    "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
-                    " VALUES (?,?,?,?,?,?)",
-                    [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction)
-                     for p in ps])
-                report.details["passages"] += len(ps)
+            report.details["passages"] += writes.passages(store, [p for ps in found for p in ps])
         if article_id not in members.ids and len(members.ids) < self.max_members:
             members.ids.append(article_id)
             members.grams.append(mine)

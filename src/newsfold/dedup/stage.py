@@ -36,11 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from .config import DEFAULT_CONTAINMENT, DEFAULT_MIN_RATIO, DEFAULT_THRESHOLD, DedupConfig, classify
+from . import writes
+from .config import (DEFAULT_CONTAINMENT, DEFAULT_MIN_RATIO, DEFAULT_THRESHOLD, DedupConfig, canonical_key, classify,
+                     pick_sources)
 from .fingerprint import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, blob_to_signature, common_counts,
                           overlap_arrays, signature_to_blob)
 from .lsh import check_threshold
-from ..models import Article
+from ..models import Article, DupLink
 from .pairs import PairBatch, PairFinder
 from .passages import SentenceCache, find_passages_many
 from ..stages import ProgressFn, StageReport, no_progress
@@ -58,7 +60,7 @@ class _Info:
     content_hash: str
 
     def canonical_key(self) -> tuple[int, str, int, int]:
-        return (0 if self.published else 1, self.published or "", -self.n_shingles, self.seq)
+        return canonical_key(self.published, self.n_shingles, self.seq)
 
 
 class DedupStage:
@@ -105,22 +107,13 @@ class DedupStage:
                 self._reset()
         elif not rows:
             with store.atomic():
-                self._write_settings(store)
-
-    def _write_settings(self, store: Store) -> None:
-        c = self.config
-        for name, value in (("threshold", c.threshold), ("containment", c.containment), ("min_ratio", c.min_ratio),
-                            ("shingle_size", c.shingle_size), ("num_perm", c.num_perm), ("seed", c.seed)):
-            store.conn.execute("INSERT OR REPLACE INTO dedup_settings (name, value) VALUES (?, ?)", (name, str(value)))
+                writes.settings(store, self.config)
 
     def rebuild(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
         """Forget every fingerprint, link and passage, and recompute with this config."""
         with store.atomic():
-            store.conn.execute("DELETE FROM passages")
-            store.conn.execute("DELETE FROM dup_links")
-            store.conn.execute("DELETE FROM fingerprints")
-            store.conn.execute("DELETE FROM dedup_settings")
-            self._write_settings(store)
+            writes.forget(store)
+            writes.settings(store, self.config)
         self._explicit = True
         self._reset()
         self._store_key = None
@@ -185,8 +178,7 @@ class DedupStage:
         fps = batch.fingerprints
         report.details["candidates"] += batch.n_candidates
         self._loaded_upto = max(self._loaded_upto, seqs[-1])
-        _insert(store, "INSERT INTO fingerprints (article_id, content_hash, n_shingles, minhash)",
-                [(r["id"], fps.content_hashes[i], int(fps.n_shingles[i]),
+        writes.fingerprints(store, [(r["id"], fps.content_hashes[i], int(fps.n_shingles[i]),
                   signature_to_blob(fps.signatures[i]) if fps.has_signature[i] else None)
                  for i, r in enumerate(rows)])
         copies: dict[int, list[int]] = {}
@@ -196,9 +188,9 @@ class DedupStage:
             olds = [o for o, r in found if r.kind is not None]
             if olds:
                 copies[s] = olds
-            near = sorted((m for m in found if m[1].kind != "exact"), key=lambda m: -m[1].containment)
+            near = pick_sources([(o, r.containment) for o, r in found if r.kind != "exact"], cfg.max_passage_sources)
             if near:
-                sources[s] = [o for o, _ in near[: cfg.max_passage_sources]]
+                sources[s] = near
         if copies:
             mine = {s: _Info(s, r["id"], r["published"], int(fps.n_shingles[i]), fps.content_hashes[i])
                     for i, (s, r) in enumerate(zip(seqs, rows))}
@@ -244,9 +236,8 @@ class DedupStage:
             rels[(a, c)] = classify(j, k, False, self.config)
         for p in joined:
             report.details[rels[p].kind or "reprint"] += 1
-        _insert(store, "INSERT OR REPLACE INTO dup_links (article_id, canonical_id, kind, similarity)",
-                [(groups.info[a].id, groups.info[c].id, rels[(a, c)].kind or "reprint", rels[(a, c)].similarity)
-                 for a, c in pairs])
+        writes.links(store, [DupLink(groups.info[a].id, groups.info[c].id, rels[(a, c)].kind or "reprint",
+                                     rels[(a, c)].similarity) for a, c in pairs])
 
     def _record_passages(self, store: Store, sources: dict[int, list[int]], rows: Sequence[Any]) -> int:
         """Re-used sentences of each new article and its closest matches (in batch order)."""
@@ -260,11 +251,7 @@ class DedupStage:
                 arts[r["seq"]] = Article(id=r["id"], text=r["text"], title=r["title"], published=r["published"])
         found = find_passages_many([(arts[new], arts[o]) for new, olds in sources.items() for o in olds],
                                    cache=self._sentences)
-        out = [(p.article_id, p.source_id, p.sentence, p.source_sentence, p.similarity, p.direction)
-               for ps in found for p in ps]
-        _insert(store, "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)",
-                out)
-        return len(out)
+        return writes.passages(store, [p for ps in found for p in ps])
 
 
 @dataclass
@@ -382,19 +369,6 @@ class _Groups:
     def same_content(self, a: int, b: int) -> bool:
         ha, hb = self.info[a].content_hash, self.info[b].content_hash
         return bool(ha) and ha == hb
-
-
-def _insert(store: Store, head: str, rows: list[tuple[Any, ...]]) -> None:
-    """``head VALUES ...`` for ``rows``, in order, many rows per statement (cheaper than executemany;
-    at most 999 parameters a statement, the oldest SQLite limit)."""
-    if not rows:
-        return
-    width = len(rows[0])
-    per = max(1, 999 // width)
-    one = "(" + ",".join("?" * width) + ")"
-    for i in range(0, len(rows), per):
-        part = rows[i:i + per]
-        store.conn.execute(f"{head} VALUES {','.join([one] * len(part))}", [x for r in part for x in r])
 
 
 def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ..store.db import Store
 from .base import BatchReport, ProgressFn
-from .inputs import Split, clean_split
+from ..read.splits import Split, clean_split
 
 if TYPE_CHECKING:  # pragma: no cover
     import ray.data

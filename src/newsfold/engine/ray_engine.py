@@ -1,12 +1,12 @@
 """The Ray engine: batch dedup on Ray Data, with the dedup stage's own per-partition code.
 
 What moves where (every shuffle is a hash partition of rows, then one task
-per partition running a :mod:`~newsfold.engine.kernels` function):
+per partition running a :mod:`~newsfold.dedup.partitions` function):
 
 =================  ===============================  =========================================
 step               partitioned by                   runs
 =================  ===============================  =========================================
-read, clean        input split (no shuffle)         :func:`~newsfold.engine.inputs.clean_split`
+read, clean        input split (no shuffle)         :func:`~newsfold.read.splits.clean_split`
 ingest             the driver, in input order       ``add``'s Ingester (ids, learned boilerplate)
 fingerprint        input block (no shuffle)         ``Fingerprinter`` (``map_batches``)
 exact copies       content hash                     first key of a hash; only it enters LSH
@@ -30,7 +30,8 @@ store for Parquet output), so ids and cleaning are ``add``'s; the articles
 go back out from the store with their ``seq`` as key.  After that only
 counts, one digest per connected-components round and the Bloom filters
 come back to the driver; the SQLite output is written from the driver
-(SQLite is one file on one machine), Parquet output by the workers into a temporary
+through the dedup stage's writer (:mod:`newsfold.dedup.writes`; SQLite is
+one file on one machine), Parquet output by the workers into a temporary
 directory that is renamed when complete.  Ray retries a task whose worker
 dies (``max_retries``); every step is a pure function of its input, so a
 retry gives the same rows.
@@ -47,14 +48,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..dedup.config import DedupConfig
+from ..dedup import partitions, writes
 from ..dedup.fingerprint import signature_to_blob
+from ..dedup.config import DedupConfig
+from ..models import DupLink, Passage
+from ..present.parquet import Output, ParquetOutput
+from ..read.splits import expand, plan
+from ..stories.windows import FoldConfig
 from ..store.db import Store
 from . import kernels
-from .base import BatchReport, EngineError, Output, ParquetOutput, ProgressFn, no_progress, working_store, write_settings
-from .fold import FoldConfig
-from .inputs import expand, plan
-from .local import store_inputs
+from .base import BatchReport, EngineError, ProgressFn, no_progress, store_inputs, working_store
 from .ray_common import Clock, cleaned_on_ray, stored_articles, typed
 from .ray_fold import fold_on_ray
 
@@ -65,6 +68,7 @@ log = logging.getLogger(__name__)
 
 MAX_CC_ROUNDS = 64
 PASSAGE_COLUMNS = ("article_id", "source_id", "sentence", "source_sentence", "similarity", "direction")
+LINK_COLUMNS = ("article_id", "canonical_id", "kind", "similarity")
 _ART = "a"  # tag of an article row in a tagged union
 
 
@@ -98,7 +102,7 @@ def _fingerprint(b: dict[str, np.ndarray], config: DedupConfig,
                  before_batch: Callable[[], None] | None) -> dict[str, np.ndarray]:
     if before_batch is not None:
         before_batch()
-    fp = kernels.fingerprint_texts([t or "" for t in b["text"].tolist()], config)
+    fp = partitions.fingerprint_texts([t or "" for t in b["text"].tolist()], config)
     return {"key": b["key"].astype(np.int64), "id": b["id"], "published": b["published"],
             "content_hash": fp.content_hash, "n_shingles": fp.n_shingles, "has_sig": fp.has_signature,
             "sig": fp.signature}
@@ -107,7 +111,7 @@ def _fingerprint(b: dict[str, np.ndarray], config: DedupConfig,
 @typed
 def _exact(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     keys = b["key"].astype(np.int64)
-    first = kernels.first_of_hash(keys, b["content_hash"])
+    first = partitions.first_of_hash(keys, b["content_hash"])
     return {"key": keys, "rep": first, "has_sig": b["has_sig"], "sig": b["sig"]}
 
 
@@ -131,14 +135,14 @@ def _lsh_rows(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 @typed
 def _bands(b: dict[str, np.ndarray], config: DedupConfig, max_bucket: int) -> dict[str, np.ndarray]:
-    bh, keys = kernels.band_rows(b["key"], np.asarray(list(b["sig"]) if b["sig"].dtype == object else b["sig"]),
+    bh, keys = partitions.band_rows(b["key"], np.asarray(list(b["sig"]) if b["sig"].dtype == object else b["sig"]),
                                  config, max_bucket)
     return {"bh": bh, "key": keys}
 
 
 @typed
 def _buckets(b: dict[str, np.ndarray], max_bucket: int) -> dict[str, np.ndarray]:
-    new, old = kernels.bucket_pairs(b["bh"].astype(np.uint64), b["key"].astype(np.int64), max_bucket)
+    new, old = partitions.bucket_pairs(b["bh"].astype(np.uint64), b["key"].astype(np.int64), max_bucket)
     return {"j": new, "other": old, "text": np.full(new.size, "", dtype=object)}
 
 
@@ -147,7 +151,7 @@ def _attach_new(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Unique pairs ``(new, old)`` with the text of ``new`` (rows tagged ``other == -1`` are articles)."""
     is_art = b["other"] < 0
     text = dict(zip(b["j"][is_art].tolist(), b["text"][is_art].tolist()))
-    new, old = kernels.unique_pairs(b["j"][~is_art], b["other"][~is_art])
+    new, old = partitions.unique_pairs(b["j"][~is_art], b["other"][~is_art])
     return {"j": old, "other": new, "text": np.array([text[k] for k in new.tolist()], dtype=object)}
 
 
@@ -157,7 +161,7 @@ def _verify(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarr
     text = dict(zip(b["j"][is_art].tolist(), b["text"][is_art].tolist()))
     old, new, text_new = b["j"][~is_art], b["other"][~is_art], b["text"][~is_art]
     text_old = np.array([text[k] for k in old.tolist()], dtype=object)
-    code, cont = kernels.verify_pairs(new, old, text_new, text_old, config)
+    code, cont = partitions.verify_pairs(new, old, text_new, text_old, config)
     keep = (code > 0) | (cont >= config.passage_containment)  # copies, and pairs the stage takes passages from
     return {"u": new[keep], "v": old[keep], "code": code[keep], "cont": cont[keep]}
 
@@ -189,7 +193,7 @@ def _pick_sources(b: dict[str, np.ndarray], max_sources: int) -> dict[str, np.nd
     is_art = b["other"] < 0
     row = {k: i for i, k in zip(np.flatnonzero(is_art).tolist(), b["j"][is_art].tolist())}
     pi = np.flatnonzero(~is_art)
-    pick = pi[kernels.passage_sources(b["j"][pi], b["other"][pi], b["cont"][pi], max_sources)]
+    pick = pi[partitions.passage_sources(b["j"][pi], b["other"][pi], b["cont"][pi], max_sources)]
     src = np.array([row[k] for k in b["j"][pick].tolist()], dtype=np.int64)
     return {"j": b["other"][pick], "other": b["j"][pick], "cont": b["cont"][pick],
             "text": b["text"][src], "id": b["id"][src], "title": b["title"][src], "published": b["published"][src]}
@@ -299,11 +303,10 @@ def _members(b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 @typed
 def _links(b: dict[str, np.ndarray], config: DedupConfig) -> dict[str, np.ndarray]:
     pub = np.array([p or None for p in b["published"].tolist()], dtype=object)
-    rows = kernels.component_links(b["comp"].astype(np.int64), b["key"].astype(np.int64), b["id"], b["text"], pub,
-                                   config)
-    return {"article_id": np.array(rows.article_id, dtype=object),
-            "canonical_id": np.array(rows.canonical_id, dtype=object),
-            "kind": np.array(rows.kind, dtype=object), "similarity": np.array(rows.similarity, dtype=np.float64)}
+    rows = partitions.component_links(b["comp"].astype(np.int64), b["key"].astype(np.int64), b["id"], b["text"], pub,
+                                      config)
+    return {c: np.array([getattr(x, c) for x in rows], dtype=np.float64 if c == "similarity" else object)
+            for c in LINK_COLUMNS}
 
 
 # ---------------------------------------------------------------- the engine
@@ -314,7 +317,8 @@ class RayEngine:
     cluster's CPUs); ``max_retries``: how often Ray re-runs a read task
     whose worker died (Ray Data retries its own tasks on worker failure
     without limit); ``before_batch``: called on the worker before each
-    fingerprint batch (a diagnostic hook; the fault test uses it);
+    fingerprint batch and each window fold (a diagnostic hook; the fault
+    tests use it);
     ``actors``: embedding actors for :meth:`fold` (default: one per CPU),
     each holding the model once; ``embed_batch``: articles per actor call.
     """
@@ -507,23 +511,17 @@ class RayEngine:
     @staticmethod
     def _write_store(store: Store, fps: "ray.data.Dataset", links: "ray.data.Dataset",
                      passages: "ray.data.Dataset", config: DedupConfig) -> None:
-        """Fingerprints, links, passages and settings into the store, in one transaction."""
+        """Fingerprints, links, passages and settings into the store through the dedup stage's writer."""
         with store.atomic():
             for b in fps.iter_batches(batch_format="numpy", batch_size=5000):
-                store.conn.executemany(
-                    "INSERT INTO fingerprints (article_id, content_hash, n_shingles, minhash) VALUES (?,?,?,?)",
-                    [(aid, h, int(ns), signature_to_blob(sig) if has else None)
-                     for aid, h, ns, has, sig in zip(b["id"].tolist(), b["content_hash"].tolist(),
-                                                     b["n_shingles"].tolist(), b["has_sig"].tolist(), b["sig"])])
+                cols = zip(b["id"].tolist(), b["content_hash"].tolist(), b["n_shingles"].tolist(),
+                           b["has_sig"].tolist(), b["sig"])
+                writes.fingerprints(store, [(aid, h, int(ns), signature_to_blob(sig) if has else None)
+                                            for aid, h, ns, has, sig in cols])
             for b in links.iter_batches(batch_format="numpy", batch_size=5000):
-                store.conn.executemany(
-                    "INSERT INTO dup_links (article_id, canonical_id, kind, similarity) VALUES (?,?,?,?)",
-                    list(zip(b["article_id"].tolist(), b["canonical_id"].tolist(), b["kind"].tolist(),
-                             b["similarity"].tolist())))
+                writes.links(store, [DupLink(*r) for r in zip(*(b[c].tolist() for c in LINK_COLUMNS))])
             # in the stage's order: by copier, its sources by containment, sentences in text order
             for b in passages.sort(["new_key", "rank_cont", "source_key", "pos"]).iter_batches(
                     batch_format="numpy", batch_size=5000):
-                store.conn.executemany(
-                    "INSERT INTO passages (article_id, source_id, sentence, source_sentence, similarity, direction)"
-                    " VALUES (?,?,?,?,?,?)", list(zip(*(b[c].tolist() for c in PASSAGE_COLUMNS))))
-            write_settings(store, config)
+                writes.passages(store, [Passage(*r) for r in zip(*(b[c].tolist() for c in PASSAGE_COLUMNS))])
+            writes.settings(store, config)

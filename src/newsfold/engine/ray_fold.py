@@ -1,37 +1,40 @@
-"""Batch story folding on Ray Data: the windowed fold of :mod:`~newsfold.engine.fold`, partitioned.
+"""Batch story folding on Ray Data: the windowed fold of :mod:`~newsfold.stories.windows`, partitioned.
 
 =================  ===============================  ==================================================
 step               partitioned by                   runs
 =================  ===============================  ==================================================
-read, clean        input split (no shuffle)         :func:`~newsfold.engine.inputs.clean_split`
+read, clean        input split (no shuffle)         :func:`~newsfold.read.splits.clean_split`
 ingest, dedup      the driver                       ``add``'s Ingester, the dedup stage
-embed              input block, actor pool          :func:`~newsfold.engine.fold.embed` (the model is
-                                                    loaded once per actor)
-windows            window (``groupby``)             :func:`~newsfold.engine.fold.fold_window`
-components         node (repeated)                  large-star / small-star, as for dedup
-store              the driver                       :func:`~newsfold.engine.fold.write_stories`, then
-                                                    the passages and summaries stages
+embed              input block, actor pool          :func:`~newsfold.stories.windows.embed` (the model
+                                                    is loaded once per actor)
+windows            window (``groupby``)             :func:`~newsfold.stories.windows.fold_window`
+stitch             pair of windows (``groupby``)    :func:`~newsfold.stories.windows.stitch`
+stories            the driver                       :func:`~newsfold.stories.windows.story_roots` on
+                                                    the stitched pairs (one per window story at most)
+store              the driver                       :func:`~newsfold.stories.windows.write_stories`,
+                                                    then the passages and summaries stages
 =================  ===============================  ==================================================
 
 Each folded article travels to the windows it falls in (two, with the
-default overlap) with its text and vector.  The star edges and the vectors
-come back to the driver, which leaves the store as the local engine does
-(:func:`~newsfold.engine.local.run_fold`).
+default overlap) with its text and vector.  The window stories, the
+stitched pairs and the vectors come back to the driver, which leaves the
+store as the local engine does (:func:`~newsfold.engine.fold.run_fold`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from . import fold
-from .base import BatchReport, Output, ProgressFn, no_progress
-from .inputs import Split
-from .local import CleanedFn, run_fold
+from ..present.parquet import Output
+from ..read.splits import Split
+from ..stories import windows
+from .base import BatchReport, CleanedFn, ProgressFn, no_progress
+from .fold import run_fold
 from .ray_common import Batch, Clock, typed
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,7 @@ FIELDS = ("id", "text", "title", "published", "url", "outlet")
 
 
 def _articles(b: Batch) -> list[Any]:
-    return [fold.make_article({f: b[f][i] for f in FIELDS}) for i in range(b["key"].size)]
+    return [windows.make_article({f: b[f][i] for f in FIELDS}) for i in range(b["key"].size)]
 
 
 class Embed:
@@ -53,7 +56,7 @@ class Embed:
         self.encoder.encode(["load the model now"])
 
     def __call__(self, b: Batch) -> Batch:
-        emb = fold.embed(_articles(b), self.encoder)
+        emb = windows.embed(_articles(b), self.encoder)
         dense = emb.dense if emb.dense.shape[1] else np.zeros((b["key"].size, 1), dtype=np.float32)
         out = {"key": b["key"].astype(np.int64), "day": emb.day, "skip": np.array(emb.skip, dtype=object),
                "dense": dense, "follows": b["follows"]}
@@ -63,37 +66,39 @@ class Embed:
 
 
 @typed
-def _explode(b: Batch, cfg: fold.FoldConfig, whole: bool) -> Batch:
+def _explode(b: Batch, cfg: windows.FoldConfig, whole: bool) -> Batch:
     ok = np.flatnonzero((b["skip"] == "") & ~b["follows"].astype(bool))
-    rows, wins = fold.windows_of(b["day"][ok], cfg, whole)
+    rows, wins = windows.windows_of(b["day"][ok], cfg, whole)
     pick = ok[rows]
     out = {k: v[pick] for k, v in b.items() if k not in ("skip", "follows")}
     out["window"] = wins.astype(np.int64)
     return out
 
 
-def _features(b: Batch, cfg: fold.FoldConfig) -> list[Any]:
+def _features(b: Batch, cfg: windows.FoldConfig) -> list[Any]:
     dense = b["dense"] if cfg.encoder != "none" else np.zeros((b["key"].size, 0), dtype=np.float32)
-    return fold.features(_articles(b), np.asarray(dense, dtype=np.float32))
+    return windows.features(_articles(b), np.asarray(dense, dtype=np.float32))
 
 
 @typed
-def _fold_window(b: Batch, cfg: fold.FoldConfig, whole: bool) -> Batch:
+def _fold_window(b: Batch, cfg: windows.FoldConfig, whole: bool, before: Callable[[], None] | None) -> Batch:
     """Each member of one window with its window story's root, and whether this is its home window."""
+    if before is not None:
+        before()
     window = int(b["window"][0])
     order = np.argsort(b["key"].astype(np.int64), kind="stable")
     b = {k: v[order] for k, v in b.items()}
-    keys, roots = fold.fold_window(b["key"].astype(np.int64), _features(b, cfg), window, cfg)
+    keys, roots = windows.fold_window(b["key"].astype(np.int64), _features(b, cfg), window, cfg)
     out = dict(b)
     out["root"] = roots
-    out["home"] = fold.home_window(b["day"], cfg, whole) == window
+    out["home"] = windows.home_window(b["day"], cfg, whole) == window
     return out
 
 
 @typed
 def _home(b: Batch) -> Batch:
     home = b["home"].astype(bool)
-    return {"key": b["key"][home].astype(np.int64), "node": fold.node_id(b["window"][home], b["root"][home])}
+    return {"key": b["key"][home].astype(np.int64), "node": windows.node_id(b["window"][home], b["root"][home])}
 
 
 @typed
@@ -108,7 +113,7 @@ def _pair_rows(b: Batch) -> Batch:
 
 
 @typed
-def _stitch(b: Batch, cfg: fold.FoldConfig) -> Batch:
+def _stitch(b: Batch, cfg: windows.FoldConfig) -> Batch:
     pair = int(b["pair"][0])
     sides = []
     for side in (0, 1):
@@ -118,8 +123,8 @@ def _stitch(b: Batch, cfg: fold.FoldConfig) -> Batch:
         sides.append((rows["key"].astype(np.int64), rows["root"].astype(np.int64), _features(rows, cfg)))
     if not sides[0][0].size or not sides[1][0].size:
         return {"u": np.zeros(0, np.int64), "v": np.zeros(0, np.int64)}
-    a, c = fold.stitch(sides[0], sides[1], cfg)
-    return {"u": fold.node_id(pair, a), "v": fold.node_id(pair + 1, c)}
+    a, c = windows.stitch(sides[0], sides[1], cfg)
+    return {"u": windows.node_id(pair, a), "v": windows.node_id(pair + 1, c)}
 
 
 @typed
@@ -127,17 +132,15 @@ def _vectors(b: Batch) -> Batch:
     return {"key": b["key"].astype(np.int64), "skip": b["skip"], "dense": b["dense"]}
 
 
-def fold_on_ray(engine: Any, ray: Any, splits: Sequence[Split], cfg: fold.FoldConfig, output: Output,
+def fold_on_ray(engine: Any, ray: Any, splits: Sequence[Split], cfg: windows.FoldConfig, output: Output,
                 cleaned: CleanedFn, progress: ProgressFn = no_progress) -> BatchReport:
     """The windowed fold on Ray; the same stories as :meth:`~newsfold.engine.local.LocalEngine.fold`.
 
-    ``engine`` gives the partitioning (``_n_parts``, ``_components``, the
-    actor pool's size and batch).
+    ``engine`` gives the actor pool's size and batch.
     """
 
-    def compute(corpus: fold.Corpus, report: BatchReport) -> tuple[fold.FoldResult, np.ndarray]:
-        clock = Clock(report, progress, ["embed", "windows", "components"])
-        n = engine._n_parts(ray)
+    def compute(corpus: windows.Corpus, report: BatchReport) -> tuple[windows.FoldResult, np.ndarray]:
+        clock = Clock(report, progress, ["embed", "windows", "stories"])
         follows = corpus.followers()
         cols = {f: [getattr(a, f) for a in corpus.articles] for f in FIELDS}
         table = pa.table({"key": pa.array(corpus.keys, pa.int64()), **{f: pa.array(v, pa.string())
@@ -153,20 +156,20 @@ def fold_on_ray(engine: Any, ray: Any, splits: Sequence[Split], cfg: fold.FoldCo
 
         whole = corpus.folded() <= cfg.whole_limit
         per_window = emb.map_batches(_explode, fn_kwargs={"cfg": cfg, "whole": whole}, batch_format="numpy")
-        members = per_window.groupby("window").map_groups(_fold_window, fn_kwargs={"cfg": cfg, "whole": whole},
+        members = per_window.groupby("window").map_groups(_fold_window,
+                                                          fn_kwargs={"cfg": cfg, "whole": whole,
+                                                                     "before": engine.before_batch},
                                                           batch_format="numpy").materialize()
-        windows = len(members.unique("window"))
+        n_windows = len(members.unique("window"))
         edges = members.map_batches(_pair_rows, batch_format="numpy").groupby("pair").map_groups(
             _stitch, fn_kwargs={"cfg": cfg}, batch_format="numpy").materialize()
         n_edges = edges.count()
         clock.done("windows")
 
-        stars, rounds = engine._components(edges, n)
-        report.details["cc_rounds"] = rounds
         home = [b for b in members.map_batches(_home, batch_format="numpy").iter_batches(batch_format="numpy")]
-        star = [b for b in stars.iter_batches(batch_format="numpy")] if n_edges else []
+        pairs = [b for b in edges.iter_batches(batch_format="numpy")] if n_edges else []
         cat = lambda bs, c: np.concatenate([x[c] for x in bs]).astype(np.int64) if bs else np.zeros(0, np.int64)  # noqa: E731
-        root = fold.story_roots(cat(home, "key"), cat(home, "node"), cat(star, "u"), cat(star, "v"))
+        root = windows.story_roots(cat(home, "key"), cat(home, "node"), cat(pairs, "u"), cat(pairs, "v"))
         pos = {int(k): i for i, k in enumerate(corpus.keys.tolist())}
         dense: np.ndarray | None = None
         skipped: dict[int, str] = {}
@@ -177,8 +180,8 @@ def fold_on_ray(engine: Any, ray: Any, splits: Sequence[Split], cfg: fold.FoldCo
             if dense.shape[1]:
                 dense[idx] = b["dense"]
             skipped.update((int(k), str(s)) for k, s in zip(b["key"].tolist(), b["skip"].tolist()) if s)
-        clock.done("components")
-        res = fold.FoldResult(fold.follow_copies(corpus, root), skipped, windows, n_edges)
+        clock.done("stories")
+        res = windows.FoldResult(windows.follow_copies(corpus, root), skipped, n_windows, n_edges)
         return res, dense if dense is not None else np.zeros((0, 0), dtype=np.float32)
 
     return run_fold(engine.name, splits, cfg, output, compute, cleaned, progress)

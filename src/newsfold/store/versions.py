@@ -22,6 +22,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
+from ..dedup import writes as dedup_writes
 from ..models import Article, ArticleVersion
 from .db import ARTICLE_COLUMNS, Store, article_row
 
@@ -56,19 +57,15 @@ def replace_article(store: Store, art: Article) -> int:
 def _forget_derived(store: Store, article_id: str) -> None:
     """Drop what the later stages derived from the article's old text (see the module docstring)."""
     conn = store.conn
-    copies = [r[0] for r in conn.execute("SELECT article_id FROM dup_links WHERE canonical_id = ?", (article_id,))]
-    for aid in (article_id, *copies):
-        conn.execute("DELETE FROM fingerprints WHERE article_id = ?", (aid,))
-        conn.execute("DELETE FROM dup_links WHERE article_id = ? OR canonical_id = ?", (aid, aid))
-    conn.execute("DELETE FROM passages WHERE article_id = ? OR source_id = ?", (article_id, article_id))
-    for table in ("passage_checks", "article_vectors", "article_entities", "story_skips"):
+    dedup_writes.forget_article(store, article_id)
+    for table in ("article_vectors", "article_entities", "story_skips"):
         conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
     story = conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)).fetchone()
     if story is not None:
         conn.execute("DELETE FROM summaries WHERE story_id = ?", (story[0],))
-        from ..stories.stage import refresh_stories  # (numpy): only when a story holds the article
+        from ..stories import writes  # (numpy): only when a story holds the article
 
-        refresh_stories(store, {story[0]})
+        writes.refresh(store, {story[0]})  # its summary is gone: the headline comes from the members again
 
 
 def versions(store: Store, article_id: str) -> list[ArticleVersion]:

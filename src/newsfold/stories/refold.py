@@ -15,10 +15,9 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
 from .cluster_batch import BatchClusterer
-from .cluster_online import OnlineClusterer
 from .represent import Encoder, Featurizer, make_encoder
-from .stage import (DEFAULT_ENCODER, StoriesStage, featurize_stored, headline_of, keep_vectors, new_story_id,
-                    record_event, refresh_stories, story_count)
+from . import writes
+from .stage import DEFAULT_ENCODER, featurize_stored, keep_vectors, new_story_id, story_count
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
 
@@ -61,14 +60,7 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
     progress("refold", len(articles), len(articles))
     label = {a.id: int(l) for a, l in zip(articles, bc.labels_)}
 
-    def root(i: str) -> str:
-        seen = set()
-        while i in canon and canon[i] in placed and i not in seen:
-            seen.add(i)
-            i = canon[i]
-        return i
-
-    new_of = {i: label[root(i)] for i in all_ids}
+    new_of = {i: label[writes.copy_root(i, canon, placed)] for i in all_ids}
     old_of = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, story_id FROM story_articles")}
     rep = RefoldReport(articles=len(all_ids))
     clusters: dict[int, list[str]] = defaultdict(list)
@@ -90,10 +82,8 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
                 sid = new_story_id(n_stories)
                 n_stories += 1
                 story_of[c] = sid
-                first = store.get_article(members[0])
-                store.conn.execute("INSERT INTO stories (id, headline, state) VALUES (?,?, 'active')",
-                                   (sid, headline_of(first) if first else ""))
-                record_event(store, sid, "created", reason=f"refold: {bc.reasons_[c]}")
+                writes.create(store, sid)
+                writes.record_event(store, sid, "created", reason=f"refold: {bc.reasons_[c]}")
                 rep.created += 1
         for c, members in clusters.items():
             sid = story_of[c]
@@ -101,40 +91,34 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
             absorbed = [o for o in olds if o != sid]
             if absorbed and any(o not in claimed for o in absorbed):
                 gone = [o for o in absorbed if o not in claimed]
-                record_event(store, sid, "merged", reason=f"refold: {bc.reasons_[c]}", absorbed=gone)
+                writes.record_event(store, sid, "merged", reason=f"refold: {bc.reasons_[c]}", absorbed=gone)
                 for o in gone:
-                    store.conn.execute("UPDATE stories SET state = 'merged', meta_json = ? WHERE id = ?",
-                                       (json.dumps({"merged_into": sid}), o))
-                    record_event(store, o, "merged_into", reason=f"refold folded it into {sid}", into=sid)
+                    writes.set_state(store, o, "merged", merged_into=sid)
+                    writes.record_event(store, o, "merged_into", reason=f"refold folded it into {sid}", into=sid)
                     rep.merged += 1
-            for i in members:
-                why = "copy of " + canon[i] if i in canon and canon[i] in placed else f"refold: {bc.reasons_[c]}"
-                store.conn.execute("UPDATE story_articles SET story_id = ?, reason = ?, score = NULL "
-                                   "WHERE article_id = ?", (sid, why, i))
+            writes.move(store, [(i, sid, writes.copy_reason(canon[i]) if writes.copy_root(i, canon, placed) != i
+                                 else f"refold: {bc.reasons_[c]}") for i in members])
         # an old story whose articles now sit in several stories was split
         spread: dict[str, set[str]] = defaultdict(set)
         for i in all_ids:
             spread[old_of[i]].add(story_of[new_of[i]])
         for old, targets in spread.items():
             if len(targets) > 1:
-                record_event(store, old, "split", reason="refold: its articles report different events",
-                       into=sorted(targets))
+                writes.record_event(store, old, "split", reason="refold: its articles report different events",
+                                    into=sorted(targets))
                 rep.split += 1
         live = {story_of[c] for c in clusters}
         for r in store.conn.execute("SELECT id FROM stories WHERE state != 'merged'").fetchall():
             if r[0] not in live:
-                store.conn.execute("UPDATE stories SET state = 'merged', size = 0 WHERE id = ?", (r[0],))
-        refresh_stories(store, live)
+                writes.set_state(store, r[0], "merged", empty=True)
+        changed = {story_of[new_of[i]] for i in all_ids if old_of[i] != story_of[new_of[i]]}
+        changed |= {old_of[i] for i in all_ids if old_of[i] != story_of[new_of[i]]} & live
+        writes.refresh(store, live - changed, members_changed=False)
+        writes.refresh(store, changed)
         # the online index must see the new stories: rebuild their profiles from the batch features
         fidx = {f.id: f for f in feats}
-        oc = OnlineClusterer()
-        order = sorted(clusters)
-        for k, c in enumerate(order):
-            for i in clusters[c]:
-                if i in fidx:
-                    oc.add_to_story(k, fidx[i])
-        for k, c in enumerate(order):
-            StoriesStage._save_profile(store, oc, k, story_of[c])
+        writes.save_profiles(store, {story_of[c]: [fidx[i] for i in clusters[c] if i in fidx]
+                                     for c in sorted(clusters)})
     rep.stories = len(clusters)
     return rep
 
@@ -183,7 +167,8 @@ class RefoldStage:
             return report
         rep = refold(store, encoder=self.encoder, progress=progress)
         with store.atomic():
-            record_event(store, "", "refold", placed=placed, **asdict(rep))
+            writes.record_event(store, "", "refold", placed=placed, **asdict(rep))
         report.processed = rep.articles
-        report.details.update({"merged": rep.merged, "split": rep.split, "created": rep.created})
+        report.details.update({"stories": rep.stories, "merged": rep.merged, "split": rep.split,
+                               "created": rep.created})
         return report

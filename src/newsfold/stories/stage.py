@@ -20,12 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from . import writes
 from .cluster_online import OnlineClusterer
 from ..models import Article
 from .represent import (ArticleFeatures, Encoder, Featurizer, make_encoder,
@@ -50,29 +51,6 @@ def new_story_id(n: int) -> str:
     return f"s{n + 1:06d}"
 
 
-def headline_of(a: Article) -> str:
-    if a.title:
-        return a.title.strip()[:200]
-    first = next((ln.strip() for ln in (a.text or "").splitlines() if ln.strip()), "")
-    return first[:120]
-
-
-def record_event(store: Store, story_id: str, kind: str, **detail: Any) -> None:
-    store.conn.execute("INSERT INTO story_events (story_id, kind, detail_json) VALUES (?,?,?)",
-                       (story_id, kind, json.dumps(detail, ensure_ascii=False, default=str)))
-
-
-def refresh_stories(store: Store, story_ids: set[str]) -> None:
-    """Recompute size and first/last published of ``story_ids`` from their articles."""
-    for sid in story_ids:
-        r = store.conn.execute(
-            "SELECT count(*), min(a.published), max(a.published) FROM story_articles sa "
-            "JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ?", (sid,)).fetchone()
-        store.conn.execute("UPDATE stories SET size = ?, first_published = ?, last_published = ?, "
-                           "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-                           (r[0], r[1], r[2], sid))
-
-
 def update_states(store: Store, quiet_days: int) -> int:
     """Mark stories dormant whose last article is ``quiet_days`` older than the newest; returns how many."""
     newest = store.conn.execute("SELECT max(published) FROM articles").fetchone()[0]
@@ -84,8 +62,9 @@ def update_states(store: Store, quiet_days: int) -> int:
                               "AND last_published IS NOT NULL AND substr(last_published, 1, 10) < ?",
                               (cutoff,)).fetchall()
     for r in rows:
-        store.conn.execute("UPDATE stories SET state = 'dormant' WHERE id = ?", (r[0],))
-        record_event(store, r[0], "dormant", reason=f"no new article since {r[1][:10]} ({quiet_days}+ quiet days)")
+        writes.set_state(store, r[0], "dormant")
+        writes.record_event(store, r[0], "dormant",
+                            reason=f"no new article since {r[1][:10]} ({quiet_days}+ quiet days)")
     return len(rows)
 
 
@@ -199,8 +178,7 @@ class StoriesStage:
                     "SELECT a.text, a.title FROM articles a JOIN story_articles sa ON sa.article_id = a.id"):
                 oc.df_.df.update(set(term_weights(f"{title or ''}\n{text}")))
             with store.atomic():
-                store.conn.executemany("INSERT OR REPLACE INTO story_df (term, df) VALUES (?, ?)",
-                                       list(oc.df_.df.items()))
+                writes.count_terms(store, oc.df_.df, replace=True)
         ids: list[str] = []
         for r in store.conn.execute("SELECT id, size, centroid, meta_json, first_published, last_published "
                                     "FROM stories WHERE state != 'merged' ORDER BY id"):
@@ -214,16 +192,6 @@ class StoriesStage:
                           parse_day(meta.get("last_date")), {**meta, "event_dates": dates})
             ids.append(r["id"])
         return oc, ids
-
-    @staticmethod
-    def _save_profile(store: Store, oc: OnlineClusterer, sid: int, story_id: str) -> None:
-        s = oc.stories_[sid]
-        meta = {"terms": oc.profile(sid), "first_date": s.first.isoformat() if s.first else None,
-                "last_date": s.last.isoformat() if s.last else None, **oc.counts(sid)}
-        dense = oc.dense_sum(sid)
-        blob = dense.astype(np.float32).tobytes() if dense is not None else None
-        store.conn.execute("UPDATE stories SET centroid = ?, meta_json = ? WHERE id = ?",
-                           (blob, json.dumps(meta, ensure_ascii=False), story_id))
 
     def catch_up(self, store: Store, progress: ProgressFn = no_progress) -> StageReport:
         backlog = self._backlog(store)
@@ -255,8 +223,7 @@ class StoriesStage:
                 for a in chunk:
                     why = why_not[a.id]
                     if why is not None:
-                        store.conn.execute("INSERT OR REPLACE INTO story_skips (article_id, reason) VALUES (?,?)",
-                                           (a.id, why))
+                        writes.skip(store, [(a.id, why)])
                         report.details["skipped"] += 1
                         continue
                     f = feats[a.id]
@@ -266,32 +233,29 @@ class StoriesStage:
                         n_stories += 1
                         ids.append(story_id)
                         pos[story_id] = len(ids) - 1
-                        store.conn.execute("INSERT INTO stories (id, headline, state) VALUES (?,?, 'active')",
-                                           (story_id, headline_of(a)))
-                        record_event(store, story_id, "created", reason=reason, article_id=a.id)
+                        writes.create(store, story_id, writes.headline_of(a))
+                        writes.record_event(store, story_id, "created", reason=reason, article_id=a.id)
                         report.details["new_stories"] += 1
                     else:
                         if story_id in dormant:
                             dormant.discard(story_id)
-                            store.conn.execute("UPDATE stories SET state = 'active' WHERE id = ?", (story_id,))
-                            record_event(store, story_id, "revived", reason=reason, article_id=a.id)
+                            writes.set_state(store, story_id, "active")
+                            writes.record_event(store, story_id, "revived", reason=reason, article_id=a.id)
                             report.details["revived"] += 1
                         report.details["copies" if reason.startswith("copy of") else "joined"] += 1
                     rows.append((a.id, story_id, float(score), reason))
                     placed[a.id] = story_id
                     touched.add(story_id)
                     placed_now.add(a.id)
-                store.conn.executemany("INSERT INTO story_articles (article_id, story_id, score, reason) "
-                                       "VALUES (?,?,?,?)", rows)
+                writes.place(store, rows)
                 terms: Counter[str] = Counter()
                 for a in chunk:
                     if a.id in feats and a.id in placed_now:
                         terms.update(feats[a.id].terms.keys())
-                store.conn.executemany("INSERT INTO story_df (term, df) VALUES (?, ?) "
-                                       "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df", list(terms.items()))
+                writes.count_terms(store, terms)
                 for story_id in touched:
-                    self._save_profile(store, oc, pos[story_id], story_id)
-                refresh_stories(store, touched)
+                    writes.save_profile(store, oc, pos[story_id], story_id)
+                writes.refresh(store, touched)
             done += len(chunk)
             report.processed += len(chunk)
             progress(self.name, done, len(backlog))
@@ -318,10 +282,11 @@ class StoriesStage:
         """Decide one article's story: ``(story id, score, reason, is new)``; a copy joins its canonical's."""
         if link is not None:
             canonical, kind, story = link
-            story = story or placed.get(canonical)
-            if story in pos:
-                oc.add_to_story(pos[story], f)
-                return story, 1.0, f"copy of {canonical} ({kind})", False
+            story_of = ChainMap({canonical: story} if story else {}, placed)
+            root = writes.copy_root(f.id, {f.id: canonical}, story_of)
+            if root != f.id and story_of[root] in pos:
+                oc.add_to_story(pos[story_of[root]], f)
+                return story_of[root], 1.0, writes.copy_reason(canonical, kind), False
         p = oc.place(f)
         if p.new:
             return new_story_id(n_stories), p.score, p.reason, True

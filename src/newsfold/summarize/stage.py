@@ -41,6 +41,7 @@ import numpy as np
 from ..models import Article, Passage
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
+from ..stories import writes
 from .align import MAX_TOKENS, MODEL_KEY, SentenceEncoder, sentence_key
 from .briefing import Briefing
 from .core import complete_briefing, draft_briefing
@@ -362,7 +363,7 @@ class SummariesStage:
         conn.execute("INSERT INTO stories_fts (story_id, headline, summary) VALUES (?, ?, ?)",
                      (new, b.headline, b.summary_text))
         if b.headline:
-            conn.execute("UPDATE stories SET headline = ? WHERE id = ?", (b.headline, new))
+            writes.set_headline(conn, new, b.headline)
 
     @staticmethod
     def _write(conn: sqlite3.Connection, p: _Pending, b: Briefing) -> None:
@@ -373,7 +374,7 @@ class SummariesStage:
             " story_version = excluded.story_version, updated_at = excluded.updated_at",
             (p.story_id, json.dumps(b.to_dict(), ensure_ascii=False), p.version))
         if b.headline:
-            conn.execute("UPDATE stories SET headline = ? WHERE id = ?", (b.headline, p.story_id))
+            writes.set_headline(conn, p.story_id, b.headline)
         conn.execute("DELETE FROM stories_fts WHERE story_id = ?", (p.story_id,))
         conn.execute("INSERT INTO stories_fts (story_id, headline, summary) VALUES (?, ?, ?)",
                      (p.story_id, b.headline, b.summary_text))

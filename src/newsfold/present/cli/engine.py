@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 
 import click
 
-from ...dedup.config import DedupConfig
-from .common import (Context, cli, db_option, echo_json, share_callback, json_option, pass_ctx,
-                     stage_progress)
+from ...dedup.config import DEFAULT_CONTAINMENT, DEFAULT_THRESHOLD, DedupConfig
+from ...engine import ENGINES
 from ...text import plural
+from .common import (ENCODER_CHOICE, ENCODER_HELP, Context, cli, db_option, echo_json, share_callback, json_option,
+                     pass_ctx, stage_progress)
 
 F = TypeVar("F", bound=Callable[..., Any])
-ENGINES = ("local", "ray")
 
 
 def _engine_module() -> Any:
@@ -42,6 +42,11 @@ def engine_options(f: F) -> F:
                           "default: start a local Ray.")(f)
     return click.option("--engine", "engine_name", type=click.Choice(ENGINES), default="local", show_default=True,
                         help="Where the work runs: this process, or a Ray cluster.")(f)
+
+
+def batch_options(f: F) -> F:
+    """What every batch command takes: the engine options, ``--db`` and ``--json``, and the context."""
+    return engine_options(db_option(json_option(pass_ctx(f))))
 
 
 def make_engine(ctx: Context, name: str, address: str | None, partitions: int | None) -> Any:
@@ -66,14 +71,11 @@ def batch() -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out_dir", default=None, metavar="DIR",
               help="Write Parquet tables (articles/, links/) here instead of the SQLite store.")
-@click.option("--threshold", type=float, default=0.8, callback=share_callback, show_default=True,
+@click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, callback=share_callback, show_default=True,
               help="Jaccard for near-duplicates, in (0, 1].")
-@click.option("--containment", type=float, default=0.8, callback=share_callback, show_default=True,
+@click.option("--containment", type=float, default=DEFAULT_CONTAINMENT, callback=share_callback, show_default=True,
               help="Share of the shorter article inside the longer for reprints, in (0, 1].")
-@engine_options
-@db_option
-@json_option
-@pass_ctx
+@batch_options
 def batch_dedup(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, threshold: float, containment: float,
                 engine_name: str, ray_address: str | None, partitions: int | None, as_json: bool) -> None:
     """Duplicate groups of every article in INPUTS, written to the store or to Parquet.
@@ -101,7 +103,7 @@ def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitio
     engine = make_engine(ctx, engine_name, ray_address, partitions)
     try:
         report = run(engine, output, stage_progress(ctx))
-    except (eng.InputError, eng.EngineError) as e:
+    except (eng.InputError, eng.OutputError, eng.EngineError) as e:
         raise click.ClickException(str(e)) from None
     except Exception as e:  # noqa: BLE001 - Ray's own errors (a node or worker died) are said, the rest go up
         if not type(e).__module__.startswith("ray."):
@@ -120,7 +122,7 @@ def _run_batch(ctx: Context, engine_name: str, ray_address: str | None, partitio
         click.echo(f"{report.skipped} records skipped (use --json to see why).", err=True)
     suspects = report.details.get("suspect_stories") or []
     if suspects:
-        from ...engine.fold import SUSPECT_STORY_SIZE
+        from ...stories.windows import SUSPECT_STORY_SIZE
 
         shown = ", ".join(f"{s['story_id']} ({s['size']} articles)" for s in suspects[:5])
         click.echo(f"Suspect: {len(suspects)} stories hold more than {SUSPECT_STORY_SIZE:,} articles, more than "
@@ -142,8 +144,7 @@ def _how(report: Any, cfg: Any) -> str:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out_dir", default=None, metavar="DIR",
               help="Write Parquet tables (articles/, stories/, links/) here instead of the SQLite store.")
-@click.option("--encoder", type=click.Choice(["minilm", "static", "none"]), default="minilm",
-              show_default=True, help="Dense vectors: MiniLM (most accurate), its static distillation (fast), none.")
+@click.option("--encoder", type=ENCODER_CHOICE, default="minilm", show_default=True, help=ENCODER_HELP)
 @click.option("--window-days", type=click.IntRange(1), default=14, show_default=True,
               help="Length of a time window, in days of the published date.")
 @click.option("--window-step", type=click.IntRange(1), default=7, show_default=True,
@@ -153,10 +154,7 @@ def _how(report: Any, cfg: Any) -> str:
 @click.option("--summaries/--no-summaries", default=True, show_default=True, help="Write a briefing per story.")
 @click.option("--nlp/--no-nlp", "with_nlp", default=True, show_default=True,
               help="Entities, aligned quotes and discrepancies in briefings (spaCy; slower).")
-@engine_options
-@db_option
-@json_option
-@pass_ctx
+@batch_options
 def batch_fold(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, encoder: str, window_days: int,
                window_step: int, max_window: int, summaries: bool, with_nlp: bool, engine_name: str,
                ray_address: str | None, partitions: int | None, as_json: bool) -> None:
@@ -167,7 +165,7 @@ def batch_fold(ctx: Context, inputs: tuple[str, ...], out_dir: str | None, encod
     folded by the stories stage's batch clusterer, and stories that share an
     article across windows are merged.  Both engines give the same stories.
     """
-    from ...engine.fold import FoldConfig
+    from ...stories.windows import FoldConfig
 
     if window_step > window_days:
         raise click.BadParameter(f"{window_step} is longer than --window-days {window_days}; try 7",

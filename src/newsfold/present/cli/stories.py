@@ -141,10 +141,8 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
     Articles are placed online one at a time, then the whole set is refolded
     in batch (merges and splits are recorded in each story's history).
     """
-    from ...pipeline import run_pipeline
+    from ...pipeline import run_pipeline, stage_options
     from ...store.db import Store
-    from ...stories.refold import refold
-    from ...stories.stage import StoriesStage
     from ..query import all_stories
 
     explicit = db_path or click.get_current_context().find_root().params.get("db")
@@ -154,16 +152,18 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
         ctx.hold_writer_lock(path)
     store = Store(path)
     try:
-        rep = run_pipeline(store, list(paths), skip=["summaries", "stories"], progress=stage_progress(ctx),
+        # the pipeline's own stages up to the refold, which runs whatever the store's size
+        rep = run_pipeline(store, list(paths), only=["dedup", "stories", "refold"],
+                           skip=["refold"] if no_refold else [], progress=stage_progress(ctx),
+                           options=stage_options({"encoder": encoder, "refold_limit": 2 ** 62}),
                            follow_symlinks=follow_symlinks)
-        StoriesStage(encoder=encoder).catch_up(store, stage_progress(ctx))
-        refolded = None if no_refold else refold(store, encoder=encoder)
+        refolded = next(({"articles": s.processed, **s.details} for s in rep.stages if s.stage == "refold"), None)
         views = all_stories(store.conn)
         skips = [dict(r) for r in store.conn.execute("SELECT article_id, reason FROM story_skips")]
         if as_json:
             echo_json({"stories": [_story_json(store, s) for s in views],
                        "skipped": skips, "rejected": [asdict(e) for e in rep.ingest.rejections] if rep.ingest else [],
-                       "refold": asdict(refolded) if refolded else None, "db": explicit})
+                       "refold": refolded, "db": explicit})
         else:
             _print_stories(store, views)
             for s in skips:

@@ -1,4 +1,4 @@
-"""Batch inputs: what ``newsfold add`` reads, cut into splits that tasks read in parallel.
+"""Inputs cut into splits that tasks read in parallel: what ``newsfold add`` reads, for the batch engines.
 
 Every format ``add`` reads (txt/md, HTML, JSON/JSONL/CSV, WARC, feeds;
 files, directories, globs) is read by the library's own readers
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from ..clean import Cleaner, CleanOutcome
 from ..ingest import Ingester, IngestReport
 from ..models import RawDocument
-from ..read import InputPath, expand_inputs, read_path
-from ..read.records import read_jsonl_stream, record_to_raw
 from ..store.db import Store
+from . import InputPath, expand_inputs, read_path
+from .records import read_jsonl_stream, record_to_raw
 
 DEFAULT_SPLIT_BYTES = 64 << 20
 
