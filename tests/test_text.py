@@ -7,8 +7,8 @@ import json
 import unicodedata
 
 import numpy as np
-
 from nfpaths import ECBPLUS, EXAMPLES
+
 from newsfold.dedup.fingerprint import Shingler
 from newsfold.stories.eventdate import event_date
 from newsfold.text import find_dates, find_full_date, parse_date, parse_day, words
@@ -58,3 +58,13 @@ def test_an_event_date_reads_the_weekday_against_the_articles_own_date() -> None
     seed = (EXAMPLES / "000_72897a8d1972ae6a.txt").read_text(encoding="utf-8")  # "... the Kremlin said on Sunday"
     assert event_date(seed, dt.date(2019, 1, 2)) == (dt.date(2018, 12, 30), "'on sunday'")
     assert event_date(seed, None) == (None, "none")
+
+
+def test_a_long_headline_is_cut_at_a_word_boundary() -> None:
+    from newsfold.models import Article
+    from newsfold.stories.writes import headline_of
+
+    first = (EXAMPLES / "004_80ae9117d0c94e64.txt").read_text(encoding="utf-8").splitlines()[0]  # 200+ characters
+    shown = headline_of(Article(id="004", text=first))
+    assert len(shown) <= 120 and shown.endswith("…")
+    assert first.startswith(shown[:-1]) and first[len(shown) - 1] == " "  # the cut falls between two words

@@ -270,3 +270,12 @@ def text_key(text: str) -> str:
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """``1 article``, ``2 articles``, ``1 story``, ``3 stories``."""
     return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def clip(text: str, chars: int) -> str:
+    """``text`` cut to at most ``chars`` characters at a word boundary, with "…" when cut (never mid-word)."""
+    text = text.strip()
+    if len(text) <= chars:
+        return text
+    cut = text[: chars].rsplit(None, 1)[0] if " " in text[: chars] else text[: chars - 1]
+    return cut.rstrip(" ,;:-–—") + "…"

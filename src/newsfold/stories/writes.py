@@ -26,19 +26,20 @@ import numpy as np
 
 from ..models import Article
 from ..store.db import Store
+from ..text import clip
 from .cluster_online import OnlineClusterer
 from .represent import ArticleFeatures
 
-HEADLINE_CHARS = 200  # a title is cut here
-FIRST_LINE_CHARS = 120  # an untitled article's first line is cut here
+HEADLINE_CHARS = 200  # a title is cut here (at a word boundary)
+FIRST_LINE_CHARS = 120  # an untitled article's first line is cut here (likewise)
 
 
 def headline_of(a: Article) -> str:
     """An article's headline: its title, else the first line of its text."""
     if a.title and a.title.strip():
-        return a.title.strip()[:HEADLINE_CHARS]
+        return clip(a.title, HEADLINE_CHARS)
     first = next((ln.strip() for ln in (a.text or "").splitlines() if ln.strip()), "")
-    return first[:FIRST_LINE_CHARS]
+    return clip(first, FIRST_LINE_CHARS)
 
 
 def copy_root(article_id: str, canonical: Mapping[str, str], placed: Container[str]) -> str:
