@@ -14,12 +14,19 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
-from .cluster_batch import BatchClusterer
-from .represent import Encoder, Featurizer, make_encoder
-from . import writes
-from .stage import DEFAULT_ENCODER, featurize_stored, keep_vectors, new_story_id, story_count
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
+from ..text import plural
+from . import writes
+from .cluster_batch import BatchClusterer
+from .represent import Encoder, Featurizer, make_encoder
+from .stage import (
+    DEFAULT_ENCODER,
+    featurize_stored,
+    keep_vectors,
+    new_story_id,
+    story_count,
+)
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +164,7 @@ class RefoldStage:
         if placed == 0 or placed == done_at:
             return report
         if done_at > 0 and placed < done_at * (1 + self.growth):
-            report.details["skipped"] = f"{placed - done_at} articles placed since the last refold of {done_at}; " \
+            report.details["skipped"] = f"{plural(placed - done_at, 'article')} placed since the last refold of {done_at}; " \
                                         f"the next refold comes at {math.ceil(done_at * (1 + self.growth))} " \
                                         "(or run `newsfold fold`)"
             return report

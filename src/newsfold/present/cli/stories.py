@@ -155,7 +155,7 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
         # the pipeline's own stages up to the refold, which runs whatever the store's size
         rep = run_pipeline(store, list(paths), only=["dedup", "stories", "refold"],
                            skip=["refold"] if no_refold else [], progress=stage_progress(ctx),
-                           options=stage_options({"encoder": encoder, "refold_limit": 2 ** 62}),
+                           options=stage_options({"encoder": encoder, "refold_limit": 2 ** 62, "refold_growth": 0}),
                            follow_symlinks=follow_symlinks)
         refolded = next(({"articles": s.processed, **s.details} for s in rep.stages if s.stage == "refold"), None)
         views = all_stories(store.conn)
