@@ -180,10 +180,12 @@ def evidence(a: Members, b: Members, top_terms: int = 0) -> Evidence:
         contrib = ((w * big[j], j) for j, w in small.items() if j in big)
         shared = tuple(j for _, j in heapq.nlargest(top_terms, contrib))
     outlet = _match(a.outlets, b.outlets) / pairs
-    # weekday pairs not both dated: all pairs naming a day, less the dated ones
-    named = (sum(a.weekdays.values()) * sum(b.weekdays.values())
-             - sum(a.weekdays_dated.values()) * sum(b.weekdays_dated.values()))
-    same = _match(a.weekdays, b.weekdays) - _match(a.weekdays_dated, b.weekdays_dated)
+    # weekday pairs not both dated: all pairs naming a day, less the dated ones (none when a side names no day)
+    named = same = 0
+    if a.weekdays and b.weekdays:
+        named = (sum(a.weekdays.values()) * sum(b.weekdays.values())
+                 - sum(a.weekdays_dated.values()) * sum(b.weekdays_dated.values()))
+        same = _match(a.weekdays, b.weekdays) - _match(a.weekdays_dated, b.weekdays_dated)
     return Evidence(text=text, dense=dense, gap=gap, dated=dated_pairs / pairs, outlet=outlet,
                     day_same=same / pairs, day_differs=(named - same) / pairs, days=days, shared=shared)
 
