@@ -146,3 +146,36 @@ def test_event_date_resolves_weekdays_and_yesterday_against_the_published_date()
         dt.date(2011, 5, 4)
     feats = Featurizer(NoEncoder()).featurize([Article(id="s", text=seeds["000"], published="2018-12-31")])
     assert feats[0].event_date == dt.date(2018, 12, 30)
+
+
+def test_one_side_against_many_equals_the_pairwise_evidence() -> None:
+    """The agglomeration's batched update (one story against all its partner's neighbours) gives what the
+    pairwise decision gives for each, on ECB+ articles with dates, outlets and weekdays, merged into stories."""
+    import datetime as dt
+
+    import numpy as np
+
+    from newsfold.stories.cluster_batch import article_members
+    from newsfold.stories.decide import SideSums, evidence
+    from newsfold.stories.termspace import TermSpace
+
+    rows = _rows()[:60]
+    arts = [Article(id=f"r{i}", text=r["text"], outlet=f"outlet{i % 3}",
+                    published=(dt.date(2020, 1, 1) + dt.timedelta(days=7 * (i % 5))).isoformat() if i % 4 else None)
+            for i, r in enumerate(rows)]
+    feats = Featurizer(NoEncoder()).featurize(arts)
+    rng = np.random.default_rng(0)
+    for f in feats:
+        f.dense = rng.normal(size=8)
+    space = TermSpace.fit(feats)
+    members = article_members(space, feats)
+    sides = SideSums(members)
+    for a, b in [(0, 1), (2, 3), (0, 2), (10, 11)]:  # grow a few stories, as merges do
+        members[a].absorb(members[b])
+        sides.forget(a)
+    one, others = 0, [5, 6, 10, 20, 30, 40, 59]
+    got = sides.against(one, others)
+    want = np.array([evidence(members[one], members[c]).vector() * members[one].size * members[c].size
+                     for c in others])
+    assert np.allclose(got, want, rtol=1e-9, atol=1e-9)
+    assert (want[:, 0] > 0).all() and (want[:, 3] > 0).any() and (want[:, 4] > 0).any()

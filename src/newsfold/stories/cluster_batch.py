@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .decide import GAP_SCALE_DAYS, Decision, Members, decision_for, describe_days, evidence
+from .decide import GAP_SCALE_DAYS, Decision, Members, SideSums, decision_for, describe_days
 from .represent import ArticleFeatures, is_evidence
 from .split import GroupSplitter
 from .termspace import TermSpace, candidate_pairs
@@ -106,21 +106,28 @@ def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], fi
     for i, j, e in zip(ii.tolist(), jj.tolist(), first):
         if i != j:
             sums[i][j] = sums[j][i] = e
-    size = [m.size for m in members]
+    size = np.array([m.size for m in members], dtype=np.float64)
     version = [0] * n
     alive = [True] * n
+    sides = SideSums(members)
+    lo = np.array([min(m.dates) if m.dates else np.nan for m in members])  # event-date spans (NaN: undated)
+    hi = np.array([max(m.dates) if m.dates else np.nan for m in members])
+
+    def entries(a: int, cs: list[int], totals: np.ndarray) -> list[tuple[float, int, int, int, int]]:
+        """Heap entries of the pairs (a, c) that reach ``stop`` and that no date gap vetoes."""
+        if not cs:
+            return []
+        c = np.array(cs)
+        sc = totals @ w / (size[a] * size[c]) + bias
+        keep = (sc >= stop) & ~decision.spans_apart(lo[a], hi[a], lo[c], hi[c])
+        va = version[a]
+        return [(-float(sc[k]), a, cs[k], va, version[cs[k]]) for k in np.flatnonzero(keep).tolist()]
+
     heap: list[tuple[float, int, int, int, int]] = []
-
-    def entry(a: int, b: int, total: np.ndarray) -> tuple[float, int, int, int, int] | None:
-        if decision.vetoed(members[a], members[b]):
-            return None
-        sc = float(total @ w) / (size[a] * size[b]) + bias
-        return (-sc, a, b, version[a], version[b]) if sc >= stop else None
-
     for i in range(n):
-        for j, e in sums[i].items():
-            if i < j and (x := entry(i, j, e)) is not None:
-                heap.append(x)
+        later = [j for j in sums[i] if j > i]
+        if later:
+            heap += entries(i, later, np.vstack([sums[i][j] for j in later]))
     heapq.heapify(heap)
     merges: list[Merge] = []
     while heap:
@@ -132,23 +139,31 @@ def agglomerate(members: list[Members], pairs: tuple[np.ndarray, np.ndarray], fi
         sa, sb = sums[a], sums[b]
         sa.pop(b, None)
         sb.pop(a, None)
-        for c in sa.keys() - sb.keys():  # neighbours of a only: measure b against them
-            sa[c] = sa[c] + evidence(members[b], members[c]).vector() * (size[b] * size[c])
+        only_a = [c for c in sa if c not in sb]  # neighbours of a only: measure b against them
+        for c, e in zip(only_a, sides.against(b, only_a)):
+            sa[c] = sa[c] + e
+        only_b = [c for c in sb if c not in sa]  # neighbours of b only: measure a against them
+        for c, e in zip(only_b, sides.against(a, only_b)):
+            sa[c] = sb[c] + e
+        both = sb.keys() - set(only_b)
         for c, e in sb.items():
-            if c in sa:
+            if c in both:
                 sa[c] = sa[c] + e
-            else:  # neighbours of b only: measure a against them
-                sa[c] = e + evidence(members[a], members[c]).vector() * (size[a] * size[c])
             del sums[c][b]
         members[a].absorb(members[b])
+        sides.forget(a)
+        sides.forget(b)
         size[a] += size[b]
+        lo[a], hi[a] = np.fmin(lo[a], lo[b]), np.fmax(hi[a], hi[b])
         alive[b] = False
         sums[b] = {}
         version[a] += 1
         merges.append(Merge(a, b, -neg))
-        for c, e in sa.items():
-            sums[c][a] = e
-            if (x := entry(a, c, e)) is not None:
+        cs = list(sa)
+        for c in cs:
+            sums[c][a] = sa[c]
+        if cs:
+            for x in entries(a, cs, np.vstack([sa[c] for c in cs])):
                 heapq.heappush(heap, x)
     return merges
 

@@ -44,6 +44,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -190,6 +191,105 @@ def evidence(a: Members, b: Members, top_terms: int = 0) -> Evidence:
                     day_same=same / pairs, day_differs=(named - same) / pairs, days=days, shared=shared)
 
 
+class SideSums:
+    """:func:`evidence` between one side and many at once, as *sums* over their article pairs (the agglomeration
+    measures a story just merged against each neighbour of its partner: hundreds of sides per merge).
+
+    Each side's counts are kept as arrays (:meth:`arrays`; :meth:`forget` drops them when the side changes):
+    its terms and outlets as index and weight arrays, its event dates as ordinals and counts, its weekdays as
+    two 7-vectors.  The one side's terms and outlets are scattered into dense buffers, so each figure for all
+    the other sides is one gather and one segment sum.
+    """
+
+    def __init__(self, members: list[Members]) -> None:
+        self.members = members
+        self.terms = np.zeros(1 + max((max(m.terms) for m in members if m.terms), default=0))
+        self.outlet_ids: dict[str, int] = {}
+        for m in members:
+            for o in m.outlets:
+                self.outlet_ids.setdefault(o, len(self.outlet_ids))
+        self.outlets = np.zeros(len(self.outlet_ids) + 1)
+        self._arrays: dict[int, tuple[np.ndarray, ...]] = {}
+
+    def arrays(self, k: int) -> tuple[np.ndarray, ...]:
+        """Side ``k``'s term ids, term weights, date ordinals, date counts, outlet ids, outlet counts, weekday
+        counts and dated weekday counts."""
+        got = self._arrays.get(k)
+        if got is None:
+            m = self.members[k]
+            week, week_dated = np.zeros(7), np.zeros(7)
+            for d, c in m.weekdays.items():
+                week[d] = c
+            for d, c in m.weekdays_dated.items():
+                week_dated[d] = c
+            got = self._arrays[k] = (
+                np.fromiter(m.terms.keys(), dtype=np.int64, count=len(m.terms)),
+                np.fromiter(m.terms.values(), dtype=np.float64, count=len(m.terms)),
+                np.fromiter(m.dates.keys(), dtype=np.float64, count=len(m.dates)),
+                np.fromiter(m.dates.values(), dtype=np.float64, count=len(m.dates)),
+                np.fromiter((self.outlet_ids[o] for o in m.outlets), dtype=np.int64, count=len(m.outlets)),
+                np.fromiter(m.outlets.values(), dtype=np.float64, count=len(m.outlets)),
+                week, week_dated)
+        return got
+
+    def forget(self, k: int) -> None:
+        self._arrays.pop(k, None)
+
+    def against(self, one: int, others: list[int]) -> np.ndarray:
+        """``evidence(members[one], members[c]).vector() * pairs`` for each ``c`` of ``others`` (one row each)."""
+        out = np.zeros((len(others), 7))
+        if not others:
+            return out
+        a = self.members[one]
+        mine = self.arrays(one)
+        theirs = [self.arrays(c) for c in others]
+        out[:, 0] = _gathered(self.terms, mine[0], mine[1], [t[0] for t in theirs], [t[1] for t in theirs])
+        out[:, 4] = _gathered(self.outlets, mine[4], mine[5], [t[4] for t in theirs], [t[5] for t in theirs])
+        if a.dense is not None:
+            sides = [self.members[c].dense for c in others]
+            if all(d is not None for d in sides):
+                out[:, 1] = np.vstack(sides) @ a.dense
+        if len(mine[2]):
+            lengths = np.array([len(t[2]) for t in theirs])
+            if lengths.any():
+                keys = np.concatenate([t[2] for t in theirs])
+                per = (np.log2(1.0 + np.abs(keys[:, None] - mine[2][None, :]) / GAP_SCALE_DAYS) @ mine[3])
+                out[:, 2] = _segment_sums(per * np.concatenate([t[3] for t in theirs]), lengths)
+                out[:, 3] = mine[3].sum() * np.array([t[3].sum() for t in theirs])
+        if mine[6].any():
+            week = np.vstack([t[6] for t in theirs])
+            week_dated = np.vstack([t[7] for t in theirs])
+            # weekday pairs not both dated: all pairs naming a day less the dated ones (none when a side names none)
+            named = mine[6].sum() * week.sum(axis=1) - mine[7].sum() * week_dated.sum(axis=1)
+            same = week @ mine[6] - week_dated @ mine[7]
+            out[:, 5] = same
+            out[:, 6] = named - same
+        return out
+
+
+def _gathered(buffer: np.ndarray, idx: np.ndarray, w: np.ndarray, idxs: list[np.ndarray],
+              ws: list[np.ndarray]) -> np.ndarray:
+    """The dot products of one sparse vector (``idx``, ``w``) with many (``idxs``, ``ws``), through ``buffer``
+    (zeros, as wide as the ids; left zero)."""
+    lengths = np.array([len(i) for i in idxs])
+    if not len(idx) or not lengths.any():
+        return np.zeros(len(idxs))
+    buffer[idx] = w
+    got = buffer[np.concatenate(idxs)] * np.concatenate(ws)
+    buffer[idx] = 0.0
+    return _segment_sums(got, lengths)
+
+
+def _segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The sums of consecutive runs of ``values`` of the given ``lengths`` (0 for an empty run)."""
+    out = np.zeros(len(lengths))
+    full = lengths > 0
+    if full.any():
+        starts = np.cumsum(lengths) - lengths
+        out[full] = np.add.reduceat(values, starts[full])
+    return out
+
+
 @dataclass
 class Decision:
     """The same-story decision for one representation: a logit on :class:`Evidence`.
@@ -228,7 +328,13 @@ class Decision:
         if self.event_gap_days is None or not a.dates or not b.dates:
             return False
         (a0, a1), (b0, b1) = a.span(), b.span()  # type: ignore[misc]
-        return max(b0 - a1, a0 - b1) > self.event_gap_days
+        return bool(self.spans_apart(a0, a1, b0, b1))
+
+    def spans_apart(self, a0: Any, a1: Any, b0: Any, b1: Any) -> Any:
+        """:meth:`vetoed` on event-date spans (first, last ordinal; numbers or arrays, NaN for an undated side)."""
+        if self.event_gap_days is None:
+            return np.zeros(np.broadcast(a0, b0).shape, dtype=bool) if np.ndim(a0) or np.ndim(b0) else False
+        return np.maximum(np.subtract(b0, a1), np.subtract(a0, b1)) > self.event_gap_days
 
     def reason(self, ev: Evidence, score: float, names: Callable[[int], str] | None = None) -> str:
         """Why: the score against the threshold, the shared names and words that weigh most, the date gap."""
