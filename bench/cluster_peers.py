@@ -355,7 +355,7 @@ def newsfold_rows(corpus: Corpus, path: Path, order: Sequence[int],
         from newsfold.models import Article
         from newsfold.stories.represent import Featurizer, make_encoder
         from newsfold.evaluate.stories import evaluate_clustering
-        from newsfold.stories.stage import DEFAULT_ENCODER
+        from newsfold.stories.represent import DEFAULT_ENCODER
     except ImportError as exc:
         return [Row("newsfold", "-", False, 0.0, note=f"not available: {exc}")]
     ev = corpus.events

@@ -38,8 +38,11 @@ def test_add_json_lists_every_article_with_its_story_and_the_exports_agree(tmp_p
 
 def test_a_merged_story_says_where_its_articles_went(tmp_path):
     db = tmp_path / "m.db"
-    rows = ECBPLUS.read_text(encoding="utf-8").splitlines()[:80]  # two ECB+ topics: the refold merges stories
-    (tmp_path / "e.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rows = ECBPLUS.read_text(encoding="utf-8").splitlines()[:80]  # two ECB+ topics
+    # a first corpus is folded in one batch; the next 70 are placed online, then the refold merges stories
+    (tmp_path / "a.jsonl").write_text("\n".join(rows[:10]) + "\n", encoding="utf-8")
+    (tmp_path / "e.jsonl").write_text("\n".join(rows[10:]) + "\n", encoding="utf-8")
+    assert _nf(db, "fold", "--db", str(db), str(tmp_path / "a.jsonl"), "--encoder", "none").returncode == 0
     assert _nf(db, "fold", "--db", str(db), str(tmp_path / "e.jsonl"), "--encoder", "none").returncode == 0
     listed = json.loads(_nf(db, "stories", "--all", "--json", "--limit", "200").stdout)["stories"]
     merged = [s for s in listed if s["state"] == "merged"]

@@ -155,7 +155,12 @@ def catch_up(store: Store, *, skip: Iterable[str] = (), only: Iterable[str] | No
     if unknown:
         raise KeyError(f"unknown stage(s) {', '.join(sorted(unknown))}; the stages are "
                        f"{', '.join(s.name for s in STAGES)}")
-    options = options or {}
+    options = {name: dict(kw) for name, kw in (options or {}).items()}
+    runs = {s.name for s in STAGES if s.name in chosen and s.name not in skipped}
+    # where the refold follows, the stories stage places a store's first corpus in one batch fold (what the
+    # refold would make of it), up to the refold's own limit
+    limit = options.get("refold", {}).get("limit", SETTINGS_BY_NAME["refold_limit"].default)
+    options.setdefault("stories", {})["batch_limit"] = limit if "refold" in runs else 0
     reports = []
     with writer_lock(store.path):
         for spec in STAGES:

@@ -113,7 +113,7 @@ def test_each_article_is_encoded_once_across_placement_refold_and_reruns(store, 
 
 
 def test_vectors_of_another_encoder_are_not_reused(store) -> None:
-    from newsfold.stories.stage import featurize_stored, keep_vectors
+    from newsfold.stories.vectors import featurize_stored, keep_vectors
     from newsfold.stories.represent import Featurizer
 
     with store.atomic():
@@ -133,7 +133,7 @@ def test_vectors_of_another_encoder_are_not_reused(store) -> None:
 def test_an_article_with_the_same_title_and_lead_reuses_the_vector(store) -> None:
     """Two reports that open alike and then differ: the model sees the same input, so it runs once."""
     from newsfold.stories.represent import Featurizer
-    from newsfold.stories.stage import featurize_stored, keep_vectors
+    from newsfold.stories.vectors import featurize_stored, keep_vectors
 
     rows = [json.loads(line) for line in ECBPLUS.open(encoding="utf-8")]
     lead = rows[0]["text"]

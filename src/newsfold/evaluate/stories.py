@@ -12,7 +12,7 @@ from .labelled import read_jsonl
 from ..stories.cluster_batch import BatchClusterer
 from ..stories.cluster_online import OnlineClusterer
 from ..stories.represent import ArticleFeatures, Encoder, Featurizer, make_encoder
-from ..stories.stage import DEFAULT_ENCODER
+from ..stories.represent import DEFAULT_ENCODER
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from ..stages import ProgressFn, StageReport, no_progress
@@ -19,14 +20,8 @@ from ..store.db import Store
 from ..text import plural
 from . import writes
 from .cluster_batch import BatchClusterer
-from .represent import Encoder, Featurizer, make_encoder
-from .stage import (
-    DEFAULT_ENCODER,
-    featurize_stored,
-    keep_vectors,
-    new_story_id,
-    story_count,
-)
+from .represent import DEFAULT_ENCODER, ArticleFeatures, Encoder, Featurizer, make_encoder
+from .vectors import featurize_stored, keep_vectors
 
 log = logging.getLogger(__name__)
 
@@ -43,29 +38,35 @@ class RefoldReport:
 
 
 def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: BatchClusterer | None = None,
-           progress: ProgressFn = no_progress) -> RefoldReport:
+           progress: ProgressFn = no_progress, new: Mapping[str, ArticleFeatures] | None = None) -> RefoldReport:
     """Reconsider every placed article in batch; merge and split stories, recording why.
 
     Copies (dedup links) follow their canonical article.  Story ids are kept
-    where a new cluster mostly holds an old story's articles.
+    where a new cluster mostly holds an old story's articles.  ``new``: unplaced
+    articles (by id, with their features, in ingest order) placed by the same
+    fold (the stories stage's first placement of a corpus).
     """
     enc = make_encoder(encoder) if isinstance(encoder, str) else encoder
+    new = new or {}
     rows = store.conn.execute("SELECT a.id FROM articles a JOIN story_articles sa ON sa.article_id = a.id "
                               "ORDER BY a.seq").fetchall()
-    all_ids = [r[0] for r in rows]
+    all_ids = [r[0] for r in rows] + list(new)
     canon = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, canonical_id FROM dup_links")}
     placed = set(all_ids)
     roots = [i for i in all_ids if canon.get(i) not in placed]
-    articles = store.get_articles(roots)
-    progress("refold", 0, len(articles))
+    stored = [i for i in roots if i not in new]
+    articles = store.get_articles(stored)
+    progress("refold", 0, len(roots))
     featurizer = Featurizer(enc)
-    feats = featurize_stored(store, featurizer, articles)
+    by_id = {f.id: f for f in featurize_stored(store, featurizer, articles)}
     if featurizer.encoded_:
         with store.atomic():
             keep_vectors(store, featurizer)
+    feats = [by_id[i] if i in by_id else new[i] for i in roots]
     bc = (clusterer or BatchClusterer.for_encoder(enc.name)).fit(feats)
-    progress("refold", len(articles), len(articles))
-    label = {a.id: int(l) for a, l in zip(articles, bc.labels_)}
+    progress("refold", len(roots), len(roots))
+    label = {f.id: int(l) for f, l in zip(feats, bc.labels_)}
+    why = "refold" if len(new) < len(all_ids) else "batch fold"
 
     new_of = {i: label[writes.copy_root(i, canon, placed)] for i in all_ids}
     old_of = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, story_id FROM story_articles")}
@@ -76,9 +77,9 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
     # give each new cluster the old story id that holds most of it (largest clusters choose first)
     claimed: dict[str, int] = {}
     story_of: dict[int, str] = {}
-    n_stories = story_count(store)
+    n_stories = writes.story_count(store)
     for c, members in sorted(clusters.items(), key=lambda x: -len(x[1])):
-        for old, _ in Counter(old_of[i] for i in members).most_common():
+        for old, _ in Counter(old_of[i] for i in members if i in old_of).most_common():
             if old not in claimed:
                 claimed[old] = c
                 story_of[c] = old
@@ -86,15 +87,15 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
     with store.atomic():
         for c, members in sorted(clusters.items()):
             if c not in story_of:
-                sid = new_story_id(n_stories)
+                sid = writes.new_story_id(n_stories)
                 n_stories += 1
                 story_of[c] = sid
                 writes.create(store, sid)
-                writes.record_event(store, sid, "created", reason=f"refold: {bc.reasons_[c]}")
+                writes.record_event(store, sid, "created", reason=f"{why}: {bc.reasons_[c]}")
                 rep.created += 1
         for c, members in clusters.items():
             sid = story_of[c]
-            olds = Counter(old_of[i] for i in members)
+            olds = Counter(old_of[i] for i in members if i in old_of)
             absorbed = [o for o in olds if o != sid]
             if absorbed and any(o not in claimed for o in absorbed):
                 gone = [o for o in absorbed if o not in claimed]
@@ -103,11 +104,15 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
                     writes.set_state(store, o, "merged", merged_into=sid)
                     writes.record_event(store, o, "merged_into", reason=f"refold folded it into {sid}", into=sid)
                     rep.merged += 1
-            writes.move(store, [(i, sid, writes.copy_reason(canon[i]) if writes.copy_root(i, canon, placed) != i
-                                 else f"refold: {bc.reasons_[c]}") for i in members])
+            reasons = [(i, sid, writes.copy_reason(canon[i]) if writes.copy_root(i, canon, placed) != i
+                        else f"{why}: {bc.reasons_[c]}") for i in members]
+            writes.move(store, [r for r in reasons if r[0] in old_of])
+            writes.place(store, [(i, s_, None, r) for i, s_, r in reasons if i not in old_of])
+        if new:  # what the stories stage counts for each article it places
+            writes.count_terms(store, Counter(t for f in new.values() for t in f.terms))
         # an old story whose articles now sit in several stories was split
         spread: dict[str, set[str]] = defaultdict(set)
-        for i in all_ids:
+        for i in old_of:
             spread[old_of[i]].add(story_of[new_of[i]])
         for old, targets in spread.items():
             if len(targets) > 1:
@@ -118,8 +123,8 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
         for r in store.conn.execute("SELECT id FROM stories WHERE state != 'merged'").fetchall():
             if r[0] not in live:
                 writes.set_state(store, r[0], "merged", empty=True)
-        changed = {story_of[new_of[i]] for i in all_ids if old_of[i] != story_of[new_of[i]]}
-        changed |= {old_of[i] for i in all_ids if old_of[i] != story_of[new_of[i]]} & live
+        changed = {story_of[new_of[i]] for i in all_ids if old_of.get(i) != story_of[new_of[i]]}
+        changed |= {old_of[i] for i in old_of if old_of[i] != story_of[new_of[i]]} & live
         writes.refresh(store, live - changed, members_changed=False)
         writes.refresh(store, changed)
         # the online index must see the new stories: rebuild their profiles from the batch features

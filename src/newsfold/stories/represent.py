@@ -284,6 +284,7 @@ class NoEncoder:
         return np.zeros((len(texts), 0), dtype=np.float32)
 
 
+DEFAULT_ENCODER = "minilm"
 ENCODERS = {"minilm": MiniLMEncoder, "minilm-torch": TorchMiniLMEncoder, "static": StaticEncoder, "none": NoEncoder}
 
 

@@ -21,15 +21,16 @@ import datetime as dt
 import json
 import logging
 from collections import ChainMap, Counter
-from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
 from . import writes
+from .refold import refold
+from .vectors import featurize_stored, keep_vectors
 from .cluster_online import OnlineClusterer
-from ..models import Article
-from .represent import (ArticleFeatures, Encoder, Featurizer, make_encoder,
+from .represent import (DEFAULT_ENCODER, ArticleFeatures, Encoder, Featurizer, make_encoder,
                         term_weights, usable_text)
 from ..stages import ProgressFn, StageReport, no_progress
 from ..store.db import Store
@@ -37,20 +38,10 @@ from ..text import parse_day
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ENCODER = "minilm"
 BATCH = 64
 
 
 # ------------------------------------------------------------ reading
-def story_count(store: Store) -> int:
-    row = store.conn.execute("SELECT count(*) FROM stories").fetchone()
-    return int(row[0])
-
-
-def new_story_id(n: int) -> str:
-    return f"s{n + 1:06d}"
-
-
 def update_states(store: Store, quiet_days: int) -> int:
     """Mark stories dormant whose last article is ``quiet_days`` older than the newest; returns how many."""
     newest = store.conn.execute("SELECT max(published) FROM articles").fetchone()[0]
@@ -68,87 +59,6 @@ def update_states(store: Store, quiet_days: int) -> int:
     return len(rows)
 
 
-# ------------------------------------------------------------ vectors
-def load_vectors(store: Store, ids: list[str], key: str) -> dict[str, np.ndarray]:
-    """The stored dense vectors of ``ids`` made by the encoder ``key`` (others are ignored)."""
-    out: dict[str, np.ndarray] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        for r in store.conn.execute(f"SELECT article_id, encoder, vector FROM article_vectors "  # by primary key
-                                    f"WHERE article_id IN ({','.join('?' * len(chunk))})", chunk):
-            if r[1] == key:
-                out[r[0]] = np.frombuffer(r[2], dtype=np.float32)
-    return out
-
-
-def lookup_inputs(store: Store, key: str) -> Callable[[list[str]], dict[str, np.ndarray]]:
-    """Vectors by input key: an article whose model input another article already had is not encoded again."""
-
-    def lookup(input_keys: list[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        for i in range(0, len(input_keys), 500):
-            chunk = input_keys[i:i + 500]
-            for r in store.conn.execute(f"SELECT input_hash, vector FROM article_vectors WHERE encoder = ? "
-                                        f"AND input_hash IN ({','.join('?' * len(chunk))})", [key, *chunk]):
-                out[r[0]] = np.frombuffer(r[1], dtype=np.float32)
-        return out
-
-    return lookup
-
-
-def save_vectors(store: Store, vectors: dict[str, np.ndarray], key: str, inputs: dict[str, str]) -> None:
-    """Keep vectors for reuse (inside the caller's transaction); one row per article, the latest encoder wins."""
-    store.conn.executemany(
-        "INSERT OR REPLACE INTO article_vectors (article_id, encoder, input_hash, vector) VALUES (?,?,?,?)",
-        [(i, key, inputs.get(i, ""), np.asarray(v, dtype=np.float32).tobytes()) for i, v in vectors.items()])
-
-
-def canonicals(store: Store, ids: list[str]) -> dict[str, str]:
-    """Copy → canonical article, for the ``ids`` that dedup linked to another article."""
-    out: dict[str, str] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        out.update(store.conn.execute(f"SELECT article_id, canonical_id FROM dup_links "
-                                      f"WHERE article_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
-    return out
-
-
-def featurize_stored(store: Store, featurizer: Featurizer, articles: list[Article]) -> list[ArticleFeatures]:
-    """Features of ``articles``, encoding only those with no stored vector; a copy takes its canonical's.
-
-    Reads only; the caller keeps ``featurizer.encoded_`` with :func:`keep_vectors` inside its transaction.
-    """
-    key = encoder_key(featurizer.encoder)
-    ids = [a.id for a in articles]
-    have = load_vectors(store, ids, key)
-    canon = canonicals(store, [i for i in ids if i not in have])
-    stored = load_vectors(store, sorted(set(canon.values())), key)
-    have.update({c: stored[k] for c, k in canon.items() if k in stored})
-    in_batch = set(ids)
-    later = {c for c, k in canon.items() if c not in have and k in in_batch and k != c}
-    lookup = lookup_inputs(store, key)
-    feats = featurizer.featurize([a for a in articles if a.id not in later], have, lookup)
-    encoded, inputs = dict(featurizer.encoded_), dict(featurizer.input_keys_)
-    if later:  # copies of originals encoded just now
-        have.update({c: encoded[canon[c]] for c in later if canon[c] in encoded})
-        feats += featurizer.featurize([a for a in articles if a.id in later], have, lookup)
-        encoded.update(featurizer.encoded_)
-        inputs.update(featurizer.input_keys_)
-    featurizer.encoded_, featurizer.input_keys_ = encoded, inputs
-    by_id = {f.id: f for f in feats}
-    return [by_id[i] for i in ids]
-
-
-def keep_vectors(store: Store, featurizer: Featurizer) -> None:
-    """Store the vectors the last :func:`featurize_stored` call encoded (inside the caller's transaction)."""
-    if getattr(featurizer, "encoded_", None):
-        save_vectors(store, featurizer.encoded_, encoder_key(featurizer.encoder), featurizer.input_keys_)
-
-
-def encoder_key(encoder: Encoder) -> str:
-    return str(getattr(encoder, "key", encoder.name))
-
-
 # -------------------------------------------------------------- stage
 class StoriesStage:
     """Place every unplaced article into a story (see the module docstring)."""
@@ -156,10 +66,11 @@ class StoriesStage:
     name = "stories"
 
     def __init__(self, encoder: str | Encoder = DEFAULT_ENCODER, quiet_days: int = 7,
-                 online: dict[str, Any] | None = None) -> None:
+                 online: dict[str, Any] | None = None, batch_limit: int = 0) -> None:
         self.encoder = make_encoder(encoder) if isinstance(encoder, str) else encoder
         self.quiet_days = quiet_days
         self.online = dict(online or {})  # OnlineClusterer parameters
+        self.batch_limit = batch_limit  # a first corpus of at most this many articles is placed in one batch fold
 
     def _backlog(self, store: Store) -> list[str]:
         return [r[0] for r in store.conn.execute(
@@ -201,10 +112,13 @@ class StoriesStage:
             with store.atomic():
                 report.details["dormant"] = update_states(store, self.quiet_days)
             return report
+        if 2 <= len(backlog) <= self.batch_limit and not store.conn.execute(
+                "SELECT 1 FROM story_articles LIMIT 1").fetchone():
+            return self._fold_first(store, backlog, report, progress)
         oc, ids = self.load_index(store)
         pos = {sid: i for i, sid in enumerate(ids)}
         featurizer = Featurizer(self.encoder)
-        n_stories = story_count(store)
+        n_stories = writes.story_count(store)
         dormant = {r[0] for r in store.conn.execute("SELECT id FROM stories WHERE state = 'dormant'")}
         placed: dict[str, str] = {}  # article → story, for copies whose canonical is placed in this run
         done = 0
@@ -263,6 +177,37 @@ class StoriesStage:
             report.details["dormant"] = update_states(store, self.quiet_days)
         return report
 
+    def _fold_first(self, store: Store, backlog: list[str], report: StageReport,
+                    progress: ProgressFn) -> StageReport:
+        """A store's first corpus, placed in one batch fold: what the refold that follows a first ``add`` would
+        make of an online placement (the batch fold reconsiders every article anyway), at a fraction of the
+        cost.  The fold stands as the store's refold (its marker is written), so the refold stage waits for
+        the store to grow."""
+        featurizer = Featurizer(self.encoder)
+        new: dict[str, ArticleFeatures] = {}
+        progress(self.name, 0, len(backlog))
+        for start in range(0, len(backlog), BATCH):  # encode (and keep the vectors) chunk by chunk, with progress
+            chunk = store.get_articles(backlog[start:start + BATCH])
+            why_not = {a.id: usable_text(a) for a in chunk}
+            ok = [a for a in chunk if why_not[a.id] is None]
+            feats = featurize_stored(store, featurizer, ok)
+            with store.atomic():
+                keep_vectors(store, featurizer)
+                writes.skip(store, [(a.id, why) for a in chunk if (why := why_not[a.id]) is not None])
+            new.update((f.id, f) for f in feats)
+            report.details["skipped"] += len(chunk) - len(ok)
+            progress(self.name, start + len(chunk), len(backlog))
+        rep = refold(store, self.encoder, new=new)
+        copies = int(store.conn.execute("SELECT count(*) FROM story_articles WHERE reason LIKE 'copy of %'")
+                     .fetchone()[0])
+        with store.atomic():
+            writes.record_event(store, "", "refold", placed=rep.articles, **asdict(rep))
+            report.details["dormant"] = update_states(store, self.quiet_days)
+        report.processed = len(backlog)
+        report.details.update(new_stories=rep.stories, copies=copies, joined=rep.articles - rep.stories - copies,
+                              batch=asdict(rep))
+        return report
+
     @staticmethod
     def _links(store: Store, ids: list[str]) -> dict[str, tuple[str, str, str | None]]:
         """Copy → (canonical, kind, the canonical's story if placed) for the ``ids`` dedup linked."""
@@ -289,5 +234,5 @@ class StoriesStage:
                 return story_of[root], 1.0, writes.copy_reason(canonical, kind), False
         p = oc.place(f)
         if p.new:
-            return new_story_id(n_stories), p.score, p.reason, True
+            return writes.new_story_id(n_stories), p.score, p.reason, True
         return ids[p.story], p.score, p.reason, False

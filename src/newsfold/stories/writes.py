@@ -58,6 +58,15 @@ def copy_reason(canonical_id: str, kind: str | None = None) -> str:
 
 
 # ------------------------------------------------------------ stories
+def story_count(store: Store) -> int:
+    row = store.conn.execute("SELECT count(*) FROM stories").fetchone()
+    return int(row[0])
+
+
+def new_story_id(n: int) -> str:
+    return f"s{n + 1:06d}"
+
+
 def create(store: Store, story_id: str, headline: str = "") -> None:
     """A new, active story (its headline is set from its members by :func:`refresh`)."""
     store.conn.execute("INSERT INTO stories (id, headline, state) VALUES (?, ?, 'active')", (story_id, headline))

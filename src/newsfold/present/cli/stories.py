@@ -138,8 +138,9 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
          follow_symlinks: bool, as_json: bool) -> None:
     """One shot: ingest PATH... (into a temporary database unless --db), fold, print the stories.
 
-    Articles are placed online one at a time, then the whole set is refolded
-    in batch (merges and splits are recorded in each story's history).
+    Into a new store the articles are folded in one batch; into a store that
+    has stories, they are placed online one at a time, then the whole store is
+    refolded in batch (merges and splits are recorded in each story's history).
     """
     from ...pipeline import run_pipeline, stage_options
     from ...store.db import Store
@@ -158,6 +159,9 @@ def fold(ctx: Context, paths: tuple[str, ...], encoder: str, no_refold: bool, db
                            options=stage_options({"encoder": encoder, "refold_limit": 2 ** 62, "refold_growth": 0}),
                            follow_symlinks=follow_symlinks)
         refolded = next(({"articles": s.processed, **s.details} for s in rep.stages if s.stage == "refold"), None)
+        first = next((s.details["batch"] for s in rep.stages if s.stage == "stories" and "batch" in s.details), None)
+        if first is not None:  # a first corpus is placed in one batch fold, which stands as its refold
+            refolded = first
         views = all_stories(store.conn)
         skips = [dict(r) for r in store.conn.execute("SELECT article_id, reason FROM story_skips")]
         if as_json:
