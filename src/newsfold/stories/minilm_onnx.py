@@ -31,6 +31,7 @@ LAYERS, HIDDEN, HEADS, EPS = 6, 384, 12, 1e-12
 EXPORT_VERSION = 1
 # Exports, by name: the weights of the matrix products as int8 (unsigned: AVX2 has no VNNI, and signed int8
 # weights lose accuracy there), one scale per output channel or per matrix; or float32 as shipped.
+CHARS_PER_TOKEN, MARGIN_TOKENS = 8, 16  # a text's start tokenized first: this many characters per token wanted
 PRECISIONS = ("int8", "int8-channel", "fp32")  # bump when the graph below changes: the cached export is then rebuilt
 
 
@@ -179,6 +180,7 @@ class OnnxMiniLM:
         self.precision = precision
         self._session = None
         self._tokenizer = None
+        self._last_ids: dict[str, list[int]] = {}
 
     def _load(self):  # type: ignore[no-untyped-def]
         if self._session is None:
@@ -194,34 +196,62 @@ class OnnxMiniLM:
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads yield the CPU
             self._session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
             tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-            tok.enable_truncation(self.max_tokens)
+            tok.no_truncation()  # :meth:`token_ids` cuts, as the model's own truncation does
             tok.no_padding()
             self._tokenizer = tok
         return self._session, self._tokenizer
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """The token ids the model sees: ``[CLS]``, the text's first ``max_tokens - 2`` word pieces, ``[SEP]``.
+
+        Only the start of a long text is tokenized (``CHARS_PER_TOKEN`` characters a token, and some to spare);
+        the pieces kept are those of the whole text when they all come before the start's last word (a word's
+        pieces never span a space or a punctuation mark); else the text is tokenized whole.  The ids of the last call are
+        kept, so :meth:`input_keys` then :meth:`encode` of the same texts tokenize once.
+        """
+        _, tok = self._load()
+        keep = self.max_tokens - 1
+        cut = (self.max_tokens + MARGIN_TOKENS) * CHARS_PER_TOKEN
+        known = self._last_ids
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        fresh: dict[str, list[int]] = {}
+        again = []
+        for t, e in zip(todo, tok.encode_batch([t[:cut] for t in todo])):
+            # a cut text is good when the pieces kept all come before its last (maybe cut) word's
+            if len(t) > cut and not (len(e.ids) > self.max_tokens and e.word_ids[keep - 1] is not None
+                                     and e.word_ids[keep - 1] < max(w for w in e.word_ids if w is not None)):
+                again.append(t)
+            else:
+                fresh[t] = e.ids
+        fresh.update(zip(again, (e.ids for e in tok.encode_batch(again))))
+        for t, ids in fresh.items():
+            if len(ids) > self.max_tokens:
+                fresh[t] = ids[:keep] + ids[-1:]
+        self._last_ids = {**{t: known[t] for t in texts if t in known}, **fresh}
+        return [self._last_ids[t] for t in texts]
 
     def input_keys(self, texts: list[str]) -> list[str]:
         """A key per text, equal exactly when the token ids the model sees are (texts cut at ``max_tokens``)."""
         import hashlib
 
-        _, tok = self._load()
-        return [hashlib.sha1(np.asarray(e.ids, dtype=np.int32).tobytes()).hexdigest()[:20]
-                for e in tok.encode_batch(texts)]
+        return [hashlib.sha1(np.asarray(ids, dtype=np.int32).tobytes()).hexdigest()[:20]
+                for ids in self.token_ids(texts)]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), HIDDEN), dtype=np.float32)
         if not texts:
             return out
-        session, tok = self._load()
-        encs = tok.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))
+        session, _ = self._load()
+        encs = self.token_ids(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encs[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
-            width = max(len(encs[i].ids) for i in idx)
+            width = max(len(encs[i]) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
             for r, i in enumerate(idx):
-                n = len(encs[i].ids)
-                ids[r, :n] = encs[i].ids
+                n = len(encs[i])
+                ids[r, :n] = encs[i]
                 mask[r, :n] = 1
             hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             m = mask[:, :, None].astype(np.float32)
