@@ -32,8 +32,14 @@ def _print_stories(store: Any, views: list[Any]) -> None:
         echo("No stories yet. Add articles with `newsfold add PATH...`.")
         return
     for s in views:
-        dates = f"{shown(s.first_published, '?')[:10]} → {shown(s.last_published, '?')[:10]}"
-        echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
+        _story_line(s)
+
+
+def _story_line(s: Any) -> None:
+    """One story of a listing: id, state, articles, outlets, first → last published, headline."""
+    dates = f"{shown(s.first_published, '?')[:10]} → {shown(s.last_published, '?')[:10]}"
+    echo(f"{s.id}  {s.state:<8} {plural(s.size, 'article'):>12}  {plural(len(s.outlets), 'outlet'):>10}  {dates}  "
+         f"{s.headline}")
 
 
 @cli.command()
@@ -72,8 +78,7 @@ def stories(ctx: Context, include_merged: bool, since: str | None, until: str | 
              else "No stories yet. Add articles with `newsfold add PATH...`.")
         return
     for s in data.stories:
-        dates = f"{shown(s.first_published, '?')[:10]} → {shown(s.last_published, '?')[:10]}"
-        echo(f"{s.id}  {s.state:<8} {s.size:>4} art  {len(s.outlets):>3} outlets  {dates}  {s.headline}")
+        _story_line(s)
     if data.has_more:
         echo(f"… {data.total} stories in all; the next ones: `newsfold stories --page {page_no + 1}`", err=True)
 
