@@ -129,3 +129,22 @@ def test_seed_articles_without_outlet_show_their_site_or_their_file(tmp_path: Pa
     assert heads and any(h.startswith("unknown outlet (file ") for h in heads) and not set(heads) & set(SEED_STORY)
     text = CliRunner().invoke(cli, ["--db", str(db), "story", "s1"]).output
     assert "unknown outlet (file " in text and not re.search(r"^\s+" + re.escape(SEED_STORY[1]) + r" \[", text, re.M)
+
+
+def test_two_in_memory_stores_do_not_share_their_listings() -> None:
+    """The listing caches tell in-memory stores apart: each lists its own story count and outlets."""
+    from newsfold.ingest import ingest_records
+    from newsfold.pipeline import run_pipeline
+    from newsfold.present.query import StoryFilter, list_stories
+    from newsfold.store.db import Store
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("0*.txt"))]
+    one, two = Store(":memory:"), Store(":memory:")
+    ingest_records(one, [{"id": "a", "text": texts[0], "outlet": "First Wire"}])
+    ingest_records(two, [{"id": f"b{i}", "text": t, "outlet": "Second Wire"} for i, t in enumerate(texts)])
+    for s in (one, two):
+        run_pipeline(s, [], skip=["summaries"])
+    first, second = list_stories(one.conn, StoryFilter()), list_stories(two.conn, StoryFilter())
+    assert first.total == 1 and second.total == 2
+    assert set(first.stories[0].outlets) == {"First Wire"}
+    assert all("First Wire" not in s.outlets for s in second.stories)

@@ -448,10 +448,13 @@ def story_detail(conn: sqlite3.Connection, story_id: str, *, cache: bool = True,
 
 
 def _db_key(conn: sqlite3.Connection) -> str:
+    """What the read caches key a database by: its file, or the connection itself for an in-memory store
+    (whose file is "", the same for every one of them)."""
     try:
-        return str(conn.execute("PRAGMA database_list").fetchone()["file"])
+        name = str(conn.execute("PRAGMA database_list").fetchone()["file"])
     except (sqlite3.Error, IndexError, TypeError):
-        return str(id(conn))
+        name = ""
+    return name or f"memory:{id(conn)}"
 
 
 def _build_story(conn: sqlite3.Connection, row: sqlite3.Row, srow: sqlite3.Row | None,
