@@ -31,12 +31,17 @@ with it, and the articles each parses.
     .venv/bin/python bench/summaries.py --big 5000 [--json]
     .venv/bin/python bench/summaries.py --db /tmp/ecb.db --compare [--nlp-sizes 8,10,12,16]
     .venv/bin/python bench/summaries.py --encoders
+    .venv/bin/python bench/summaries.py --db /tmp/ecb.db --syntax
 
 ``--encoders`` times the sentence encoder's exports (float32, unsigned and
 signed int8 weights) on ECB+ sentences, each alone (as the stage encodes)
 and in batches, with how much batching changes a vector and how close each
 export's vectors are to float32's.  The store figures also give the CPU
 seconds spent encoding sentences and parsing (spaCy and the extraction).
+``--syntax`` parses the paragraphs a cold run parses as the stage does
+(the entity recognizer on every paragraph, the tagger and parser only
+where a record reads them) and with the whole pipeline on each, and
+counts the paragraphs whose records differ.
 """
 
 from __future__ import annotations
@@ -152,17 +157,51 @@ def encoders(n: int = 400, seed: int = 1) -> list[dict[str, object]]:
     return out
 
 
-def on_store(path: str, tmp: Path) -> dict[str, object]:
+def syntax_check(path: str, tmp: Path) -> dict[str, object]:
+    """The paragraphs a cold run of the stage on ``path`` parses, analysed as the stage does (the entity
+    recognizer on all, tagger and parser where a record reads them) and with the whole pipeline on every one:
+    CPU seconds of each, and the paragraphs whose records differ."""
+    from newsfold.summarize import analysis
+    from newsfold.summarize.nlp import parse
+    from newsfold.summarize.records import ParagraphAnalysis
+
+    texts: list[str] = []
+    real = analysis.analyse_paragraphs
+    analysis.analyse_paragraphs = lambda ts, **kw: (texts.extend(ts), real(ts, **kw))[1]
+    try:
+        copy = _copy(path, tmp)
+        SummariesStage(workers=WORKERS[0]).catch_up(copy)
+    finally:
+        analysis.analyse_paragraphs = real
+    c = time.process_time()
+    gated = [a.to_json() for a in real(texts)]
+    c_gated = time.process_time() - c
+    c = time.process_time()
+    whole = [ParagraphAnalysis(entities=analysis.entity_mentions(d), facts=analysis.extract_facts(d),
+                               quotes=analysis.extract_quotations(t, d)).to_json()
+             for t, d in zip(texts, parse(texts, batch_size=analysis.BATCH_SIZE))]
+    c_whole = time.process_time() - c
+    return {"paragraphs": len(texts), "cpu_seconds_as_the_stage": round(c_gated, 2),
+            "cpu_seconds_whole_pipeline": round(c_whole, 2), "differ": sum(a != b for a, b in zip(gated, whole))}
+
+
+def _copy(path: str, tmp: Path) -> Store:
+    """A copy of the store at ``path`` (in ``tmp``) without briefings, paragraph analyses or sentence vectors."""
     copy = tmp / "copy.db"
     for suffix in ("", "-wal", "-shm"):
         if Path(path + suffix).exists():
             shutil.copy(path + suffix, str(copy) + suffix)
     store = Store(copy)
-    n = store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0]
     with store.atomic() as c:
         c.execute("DELETE FROM summaries")
         c.execute("DELETE FROM paragraph_analyses")
         c.execute("DELETE FROM sentence_vectors")
+    return store
+
+
+def on_store(path: str, tmp: Path) -> dict[str, object]:
+    store = _copy(path, tmp)
+    n = store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0]
     _forget()  # cold: nothing parsed or encoded yet, in the store or in this process
     cold = timed(store)
     with store.atomic() as c:
@@ -298,6 +337,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=WORKERS[0], help="stories briefed side by side (the stage's default)")
     ap.add_argument("--encoders", action="store_true",
                     help="time the sentence encoder's exports on ECB+ sentences, alone and batched")
+    ap.add_argument("--syntax", action="store_true",
+                    help="with --db: the paragraphs parsed as the stage does and with the whole pipeline (CPU, records)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     WORKERS[0] = a.workers
@@ -325,6 +366,15 @@ def main() -> None:
         if not a.db:
             ap.error("--compare needs --db STORE")
         print(json.dumps(compare(a.db, [int(k) for k in a.nlp_sizes.split(",")]), indent=2))
+        return
+    if a.syntax:
+        if not a.db:
+            ap.error("--syntax needs --db STORE")
+        with tempfile.TemporaryDirectory() as tmp:
+            r = syntax_check(a.db, Path(tmp))
+        print(json.dumps(r, indent=2) if a.json else
+              f"{r['paragraphs']} paragraphs: {r['cpu_seconds_as_the_stage']} CPU s as the stage parses them, "
+              f"{r['cpu_seconds_whole_pipeline']} s with the whole pipeline on each; records differ in {r['differ']}")
         return
     with tempfile.TemporaryDirectory() as tmp:
         if a.db:
