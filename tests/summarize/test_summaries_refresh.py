@@ -314,7 +314,7 @@ def test_only_paragraphs_whose_records_read_the_parse_are_parsed_and_records_are
     docs = parse(texts, batch_size=BATCH_SIZE, syntax=needs_syntax)
     parsed = [d.has_annotation("DEP") for d in docs]
     assert all(d.has_annotation("ENT_IOB") for d in docs) and 0 < sum(parsed) < len(texts)
-    assert not any(needs_syntax(d) for d, p in zip(docs, parsed) if not p)
+    assert not any(needs_syntax(t, d) for t, d, p in zip(texts, docs, parsed) if not p)
     whole = [ParagraphAnalysis(entities=entity_mentions(d), facts=extract_facts(d), quotes=extract_quotations(t, d))
              for t, d in zip(texts, parse(texts, batch_size=BATCH_SIZE))]
     got = analyse_paragraphs(texts)

@@ -37,7 +37,7 @@ from ..text import text_key
 from .discrepancies import extract_facts, fact_kind
 from .entities import entity_mentions
 from .needs import Paragraph, plan
-from .nlp import doc_text, model_version, parse
+from .nlp import model_version, parse
 from .quotes import attribute, extract_quotations, long_quote_spans
 from .records import ArticleAnalysis, ParagraphAnalysis
 
@@ -64,10 +64,10 @@ def combine_article(article: Article, parts: Sequence[ParagraphAnalysis]) -> Art
                            quotes=attribute(q for p in parts for q in p.quotes))
 
 
-def needs_syntax(doc: Any) -> bool:
-    """Whether the records of a paragraph (its doc with entities only) read its parse: it has a quotation
+def needs_syntax(text: str, doc: Any) -> bool:
+    """Whether the records of a paragraph (``doc``: its entities only) read its parse: it has a quotation
     (speakers and statements) or an entity that may state a fact (:func:`.discrepancies.fact_kind`)."""
-    return bool(long_quote_spans(doc_text(doc))) or any(fact_kind(e) is not None for e in doc.ents)
+    return bool(long_quote_spans(text)) or any(fact_kind(e) is not None for e in doc.ents)
 
 
 def analyse_paragraphs(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[ParagraphAnalysis]:
