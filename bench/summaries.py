@@ -30,6 +30,18 @@ with it, and the articles each parses.
     .venv/bin/python bench/summaries.py --db /tmp/ecb.db [--json]
     .venv/bin/python bench/summaries.py --big 5000 [--json]
     .venv/bin/python bench/summaries.py --db /tmp/ecb.db --compare [--nlp-sizes 8,10,12,16]
+    .venv/bin/python bench/summaries.py --encoders
+    .venv/bin/python bench/summaries.py --db /tmp/ecb.db --syntax
+
+``--encoders`` times the sentence encoder's exports (float32, unsigned and
+signed int8 weights) on ECB+ sentences, each alone (as the stage encodes)
+and in batches, with how much batching changes a vector and how close each
+export's vectors are to float32's.  The store figures also give the CPU
+seconds spent encoding sentences and parsing (spaCy and the extraction).
+``--syntax`` parses the paragraphs a cold run parses as the stage does
+(the entity recognizer on every paragraph, the tagger and parser only
+where a record reads them) and with the whole pipeline on each, and
+counts the paragraphs whose records differ.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ import random
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -66,30 +79,129 @@ def _forget() -> None:
 WORKERS = [WORKERS]  # --workers: stories briefed side by side
 
 
+class _CpuOf:
+    """Wraps a function: the CPU seconds of the threads that ran it (``time.thread_time``), and its calls."""
+
+    def __init__(self, fn):  # type: ignore[no-untyped-def]
+        self.fn, self.seconds, self.calls, self._lock = fn, 0.0, 0, threading.Lock()
+
+    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        t = time.thread_time()
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            with self._lock:
+                self.seconds += time.thread_time() - t
+                self.calls += 1
+
+
 def timed(store: Store) -> dict[str, float | int]:
+    """Time the stage's catch-up; also the CPU seconds of its sentence encoding and of its spaCy parsing."""
+    from newsfold.summarize import analysis
+
     enc = sentence_encoder()
     before = enc.encoded if enc is not None else 0
+    encode = parse = None
+    if enc is not None:
+        encode = enc.encoder.encode = _CpuOf(type(enc.encoder).encode.__get__(enc.encoder))
+    parse = analysis.analyse_paragraphs = _CpuOf(analysis.analyse_paragraphs)
     w, c = time.perf_counter(), time.process_time()
-    rep = SummariesStage(workers=WORKERS[0]).catch_up(store)
-    wall, cpu = time.perf_counter() - w, time.process_time() - c
+    try:
+        rep = SummariesStage(workers=WORKERS[0]).catch_up(store)
+    finally:
+        wall, cpu = time.perf_counter() - w, time.process_time() - c
+        analysis.analyse_paragraphs = parse.fn
+        if enc is not None:
+            del enc.encoder.encode
     return {"stories": rep.processed, "parsed": int(rep.details["parsed"]), "sampled": int(rep.details["sampled"]),
             "paragraphs_parsed": int(rep.details.get("paragraphs_parsed", 0)),
             "sentences_encoded": (enc.encoded if enc is not None else 0) - before, "workers": WORKERS[0],
+            "encoder_runs": encode.calls if encode is not None else 0,
+            "encode_cpu_seconds": round(encode.seconds, 2) if encode is not None else 0.0,
+            "parse_cpu_seconds": round(parse.seconds, 2),
             "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
             "seconds_per_story": round(wall / max(1, rep.processed), 3)}
 
 
-def on_store(path: str, tmp: Path) -> dict[str, object]:
+def encoders(n: int = 400, seed: int = 1) -> list[dict[str, object]]:
+    """The sentence encoder's exports on ``n`` ECB+ sentences: CPU ms per sentence encoded alone (as the stage
+    does) and in length-sorted batches of 32, the largest change batching makes to a vector, and the cosine of
+    each export's vectors with the float32 model's."""
+    import numpy as np
+
+    from newsfold.sentences import split_sentences
+    from newsfold.stories.minilm_onnx import has_vnni
+    from newsfold.stories.represent import MiniLMEncoder
+    from newsfold.summarize.align import MAX_TOKENS
+
+    with open(ECB, encoding="utf-8") as fh:
+        sents = [s for line in fh for s in split_sentences(json.loads(line)["text"])]
+    random.Random(seed).shuffle(sents)
+    sents = sents[:n]
+    out, ref = [], None
+    for precision in ("fp32", "int8-channel", "int8-signed"):
+        enc = MiniLMEncoder(max_tokens=MAX_TOKENS, precision=precision, threads=1)
+        enc.encode(["warm up"])
+        c = time.process_time()
+        alone = np.stack([enc.encode([t])[0] for t in sents])
+        c_alone = time.process_time() - c
+        c = time.process_time()
+        batched = enc.encode(sents)
+        c_batch = time.process_time() - c
+        ref = alone if ref is None else ref
+        cos = (alone * ref).sum(axis=1)
+        out.append({"precision": precision, "vnni": has_vnni(), "sentences": len(sents),
+                    "ms_alone": round(1000 * c_alone / len(sents), 2), "ms_batched": round(1000 * c_batch / len(sents), 2),
+                    "batch_max_change": float(np.abs(alone - batched).max()),
+                    "cos_fp32_mean": round(float(cos.mean()), 4), "cos_fp32_min": round(float(cos.min()), 4)})
+    return out
+
+
+def syntax_check(path: str, tmp: Path) -> dict[str, object]:
+    """The paragraphs a cold run of the stage on ``path`` parses, analysed as the stage does (the entity
+    recognizer on all, tagger and parser where a record reads them) and with the whole pipeline on every one:
+    CPU seconds of each, and the paragraphs whose records differ."""
+    from newsfold.summarize import analysis
+    from newsfold.summarize.nlp import parse
+    from newsfold.summarize.records import ParagraphAnalysis
+
+    texts: list[str] = []
+    real = analysis.analyse_paragraphs
+    analysis.analyse_paragraphs = lambda ts, **kw: (texts.extend(ts), real(ts, **kw))[1]
+    try:
+        copy = _copy(path, tmp)
+        SummariesStage(workers=WORKERS[0]).catch_up(copy)
+    finally:
+        analysis.analyse_paragraphs = real
+    c = time.process_time()
+    gated = [a.to_json() for a in real(texts)]
+    c_gated = time.process_time() - c
+    c = time.process_time()
+    whole = [ParagraphAnalysis(entities=analysis.entity_mentions(d), facts=analysis.extract_facts(d),
+                               quotes=analysis.extract_quotations(t, d)).to_json()
+             for t, d in zip(texts, parse(texts, batch_size=analysis.BATCH_SIZE))]
+    c_whole = time.process_time() - c
+    return {"paragraphs": len(texts), "cpu_seconds_as_the_stage": round(c_gated, 2),
+            "cpu_seconds_whole_pipeline": round(c_whole, 2), "differ": sum(a != b for a, b in zip(gated, whole))}
+
+
+def _copy(path: str, tmp: Path) -> Store:
+    """A copy of the store at ``path`` (in ``tmp``) without briefings, paragraph analyses or sentence vectors."""
     copy = tmp / "copy.db"
     for suffix in ("", "-wal", "-shm"):
         if Path(path + suffix).exists():
             shutil.copy(path + suffix, str(copy) + suffix)
     store = Store(copy)
-    n = store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0]
     with store.atomic() as c:
         c.execute("DELETE FROM summaries")
         c.execute("DELETE FROM paragraph_analyses")
         c.execute("DELETE FROM sentence_vectors")
+    return store
+
+
+def on_store(path: str, tmp: Path) -> dict[str, object]:
+    store = _copy(path, tmp)
+    n = store.conn.execute("SELECT count(*) FROM story_articles").fetchone()[0]
     _forget()  # cold: nothing parsed or encoded yet, in the store or in this process
     cold = timed(store)
     with store.atomic() as c:
@@ -223,11 +335,26 @@ def main() -> None:
                     help="with --db: content changes of paragraph analysis and of each NLP sample size")
     ap.add_argument("--nlp-sizes", default="8,10,12,16", help="NLP sample sizes --compare tries")
     ap.add_argument("--workers", type=int, default=WORKERS[0], help="stories briefed side by side (the stage's default)")
+    ap.add_argument("--encoders", action="store_true",
+                    help="time the sentence encoder's exports on ECB+ sentences, alone and batched")
+    ap.add_argument("--syntax", action="store_true",
+                    help="with --db: the paragraphs parsed as the stage does and with the whole pipeline (CPU, records)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     WORKERS[0] = a.workers
+    if a.encoders:
+        rows = encoders()
+        if a.json:
+            print(json.dumps(rows, indent=2))
+            return
+        print(f"{rows[0]['sentences']} ECB+ sentences, cut at the encoder's tokens, one thread, VNNI {rows[0]['vnni']}")
+        for r in rows:
+            print(f"  {r['precision']:13s} {r['ms_alone']} CPU ms a sentence alone, {r['ms_batched']} batched "
+                  f"(a vector changes by up to {r['batch_max_change']:.1e}); cosine with fp32 "
+                  f"mean {r['cos_fp32_mean']} min {r['cos_fp32_min']}")
+        return
     if not a.db and not a.big:
-        ap.error("give --db STORE and/or --big N")
+        ap.error("give --db STORE, --big N or --encoders")
     out: dict[str, object] = {"load_average": os.getloadavg()[0]}
     t = time.perf_counter()
     from newsfold.summarize.nlp import nlp
@@ -239,6 +366,15 @@ def main() -> None:
         if not a.db:
             ap.error("--compare needs --db STORE")
         print(json.dumps(compare(a.db, [int(k) for k in a.nlp_sizes.split(",")]), indent=2))
+        return
+    if a.syntax:
+        if not a.db:
+            ap.error("--syntax needs --db STORE")
+        with tempfile.TemporaryDirectory() as tmp:
+            r = syntax_check(a.db, Path(tmp))
+        print(json.dumps(r, indent=2) if a.json else
+              f"{r['paragraphs']} paragraphs: {r['cpu_seconds_as_the_stage']} CPU s as the stage parses them, "
+              f"{r['cpu_seconds_whole_pipeline']} s with the whole pipeline on each; records differ in {r['differ']}")
         return
     with tempfile.TemporaryDirectory() as tmp:
         if a.db:
@@ -258,7 +394,8 @@ def main() -> None:
             print(f"  {k:5s} {r['stories']} stories, {r['parsed']} articles analysed, "
                   f"{r['paragraphs_parsed']} paragraphs parsed, {r['sentences_encoded']} sentences encoded, "
                   f"{r['workers']} workers: {r['seconds']} s "
-                  f"({r['seconds_per_story']} s/story, {r['cpu_seconds']} s CPU)")
+                  f"({r['seconds_per_story']} s/story, {r['cpu_seconds']} s CPU: encoding {r['encode_cpu_seconds']} s "
+                  f"in {r['encoder_runs']} runs, spaCy and extraction {r['parse_cpu_seconds']} s)")
     if "big" in out:
         b = out["big"]
         for k in ("cold", "one_more_article"):

@@ -130,6 +130,26 @@ def test_restatement_threshold_holds_on_the_labelled_pairs() -> None:
     assert precision >= 0.8 and recall >= 0.7, (precision, recall)
 
 
+
+def test_sentence_encoder_agrees_with_the_float32_model_on_the_labelled_pairs() -> None:
+    """The int8 export the sentence encoder runs here (signed weights on a CPU with VNNI, else unsigned) gives
+    the labelled pairs' sentences nearly the float32 model's vectors, and nearly all its restatement decisions."""
+    from newsfold.stories.represent import MiniLMEncoder
+    from newsfold.summarize.align import MAX_TOKENS
+
+    rows = [json.loads(line) for line in PAIRS.open(encoding="utf-8")]
+    enc = sentence_encoder()
+    fp32 = MiniLMEncoder(max_tokens=MAX_TOKENS, precision="fp32", threads=1)
+    for side in ("a", "b"):
+        v, f = enc.vectors([r[side] for r in rows]), fp32.encode([r[side] for r in rows])
+        cos = (v * f).sum(axis=1)
+        assert float(cos.mean()) > 0.98 and float(cos.min()) > 0.95, (side, enc.model, cos.min())
+    va, vb = enc.vectors([r["a"] for r in rows]), enc.vectors([r["b"] for r in rows])
+    fa, fb = fp32.encode([r["a"] for r in rows]), fp32.encode([r["b"] for r in rows])
+    said = [score(float(x @ y), r["a"], r["b"]) >= RESTATE for r, x, y in zip(rows, va, vb)]
+    said32 = [score(float(x @ y), r["a"], r["b"]) >= RESTATE for r, x, y in zip(rows, fa, fb)]
+    assert sum(a == b for a, b in zip(said, said32)) >= 0.95 * len(rows), enc.model
+
 # ------------------------------------------------------------ discrepancies
 QUAKE_A = (
     "A magnitude 6.1 earthquake struck the mountainous north of the country early on Monday, killing at least "

@@ -297,3 +297,26 @@ def test_sentence_vectors_are_stored_and_a_rewrite_encodes_none_again(tmp_path: 
     SummariesStage().catch_up(store)
     assert calls == [] and load_briefing(store, "s").summary == first.summary
     assert store.conn.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0] == stored
+
+
+def test_only_paragraphs_whose_records_read_the_parse_are_parsed_and_records_are_those_of_the_full_pipeline() -> None:
+    """Every paragraph of the seeds and of a few ECB+ events: entities everywhere, tags and dependencies only where
+    a quotation or a figure is read from them, and the records the whole spaCy pipeline gives."""
+    from newsfold.summarize.analysis import BATCH_SIZE, analyse_paragraphs, needs_syntax
+    from newsfold.summarize.discrepancies import extract_facts
+    from newsfold.summarize.entities import entity_mentions
+    from newsfold.summarize.nlp import parse
+    from newsfold.summarize.quotes import extract_quotations
+    from newsfold.summarize.records import ParagraphAnalysis
+
+    texts = [p for f in sorted(EXAMPLES.glob("0*.txt")) for p in paragraphs(f.read_text(encoding="utf-8"))]
+    texts += [p for rows in list(ecb_events().values())[:3] for r in rows for p in paragraphs(r["text"])]
+    docs = parse(texts, batch_size=BATCH_SIZE, syntax=needs_syntax)
+    parsed = [d.has_annotation("DEP") for d in docs]
+    assert all(d.has_annotation("ENT_IOB") for d in docs) and 0 < sum(parsed) < len(texts)
+    assert not any(needs_syntax(t, d) for t, d, p in zip(texts, docs, parsed) if not p)
+    whole = [ParagraphAnalysis(entities=entity_mentions(d), facts=extract_facts(d), quotes=extract_quotations(t, d))
+             for t, d in zip(texts, parse(texts, batch_size=BATCH_SIZE))]
+    got = analyse_paragraphs(texts)
+    assert sum(bool(a.facts) for a in got) > 0 and sum(bool(a.quotes) for a in got) > 0
+    assert [a.to_json() for a in got] == [a.to_json() for a in whole]

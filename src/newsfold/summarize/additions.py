@@ -24,6 +24,7 @@ paragraphs name it and no other outlet's text contains it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Collection, Sequence
 
 import numpy as np
@@ -201,6 +202,12 @@ def _story_anchors(articles: Sequence[Article], units: Sequence[SentenceUnit]) -
 
 def _named_in(name: str, lowered_text: str) -> bool:
     """Whether ``name`` appears as whole words in a lower-cased text."""
-    return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered_text) is not None
+    low = name.lower()
+    return low in lowered_text and _whole_words(low).search(lowered_text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _whole_words(lowered_name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(lowered_name)}(?!\w)")
 
 

@@ -17,7 +17,9 @@ settings are the best F1 on all 163 hand-labelled pairs of
 ``tests/data/restatement_pairs.jsonl`` (seed story and ECB+), chosen when
 sentences were encoded in batches; encoded one at a time (as now: the int8
 model's vectors depend on the batch) they give P 0.909 / R 0.741 on the
-seed pairs, P 0.727 / R 0.667 on the ECB+ ones, and F1 is flat (0.77–0.79)
+seed pairs, P 0.727 / R 0.667 on the ECB+ ones with unsigned int8 weights,
+and P 0.875 / R 0.778 and P 0.750 / R 0.750 with the signed ones used on a
+CPU with VNNI (:func:`.stage.sentence_encoder`); F1 was flat (0.77–0.79)
 for thresholds from 0.78 to 0.82.  Chosen on the seed pairs alone they
 would keep ECB+ recall at 0.5, so they were not:
 ``python bench/summary_pairs.py --score`` prints both.  MiniLM is a topic
@@ -55,7 +57,11 @@ CACHE_SIZE = 20000     # sentence vectors kept (by text)
 MAX_TOKENS = 64
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-MODEL_KEY = f"minilm-int8-channel-{MAX_TOKENS}-alone"  # the default vectors' model (``sentence_vectors.model``)
+
+
+def model_key(precision: str) -> str:
+    """The ``sentence_vectors.model`` of vectors from the MiniLM export ``precision``, each sentence encoded alone."""
+    return f"minilm-{precision}-{MAX_TOKENS}-alone"
 
 
 class Encoder(Protocol):
@@ -72,12 +78,14 @@ class SentenceEncoder:
     stage.  Each text is encoded alone: the int8 model quantizes activations
     per batch, so a sentence's vector would depend on the sentences encoded
     with it (and a decision near a threshold on the order of questions);
-    alone, it costs about the same per sentence (``bench/summaries.py``).
+    alone, it costs about the same per sentence (``bench/summaries.py
+    --encoders``).  ``model`` names the vectors in the store
+    (:func:`model_key`): those of another export are never mixed in.
     Every vector used is also kept for :meth:`take_fresh` (the caller stores
     them, ``sentence_vectors``).  Safe to share between threads.
     """
 
-    def __init__(self, encoder: Encoder, model: str = MODEL_KEY, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, encoder: Encoder, model: str, cache_size: int = CACHE_SIZE) -> None:
         self.encoder = encoder
         self.model = model
         self.cache_size = cache_size

@@ -30,14 +30,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
 
 from ..models import Article
 from ..text import text_key
-from .discrepancies import extract_facts
+from .discrepancies import extract_facts, fact_kind
 from .entities import entity_mentions
 from .needs import Paragraph, plan
 from .nlp import model_version, parse
-from .quotes import attribute, extract_quotations
+from .quotes import attribute, extract_quotations, long_quote_spans
 from .records import ArticleAnalysis, ParagraphAnalysis
 
 log = logging.getLogger(__name__)
@@ -63,11 +64,21 @@ def combine_article(article: Article, parts: Sequence[ParagraphAnalysis]) -> Art
                            quotes=attribute(q for p in parts for q in p.quotes))
 
 
+def needs_syntax(text: str, doc: Any) -> bool:
+    """Whether the records of a paragraph (``doc``: its entities only) read its parse: it has a quotation
+    (speakers and statements) or an entity that may state a fact (:func:`.discrepancies.fact_kind`)."""
+    return bool(long_quote_spans(text)) or any(fact_kind(e) is not None for e in doc.ents)
+
+
 def analyse_paragraphs(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[ParagraphAnalysis]:
-    """Parse paragraphs in one spaCy pass and keep what the briefing reads (the docs are dropped)."""
+    """Parse paragraphs in one spaCy pass and keep what the briefing reads (the docs are dropped).
+
+    Entities are found in every paragraph, tags and dependencies only where
+    a record reads them (:func:`needs_syntax`).
+    """
     return [ParagraphAnalysis(entities=entity_mentions(doc), facts=extract_facts(doc),
                               quotes=extract_quotations(t, doc))
-            for t, doc in zip(texts, parse(list(texts), batch_size=batch_size))]
+            for t, doc in zip(texts, parse(list(texts), batch_size=batch_size, syntax=needs_syntax))]
 
 
 def combine_story(articles: Sequence[Article], plans: Mapping[str, Sequence[Paragraph]],

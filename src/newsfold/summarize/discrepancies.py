@@ -103,17 +103,26 @@ def normalise_value(text: str, kind: str) -> str:
     return s.strip(" .")
 
 
+def fact_kind(ent: Any) -> str | None:
+    """What fact an entity may state, from its label and text alone: ``number`` (a count with digits, or a number
+    word up to twenty), ``date`` (a day of a month), or None.  Whether it does is then read from the parse
+    (:func:`extract_facts`): an entity of None needs no parse."""
+    if ent.label_ in NUMBER_LABELS:
+        value = normalise_value(ent.text, "number")
+        return "number" if value and re.search(r"\d", value) else None
+    if ent.label_ == "DATE" and ent.text.lower().strip() not in _VAGUE_DATES and _FULL_DATE.search(ent.text) \
+            and normalise_value(ent.text, "date"):
+        iso = parse_date(ent.text)  # a day of a month, not "1983" or "last week"
+        return "date" if iso and len(iso) >= 10 else None
+    return None
+
+
 def extract_facts(doc: Any) -> list[Fact]:
     """The facts a spaCy doc states, in text order."""
     out = []
     for ent in doc.ents:
-        if ent.label_ in NUMBER_LABELS:
-            kind = "number"
-        elif ent.label_ == "DATE":
-            kind = "date"
-        else:
-            continue
-        if kind == "date" and ent.text.lower().strip() in _VAGUE_DATES:
+        kind = fact_kind(ent)
+        if kind is None:
             continue
         root = ent.root
         head = root.head
@@ -125,21 +134,11 @@ def extract_facts(doc: Any) -> list[Fact]:
         if kind == "number" and ent.label_ == "CARDINAL" and coarse_pos(head) not in ("NOUN", "PROPN"):
             continue
         key = f"{ent.label_ if kind == 'number' else 'DATE'}:{stem(head.lower_)}"
-        value = normalise_value(ent.text, kind)
-        if not value or (kind == "number" and not re.search(r"\d", value)):
-            continue
-        if kind == "date":
-            if not _FULL_DATE.search(ent.text):  # a day of a month, not "1983" or "last week"
-                continue
-            iso = parse_date(ent.text)
-            if not iso or len(iso) < 10:
-                continue
-            value = iso[:10]
+        value = normalise_value(ent.text, kind) if kind == "number" else str(parse_date(ent.text))[:10]
         sent_text = _sentence_in_paragraph(doc, ent)
         if not is_statement(sent_text):
             continue
-        shown_subject = head.text if kind == "number" else head.text
-        out.append(Fact(kind=kind, key=key, value=value, shown=shown_subject, sentence=sent_text, entity=ent.text))
+        out.append(Fact(kind=kind, key=key, value=value, shown=head.text, sentence=sent_text, entity=ent.text))
     return out
 
 

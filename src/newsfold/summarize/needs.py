@@ -32,7 +32,7 @@ from ..models import Article
 from ..sentences import paragraphs, split_sentences
 from ..text import words
 from .discrepancies import QUANTITIES, SENTENCE_DICE, WINDOW
-from .quotes import MIN_QUOTE_WORDS, quote_spans
+from .quotes import long_quote_spans
 from .text import content_terms, is_statement, stem
 
 LEAD = 2  # statement paragraphs at the top of each article that are always parsed
@@ -93,7 +93,7 @@ def plan(articles: Sequence[Article]) -> dict[str, list[Paragraph]]:
             if lead < LEAD and is_statement(p.text):
                 p.parse, lead = True, lead + 1
                 p.why.append("lead")
-            if any(len(p.text[qs:qe].split()) >= MIN_QUOTE_WORDS for qs, qe in quote_spans(p.text)):
+            if long_quote_spans(p.text):
                 p.parse = True
                 p.why.append("quote")
             for s in split_sentences(p.text):

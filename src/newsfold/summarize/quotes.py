@@ -80,6 +80,11 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def long_quote_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of :func:`quote_spans` of ``MIN_QUOTE_WORDS`` words or more: the quotations the briefing reads."""
+    return [(qs, qe) for qs, qe in quote_spans(text) if len(text[qs:qe].split()) >= MIN_QUOTE_WORDS]
+
+
 def _speaker(doc: Any, qs: int, qe: int) -> str | None:
     span = doc.char_span(qs, qe, alignment_mode="expand")
     if span is None or len(span) == 0:
@@ -167,10 +172,7 @@ def extract_quotations(text: str, doc: Any) -> list[Quotation]:
     article's quotations are put together (:func:`attribute`).
     """
     out: list[Quotation] = []
-    for qs, qe in quote_spans(text):
-        raw = text[qs:qe]
-        if len(raw.split()) < MIN_QUOTE_WORDS:
-            continue
+    for qs, qe in long_quote_spans(text):
         speaker = _speaker(doc, qs, qe) if doc is not None else None
         line_start = text.rfind("\n", 0, qs) + 1
         line_end = text.find("\n", qe)
