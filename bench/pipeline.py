@@ -120,7 +120,7 @@ def make(encoder: str, max_tokens: int | None):  # type: ignore[no-untyped-def]
 
 def run_one(size: str, encoder: str, sample: int, max_tokens: int | None = None) -> dict:
     from newsfold.ingest import Ingester
-    from newsfold.pipeline import STAGES
+    from newsfold.pipeline import STAGES, stage_kwargs
     from newsfold.store.db import Store
 
     with tempfile.TemporaryDirectory(prefix="nf-pipeline-") as tmpd:
@@ -128,7 +128,7 @@ def run_one(size: str, encoder: str, sample: int, max_tokens: int | None = None)
         path = corpus_file(size, tmp)
         store = Store(tmp / "bench.db")
         enc = make(encoder, max_tokens)
-        options = {"stories": {"encoder": enc}, "refold": {"encoder": enc}}
+        options = stage_kwargs({"stories": {"encoder": enc}, "refold": {"encoder": enc}}, [s.name for s in STAGES])
         rows = []
         t_all, c_all = time.perf_counter(), time.process_time()
         t0, c0 = time.perf_counter(), time.process_time()

@@ -122,6 +122,16 @@ def stage_options(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return options
 
 
+def stage_kwargs(options: Mapping[str, Mapping[str, object]], runs: Iterable[str]) -> dict[str, dict[str, object]]:
+    """The keyword arguments each stage is built with when the stages ``runs`` run: the settings' (``options``,
+    from :func:`stage_options`), and, where the refold follows, the stories stage's ``batch_limit``: it places a
+    store's first corpus in one batch fold (what the refold would make of it), up to the refold's own limit."""
+    out = {name: dict(kw) for name, kw in options.items()}
+    limit = out.get("refold", {}).get("limit", SETTINGS_BY_NAME["refold_limit"].default)
+    out.setdefault("stories", {})["batch_limit"] = limit if "refold" in set(runs) else 0
+    return out
+
+
 def closure(skip: Iterable[str]) -> set[str]:
     """``skip`` and every stage that needs, directly or not, a skipped one."""
     names = [s.name for s in STAGES]
@@ -155,12 +165,8 @@ def catch_up(store: Store, *, skip: Iterable[str] = (), only: Iterable[str] | No
     if unknown:
         raise KeyError(f"unknown stage(s) {', '.join(sorted(unknown))}; the stages are "
                        f"{', '.join(s.name for s in STAGES)}")
-    options = {name: dict(kw) for name, kw in (options or {}).items()}
     runs = {s.name for s in STAGES if s.name in chosen and s.name not in skipped}
-    # where the refold follows, the stories stage places a store's first corpus in one batch fold (what the
-    # refold would make of it), up to the refold's own limit
-    limit = options.get("refold", {}).get("limit", SETTINGS_BY_NAME["refold_limit"].default)
-    options.setdefault("stories", {})["batch_limit"] = limit if "refold" in runs else 0
+    options = stage_kwargs(options or {}, runs)
     reports = []
     with writer_lock(store.path):
         for spec in STAGES:
