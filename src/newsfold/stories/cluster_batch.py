@@ -18,6 +18,15 @@
    the group), so two earthquakes or two rehab stays reported alike stay
    apart.  A group of many look-alike events (a city's shootings over a
    year) keeps the cut at ``join``.
+4. **A small topic group folded again, its topic words counted as common.**
+   The IDF is the whole input's: among unrelated articles, the words that
+   every report of one topic shares (its people, its places) are rare, and
+   they outweigh what tells two of its events apart.  A topic group too small
+   for the relative split but larger than one event (``min_event + 1`` to
+   ``2 × min_event − 1`` articles) is folded again with the words all of its
+   articles share given the IDF of a word found everywhere; every other
+   word keeps its weight.  A story is kept only where both folds agree: the
+   second fold can part a story, never join two.
 
 Every story carries a reason: the score of its last merge with the names its
 articles share most and the days its event dates span, or the split.
@@ -32,11 +41,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .decide import GAP_SCALE_DAYS, Decision, Members, SideSums, decision_for, describe_days
 from .represent import ArticleFeatures, is_evidence
 from .split import GroupSplitter
 from .termspace import TermSpace, candidate_pairs
+from ..text import plural
 from ..unionfind import UnionFind
 
 log = logging.getLogger(__name__)
@@ -220,7 +231,8 @@ class BatchClusterer:
                            decision.group)
 
     def label(self, feats: list[ArticleFeatures], merges: list[Merge], decision: Decision) -> "BatchClusterer":
-        """Stories from the merges: cut at ``join``, large topic groups split by events (step 3)."""
+        """Stories from the merges: cut at ``join``, large topic groups split by events, small ones folded
+        again with their topic words counted as common (steps 3 and 4)."""
         n = len(feats)
         if n == 0:
             self.labels_, self.reasons_ = np.zeros(0, dtype=int), []
@@ -228,6 +240,7 @@ class BatchClusterer:
         groups = cut(n, merges, decision.group)
         stories = cut(n, merges, decision.join)
         counted = cut(n, merges, decision.count)
+        story_sizes = np.bincount(stories)
         labels = np.full(n, -1, dtype=int)
         reasons: list[str] = []
         splitter = replace(self.splitter, min_event=decision.min_event, weekday_weight=decision.split_weekday)
@@ -250,13 +263,38 @@ class BatchClusterer:
                                        f"(the halves share {s.evidence_ratio:.0%} of their names/numbers "
                                        f"cohesion and {s.topic_ratio:.0%} of their topic cohesion)")
                 continue
-            for c in dict.fromkeys(stories[idx].tolist()):
-                members = idx[stories[idx] == c]
+            parts = stories[idx]
+            if splitter.min_event < len(idx) < big:  # step 4
+                parts = parts * len(idx) + self._fold_topic_as_common(feats, idx, decision)
+            for c in dict.fromkeys(parts.tolist()):
+                members = idx[parts == c]
                 labels[members] = len(reasons)
-                reasons.append(self._reason(feats, members, merges, decision))
+                rest = int(story_sizes[stories[members[0]]]) - len(members)
+                if rest:
+                    reasons.append(f"{'a story of its own' if len(members) == 1 else 'same story'}: parted from "
+                                   f"{plural(rest, 'other article')} when its topic group of {len(idx)} articles "
+                                   "was folded again with the words all of them share counted as common")
+                else:
+                    reasons.append(self._reason(feats, members, merges, decision))
         self.labels_ = labels
         self.reasons_ = reasons
         return self
+
+    def _fold_topic_as_common(self, feats: list[ArticleFeatures], idx: np.ndarray, decision: Decision) -> np.ndarray:
+        """Stories of the topic group ``idx`` folded again, the words all its articles share counted as
+        common (IDF 1, as if every article held them); all its pairs are candidates (step 4)."""
+        space = self.space_  # the one :meth:`merges` fitted on these articles
+        rows = space.matrix[idx]  # a copy
+        terms, held = np.unique(rows.indices, return_counts=True)
+        common = np.isin(rows.indices, terms[held == len(idx)])
+        rows.data[common] /= space.idf[rows.indices[common]]
+        norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
+        group = replace(space, matrix=(sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ rows).tocsr())
+        sub = [feats[i] for i in idx.tolist()]
+        ii, jj = np.triu_indices(len(sub), 1)
+        merges = agglomerate(article_members(group, sub), (ii, jj), pair_evidence(group, sub, ii, jj), decision,
+                             decision.join)
+        return cut(len(sub), merges, decision.join)
 
     def _reason(self, feats: list[ArticleFeatures], members: np.ndarray, merges: list[Merge],
                 decision: Decision) -> str:
