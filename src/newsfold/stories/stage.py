@@ -2,7 +2,9 @@
 
 - :class:`StoriesStage` (``name = "stories"``) places each article that has no
   ``story_articles`` row, in ingest order, one at a time
-  (:class:`~newsfold.stories.cluster_online.OnlineClusterer`).  A copy found by dedup joins
+  (:class:`~newsfold.stories.cluster_online.OnlineClusterer`).  A store's first
+  corpus, where the refold follows (``batch_limit``), is folded in one batch
+  instead: what the refold would make of it.  A copy found by dedup joins
   its canonical's story.  An article with no usable text gets a
   ``story_skips`` row saying why.  The online index is rebuilt from the store
   on start (story centroids, term profiles, dates), so a restart continues.
