@@ -130,7 +130,7 @@ def test_restatement_threshold_holds_on_the_labelled_pairs() -> None:
     assert precision >= 0.8 and recall >= 0.7, (precision, recall)
 
 
-
+@pytest.mark.slow
 def test_sentence_encoder_agrees_with_the_float32_model_on_the_labelled_pairs() -> None:
     """The int8 export the sentence encoder runs here (signed weights on a CPU with VNNI, else unsigned) gives
     the labelled pairs' sentences nearly the float32 model's vectors, and nearly all its restatement decisions."""
