@@ -160,3 +160,24 @@ def test_an_article_with_the_same_title_and_lead_reuses_the_vector(store) -> Non
     a3 = Article(id="a3", text=other, content_hash="h3")
     featurize_stored(store, f, [a3])
     assert len(enc.texts) == 2
+
+
+def test_token_ids_are_those_of_the_whole_text_and_threads_share_the_encoder() -> None:
+    """Only a long text's start is tokenized, yet the model sees the ids the whole text gives (also for a word
+    cut at the boundary, and one too long to split); two threads encoding at once get their own texts' vectors."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tokenizers import Tokenizer
+
+    from newsfold.stories.represent import minilm_path
+
+    enc = MiniLMEncoder(max_tokens=64)
+    texts = _texts(40) + ["x" * 650 + " tail " * 50, "word " * 120 + "a" * 300 + " end", ("ab" * 60 + " ") * 20]
+    ref = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+    ref.enable_truncation(64)
+    ref.no_padding()
+    assert enc._model.token_ids(texts) == [e.ids for e in ref.encode_batch(texts)]
+    alone = {t: enc.encode([t])[0] for t in texts[:6]}
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda t: enc.encode([t])[0], texts[:6] * 5))
+    assert all(np.allclose(v, alone[t], atol=1e-6) for t, v in zip(texts[:6] * 5, got))

@@ -225,10 +225,10 @@ class OnnxMiniLM:
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """The token ids the model sees: ``[CLS]``, the text's first ``max_tokens - 2`` word pieces, ``[SEP]``.
 
-        Only the start of a long text is tokenized (``CHARS_PER_TOKEN`` characters a token, and some to spare);
-        the pieces kept are those of the whole text when they all come before the start's last word (a word's
-        pieces never span a space or a punctuation mark); else the text is tokenized whole.  The ids of the last call are
-        kept, so :meth:`input_keys` then :meth:`encode` of the same texts tokenize once.
+        Only the start of a long text is tokenized (``CHARS_PER_TOKEN`` characters a token, and some to
+        spare); the pieces kept are those of the whole text when they all come before the start's last word (a
+        word's pieces never span a space or a punctuation mark); else the text is tokenized whole.  The ids of
+        the last call are kept, so :meth:`input_keys` then :meth:`encode` of the same texts tokenize once.
         """
         _, tok = self._load()
         keep = self.max_tokens - 1
@@ -248,8 +248,9 @@ class OnnxMiniLM:
         for t, ids in fresh.items():
             if len(ids) > self.max_tokens:
                 fresh[t] = ids[:keep] + ids[-1:]
-        self._last_ids = {**{t: known[t] for t in texts if t in known}, **fresh}
-        return [self._last_ids[t] for t in texts]
+        ids = {**{t: known[t] for t in texts if t in known}, **fresh}
+        self._last_ids = ids  # (another thread may replace it meanwhile: a text's ids are the same whoever made them)
+        return [ids[t] for t in texts]
 
     def input_keys(self, texts: list[str]) -> list[str]:
         """A key per text, equal exactly when the token ids the model sees are (texts cut at ``max_tokens``)."""
