@@ -6,6 +6,8 @@ so that they travel unchanged through JSON, SQLite and Ray.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -43,6 +45,18 @@ def outlet_label(outlet: str | None, url: str | None = None, *, article_id: str 
     if "://" not in (source_ref or "") and name.rsplit(".", 1)[0] == article_id:  # a one-article file
         return f"{UNKNOWN_OUTLET} (file {name})"
     return f"{UNKNOWN_OUTLET} (article {article_id})"
+
+
+def outlets_in_words(labels: Iterable[str]) -> str:
+    """How many outlets the :func:`outlet_label` labels name: "3 outlets", "2 outlets, 4 unknown" (each
+    article of unknown outlet counted apart: it may share another's), "outlet unknown" when none is known."""
+    labels = set(labels)
+    unknown = sum(1 for o in labels if o == UNKNOWN_OUTLET or o.startswith(UNKNOWN_OUTLET + " ("))
+    known = len(labels) - unknown
+    if not known:
+        return "outlet unknown" if unknown else "no outlet"
+    said = f"{known} outlet{'' if known == 1 else 's'}"
+    return f"{said}, {unknown} unknown" if unknown else said
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -51,3 +51,19 @@ def test_not_a_database_is_a_clear_error(tmp_path):
     assert out.returncode == 1
     assert "cannot open" in out.stderr and "--db" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_story_listing_counts_known_outlets_and_unknown_ones_apart(tmp_path):
+    """The seeds' 2018 story comes from AFP, Reuters and two articles of unknown outlet: the listing and the
+    story say so, not "4 outlets"; a story whose articles name no outlet says "outlet unknown"."""
+    from newsfold.models import outlets_in_words
+
+    db = tmp_path / "n.db"
+    assert _nf(db, "add", str(EXAMPLES)).returncode == 0
+    lines = _nf(db, "stories").stdout.splitlines()
+    letter = next(ln for ln in lines if "4 articles" in ln)
+    assert "2 outlets, 2 unknown" in letter
+    sid = letter.split()[0]
+    assert "4 articles, 2 outlets, 2 unknown," in _nf(db, "story", sid).stdout
+    assert outlets_in_words(["unknown outlet (article a)", "unknown outlet (article b)"]) == "outlet unknown"
+    assert outlets_in_words(["AFP"]) == "1 outlet"

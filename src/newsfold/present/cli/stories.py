@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ...models import to_jsonable
+from ...models import outlets_in_words, to_jsonable
 from ...published import shown
 from .common import (COUNT, ENCODER_CHOICE, ENCODER_HELP, PAGE, Context, cli, db_option, echo, echo_json, eval_group, json_option,
                      echo_rows, format_option, pass_ctx, stage_progress)
@@ -38,7 +38,7 @@ def _print_stories(store: Any, views: list[Any]) -> None:
 def _story_line(s: Any) -> None:
     """One story of a listing: id, state, articles, outlets, first → last published, headline."""
     dates = f"{shown(s.first_published, '?')[:10]} → {shown(s.last_published, '?')[:10]}"
-    echo(f"{s.id}  {s.state:<8} {plural(s.size, 'article'):>12}  {plural(len(s.outlets), 'outlet'):>10}  {dates}  "
+    echo(f"{s.id}  {s.state:<8} {plural(s.size, 'article'):>12}  {outlets_in_words(s.outlets):>19}  {dates}  "
          f"{s.headline}")
 
 
@@ -110,7 +110,7 @@ def story(ctx: Context, story_id: str, as_json: bool) -> None:
         for e in d.events:
             echo(f"  {e['at']}  {e['kind']}: {e.get('reason', '')}")
         return
-    echo(f"{plural(d.size, 'article')}, {plural(len(d.outlets), 'outlet')}, {shown(d.first_published, '?')} → "
+    echo(f"{plural(d.size, 'article')}, {outlets_in_words(d.outlets)}, {shown(d.first_published, '?')} → "
          f"{shown(d.last_published, '?')}")
     echo("\nArticles")
     for a in d.articles:
