@@ -81,4 +81,4 @@ def test_a_story_page_names_every_seed_outlet_apart(tmp_path):
     assert "unknown outlet (file 001_99501aa1479f7920.txt)" in labels and {"AFP", "Reuters"} <= set(labels)
     page = subprocess.run([*nf, "story", "s000001"], capture_output=True, text=True, env=env).stdout
     assert all(label in page for label in labels)
-    assert "4 articles, 4 outlets" in page
+    assert "4 articles, 2 outlets, 2 unknown" in page  # two known outlets; the unknown ones are not counted as one
