@@ -68,7 +68,8 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
     label = {f.id: int(l) for f, l in zip(feats, bc.labels_)}
     why = "refold" if len(new) < len(all_ids) else "batch fold"
 
-    new_of = {i: label[writes.copy_root(i, canon, placed)] for i in all_ids}
+    root = {i: writes.copy_root(i, canon, placed) for i in all_ids}
+    new_of = {i: label[root[i]] for i in all_ids}
     old_of = {r[0]: r[1] for r in store.conn.execute("SELECT article_id, story_id FROM story_articles")}
     rep = RefoldReport(articles=len(all_ids))
     clusters: dict[int, list[str]] = defaultdict(list)
@@ -104,7 +105,7 @@ def refold(store: Store, encoder: str | Encoder = DEFAULT_ENCODER, clusterer: Ba
                     writes.set_state(store, o, "merged", merged_into=sid)
                     writes.record_event(store, o, "merged_into", reason=f"refold folded it into {sid}", into=sid)
                     rep.merged += 1
-            reasons = [(i, sid, writes.copy_reason(canon[i]) if writes.copy_root(i, canon, placed) != i
+            reasons = [(i, sid, writes.copy_reason(canon[i]) if root[i] != i
                         else f"{why}: {bc.reasons_[c]}") for i in members]
             writes.move(store, [r for r in reasons if r[0] in old_of])
             writes.place(store, [(i, s_, None, r) for i, s_, r in reasons if i not in old_of])

@@ -32,6 +32,7 @@ from . import writes
 from .refold import refold
 from .vectors import featurize_stored, keep_vectors
 from .cluster_online import OnlineClusterer
+from ..models import Article
 from .represent import (DEFAULT_ENCODER, ArticleFeatures, Encoder, Featurizer, make_encoder,
                         term_weights, usable_text)
 from ..stages import ProgressFn, StageReport, no_progress
@@ -126,13 +127,10 @@ class StoriesStage:
         done = 0
         progress(self.name, 0, len(backlog))
         for start in range(0, len(backlog), BATCH):
-            chunk = store.get_articles(backlog[start:start + BATCH])
-            why_not = {a.id: usable_text(a) for a in chunk}
-            ok = [a for a in chunk if why_not[a.id] is None]
-            feats = {f.id: f for f in featurize_stored(store, featurizer, ok)}
+            chunk, why_not, feats = self._read(store, backlog[start:start + BATCH], featurizer)
             touched: set[str] = set()
             placed_now: set[str] = set()
-            links = self._links(store, [a.id for a in ok])
+            links = self._links(store, list(feats))
             rows: list[tuple[str, str, float, str]] = []
             with store.atomic():
                 keep_vectors(store, featurizer)
@@ -179,6 +177,16 @@ class StoriesStage:
             report.details["dormant"] = update_states(store, self.quiet_days)
         return report
 
+    @staticmethod
+    def _read(store: Store, ids: list[str], featurizer: Featurizer) -> tuple[
+            list[Article], dict[str, str | None], dict[str, ArticleFeatures]]:
+        """A chunk of the backlog: its articles, why each has no story (``None``: it has usable text), and the
+        features of those that have (the caller keeps ``featurizer``'s new vectors)."""
+        chunk = store.get_articles(ids)
+        why_not = {a.id: usable_text(a) for a in chunk}
+        feats = featurize_stored(store, featurizer, [a for a in chunk if why_not[a.id] is None])
+        return chunk, why_not, {f.id: f for f in feats}
+
     def _fold_first(self, store: Store, backlog: list[str], report: StageReport,
                     progress: ProgressFn) -> StageReport:
         """A store's first corpus, placed in one batch fold: what the refold that follows a first ``add`` would
@@ -189,15 +197,12 @@ class StoriesStage:
         new: dict[str, ArticleFeatures] = {}
         progress(self.name, 0, len(backlog))
         for start in range(0, len(backlog), BATCH):  # encode (and keep the vectors) chunk by chunk, with progress
-            chunk = store.get_articles(backlog[start:start + BATCH])
-            why_not = {a.id: usable_text(a) for a in chunk}
-            ok = [a for a in chunk if why_not[a.id] is None]
-            feats = featurize_stored(store, featurizer, ok)
+            chunk, why_not, feats = self._read(store, backlog[start:start + BATCH], featurizer)
             with store.atomic():
                 keep_vectors(store, featurizer)
                 writes.skip(store, [(a.id, why) for a in chunk if (why := why_not[a.id]) is not None])
-            new.update((f.id, f) for f in feats)
-            report.details["skipped"] += len(chunk) - len(ok)
+            new.update(feats)
+            report.details["skipped"] += len(chunk) - len(feats)
             progress(self.name, start + len(chunk), len(backlog))
         rep = refold(store, self.encoder, new=new)
         copies = int(store.conn.execute("SELECT count(*) FROM story_articles WHERE reason LIKE 'copy of %'")
