@@ -118,8 +118,9 @@ def timed(store: Store) -> dict[str, float | int]:
             "sentences_encoded": (enc.encoded if enc is not None else 0) - before, "workers": WORKERS[0],
             "encoder_runs": encode.calls if encode is not None else 0,
             "encode_cpu_seconds": round(encode.seconds, 2) if encode is not None else 0.0,
-            "parse_cpu_seconds": round(parse.seconds, 2),
-            "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+            "parse_cpu_seconds": round(parse.seconds + float(rep.details.get("parse_process_cpu_seconds", 0.0)), 2),
+            "seconds": round(wall, 2),
+            "cpu_seconds": round(cpu + float(rep.details.get("parse_process_cpu_seconds", 0.0)), 2),
             "seconds_per_story": round(wall / max(1, rep.processed), 3)}
 
 

@@ -320,3 +320,21 @@ def test_only_paragraphs_whose_records_read_the_parse_are_parsed_and_records_are
     got = analyse_paragraphs(texts)
     assert sum(bool(a.facts) for a in got) > 0 and sum(bool(a.quotes) for a in got) > 0
     assert [a.to_json() for a in got] == [a.to_json() for a in whole]
+
+
+def test_the_parse_process_gives_the_records_of_an_in_process_parse_and_a_dead_one_falls_back(caplog) -> None:
+    """spaCy runs in a child process beside the briefings; its records are those of a parse here, and when the
+    child cannot parse (it exits at once) the paragraphs are parsed here, with a warning, not lost."""
+    import sys
+
+    from newsfold.summarize.analysis import analyse_paragraphs
+    from newsfold.summarize.worker import ParseWorker, analyse, worker
+
+    texts = [p for f in sorted(EXAMPLES.glob("0*.txt"))[:2] for p in paragraphs(f.read_text(encoding="utf-8"))]
+    here = [a.to_json() for a in analyse_paragraphs(texts)]
+    assert [a.to_json() for a in analyse(texts)] == here
+    assert not worker().failed and worker().cpu_seconds > 0  # it was the child that parsed them
+    dead = ParseWorker([sys.executable, "-c", "import sys; sys.exit(3)"])
+    assert dead.analyse(texts) is None and dead.failed
+    assert "parsed in this process" in caplog.text
+    assert dead.analyse(texts[:1]) is None  # not started again

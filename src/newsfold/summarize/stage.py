@@ -14,10 +14,12 @@ of those, the ones its entities, quotes and discrepancies read
 (:func:`.sample.nlp_sample`); of those, the paragraphs the briefing needs
 parsed (:func:`.needs.plan`: leads, and quotations and figures that other
 articles restate).  It reads their stored analyses (``paragraph_analyses``),
-parses the missing ones in one spaCy pass for the whole chunk (in a thread,
-while the previous chunk's briefings are drafted and written, ``WORKERS``
-stories at a time, with the sentence encoder :func:`sentence_encoder` and the
-dedup stage's passages it hands each briefing), and writes
+parses the missing ones in one spaCy pass for the whole chunk (in spaCy's
+own process, :mod:`.worker`, asked from a thread, while the chunk and the
+previous one are drafted and written here, ``WORKERS`` stories at a time,
+with the sentence encoder :func:`sentence_encoder` and the dedup stage's
+passages it hands each briefing; in this process when that one cannot
+start), and writes
 the new paragraph analyses, the briefings, the stories' headlines and
 their full-text rows in one transaction: a killed run resumes where it
 stopped and never parses a paragraph or writes a briefing twice.  Reading a
@@ -46,6 +48,7 @@ from .align import MAX_TOKENS, SentenceEncoder, model_key, sentence_key
 from .briefing import Briefing
 from .core import complete_briefing, draft_briefing
 from .sample import NLP_SAMPLE, SAMPLE_SIZE, Member, choose_sample, nlp_sample
+from .worker import worker
 
 if TYPE_CHECKING:
     from .records import ArticleAnalysis, ParagraphAnalysis
@@ -115,8 +118,9 @@ class _Parser:
     (:func:`.needs.plan`), reads their stored analyses (on a connection of its own) and parses the missing
     ones, each distinct paragraph once in a run."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, in_worker: bool = True) -> None:
         self.store = store
+        self.in_worker = in_worker  # parse in the worker process (:mod:`.worker`), else in this one
         self._conn: sqlite3.Connection | None = None
         self.parsed: dict[str, ParagraphAnalysis] = {}
 
@@ -133,9 +137,10 @@ class _Parser:
             self._conn = None
 
     def __call__(self, stories: list[list[Article]]) -> _Parsed:
-        from .analysis import analyse_paragraphs, model_key, to_parse
+        from .analysis import model_key, to_parse
         from .records import ParagraphAnalysis
         from .needs import plan
+        from .worker import analyse
 
         plans = [plan(arts) for arts in stories]
         wanted: dict[str, str] = {}
@@ -152,7 +157,7 @@ class _Parser:
                 if model == key:
                     known[h] = ParagraphAnalysis.from_json(js)
         new = {k: t for k, t in wanted.items() if k not in known}
-        fresh = dict(zip(new, analyse_paragraphs(list(new.values())))) if new else {}
+        fresh = dict(zip(new, analyse(list(new.values()), in_worker=self.in_worker))) if new else {}
         self.parsed.update(fresh)
         known.update(fresh)
         return _Parsed(plans, known, fresh)
@@ -181,9 +186,10 @@ class SummariesStage:
 
     def __init__(self, max_words: int = 100, batch_size: int = 8, with_nlp: bool = True,
                  sample_size: int = SAMPLE_SIZE, nlp_sample_size: int = NLP_SAMPLE,
-                 encoder: SentenceEncoder | None = None, workers: int = WORKERS) -> None:
+                 encoder: SentenceEncoder | None = None, workers: int = WORKERS, parse_process: bool = True) -> None:
         self.encoder = encoder  # None: :func:`sentence_encoder`, loaded on first use
         self.workers = workers
+        self.parse_process = parse_process  # parse in the worker process (:mod:`.worker`), else in a thread
         self.max_words = max_words
         self.batch_size = batch_size
         self.with_nlp = with_nlp
@@ -236,9 +242,13 @@ class SummariesStage:
         total = len(pending)
         progress(self.name, 0, total)
         chunks = [pending[k:k + self.batch_size] for k in range(0, total, self.batch_size)]
-        # spaCy parses in a thread while the briefings are drafted and written (the encoder and numpy release
-        # the interpreter lock): a chunk's paragraphs while it is drafted and the previous chunk is finished
-        parse = _Parser(store)
+        # spaCy parses in its own process (:mod:`.worker`), asked from a thread, while the briefings are drafted
+        # and written: a chunk's paragraphs while it is drafted and the previous chunk is finished
+        pw = worker() if self.with_nlp and self.parse_process and pending else None
+        if pw is not None:
+            pw.start()  # spaCy loads there while the first chunk is read
+        cpu0 = pw.cpu_seconds if pw is not None else 0.0
+        parse = _Parser(store, in_worker=pw is not None)
         threaded = store.path != ":memory:"
         try:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nf-parse") as pool, \
@@ -253,6 +263,8 @@ class SummariesStage:
                     self._finish(store, ahead, report, progress, total, workers)
         finally:
             parse.close()
+            if pw is not None:
+                report.details["parse_process_cpu_seconds"] = round(max(0.0, pw.cpu_seconds - cpu0), 2)
         return report
 
     def _read(self, store: Store, chunk: list[_Pending], parse: _Parser, pool: Executor | None) -> _Chunk:
