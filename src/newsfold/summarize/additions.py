@@ -132,6 +132,9 @@ def stated_elsewhere(articles: Sequence[Article], sel: Selection, align: Alignme
         stop = align.encoded + MEANING_ENCODED
         kept: dict[str, int] = {}
         for i, sims in sorted(later, key=lambda x: units[x[0]].index):
+            if any(unit_outlet[j] != unit_outlet[i] for j in align.restating(i)):  # citations found it restated
+                echoed[i] = True
+                continue
             if kept.get(unit_outlet[i], 0) >= MAX_ADDITIONS_SHOWN or not align.can_ask(i):
                 continue
             if align.encoded >= stop:

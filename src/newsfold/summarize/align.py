@@ -173,6 +173,7 @@ class Alignment:
         self.encoder = encoder
         self.max_encoded = max_encoded if encoder is not None else 0
         self._vec: dict[int, np.ndarray] = {}
+        self._said: dict[int, set[int]] = {}  # the pairs answered "restates" so far, both ways
         self.encoded = 0
 
     def _vectors(self, idx: Sequence[int]) -> dict[int, np.ndarray]:
@@ -198,6 +199,12 @@ class Alignment:
         if i not in vec:
             return out
         for k, j in enumerate(js):
-            if j in vec:
-                out[k] = score(float(vec[i] @ vec[j]), self.texts[i], self.texts[j]) >= RESTATE
+            if j in vec and score(float(vec[i] @ vec[j]), self.texts[i], self.texts[j]) >= RESTATE:
+                out[k] = True
+                self._said.setdefault(i, set()).add(j)
+                self._said.setdefault(j, set()).add(i)
         return out
+
+    def restating(self, i: int) -> set[int]:
+        """The sentences already found to restate sentence ``i`` (or that ``i`` restates): asking again costs nothing."""
+        return self._said.get(i, set())
