@@ -8,7 +8,8 @@ in a first ``add``) and *warm* (analyses and vectors stored, briefings
 redone in a new process: what a refresh costs); the
 spaCy model and the sentence encoder are loaded first, once, and not counted;
 ``--workers`` sets how many stories the stage briefs side by side (it prints
-the sentences it encoded too).  ``--big N`` builds
+the sentences it encoded too, and what the briefings show: the other articles
+their summary sentences cite and the outlets' own sentences).  ``--big N`` builds
 one story of N articles (ECB+ articles of one event and near-copies of
 them: sentences dropped or swapped, 200 outlets, a year of dates, half the
 copies linked to their original in ``dup_links``) and times its briefing
@@ -113,7 +114,13 @@ def timed(store: Store) -> dict[str, float | int]:
         analysis.analyse_paragraphs = parse.fn
         if enc is not None:
             del enc.encoder.encode
+    cited = added = 0  # what the briefings show: other articles cited by summary sentences, outlets' own sentences
+    for (doc,) in store.conn.execute("SELECT briefing_json FROM summaries"):
+        b = json.loads(doc)
+        cited += sum(len(x["article_ids"]) - 1 for x in b["summary"])
+        added += sum(a["n_sentences"] for a in b["additions"])
     return {"stories": rep.processed, "parsed": int(rep.details["parsed"]), "sampled": int(rep.details["sampled"]),
+            "citations": cited, "addition_sentences": added,
             "paragraphs_parsed": int(rep.details.get("paragraphs_parsed", 0)),
             "sentences_encoded": (enc.encoded if enc is not None else 0) - before, "workers": WORKERS[0],
             "encoder_runs": encode.calls if encode is not None else 0,
@@ -396,7 +403,8 @@ def main() -> None:
                   f"{r['paragraphs_parsed']} paragraphs parsed, {r['sentences_encoded']} sentences encoded, "
                   f"{r['workers']} workers: {r['seconds']} s "
                   f"({r['seconds_per_story']} s/story, {r['cpu_seconds']} s CPU: encoding {r['encode_cpu_seconds']} s "
-                  f"in {r['encoder_runs']} runs, spaCy and extraction {r['parse_cpu_seconds']} s)")
+                  f"in {r['encoder_runs']} runs, spaCy and extraction {r['parse_cpu_seconds']} s); "
+                  f"{r['citations']} citations of other articles, {r['addition_sentences']} outlets' own sentences")
     if "big" in out:
         b = out["big"]
         for k in ("cold", "one_more_article"):

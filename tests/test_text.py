@@ -7,6 +7,7 @@ import json
 import unicodedata
 
 import numpy as np
+import pytest
 from nfpaths import ECBPLUS, EXAMPLES
 
 from newsfold.dedup.fingerprint import Shingler
@@ -68,3 +69,11 @@ def test_a_long_headline_is_cut_at_a_word_boundary() -> None:
     shown = headline_of(Article(id="004", text=first))
     assert len(shown) <= 120 and shown.endswith("…")
     assert first.startswith(shown[:-1]) and first[len(shown) - 1] == " "  # the cut falls between two words
+
+
+def test_the_stop_list_is_scikit_learns() -> None:
+    """Written out so that no stage imports scikit-learn for it; the words are scikit-learn's, and stay dropped."""
+    from newsfold.text import ENGLISH_STOP_WORDS, stop_words
+
+    assert ENGLISH_STOP_WORDS == pytest.importorskip("sklearn.feature_extraction.text").ENGLISH_STOP_WORDS
+    assert {"the", "whereupon", "said"} <= stop_words()

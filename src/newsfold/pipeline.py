@@ -7,7 +7,7 @@ hand-written list.  :data:`SETTINGS` are the knobs a user may turn, as data
 (name, default, help, the stages that take it): the CLI's ``--setting`` and
 ``newsfold settings`` read them from here.
 
-This module imports every stage (and so numpy, scikit-learn, ONNX Runtime
+This module imports every stage (and so numpy, SciPy, ONNX Runtime
 on first use): import it where articles are processed, not in listings.
 """
 

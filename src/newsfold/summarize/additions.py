@@ -108,6 +108,8 @@ def stated_elsewhere(articles: Sequence[Article], sel: Selection, align: Alignme
     tm_units = TermMatrix(X=X, vocab=sel.terms.vocab, idf=sel.terms.idf, terms=sel.terms.terms[:n])
     outlet_of_article = {a.id: a.outlet_shown for a in articles}
     unit_outlet = np.asarray([outlet_of_article[u.article_id] for u in units], dtype=object)
+    code = {o: k for k, o in enumerate(dict.fromkeys(unit_outlet.tolist()))}
+    unit_code = np.asarray([code[o] for o in unit_outlet.tolist()], dtype=np.int64)
     # which eligible sentences have a near-statement in another outlet (row blocks keep memory flat)
     rows = [i for i, u in enumerate(units) if u.eligible and len(set(sel.terms.terms[i])) >= 3]
     echoed = np.zeros(n, dtype=bool)
@@ -119,10 +121,12 @@ def stated_elsewhere(articles: Sequence[Article], sel: Selection, align: Alignme
         blk = rows[b0:b0 + 500]
         cos = (X[blk] @ X.T).toarray()
         contain = _containment(tm_units, blk)
+        other = unit_code[blk][:, None] != unit_code[None, :]  # the sentences of other outlets, per row
+        near = (np.where(other, cos, -np.inf).max(axis=1) >= NOVEL_COS) | \
+            (np.where(other, contain, -np.inf).max(axis=1) >= NOVEL_CONTAIN)
         for k, i in enumerate(blk):
-            other = unit_outlet != unit_outlet[i]
-            if other.any() and (cos[k, other].max() >= NOVEL_COS or contain[k, other].max() >= NOVEL_CONTAIN
-                                or _stated_together(tm_units, B, i, cos[k], np.flatnonzero(other), texts, common)):
+            if near[k] or (other[k].any() and _stated_together(tm_units, B, i, cos[k], np.flatnonzero(other[k]),
+                                                                texts, common)):
                 echoed[i] = True
             elif align is not None:
                 later.append((i, cos[k]))
@@ -132,6 +136,9 @@ def stated_elsewhere(articles: Sequence[Article], sel: Selection, align: Alignme
         stop = align.encoded + MEANING_ENCODED
         kept: dict[str, int] = {}
         for i, sims in sorted(later, key=lambda x: units[x[0]].index):
+            if any(unit_outlet[j] != unit_outlet[i] for j in align.restating(i)):  # citations found it restated
+                echoed[i] = True
+                continue
             if kept.get(unit_outlet[i], 0) >= MAX_ADDITIONS_SHOWN or not align.can_ask(i):
                 continue
             if align.encoded >= stop:

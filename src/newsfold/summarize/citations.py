@@ -38,7 +38,8 @@ def alignment(sel: Selection, encoder: SentenceEncoder | None) -> Alignment:
 
 def _by_meaning(align: Alignment | None, i: int, sims: np.ndarray, pool: np.ndarray,
                 k: int = MEANING_PER_ARTICLE) -> np.ndarray:
-    """Of the units ``pool``, those that restate unit ``i`` by meaning: the ``k`` most similar, asked of ``align``.
+    """Of the units ``pool``, the first that restates unit ``i`` by meaning (none: empty): the ``k`` most similar,
+    asked of ``align`` one at a time.
 
     A sentence that names people, places or numbers is asked only of sentences naming one of them
     (:func:`.align.anchors`): the encoder is not asked what the names already answer.
@@ -50,7 +51,10 @@ def _by_meaning(align: Alignment | None, i: int, sims: np.ndarray, pool: np.ndar
     names, nums = anchors(align.texts[i])
     if pool.size and (names or nums):
         pool = pool[[bool((names | nums) & (lambda n, u: n | u)(*anchors(align.texts[j]))) for j in pool]]
-    return pool[align.restates(i, pool.tolist())] if pool.size else pool
+    for k, j in enumerate(pool.tolist()):  # one at a time: the first that restates it answers
+        if align.restates(i, [j])[0]:
+            return pool[k:k + 1]
+    return pool[:0]
 
 
 def citations(sel: Selection, passages: Sequence[Passage] = (), align: Alignment | None = None,

@@ -13,7 +13,7 @@ story's sentences with pairwise TF-IDF cosine similarities w_ij, is
   second sentence saying the same thing earns little; omega_i weights
   sentences near the start of their article higher, as news puts the
   essentials first;
-* diversity: the sentences are partitioned by k-means (P_k) and each part's
+* diversity: the sentences are partitioned by k-means (P_k, :mod:`.kmeans`) and each part's
   reward grows with the square root of the importance r_j of the sentences
   taken from it, so S spreads over the story's sub-topics;
 * concept coverage (Gillick & Favre, 2009): content-word bigrams that at
@@ -41,27 +41,16 @@ the higher F wins.  Either way the answer carries the guarantee;
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
+
+from .kmeans import kmeans_labels
 
 log = logging.getLogger(__name__)
 
 GUARANTEE = 1.0 - float(np.exp(-0.5))  # Lin & Bilmes (2010): modified greedy with r = 1
 MAX_PARTS = 150  # k-means parts for the diversity term, at most
-
-
-_KMEANS = threading.Lock()  # the thread limit and the warning filter are process-wide: one k-means at a time
-
-
-@lru_cache(maxsize=1)
-def _threadpools() -> Any:
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 class SubmodularSelector:
@@ -188,21 +177,9 @@ class SubmodularSelector:
             return np.zeros(n, dtype=np.int64)
         if k >= n:
             return np.arange(n, dtype=np.int64)
-        from sklearn.cluster import KMeans
-
-        data = X if X is not None else W
         # random seeds, not k-means++: its seeding was most of the cost, and the parts score the same (ROUGE on
         # tests/data/summary_checked.jsonl unchanged, bench/summary_devset.jsonl R-1 0.4395 -> 0.4409)
-        km = KMeans(n_clusters=k, init="random", n_init=1, random_state=self.random_state, max_iter=50)
-        # one thread: on a story's few hundred sentences OpenMP threads cost twice the CPU (same partition)
-        import warnings
-
-        from sklearn.exceptions import ConvergenceWarning
-
-        with _KMEANS, _threadpools().limit(limits=1, user_api="openmp"), warnings.catch_warnings():
-            # repeated sentences (wire copies) leave fewer distinct points than parts: fine, not news to the user
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return km.fit_predict(data).astype(np.int64)
+        return kmeans_labels(X if X is not None else W, k, seed=self.random_state, max_iter=50).astype(np.int64)
 
     def _value(self, W: np.ndarray, chosen: Sequence[int]) -> float:
         if not chosen:

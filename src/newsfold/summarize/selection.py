@@ -168,7 +168,12 @@ class Restatements:
         return self._memo[key]
 
     def _cos(self, i: int, j: int) -> float:
-        return float((self.tm.X[i] @ self.tm.X[j].T).toarray()[0, 0])
+        """The TF-IDF cosine of units i and j: their common terms' products, added in term order (as a sparse
+        product adds them)."""
+        X = self.tm.X
+        a, b = slice(X.indptr[i], X.indptr[i + 1]), slice(X.indptr[j], X.indptr[j + 1])
+        _, pa, pb = np.intersect1d(X.indices[a], X.indices[b], assume_unique=True, return_indices=True)
+        return float(np.cumsum(X.data[a][pa] * X.data[b][pb])[-1]) if pa.size else 0.0
 
     def _lexical(self, i: int, j: int, cos: float) -> bool:
         return states(cos, _contained(self.tm, i, j), strong=len(set(self.tm.terms[i])) >= 4)

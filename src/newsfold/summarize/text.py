@@ -19,12 +19,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from ..models import Article
+from ..porter import porter_stem
 from ..sentences import sentences
 from ..text import cased_words, stop_words, visible_words, words
 
@@ -133,16 +133,10 @@ def word_count(text: str) -> int:
     return visible_words(text)
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    from nltk.stem.porter import PorterStemmer
-
-    return PorterStemmer()
-
-
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    return _stemmer().stem(word) if len(word) > 3 else word
+    """A word's Porter stem (NLTK's, :mod:`newsfold.porter`); words of three letters or fewer as they are (ROUGE's rule)."""
+    return porter_stem(word) if len(word) > 3 else word
 
 
 def content_terms(text: str) -> list[str]:

@@ -149,7 +149,7 @@ def records_to_jsonl(body: bytes) -> bytes:
 
 def default_ingest(store: Store, paths: list[Path], progress: ProgressFn) -> IngestOutcome:
     """Ingest files with the library's pipeline (ingest, then dedup → stories → summaries)."""
-    from ... import pipeline  # imported late: the stages bring numpy, scikit-learn and ONNX Runtime
+    from ... import pipeline  # imported late: the stages bring numpy, SciPy and ONNX Runtime
 
     def on_ingest(done: int, total: int, report: Any) -> None:
         progress("ingest", done, total)
