@@ -13,7 +13,10 @@ furniture; many are near-copies of one another, as in a crawl).  For the
 ECB+ set the stories left in the store are scored against its events
 (B-cubed).  Two limit rows frame the figures: reading the same file plus a
 bare SQLite insert of its records, and the encoder alone on the same texts
-(a sample of at most --encoder-sample texts).
+(a sample of at most --encoder-sample texts).  The summaries stage parses
+in a child process (``summarize/worker.py``): its CPU seconds are added to
+the stage's and the total, and its peak memory is printed beside the
+parent's.
 
 `--encoders` prints, for each dense-encoder option: documents/s on the
 ECB+ texts (wall, all cores, and per CPU-second), the ECB+ B-cubed F1 of
@@ -151,6 +154,7 @@ def run_one(size: str, encoder: str, sample: int, max_tokens: int | None = None)
         out = {"size": size, "encoder": encoder, "max_tokens": getattr(enc, "max_tokens", None),
                "articles": rep.accepted, "rows": rows, "total_s": total, "total_cpu_s": total_cpu,
                "peak_mb": peak_mb(),
+               "parse_process_peak_mb": max(float(r.get("details", {}).get("parse_process_peak_mb", 0)) for r in rows),
                "copies": store.conn.execute("SELECT count(*) FROM dup_links").fetchone()[0],
                "encoded": store.conn.execute("SELECT count(*) FROM article_vectors").fetchone()[0],
                "stories": store.conn.execute("SELECT count(*) FROM stories WHERE state != 'merged'").fetchone()[0],
@@ -254,7 +258,8 @@ def print_run(r: dict) -> None:
         print(f"| {row['stage']} | {row['seconds']:.1f} | {row.get('cpu_seconds', float('nan')):.1f} | "
               f"{n / max(row['seconds'], 1e-9):,.0f} | {note} |")
     print(f"| **add, end to end** | **{r['total_s']:.1f}** | **{r.get('total_cpu_s', float('nan')):.1f}** | "
-          f"**{n / r['total_s']:,.0f}** | peak RSS {r['peak_mb']:,.0f} MB |")
+          f"**{n / r['total_s']:,.0f}** | peak RSS {r['peak_mb']:,.0f} MB"
+          + (f", spaCy's process {r['parse_process_peak_mb']:,.0f} MB" if r.get("parse_process_peak_mb") else "") + " |")
     li = r["limit_read_insert"]
     print(f"| limit: read + bare SQLite insert | {li['seconds']:.1f} | | {li['articles'] / li['seconds']:,.0f} | |")
     if "limit_encoder" in r:

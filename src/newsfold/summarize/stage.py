@@ -265,6 +265,7 @@ class SummariesStage:
             parse.close()
             if pw is not None:
                 report.details["parse_process_cpu_seconds"] = round(max(0.0, pw.cpu_seconds - cpu0), 2)
+                report.details["parse_process_peak_mb"] = round(pw.peak_mb)
         return report
 
     def _read(self, store: Store, chunk: list[_Pending], parse: _Parser, pool: Executor | None) -> _Chunk:

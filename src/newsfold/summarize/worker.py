@@ -8,7 +8,7 @@ other.  So the stage hands the paragraphs to a child process
 the life of the parent), which loads spaCy once and answers each request
 with the paragraphs' records: one JSON line in (the texts), one JSON line
 out (each :class:`.records.ParagraphAnalysis` as stored, and the CPU
-seconds the child has spent, which the stage reports).  The parent never
+seconds and peak memory of the child so far, which the stage reports).  The parent never
 imports spaCy then.
 
 When the child cannot be started, dies, or answers with an error, the
@@ -22,6 +22,7 @@ import atexit
 import json
 import logging
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -46,6 +47,7 @@ class ParseWorker:
         self._lock = threading.Lock()
         self.failed = False       # the child could not be used: parse in this process from now on
         self.cpu_seconds = 0.0    # the child's CPU time, as of its last answer
+        self.peak_mb = 0.0        # ... and its peak resident memory
 
     def start(self) -> None:
         """Start the child (it loads spaCy while the caller goes on); nothing when it runs or has failed."""
@@ -83,6 +85,7 @@ class ParseWorker:
                 self._fail(reply.get("error", "no answer") if isinstance(reply, dict) else "no answer")
                 return None
             self.cpu_seconds = float(reply.get("cpu_seconds", 0.0))
+            self.peak_mb = float(reply.get("peak_mb", 0.0))
             return [ParagraphAnalysis.from_json(r) for r in reply["records"]]
 
     def _fail(self, why: str) -> None:
@@ -149,6 +152,7 @@ def serve(lines: IO[str], out: IO[str]) -> None:
         except Exception as e:  # answer every request: the parent falls back to parsing itself
             reply = {"error": f"{type(e).__name__}: {e}"}
         reply["cpu_seconds"] = time.process_time()
+        reply["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         out.write(json.dumps(reply, ensure_ascii=False) + "\n")
         out.flush()
 
