@@ -338,3 +338,26 @@ def test_the_parse_process_gives_the_records_of_an_in_process_parse_and_a_dead_o
     assert dead.analyse(texts) is None and dead.failed
     assert "parsed in this process" in caplog.text
     assert dead.analyse(texts[:1]) is None  # not started again
+
+
+def test_a_fork_of_a_process_with_a_parse_process_starts_its_own() -> None:
+    """A process forked after the parse process started (a web or engine worker) must not talk on its parent's
+    pipe: it starts a child of its own, and the parent's keeps answering the parent."""
+    import os
+
+    from newsfold.summarize.worker import worker
+
+    w = worker()
+    assert w.analyse(["Vladimir Putin spoke in Moscow."]) is not None
+    mine = w._proc.pid if w._proc is not None else None
+    r, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the fork: parse, then say which child answered
+        got = w.analyse(["Angela Merkel spoke in Berlin."])
+        os.write(wr, f"{w._proc.pid if w._proc else 0} {bool(got and got[0].entities)}".encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    theirs, ok = os.read(r, 100).decode().split()
+    assert ok == "True" and int(theirs) not in (0, mine)
+    got = w.analyse(["Emmanuel Macron spoke in Paris."])
+    assert got is not None and ("Paris", "GPE") in got[0].entities and w._proc is not None and w._proc.pid == mine

@@ -45,6 +45,7 @@ class ParseWorker:
         self.command = list(command or self.COMMAND)
         self._proc: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
+        self._pid = os.getpid()   # the process that owns ``_proc``
         self.failed = False       # the child could not be used: parse in this process from now on
         self.cpu_seconds = 0.0    # the child's CPU time, as of its last answer
         self.peak_mb = 0.0        # ... and its peak resident memory
@@ -55,6 +56,8 @@ class ParseWorker:
             self._start()
 
     def _start(self) -> None:
+        if self._pid != os.getpid():  # a fork of the process that started the child: it starts its own
+            self._proc, self._pid = None, os.getpid()
         if self._proc is not None or self.failed:
             return
         env = dict(os.environ)
@@ -99,7 +102,7 @@ class ParseWorker:
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
+        if proc is None or self._pid != os.getpid():  # a fork leaves its parent's child alone
             return
         try:
             if proc.stdin is not None:
