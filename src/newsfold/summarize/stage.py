@@ -115,8 +115,8 @@ class _Parsed:
 
 class _Parser:
     """spaCy's side of the stage, run in a thread one chunk after another: it plans each story's paragraphs
-    (:func:`.needs.plan`), reads their stored analyses (on a connection of its own) and parses the missing
-    ones, each distinct paragraph once in a run."""
+    (:func:`.needs.plan`), reads their stored analyses (on a connection of its own) and has the missing ones
+    parsed (by the worker process, :mod:`.worker`, when ``in_worker``), each distinct paragraph once in a run."""
 
     def __init__(self, store: Store, in_worker: bool = True) -> None:
         self.store = store
