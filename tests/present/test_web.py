@@ -196,3 +196,14 @@ def test_job_state_is_shared_between_server_processes(tmp_path: Path) -> None:
     assert seen is not None and seen.status == "done" and seen.files == job.files
     assert [j.id for j in b.recent()] == [job.id]
     assert b.get("../../etc") is None and b.get("nope") is None
+
+
+def test_story_page_counts_outlets_in_the_words_of_the_cli(client: TestClient, seeded) -> None:
+    """The seed story has two named outlets and two articles of unknown outlet: the page says so, as
+    `newsfold story` does, and does not count each unknown article as an outlet of its own."""
+    _, sid = seeded
+    labels = [a["outlet"] for a in client.get(f"/api/stories/{sid}").json()["articles"]]
+    known = {o for o in labels if not o.startswith("unknown outlet")}
+    assert len(known) >= 1 and len(known) < len(set(labels))  # some outlets known, some not
+    kicker = re.search(r'<p class="kicker">(.*?)</p>', client.get(f"/stories/{sid}").text, re.S).group(1)
+    assert f"{len(known)} outlet{'s' if len(known) != 1 else ''}, {len(set(labels)) - len(known)} unknown" in kicker

@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import query as q
+from ...models import outlets_in_words
 from ...store.db import Store
 from .jobs import IngestFn, Job, JobManager, records_to_jsonl
 from .render import article_paragraphs, idq, safe_url, short_date, snippet_html, timeline_svg
@@ -190,6 +191,7 @@ def _env() -> Environment:
     env.filters["safe_url"] = safe_url
     env.filters["date"] = short_date
     env.filters["idq"] = idq
+    env.filters["outlets_in_words"] = outlets_in_words  # "2 outlets, 2 unknown", as the CLI says it
     env.globals["timeline_svg"] = timeline_svg
     env.globals["article_paragraphs"] = article_paragraphs
     return env
