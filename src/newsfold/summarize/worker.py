@@ -78,7 +78,7 @@ class ParseWorker:
                 return None
             assert self._proc.stdin is not None and self._proc.stdout is not None
             try:
-                self._proc.stdin.write(json.dumps(list(texts), ensure_ascii=False) + "\n")
+                self._proc.stdin.write(json.dumps(list(texts)) + "\n")  # ASCII: a lone surrogate travels too
                 self._proc.stdin.flush()
                 reply = json.loads(self._proc.stdout.readline() or "null")
             except (OSError, ValueError) as e:
@@ -156,7 +156,7 @@ def serve(lines: IO[str], out: IO[str]) -> None:
             reply = {"error": f"{type(e).__name__}: {e}"}
         reply["cpu_seconds"] = time.process_time()
         reply["peak_mb"] = _peak_mb()
-        out.write(json.dumps(reply, ensure_ascii=False) + "\n")
+        out.write(json.dumps(reply) + "\n")
         out.flush()
 
 
