@@ -35,15 +35,7 @@ def _consonants(word: str) -> list[bool]:
 
 
 def _is_consonant(word: str, i: int) -> bool:
-    if word[i] in _VOWELS:
-        return False
-    if word[i] == "y":
-        negate = False
-        while i > 0 and word[i] == "y":
-            negate = not negate
-            i -= 1
-        return (word[i] not in _VOWELS) != negate
-    return True
+    return _consonants(word)[i]
 
 
 def _measure(stem: str) -> int:
