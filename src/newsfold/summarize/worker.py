@@ -111,9 +111,8 @@ class ParseWorker:
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             proc.wait()
-        for f in (proc.stdout,):
-            if f is not None:
-                f.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 _WORKER: ParseWorker | None = None
