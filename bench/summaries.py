@@ -6,7 +6,9 @@ briefings, and times ``SummariesStage().catch_up`` twice on the copy:
 briefing needs parsed is parsed and every sentence it asks about encoded, as
 in a first ``add``) and *warm* (analyses and vectors stored, briefings
 redone in a new process: what a refresh costs); the
-spaCy model and the sentence encoder are loaded first, once, and not counted;
+spaCy model (here and in the stage's spaCy process, ``summarize/worker.py``,
+whose CPU seconds are added to the stage's) and the sentence encoder are
+loaded first, once, and not counted;
 ``--workers`` sets how many stories the stage briefs side by side (it prints
 the sentences it encoded too, and what the briefings show: the other articles
 their summary sentences cite and the outlets' own sentences).  ``--big N`` builds
@@ -114,6 +116,7 @@ def timed(store: Store) -> dict[str, float | int]:
         analysis.analyse_paragraphs = parse.fn
         if enc is not None:
             del enc.encoder.encode
+    child = float(rep.details.get("parse_process_cpu_seconds", 0.0))  # spaCy's process, since the stage began
     cited = added = 0  # what the briefings show: other articles cited by summary sentences, outlets' own sentences
     for (doc,) in store.conn.execute("SELECT briefing_json FROM summaries"):
         b = json.loads(doc)
@@ -125,9 +128,8 @@ def timed(store: Store) -> dict[str, float | int]:
             "sentences_encoded": (enc.encoded if enc is not None else 0) - before, "workers": WORKERS[0],
             "encoder_runs": encode.calls if encode is not None else 0,
             "encode_cpu_seconds": round(encode.seconds, 2) if encode is not None else 0.0,
-            "parse_cpu_seconds": round(parse.seconds + float(rep.details.get("parse_process_cpu_seconds", 0.0)), 2),
-            "seconds": round(wall, 2),
-            "cpu_seconds": round(cpu + float(rep.details.get("parse_process_cpu_seconds", 0.0)), 2),
+            "parse_cpu_seconds": round(parse.seconds + child, 2),
+            "seconds": round(wall, 2), "cpu_seconds": round(cpu + child, 2),
             "seconds_per_story": round(wall / max(1, rep.processed), 3)}
 
 
@@ -368,6 +370,9 @@ def main() -> None:
     from newsfold.summarize.nlp import nlp
 
     nlp()  # once per process: not counted in the stage's figures below
+    from newsfold.summarize.worker import worker
+
+    worker().analyse(["Warm up."])  # the stage's spaCy process, started and loaded: not counted either
     sentence_encoder()  # the sentence encoder too (loaded and warmed up)
     out["spacy_load_seconds"] = round(time.perf_counter() - t, 2)
     if a.compare:
